@@ -1,0 +1,78 @@
+#pragma once
+
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "llmroof/efficiency.hpp"
+#include "llmroof/hardware.hpp"
+#include "llmroof/model_spec.hpp"
+#include "llmroof/quant.hpp"
+#include "llmroof/report.hpp"
+#include "llmroof/roofline.hpp"
+#include "llmroof/weights.hpp"
+
+namespace llmroof {
+
+/// What to estimate, independent of device and model. Defaults are the CLI's defaults.
+struct EstimateOptions {
+  int batch = 1;                      ///< sequences decoded together, >= 1
+  double context_tokens = 0;          ///< tokens already in each KV cache
+  double prompt_tokens = 512;         ///< prompt length for prefill and time to first token
+  double generate_tokens = 128;       ///< tokens generated (memory fit)
+  std::string kv_quant = "f16";       ///< KV-cache element type
+  double kv_bytes_per_element = 2.0;  ///< matches kv_quant
+  std::optional<Precision> compute_precision;     ///< override of the quant's precision
+  std::optional<double> bandwidth_bytes_per_s;    ///< override of the device's bandwidth
+  std::optional<double> peak_flops_per_s;         ///< override of the device's peak
+  std::optional<double> memory_bytes;             ///< override of the device's memory size
+  std::string backend;                ///< "" = the device's usual backend
+  bool ideal = false;                 ///< pure roofline: efficiency 1, no overheads, no range
+  double expert_skew = 0;             ///< see expected_experts_touched
+};
+
+/// The model side of an estimate: its architecture and what its weights weigh.
+struct ModelInput {
+  ModelSpec spec;
+  Weights weights;
+  std::string quant_id;       ///< "q4_k_m", or "file" for a model file's own types
+  Precision compute = Precision::fp16;  ///< the quant's default compute precision
+};
+
+/// One device's estimate, in base units.
+struct EstimateResult {
+  const Device* device = nullptr;
+  std::string family_note;  ///< set when a family alias chose the variant
+  Roofs roofs;
+  Precision precision = Precision::fp16;  ///< precision whose peak was used
+  bool precision_fell_back = false;       ///< the device lacks the requested precision
+  DecodeStep step;                        ///< pure roofline at the requested batch and context
+  double tokens_per_s = 0;                ///< realistic per sequence (ideal with --ideal)
+  double tokens_per_s_low = 0;
+  double tokens_per_s_high = 0;
+  double aggregate_tokens_per_s = 0;      ///< realistic, all sequences
+  std::optional<PrefillResult> prefill;   ///< ideal prefill (none when prompt_tokens is 0)
+  double prefill_tokens_per_s = 0;        ///< realistic (ideal with --ideal)
+  double time_to_first_token_s = 0;
+  MemoryFit fit;
+  std::optional<double> critical_batch;
+  std::string efficiency_class;           ///< "ideal" with --ideal
+};
+
+/// Precision whose peak `device` offers for `requested`: the precision itself, else the next
+/// wider one it has (int4 -> int8 -> fp16 -> fp32; fp8 -> fp16; bf16 -> fp16 -> fp32).
+Precision effective_precision(const Device& device, Precision requested);
+
+/// Estimates `model` on `device`. Throws UsageError when an override is not positive.
+EstimateResult estimate(const Device& device, const ModelInput& model,
+                        const EstimateOptions& options, const EfficiencyTable& efficiency);
+
+/// Column ids by which an estimate report can be sorted.
+std::vector<std::string> estimate_sort_keys();
+
+/// The estimate report: one row per result, sorted by `sort_key` (a column id; numbers
+/// descending, text ascending). Throws UsageError for an unknown sort key.
+Report estimate_report(const std::vector<EstimateResult>& results, const ModelInput& model,
+                       const EstimateOptions& options, const std::string& sort_key);
+
+}  // namespace llmroof

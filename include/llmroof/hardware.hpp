@@ -1,0 +1,121 @@
+#pragma once
+
+#include <array>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace llmroof {
+
+/// What kind of part runs the model; decides defaults such as usable memory and the
+/// realistic-efficiency class.
+enum class DeviceKind { gpu, igpu, apple_soc, soc, cpu };
+
+/// Arithmetic precision of the matrix multiplications (the compute roof).
+enum class Precision { fp32, fp16, bf16, fp8, int8, int4 };
+inline constexpr std::size_t k_precision_count = 6;
+
+/// "gpu", "igpu", "apple-soc", "soc", "cpu".
+std::string_view to_string(DeviceKind kind);
+std::optional<DeviceKind> parse_device_kind(std::string_view text);
+/// "fp32", "fp16", "bf16", "fp8", "int8", "int4".
+std::string_view to_string(Precision precision);
+std::optional<Precision> parse_precision(std::string_view text);
+
+/// The host CPU of a SoC or GPU machine, for CPU-backend estimates.
+struct CpuSpec {
+  int cores = 0;
+  std::string isa;                     ///< e.g. "arm64-neon-i8mm", "x86-avx512"
+  double fp32_flops_per_s = 0;         ///< peak FP32 of all cores
+  double mem_bw_bytes_per_s = 0;       ///< what the CPU cluster can draw; 0 = the device's bandwidth
+  std::string source;
+};
+
+/// Where each group of numbers of a device comes from (URLs).
+struct DeviceSources {
+  std::string memory;
+  std::string compute;
+  std::string power_price;
+};
+
+/// One device of the hardware database, in base units (converted from datasheet units at load).
+struct Device {
+  std::string id;
+  std::vector<std::string> aliases;
+  std::string vendor;
+  std::string name;
+  DeviceKind kind = DeviceKind::gpu;
+  std::string segment;  ///< datacenter, workstation, desktop, laptop, edge, phone, sbc, server
+  std::string backend;  ///< usual llama.cpp backend: cuda, rocm, metal, vulkan, sycl, cpu, opencl
+  std::vector<double> memory_sizes_bytes;  ///< every configuration sold, ascending
+  std::string memory_type;
+  int bus_width_bits = 0;
+  double mem_bw_bytes_per_s = 0;  ///< vendor peak memory bandwidth, > 0
+  /// Dense peak per Precision (FLOP/s or OP/s); 0 where the part has no native support.
+  std::array<double, k_precision_count> peak_flops_per_s{};
+  double npu_ops_per_s = 0;  ///< vendor NPU figure, informational only (never a roof)
+  int gpu_cores = 0;
+  std::string cpu_isa;  ///< for kind cpu
+  int cpu_cores = 0;
+  int cpu_threads = 0;
+  std::optional<CpuSpec> cpu;
+  double tdp_w = 0;  ///< 0 = not published
+  int launch_year = 0;
+  std::optional<double> launch_price_usd;
+  std::string price_note;
+  DeviceSources sources;
+  std::string verification;  ///< V (read in a source), K (vendor page, known value), D (derived)
+  std::string notes;
+  std::string origin;  ///< file the entry was loaded from
+
+  /// Largest memory configuration in bytes (0 if none is listed).
+  double max_memory_bytes() const;
+  /// Peak at `precision`, 0 when unsupported.
+  double peak(Precision precision) const {
+    return peak_flops_per_s[static_cast<std::size_t>(precision)];
+  }
+};
+
+/// A name that covers several variants (bins, memory sizes) and resolves to a documented default.
+struct FamilyAlias {
+  std::string alias;
+  std::string device;               ///< the default variant's id
+  std::vector<std::string> covers;  ///< every variant's id
+  std::string note;
+};
+
+/// The hardware database: shipped devices plus any user --device-file entries.
+struct DeviceDb {
+  int schema_version = 0;
+  std::vector<Device> devices;
+  std::vector<FamilyAlias> families;
+};
+
+/// Parses and validates a devices file (the schema of data/schema/devices.schema.json).
+/// `display_name` is used in messages. Throws DataError listing every problem with its line.
+DeviceDb parse_devices(std::string_view text, const std::string& display_name);
+
+/// Adds `extra` to `db`; an entry whose id already exists replaces the shipped one.
+/// Throws DataError when an id or alias of `extra` collides with a different device.
+void merge_devices(DeviceDb& db, DeviceDb extra);
+
+/// Cross-entry checks of a whole database: unique ids and aliases after normalization,
+/// family aliases pointing at existing devices. Returns the problems, empty when valid.
+std::vector<std::string> check_device_db(const DeviceDb& db);
+
+/// A device found by name; `family` is set when a family alias chose a default variant.
+struct DeviceMatch {
+  const Device* device = nullptr;
+  const FamilyAlias* family = nullptr;
+};
+
+/// Finds a device by id or alias (case, spaces, dashes, dots ignored); nullopt when unknown.
+std::optional<DeviceMatch> find_device(const DeviceDb& db, std::string_view name);
+
+/// Resolves a --device argument: comma-separated names, "all", or a filter by vendor
+/// ("apple", "nvidia"), kind ("gpu", "cpu", "apple-soc") or segment ("laptop", "datacenter").
+/// Throws UsageError naming the unknown part and the closest ids.
+std::vector<DeviceMatch> select_devices(const DeviceDb& db, std::string_view spec);
+
+}  // namespace llmroof

@@ -1,0 +1,145 @@
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace llmroof {
+
+/// Architecture families whose tensor layout llmroof knows (Hugging Face `model_type` names).
+/// `generic` is a GPT-style model derived from a parameter count, or an unknown config read
+/// with the common fields only.
+enum class Architecture {
+  llama,
+  mistral,
+  mixtral,
+  qwen2,
+  qwen2_moe,
+  qwen3,
+  qwen3_moe,
+  deepseek_v2,
+  deepseek_v3,
+  gpt_oss,
+  gemma2,
+  gemma3,
+  phi3,
+  falcon,
+  gpt2,
+  opt,
+  generic,
+};
+
+/// HF `model_type` spelling ("qwen3_moe"); parse also accepts GGUF names ("qwen3moe", "deepseek2").
+std::string_view to_string(Architecture arch);
+std::optional<Architecture> parse_architecture(std::string_view text);
+
+/// How keys and values are cached.
+enum class AttentionKind { mha, gqa, mqa, mla };
+std::string_view to_string(AttentionKind kind);
+std::optional<AttentionKind> parse_attention_kind(std::string_view text);
+
+/// Mixture-of-experts layout. Invariant: 0 < experts_used <= experts.
+struct MoeSpec {
+  int experts = 0;                               ///< routed experts per MoE layer (E)
+  int experts_used = 0;                          ///< routed experts per token (k)
+  int shared_experts = 0;                        ///< always-on experts per MoE layer
+  std::int64_t expert_intermediate = 0;          ///< FFN width of one routed expert
+  std::int64_t shared_expert_intermediate = 0;   ///< FFN width of one shared expert
+  int dense_layers_first = 0;                    ///< leading layers with a dense FFN
+  std::int64_t dense_intermediate = 0;           ///< FFN width of those dense layers
+};
+
+/// Multi-head latent attention (DeepSeek-V2/V3): the cache holds a compressed latent.
+struct MlaSpec {
+  int q_lora_rank = 0;  ///< 0 = queries are not low-rank (DeepSeek-V2-Lite)
+  int kv_lora_rank = 0;
+  int qk_rope_head_dim = 0;
+  int qk_nope_head_dim = 0;
+  int v_head_dim = 0;
+};
+
+/// Architecture of a model: everything the arithmetic needs, nothing about its weights' type.
+struct ModelSpec {
+  std::string id;
+  std::string name;
+  std::vector<std::string> aliases;
+  Architecture architecture = Architecture::generic;
+  double total_params = 0;   ///< every parameter, embeddings included
+  double active_params = 0;  ///< parameters used per token (MoE: k routed + shared experts)
+  std::string official_params;
+  int layers = 0;
+  std::int64_t hidden = 0;
+  int heads = 0;
+  int kv_heads = 0;
+  int head_dim = 0;  ///< query/key head width (MLA: nope + rope)
+  std::int64_t intermediate = 0;
+  std::int64_t vocab = 0;
+  bool tied_embeddings = false;
+  AttentionKind attention = AttentionKind::mha;
+  int sliding_window = 0;         ///< tokens; 0 = no sliding-window layers
+  int sliding_window_layers = 0;  ///< how many layers use the window
+  std::int64_t max_context = 0;
+  std::string torch_dtype;  ///< dtype the weights were published in ("bfloat16"), may be empty
+  std::optional<MoeSpec> moe;
+  std::optional<MlaSpec> mla;
+  /// Per-layer KV heads when they vary (GGUF arrays); empty = `kv_heads` on every layer.
+  std::vector<int> kv_heads_per_layer;
+  std::string source;
+  std::string params_source;
+  std::string notes;
+  /// Fields that were not in the source and were assumed (reported by `inspect`).
+  std::vector<std::string> assumed_fields;
+  /// True for a shorthand size ("70b"): shape derived from P ~= 12 * layers * hidden^2.
+  bool generic_size = false;
+};
+
+/// Catalog of named models (data/models.json).
+struct ModelCatalog {
+  int schema_version = 0;
+  std::vector<ModelSpec> models;
+};
+
+/// Parses and validates a models file; throws DataError listing every problem with its line.
+ModelCatalog parse_models(std::string_view text, const std::string& display_name);
+
+/// Finds a catalog model by id or alias (case, '-', '.', '_', '/', ':' and spaces ignored).
+const ModelSpec* find_model(const ModelCatalog& catalog, std::string_view name);
+
+/// Parses a shorthand size: "7b", "70B", "671b", "500m", "1.5b", "1t" -> parameter count.
+std::optional<double> parse_size(std::string_view text);
+
+/// A generic dense GPT-style model with `params` parameters. Its shape follows the source
+/// articles' rule P ~= 12 * layers * hidden^2 with a head width of 128 and layers chosen
+/// from hidden by the aspect ratio of published models (see README, "Shorthand sizes").
+ModelSpec generic_model(double params, std::string_view label);
+
+/// Number of layers that use full (unwindowed) attention.
+int full_attention_layers(const ModelSpec& model);
+/// KV heads of `layer` (0-based).
+int kv_heads_of_layer(const ModelSpec& model, int layer);
+
+/// KV-cache elements per token summed over layers for the unwindowed layers and for the
+/// sliding-window layers (MLA: the latent, kv_lora_rank + qk_rope_head_dim per layer).
+struct KvShape {
+  double full_elements_per_token = 0;
+  double window_elements_per_token = 0;
+  int window_tokens = 0;
+};
+KvShape kv_shape(const ModelSpec& model);
+
+/// KV-cache bytes held for `tokens` tokens of one sequence at `bytes_per_element`
+/// (sliding-window layers hold at most the window).
+double kv_cache_bytes(const ModelSpec& model, double tokens, double bytes_per_element);
+
+/// Attention FLOPs of one decoded token that attends to `context_tokens` earlier tokens
+/// (score and value products, 4 * heads * head_dim per layer per token; windowed layers capped;
+/// MLA computed in the latent space as llama.cpp does).
+double attention_flops_per_token(const ModelSpec& model, double context_tokens);
+
+/// Attention FLOPs of `tokens` consecutive tokens, the first attending to `context_tokens`
+/// earlier ones: the exact sum of attention_flops_per_token(context + i), i = 0..tokens-1.
+double attention_flops_sum(const ModelSpec& model, double context_tokens, double tokens);
+
+}  // namespace llmroof

@@ -1,0 +1,66 @@
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <variant>
+#include <vector>
+
+namespace llmroof {
+
+/// Version of the machine-readable output (JSON, JSONL, CSV field set).
+inline constexpr int k_output_schema_version = 1;
+
+/// Value type of a column; decides JSON typing and CSV/table formatting.
+enum class CellKind { text, integer, real, boolean };
+
+/// Human scaling of a column in table/Markdown output; machine formats always carry base units.
+enum class HumanUnit {
+  none,            ///< printed as is (precision digits for reals)
+  bytes_gib,       ///< bytes shown in GiB
+  bytes_per_s_gb,  ///< bytes/s shown in GB/s
+  flops_tera,      ///< FLOP/s shown in TFLOP/s
+  seconds_auto,    ///< seconds shown in one of us/ms/s/min, chosen for the whole column
+  tokens_per_s,    ///< tokens/s, significant-digit formatting
+  ratio_percent,   ///< a fraction shown as %
+  bytes_kib,       ///< bytes shown in KiB
+  count_billions,  ///< a count (parameters) shown in billions
+};
+
+/// One column: a stable snake_case id that names its unit (machine formats), and a short title
+/// for people. Ids with dots ("device.id") become nested objects in JSON.
+struct Column {
+  std::string id;
+  std::string title;
+  CellKind kind = CellKind::text;
+  HumanUnit unit = HumanUnit::none;
+  int precision = 2;   ///< digits after the point for HumanUnit::none reals
+  bool human = true;   ///< shown in table/Markdown output
+};
+
+/// A typed value; monostate is null (JSON null, empty CSV field, "-" in tables).
+using Cell = std::variant<std::monostate, std::string, std::int64_t, double, bool>;
+
+/// A named value of the whole document (JSON top level; a footer line in tables).
+struct DocField {
+  std::string id;
+  std::string title;
+  Cell value;
+  HumanUnit unit = HumanUnit::none;
+};
+
+/// Computed once, rendered by any format. Renderers never compute.
+struct Report {
+  std::string command;  ///< "estimate", "devices", ...
+  std::vector<Column> columns;
+  std::vector<std::vector<Cell>> rows;  ///< each row has columns.size() cells
+  std::vector<DocField> fields;         ///< document-level values
+  std::vector<std::string> notes;       ///< assumptions stated to the reader
+  std::vector<std::string> warnings;    ///< also printed to stderr by the CLI
+  std::optional<std::string> sparkline_title;  ///< reserved for charts
+
+  /// Index of column `id`, or -1.
+  int column_index(const std::string& id) const;
+};
+
+}  // namespace llmroof

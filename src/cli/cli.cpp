@@ -1,0 +1,186 @@
+#include "cli.hpp"
+
+#include <cstdlib>
+#include <fmt/format.h>
+#include <fstream>
+#include <map>
+#include <sstream>
+
+#include "llmroof/data_dir.hpp"
+#include "llmroof/errors.hpp"
+#include "llmroof/version.hpp"
+
+namespace llmroof::cli {
+
+namespace {
+
+
+bool color_wanted(const std::string& mode, bool tty) {
+  if (mode == "never") {
+    return false;
+  }
+  if (mode == "always") {
+    return true;
+  }
+  if (const char* no_color = std::getenv("NO_COLOR"); no_color != nullptr && *no_color != '\0') {
+    return false;
+  }
+  if (const char* force = std::getenv("CLICOLOR_FORCE"); force != nullptr && *force != '\0' &&
+                                                          std::string(force) != "0") {
+    return true;
+  }
+  const char* term = std::getenv("TERM");
+  return tty && !(term != nullptr && std::string(term) == "dumb");
+}
+
+void print_error(std::ostream& err, const std::string& message) {
+  err << "llmroof: error: " << message << '\n';
+}
+
+}  // namespace
+
+void add_common_options(CLI::App& app, CommonOptions& common, bool devices) {
+  app.add_option("--format,-f", common.format_name,
+                 "Output format: table (people, scaled units), md, csv, json or jsonl (scripts, "
+                 "base units: bytes, seconds, tokens/s)")
+      ->check(CLI::IsMember({"table", "md", "markdown", "csv", "json", "jsonl"}, CLI::ignore_case))
+      ->type_name("FORMAT")
+      ->default_str("table");
+  app.add_option("--output,-o", common.output, "Write the result to FILE ('-' = stdout)")
+      ->type_name("FILE")
+      ->default_str("-");
+  app.add_option("--color", common.color, "Colour the table format: auto, always or never")
+      ->check(CLI::IsMember({"auto", "always", "never"}))
+      ->type_name("WHEN")
+      ->default_str("auto");
+  app.add_option("--data-dir", common.data_dir,
+                 "Directory holding devices.json and models.json (default: $LLMROOF_DATA_DIR, "
+                 "then the installed or built-in data)")
+      ->type_name("DIR");
+  if (devices) {
+    app.add_option("--device-file", common.device_files,
+                   "Add devices from FILE (same schema as data/devices.json); repeatable")
+        ->type_name("FILE");
+  }
+}
+
+std::filesystem::path Context::data_dir() {
+  if (!m_data_dir) {
+    m_data_dir = find_data_dir(m_common.data_dir, m_io.executable);
+  }
+  return *m_data_dir;
+}
+
+const DeviceDb& Context::devices() {
+  if (!m_devices) {
+    const auto path = data_dir() / "devices.json";
+    DeviceDb db = parse_devices(read_text_file(path), "devices.json");
+    for (const auto& file : m_common.device_files) {
+      merge_devices(db, parse_devices(read_text_file(file), file));
+    }
+    m_devices = std::move(db);
+  }
+  return *m_devices;
+}
+
+const ModelCatalog& Context::models() {
+  if (!m_models) {
+    m_models = parse_models(read_text_file(data_dir() / "models.json"), "models.json");
+  }
+  return *m_models;
+}
+
+const EfficiencyTable& Context::efficiency() {
+  if (!m_efficiency) {
+    m_efficiency =
+        parse_efficiency(read_text_file(data_dir() / "efficiency.json"), "efficiency.json");
+  }
+  return *m_efficiency;
+}
+
+void Context::emit(const Report& report) {
+  for (const auto& warning : report.warnings) {
+    m_io.err << "llmroof: warning: " << warning << '\n';
+  }
+  RenderOptions options;
+  options.tool_version = k_version;
+  const bool to_stdout = m_common.output == "-";
+  options.color = m_common.format() == OutputFormat::table &&
+                  color_wanted(m_common.color, to_stdout && m_io.out_is_tty);
+  std::ostringstream text;
+  render(report, m_common.format(), options, text);
+  if (to_stdout) {
+    m_io.out << text.str();
+    m_io.out.flush();
+    return;
+  }
+  std::ofstream file(m_common.output, std::ios::binary);
+  if (!file || !(file << text.str())) {
+    throw Error(fmt::format("cannot write '{}'", m_common.output));
+  }
+}
+
+int run(const std::vector<std::string>& args, Io& io) {
+  CLI::App app{"llmroof: roofline estimates of LLM inference speed (tokens/s) on real hardware",
+               "llmroof"};
+  app.set_version_flag("--version,-V", std::string("llmroof ") + k_version);
+  app.set_help_all_flag("--help-all", "Show the help of every subcommand");
+  app.require_subcommand(1);
+  app.footer(
+      "Examples:\n"
+      "  llmroof estimate --model 70b --quant int4 --device m4pro\n"
+      "  llmroof estimate -m llama-3.1-8b -q q4_k_m -d nvidia --format json\n"
+      "  llmroof devices apple");
+  CommonOptions common;
+  std::vector<Command> commands;
+  commands.push_back(add_estimate(app, common));
+  commands.push_back(add_devices(app, common));
+  commands.push_back(add_models(app, common));
+  commands.push_back(add_quants(app, common));
+  commands.push_back(add_check_data(app, common));
+  // Subcommands of later modules register here.
+
+  std::vector<std::string> reversed(args.rbegin(), args.rend());
+  if (!reversed.empty()) {
+    reversed.pop_back();  // program name
+  }
+  try {
+    app.parse(reversed);
+  } catch (const CLI::ParseError& e) {
+    if (e.get_exit_code() == static_cast<int>(CLI::ExitCodes::Success)) {
+      app.exit(e, io.out, io.err);
+      return static_cast<int>(ExitCode::ok);
+    }
+    std::string message = e.what();
+    const auto* chosen = app.get_subcommands().empty() ? nullptr : app.get_subcommands().front();
+    print_error(io.err, fmt::format("{} (see 'llmroof{}{} --help')", message,
+                                    chosen != nullptr ? " " : "",
+                                    chosen != nullptr ? chosen->get_name() : ""));
+    return static_cast<int>(ExitCode::usage);
+  }
+  try {
+    Context context(io, common);
+    for (const auto& command : commands) {
+      if (command.app->parsed()) {
+        return command.run(context);
+      }
+    }
+    return static_cast<int>(ExitCode::usage);
+  } catch (const UsageError& e) {
+    print_error(io.err, e.what());
+    return static_cast<int>(ExitCode::usage);
+  } catch (const DataError& e) {
+    for (const auto& message : e.messages()) {
+      print_error(io.err, message);
+    }
+    return static_cast<int>(ExitCode::failure);
+  } catch (const Error& e) {
+    print_error(io.err, e.what());
+    return static_cast<int>(ExitCode::failure);
+  } catch (const std::exception& e) {
+    print_error(io.err, fmt::format("internal error: {}", e.what()));
+    return static_cast<int>(ExitCode::failure);
+  }
+}
+
+}  // namespace llmroof::cli

@@ -1,0 +1,79 @@
+#pragma once
+
+#include <CLI/CLI.hpp>
+#include <filesystem>
+#include <functional>
+#include <iosfwd>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "llmroof/efficiency.hpp"
+#include "llmroof/hardware.hpp"
+#include "llmroof/model_spec.hpp"
+#include "llmroof/render.hpp"
+
+namespace llmroof::cli {
+
+/// Streams and terminal facts of one invocation (tests pass string streams).
+struct Io {
+  std::ostream& out;
+  std::ostream& err;
+  bool out_is_tty = false;
+  std::filesystem::path executable;
+};
+
+/// Runs llmroof with `args` (args[0] is the program name). Returns the exit code.
+int run(const std::vector<std::string>& args, Io& io);
+
+/// Options every subcommand takes.
+struct CommonOptions {
+  std::string format_name = "table";  ///< as given to --format (validated by CLI11)
+  OutputFormat format() const { return parse_output_format(format_name).value_or(OutputFormat::table); }
+  std::string output = "-";
+  std::string color = "auto";
+  std::optional<std::string> data_dir;
+  std::vector<std::string> device_files;
+};
+
+/// Data and output shared by the subcommands; data files load on first use.
+class Context {
+ public:
+  Context(Io& io, const CommonOptions& common) : m_io(io), m_common(common) {}
+  Io& io() { return m_io; }
+  const CommonOptions& common() const { return m_common; }
+  const DeviceDb& devices();
+  const ModelCatalog& models();
+  const EfficiencyTable& efficiency();
+  std::filesystem::path data_dir();
+  /// Renders `report` in the chosen format to stdout or --output; warnings go to stderr.
+  void emit(const Report& report);
+
+ private:
+  Io& m_io;
+  const CommonOptions& m_common;
+  std::optional<std::filesystem::path> m_data_dir;
+  std::optional<DeviceDb> m_devices;
+  std::optional<ModelCatalog> m_models;
+  std::optional<EfficiencyTable> m_efficiency;
+};
+
+/// A registered subcommand: its CLI11 app and what runs when it is chosen.
+struct Command {
+  CLI::App* app = nullptr;
+  std::function<int(Context&)> run;
+};
+
+/// Adds --format, --output, --color, --data-dir (and --device-file when `devices`) to `app`.
+void add_common_options(CLI::App& app, CommonOptions& common, bool devices);
+
+// One function per subcommand file (cmd_<name>.cpp).
+Command add_estimate(CLI::App& parent, CommonOptions& common);
+Command add_devices(CLI::App& parent, CommonOptions& common);
+Command add_models(CLI::App& parent, CommonOptions& common);
+Command add_quants(CLI::App& parent, CommonOptions& common);
+Command add_check_data(CLI::App& parent, CommonOptions& common);
+Command add_inspect(CLI::App& parent, CommonOptions& common);
+
+}  // namespace llmroof::cli

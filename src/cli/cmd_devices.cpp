@@ -1,0 +1,44 @@
+// llmroof devices: list the hardware database.
+
+#include "cli.hpp"
+#include "llmroof/errors.hpp"
+#include "llmroof/listings.hpp"
+
+namespace llmroof::cli {
+
+namespace {
+
+struct DevicesOptions {
+  std::string query;
+};
+
+void setup(CLI::App& sub, DevicesOptions& o) {
+  sub.add_option("query", o.query,
+                 "Show only devices whose id, alias, name, vendor, kind or segment contains "
+                 "QUERY (case, spaces, dashes and dots ignored)")
+      ->type_name("QUERY");
+  sub.add_option("--search,-s", o.query, "Same as QUERY")->type_name("QUERY");
+  sub.footer(
+      "Examples:\n"
+      "  llmroof devices apple\n"
+      "  llmroof devices 4090 --format json\n"
+      "  llmroof devices laptop --format csv\n"
+      "Table shows the largest memory configuration; JSON/CSV add every field with sources.");
+}
+
+int run(const DevicesOptions& o, Context& context) {
+  context.emit(devices_report(context.devices(), o.query));
+  return static_cast<int>(ExitCode::ok);
+}
+
+}  // namespace
+
+Command add_devices(CLI::App& parent, CommonOptions& common) {
+  auto options = std::make_shared<DevicesOptions>();
+  CLI::App* sub = parent.add_subcommand("devices", "List the hardware database");
+  setup(*sub, *options);
+  add_common_options(*sub, common, true);
+  return {sub, [options](Context& context) { return run(*options, context); }};
+}
+
+}  // namespace llmroof::cli

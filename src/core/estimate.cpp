@@ -1,0 +1,369 @@
+#include "llmroof/estimate.hpp"
+
+#include <algorithm>
+#include <cmath>
+#include <fmt/format.h>
+
+#include "llmroof/errors.hpp"
+
+namespace llmroof {
+
+namespace {
+
+bool has(const Device& d, Precision p) { return d.peak(p) > 0; }
+
+}  // namespace
+
+Precision effective_precision(const Device& device, Precision requested) {
+  std::vector<Precision> chain;
+  switch (requested) {
+    case Precision::int4:
+      chain = {Precision::int4, Precision::int8, Precision::fp16, Precision::fp32};
+      break;
+    case Precision::int8:
+      chain = {Precision::int8, Precision::fp16, Precision::fp32};
+      break;
+    case Precision::fp8:
+      chain = {Precision::fp8, Precision::fp16, Precision::fp32};
+      break;
+    case Precision::bf16:
+      chain = {Precision::bf16, Precision::fp16, Precision::fp32};
+      break;
+    case Precision::fp16:
+      chain = {Precision::fp16, Precision::fp32};
+      break;
+    case Precision::fp32:
+      chain = {Precision::fp32};
+      break;
+  }
+  for (Precision p : chain) {
+    if (has(device, p)) {
+      return p;
+    }
+  }
+  return Precision::fp32;
+}
+
+EstimateResult estimate(const Device& device, const ModelInput& model,
+                        const EstimateOptions& options, const EfficiencyTable& efficiency) {
+  EstimateResult r;
+  r.device = &device;
+  const Precision requested = options.compute_precision.value_or(model.compute);
+  const bool cpu_backend = options.backend == "cpu" && device.kind != DeviceKind::cpu;
+  r.precision = effective_precision(device, requested);
+  r.precision_fell_back = r.precision != requested;
+  r.roofs.mem_bw_bytes_per_s = device.mem_bw_bytes_per_s;
+  r.roofs.peak_flops_per_s = device.peak(r.precision);
+  if (cpu_backend && device.cpu) {
+    // The host CPU of a SoC runs the model: its FLOPS, and what it can draw from memory.
+    r.roofs.peak_flops_per_s = device.cpu->fp32_flops_per_s;
+    if (device.cpu->mem_bw_bytes_per_s > 0) {
+      r.roofs.mem_bw_bytes_per_s = device.cpu->mem_bw_bytes_per_s;
+    }
+    r.precision = Precision::fp32;
+    r.precision_fell_back = requested != Precision::fp32;
+  }
+  if (options.bandwidth_bytes_per_s) {
+    r.roofs.mem_bw_bytes_per_s = *options.bandwidth_bytes_per_s;
+  }
+  if (options.peak_flops_per_s) {
+    r.roofs.peak_flops_per_s = *options.peak_flops_per_s;
+    r.precision_fell_back = false;
+  }
+  if (!(r.roofs.mem_bw_bytes_per_s > 0) || !(r.roofs.peak_flops_per_s > 0)) {
+    throw UsageError(fmt::format("device '{}' has no bandwidth or peak figure; give --bandwidth "
+                                 "and --tflops",
+                                 device.id));
+  }
+
+  DecodeInput input;
+  input.batch = options.batch;
+  input.context_tokens = options.context_tokens;
+  input.kv_bytes_per_element = options.kv_bytes_per_element;
+  input.expert_skew = options.expert_skew;
+  r.step = decode_step(model.spec, model.weights, r.roofs, input);
+  r.critical_batch = critical_batch(model.spec, model.weights, r.roofs, input);
+  if (options.prompt_tokens > 0) {
+    r.prefill = prefill(model.spec, model.weights, r.roofs, options.prompt_tokens,
+                        options.context_tokens, options.kv_bytes_per_element);
+  }
+
+  const double memory_bytes = options.memory_bytes.value_or(device.max_memory_bytes());
+  const double held_tokens =
+      options.context_tokens + options.prompt_tokens + options.generate_tokens;
+  const double kv_total = static_cast<double>(options.batch) *
+                          kv_cache_bytes(model.spec, held_tokens, options.kv_bytes_per_element);
+  const double available =
+      options.memory_bytes ? memory_bytes : usable_memory_bytes(device, memory_bytes);
+  r.fit = memory_fit(model.weights.total_bytes, kv_total, available);
+
+  const double batch = static_cast<double>(std::max(1, options.batch));
+  if (options.ideal) {
+    r.efficiency_class = "ideal";
+    r.tokens_per_s = r.step.tokens_per_s;
+    r.tokens_per_s_low = r.tokens_per_s;
+    r.tokens_per_s_high = r.tokens_per_s;
+    r.aggregate_tokens_per_s = r.step.aggregate_tokens_per_s;
+    if (r.prefill) {
+      r.prefill_tokens_per_s = r.prefill->tokens_per_s;
+      r.time_to_first_token_s = r.prefill->seconds;
+    }
+    return r;
+  }
+  const std::string class_id = efficiency_class_id(device, cpu_backend ? "cpu" : options.backend);
+  const EfficiencyClass* cls = find_efficiency_class(efficiency, class_id);
+  if (cls == nullptr) {
+    throw Error(fmt::format("efficiency table has no class '{}' and no 'default' class", class_id));
+  }
+  r.efficiency_class = cls->id;
+  const double step_s = realistic_decode_seconds(*cls, r.step, model.spec.layers, r.roofs);
+  r.tokens_per_s = 1.0 / step_s;
+  r.tokens_per_s_low = r.tokens_per_s * std::exp(-cls->decode_log_spread);
+  r.tokens_per_s_high = r.tokens_per_s * std::exp(cls->decode_log_spread);
+  r.aggregate_tokens_per_s = batch / step_s;
+  if (r.prefill) {
+    const double prefill_s = realistic_prefill_seconds(*cls, *r.prefill, r.roofs);
+    r.prefill_tokens_per_s = options.prompt_tokens / prefill_s;
+    r.time_to_first_token_s = prefill_s;
+  }
+  return r;
+}
+
+namespace {
+
+Cell real(double v) { return Cell{v}; }
+Cell integer(double v) { return Cell{static_cast<std::int64_t>(std::llround(v))}; }
+Cell text(std::string v) { return Cell{std::move(v)}; }
+Cell optional_real(const std::optional<double>& v) { return v ? Cell{*v} : Cell{}; }
+
+struct ColumnDef {
+  Column column;
+  Cell (*value)(const EstimateResult&, const ModelInput&, const EstimateOptions&);
+};
+
+Column col(std::string id, std::string title, CellKind kind, HumanUnit unit, bool human,
+           int precision = 2) {
+  return Column{std::move(id), std::move(title), kind, unit, precision, human};
+}
+
+// The estimate's fields: machine id, human title, and how each is read off a result.
+// Rows of this table are the JSON/CSV schema (schema_version 1); keep ids stable.
+const std::vector<ColumnDef>& estimate_columns() {
+  using K = CellKind;
+  using U = HumanUnit;
+  static const std::vector<ColumnDef> defs = {
+      {col("device.id", "device", K::text, U::none, true),
+       [](const EstimateResult& r, const ModelInput&, const EstimateOptions&) {
+         return text(r.device->id);
+       }},
+      {col("device.name", "name", K::text, U::none, false),
+       [](const EstimateResult& r, const ModelInput&, const EstimateOptions&) {
+         return text(r.device->name);
+       }},
+      {col("device.vendor", "vendor", K::text, U::none, false),
+       [](const EstimateResult& r, const ModelInput&, const EstimateOptions&) {
+         return text(r.device->vendor);
+       }},
+      {col("device.kind", "kind", K::text, U::none, false),
+       [](const EstimateResult& r, const ModelInput&, const EstimateOptions&) {
+         return text(std::string(to_string(r.device->kind)));
+       }},
+      {col("model.id", "model", K::text, U::none, false),
+       [](const EstimateResult&, const ModelInput& m, const EstimateOptions&) {
+         return text(m.spec.id);
+       }},
+      {col("model.total_params", "params", K::real, U::none, false),
+       [](const EstimateResult&, const ModelInput& m, const EstimateOptions&) {
+         return real(m.weights.total_params);
+       }},
+      {col("model.active_params", "active params", K::real, U::none, false),
+       [](const EstimateResult&, const ModelInput& m, const EstimateOptions&) {
+         return real(m.spec.moe ? m.weights.matmul_params_per_token() + m.weights.embedding_params
+                                : m.weights.total_params);
+       }},
+      {col("quant", "quant", K::text, U::none, false),
+       [](const EstimateResult&, const ModelInput& m, const EstimateOptions&) {
+         return text(m.quant_id);
+       }},
+      {col("kv_quant", "kv quant", K::text, U::none, false),
+       [](const EstimateResult&, const ModelInput&, const EstimateOptions& o) {
+         return text(o.kv_quant);
+       }},
+      {col("compute_precision", "precision", K::text, U::none, false),
+       [](const EstimateResult& r, const ModelInput&, const EstimateOptions&) {
+         return text(std::string(to_string(r.precision)));
+       }},
+      {col("batch", "batch", K::integer, U::none, false),
+       [](const EstimateResult&, const ModelInput&, const EstimateOptions& o) {
+         return integer(o.batch);
+       }},
+      {col("context_tokens", "context", K::integer, U::none, false),
+       [](const EstimateResult&, const ModelInput&, const EstimateOptions& o) {
+         return integer(o.context_tokens);
+       }},
+      {col("prompt_tokens", "prompt", K::integer, U::none, false),
+       [](const EstimateResult&, const ModelInput&, const EstimateOptions& o) {
+         return integer(o.prompt_tokens);
+       }},
+      {col("mem_bw_bytes_per_s", "bandwidth", K::real, U::bytes_per_s_gb, false),
+       [](const EstimateResult& r, const ModelInput&, const EstimateOptions&) {
+         return real(r.roofs.mem_bw_bytes_per_s);
+       }},
+      {col("peak_flops_per_s", "peak", K::real, U::flops_tera, false),
+       [](const EstimateResult& r, const ModelInput&, const EstimateOptions&) {
+         return real(r.roofs.peak_flops_per_s);
+       }},
+      {col("weights_bytes", "weights", K::real, U::bytes_gib, true),
+       [](const EstimateResult&, const ModelInput& m, const EstimateOptions&) {
+         return real(m.weights.total_bytes);
+       }},
+      {col("kv_cache_bytes", "KV cache", K::real, U::bytes_gib, true),
+       [](const EstimateResult& r, const ModelInput&, const EstimateOptions&) {
+         return real(r.fit.kv_cache_bytes);
+       }},
+      {col("weights_read_bytes", "weights read", K::real, U::bytes_gib, false),
+       [](const EstimateResult& r, const ModelInput&, const EstimateOptions&) {
+         return real(r.step.weights_read_bytes);
+       }},
+      {col("kv_read_bytes", "KV read", K::real, U::bytes_gib, false),
+       [](const EstimateResult& r, const ModelInput&, const EstimateOptions&) {
+         return real(r.step.kv_read_bytes);
+       }},
+      {col("flops_per_step", "FLOPs", K::real, U::none, false),
+       [](const EstimateResult& r, const ModelInput&, const EstimateOptions&) {
+         return real(r.step.flops);
+       }},
+      {col("memory_seconds", "memory time", K::real, U::seconds_auto, false),
+       [](const EstimateResult& r, const ModelInput&, const EstimateOptions&) {
+         return real(r.step.memory_seconds);
+       }},
+      {col("compute_seconds", "compute time", K::real, U::seconds_auto, false),
+       [](const EstimateResult& r, const ModelInput&, const EstimateOptions&) {
+         return real(r.step.compute_seconds);
+       }},
+      {col("memory_bound_tokens_per_s", "mem roof", K::real, U::tokens_per_s, true),
+       [](const EstimateResult& r, const ModelInput&, const EstimateOptions&) {
+         return real(1.0 / r.step.memory_seconds);
+       }},
+      {col("compute_bound_tokens_per_s", "compute roof", K::real, U::tokens_per_s, true),
+       [](const EstimateResult& r, const ModelInput&, const EstimateOptions&) {
+         return real(1.0 / r.step.compute_seconds);
+       }},
+      {col("bound", "bound", K::text, U::none, true),
+       [](const EstimateResult& r, const ModelInput&, const EstimateOptions&) {
+         return text(r.step.compute_bound ? "compute" : "memory");
+       }},
+      {col("ideal_tokens_per_s", "ideal", K::real, U::tokens_per_s, false),
+       [](const EstimateResult& r, const ModelInput&, const EstimateOptions&) {
+         return real(r.step.tokens_per_s);
+       }},
+      {col("tokens_per_s", "estimate", K::real, U::tokens_per_s, true),
+       [](const EstimateResult& r, const ModelInput&, const EstimateOptions&) {
+         return real(r.tokens_per_s);
+       }},
+      {col("tokens_per_s_low", "low", K::real, U::tokens_per_s, true),
+       [](const EstimateResult& r, const ModelInput&, const EstimateOptions&) {
+         return real(r.tokens_per_s_low);
+       }},
+      {col("tokens_per_s_high", "high", K::real, U::tokens_per_s, true),
+       [](const EstimateResult& r, const ModelInput&, const EstimateOptions&) {
+         return real(r.tokens_per_s_high);
+       }},
+      {col("aggregate_tokens_per_s", "total", K::real, U::tokens_per_s, false),
+       [](const EstimateResult& r, const ModelInput&, const EstimateOptions&) {
+         return real(r.aggregate_tokens_per_s);
+       }},
+      {col("fits", "fits", K::boolean, U::none, true),
+       [](const EstimateResult& r, const ModelInput&, const EstimateOptions&) {
+         return Cell{r.fit.fits};
+       }},
+      {col("memory_required_bytes", "needs", K::real, U::bytes_gib, false),
+       [](const EstimateResult& r, const ModelInput&, const EstimateOptions&) {
+         return real(r.fit.required_bytes);
+       }},
+      {col("memory_available_bytes", "usable", K::real, U::bytes_gib, false),
+       [](const EstimateResult& r, const ModelInput&, const EstimateOptions&) {
+         return real(r.fit.available_bytes);
+       }},
+      {col("memory_margin_bytes", "margin", K::real, U::bytes_gib, true),
+       [](const EstimateResult& r, const ModelInput&, const EstimateOptions&) {
+         return real(r.fit.margin_bytes);
+       }},
+      {col("critical_batch", "crit. batch", K::real, U::none, false, 0),
+       [](const EstimateResult& r, const ModelInput&, const EstimateOptions&) {
+         return optional_real(r.critical_batch);
+       }},
+      {col("prefill_tokens_per_s", "prefill", K::real, U::tokens_per_s, true),
+       [](const EstimateResult& r, const ModelInput&, const EstimateOptions&) {
+         return r.prefill ? real(r.prefill_tokens_per_s) : Cell{};
+       }},
+      {col("time_to_first_token_seconds", "TTFT", K::real, U::seconds_auto, true),
+       [](const EstimateResult& r, const ModelInput&, const EstimateOptions&) {
+         return r.prefill ? real(r.time_to_first_token_s) : Cell{};
+       }},
+      {col("efficiency_class", "class", K::text, U::none, false),
+       [](const EstimateResult& r, const ModelInput&, const EstimateOptions&) {
+         return text(r.efficiency_class);
+       }},
+  };
+  return defs;
+}
+
+double sort_value(const Cell& c) {
+  if (const auto* d = std::get_if<double>(&c)) {
+    return *d;
+  }
+  if (const auto* i = std::get_if<std::int64_t>(&c)) {
+    return static_cast<double>(*i);
+  }
+  if (const auto* b = std::get_if<bool>(&c)) {
+    return *b ? 1.0 : 0.0;
+  }
+  return -1e300;  // nulls last
+}
+
+}  // namespace
+
+std::vector<std::string> estimate_sort_keys() {
+  std::vector<std::string> keys;
+  for (const auto& def : estimate_columns()) {
+    keys.push_back(def.column.id);
+  }
+  return keys;
+}
+
+Report estimate_report(const std::vector<EstimateResult>& results, const ModelInput& model,
+                       const EstimateOptions& options, const std::string& sort_key) {
+  Report report;
+  report.command = "estimate";
+  const auto& defs = estimate_columns();
+  for (const auto& def : defs) {
+    report.columns.push_back(def.column);
+  }
+  for (const auto& r : results) {
+    std::vector<Cell> row;
+    row.reserve(defs.size());
+    for (const auto& def : defs) {
+      row.push_back(def.value(r, model, options));
+    }
+    report.rows.push_back(std::move(row));
+  }
+  const int index = report.column_index(sort_key);
+  if (index < 0) {
+    throw UsageError(fmt::format("unknown sort column '{}'", sort_key));
+  }
+  const auto i = static_cast<std::size_t>(index);
+  const bool textual = report.columns[i].kind == CellKind::text;
+  std::stable_sort(report.rows.begin(), report.rows.end(),
+                   [i, textual](const std::vector<Cell>& a, const std::vector<Cell>& b) {
+                     if (textual) {
+                       const auto* x = std::get_if<std::string>(&a[i]);
+                       const auto* y = std::get_if<std::string>(&b[i]);
+                       return x != nullptr && y != nullptr && *x < *y;
+                     }
+                     return sort_value(a[i]) > sort_value(b[i]);
+                   });
+  return report;
+}
+
+}  // namespace llmroof

@@ -1,0 +1,99 @@
+#pragma once
+
+// Small composable readers for validating JSON data files against their schema, collecting
+// every problem with its JSON pointer; the line of each pointer is found only when reporting.
+
+#include <nlohmann/json.hpp>
+#include <optional>
+#include <set>
+#include <string>
+#include <string_view>
+#include <unordered_map>
+#include <utility>
+#include <vector>
+
+namespace llmroof::detail {
+
+/// Maps JSON pointers ("/devices/3/name") to 1-based line numbers of their values in `text`.
+class JsonLocator {
+ public:
+  explicit JsonLocator(std::string_view text);
+  /// Line of the value at `pointer`, or of its closest ancestor; 1 if nothing matches.
+  int line_of(const std::string& pointer) const;
+
+ private:
+  void scan_value(const std::string& pointer);
+  void skip_ws();
+  std::string scan_string();
+
+  std::string_view m_text;
+  std::size_t m_pos = 0;
+  int m_line = 1;
+  std::unordered_map<std::string, int> m_lines;
+};
+
+/// Problems found while reading one file.
+class Diagnostics {
+ public:
+  void add(std::string pointer, std::string message) {
+    m_items.emplace_back(std::move(pointer), std::move(message));
+  }
+  bool empty() const { return m_items.empty(); }
+  /// Throws DataError with "file:line: pointer: message" lines when there are problems.
+  void throw_if_any(std::string_view text, const std::string& display_name) const;
+
+ private:
+  std::vector<std::pair<std::string, std::string>> m_items;
+};
+
+/// Parses JSON text; a syntax error becomes a DataError "file:line:column: message".
+nlohmann::json parse_json_text(std::string_view text, const std::string& display_name);
+
+/// Escapes a key for use in a JSON pointer.
+std::string pointer_token(std::string_view key);
+
+/// Short rendering of a JSON value for messages: strings quoted, long values cut.
+std::string describe(const nlohmann::json& value);
+
+enum class Check { any, positive, non_negative };
+
+/// Reads the fields of one JSON object, records type and range problems, and reports keys
+/// that nobody read (additionalProperties: false).
+class ObjectReader {
+ public:
+  ObjectReader(const nlohmann::json& value, std::string pointer, Diagnostics& diagnostics);
+  ObjectReader(const ObjectReader&) = delete;
+  ObjectReader& operator=(const ObjectReader&) = delete;
+
+  bool is_object() const { return m_object != nullptr; }
+  const std::string& pointer() const { return m_pointer; }
+  Diagnostics& diagnostics() { return m_diagnostics; }
+
+  std::string string(std::string_view key, bool required = true);
+  std::optional<std::string> optional_string(std::string_view key);
+  /// Number; null or absent gives nullopt (an error when required).
+  std::optional<double> number(std::string_view key, Check check, bool required);
+  std::optional<long long> integer(std::string_view key, Check check, bool required);
+  std::optional<bool> boolean(std::string_view key, bool required);
+  std::vector<std::string> string_array(std::string_view key, bool required);
+  std::vector<double> number_array(std::string_view key, Check check, bool required);
+  /// Enum: one of `allowed`; returns the text when valid.
+  std::optional<std::string> one_of(std::string_view key, const std::vector<std::string>& allowed,
+                                    bool required);
+  /// Nested value (object, array, null); nullptr when absent or null.
+  const nlohmann::json* child(std::string_view key, bool required);
+  std::string child_pointer(std::string_view key) const;
+  /// Reports every key that was never asked for.
+  void finish();
+
+ private:
+  const nlohmann::json* lookup(std::string_view key, bool required);
+  void problem(std::string_view key, const std::string& message);
+
+  const nlohmann::json* m_object = nullptr;
+  std::string m_pointer;
+  Diagnostics& m_diagnostics;
+  std::set<std::string, std::less<>> m_seen;
+};
+
+}  // namespace llmroof::detail

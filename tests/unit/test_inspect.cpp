@@ -1,0 +1,170 @@
+#include <catch2/catch.hpp>
+#include <cstdint>
+#include <string>
+#include <variant>
+
+#include "gguf_writer.hpp"
+#include "llmroof/gguf.hpp"
+#include "llmroof/hf_config.hpp"
+#include "llmroof/inspect.hpp"
+#include "llmroof/model_source.hpp"
+#include "llmroof/tensors.hpp"
+#include "reference_csv.hpp"
+
+using namespace llmroof;
+
+namespace {
+
+const Cell& field_of(const Report& report, const std::string& id) {
+  for (const DocField& f : report.fields) {
+    if (f.id == id) {
+      return f.value;
+    }
+  }
+  FAIL("no field " << id);
+  static const Cell none;
+  return none;
+}
+
+std::int64_t int_field(const Report& report, const std::string& id) {
+  return std::get<std::int64_t>(field_of(report, id));
+}
+
+}  // namespace
+
+TEST_CASE("param_breakdown sorts every tensor into one group", "[inspect]") {
+  ModelSpec spec;
+  spec.architecture = Architecture::qwen2_moe;
+  spec.layers = 1;
+  spec.hidden = 4;
+  spec.heads = 2;
+  spec.kv_heads = 1;
+  spec.head_dim = 2;
+  spec.vocab = 5;
+  spec.moe = MoeSpec{4, 2, 1, 6, 3, 0, 0};
+  const auto tensors = model_tensors(spec);
+  const ParamBreakdown b = param_breakdown(tensors);
+  CHECK(b.embeddings == 20);
+  CHECK(b.output_head == 20);
+  CHECK(b.norms == 4 + 4 + 4);  // attn_norm, ffn_norm, output_norm
+  // q 4*4 + 4, k and v 4*2 + 2 each, o 4*4.
+  CHECK(b.attention == 20 + 10 + 10 + 16);
+  CHECK(b.router == 16);
+  CHECK(b.routed_experts == 3 * 4 * 6 * 4);
+  CHECK(b.shared_experts == 3 * 4 * 3 + 4);  // three matrices and the shared-expert gate
+  CHECK(b.dense_mlp == 0);
+  CHECK(b.other == 0);
+  CHECK(b.total() == count_total_params(tensors));
+
+  const std::vector<TensorInfo> odd = {{"rope_freqs.weight", {8}, 0, 0},
+                                       {"blk.0.ffn_up.weight", {4, 8}, 1, 0},
+                                       {"blk.0.ffn_up.bias", {8}, 0, 0}};
+  const ParamBreakdown o = param_breakdown(odd);
+  CHECK(o.other == 8);
+  CHECK(o.dense_mlp == 40);
+}
+
+TEST_CASE("inspect report of a config.json", "[inspect]") {
+  LoadedModel model;
+  model.spec = parse_hf_config(R"({"model_type": "llama", "hidden_size": 64,
+    "num_hidden_layers": 2, "num_attention_heads": 4, "num_key_value_heads": 2,
+    "intermediate_size": 128, "vocab_size": 259, "max_position_embeddings": 2048,
+    "torch_dtype": "bfloat16"})",
+                               "config.json");
+  model.files = {"config.json"};
+  const Report report = inspect_report(model);
+  CHECK(report.command == "inspect");
+  // The tiny-random-llama shape: 107,200 parameters, all BF16 (2 bytes each).
+  CHECK(int_field(report, "total_params") == 107200);
+  CHECK(int_field(report, "active_params") == 107200);
+  CHECK(int_field(report, "weights_bytes") == 214400);
+  CHECK(std::get<double>(field_of(report, "bits_per_weight")) == 16.0);
+  // Not read per token: the 64 x 259 embedding (one row is).
+  CHECK(int_field(report, "decode_weights_bytes") == 214400 - 2 * 64 * 259);
+  // 2 (K, V) * 2 layers * 2 KV heads * 16 * 2 bytes.
+  CHECK(int_field(report, "kv_cache_bytes_per_token") == 256);
+  CHECK(int_field(report, "context_length") == 2048);
+  CHECK(int_field(report, "layers") == 2);
+  CHECK(std::get<std::string>(field_of(report, "architecture")) == "llama");
+  CHECK(std::get<std::string>(field_of(report, "format")) == "hf-config");
+  CHECK(std::holds_alternative<std::monostate>(field_of(report, "experts")));
+  CHECK(int_field(report, "embedding_params") == 64 * 259);
+  CHECK(int_field(report, "output_head_params") == 64 * 259);
+  REQUIRE(report.rows.size() == 1);
+  CHECK(std::get<std::string>(report.rows[0][0]) == "BF16");
+  CHECK(std::get<std::int64_t>(report.rows[0][1]) == 21);
+  CHECK(std::get<std::int64_t>(report.rows[0][2]) == 107200);
+  CHECK(std::get<std::int64_t>(report.rows[0][3]) == 214400);
+  CHECK(report.notes == std::vector<std::string>{"weights counted as BF16 (torch_dtype bfloat16)"});
+  for (const auto& row : report.rows) {
+    CHECK(row.size() == report.columns.size());
+  }
+}
+
+TEST_CASE("inspect report of a GGUF file with experts", "[inspect]") {
+  using llmroof_test::GgufWriter;
+  GgufWriter w;
+  w.kv("general.architecture", w.str("qwen3moe"));
+  w.kv("general.file_type", w.u32(7));
+  w.kv("qwen3moe.block_count", w.u32(1));
+  w.kv("qwen3moe.embedding_length", w.u32(64));
+  w.kv("qwen3moe.attention.head_count", w.u32(4));
+  w.kv("qwen3moe.attention.head_count_kv", w.u32(1));
+  w.kv("qwen3moe.context_length", w.u32(4096));
+  w.kv("qwen3moe.expert_count", w.u32(8));
+  w.kv("qwen3moe.expert_used_count", w.u32(2));
+  w.tensor("token_embd.weight", {64, 10}, 8);            // Q8_0: 2 blocks * 34 * 10 = 680
+  w.tensor("blk.0.ffn_up_exps.weight", {64, 32, 8}, 8);  // 2 * 34 * 32 * 8 = 17408
+  w.tensor("blk.0.attn_q.weight", {64, 64}, 1);          // F16: 8192
+  w.tensor("blk.0.attn_norm.weight", {64}, 0);           // F32: 256
+  const std::string bytes = w.bytes();
+  MemorySource source(bytes);
+  const GgufFile file = read_gguf(source, "moe.gguf");
+  GgufModel gguf = gguf_model(std::span<const GgufFile>(&file, 1));
+  LoadedModel model{gguf.spec, gguf.tensors, true, gguf.files, gguf.file_type};
+  const Report report = inspect_report(model);
+  CHECK(int_field(report, "total_params") == 640 + 16384 + 4096 + 64);
+  CHECK(int_field(report, "active_params") == 640 + 16384 / 4 + 4096 + 64);
+  CHECK(int_field(report, "weights_bytes") == 680 + 17408 + 8192 + 256);
+  // Tied (no output.weight): the embedding is the head and is read in full, plus 2 of 8 experts.
+  CHECK(int_field(report, "decode_weights_bytes") == 680 + 17408 / 4 + 8192 + 256);
+  CHECK(std::get<std::string>(field_of(report, "file_type")) == "q8_0");
+  CHECK(std::get<bool>(field_of(report, "tied_embeddings")));
+  CHECK(int_field(report, "experts") == 8);
+  CHECK(int_field(report, "routed_expert_params") == 16384);
+  CHECK(std::get<std::string>(field_of(report, "attention")) == "gqa");
+  REQUIRE(report.rows.size() == 3);
+  CHECK(std::get<std::string>(report.rows[0][0]) == "Q8_0");  // largest first
+  CHECK(std::get<std::int64_t>(report.rows[0][1]) == 2);
+  CHECK(std::get<double>(report.rows[0][4]) == Approx(8.5));
+  CHECK(std::get<std::string>(report.rows[1][0]) == "F16");
+  CHECK(std::get<std::string>(report.rows[2][0]) == "F32");
+}
+
+TEST_CASE("load_model_file on the shared fixtures", "[inspect][shared]") {
+  CHECK_FALSE(load_model_file("/nonexistent/path/model.gguf").has_value());
+  CHECK_FALSE(load_model_file("").has_value());
+  const auto dir = llmroof_test::shared_dir();
+  if (!dir) {
+    WARN("skipped: LLMROOF_SHARED_DIR is not set or does not exist");
+    return;
+  }
+  const auto gguf =
+      load_model_file((*dir / "fixtures" / "gguf" / "tiny-random-llama.gguf").string());
+  REQUIRE(gguf);
+  CHECK(gguf->from_gguf);
+  CHECK(gguf->tensors.size() == 21);
+  CHECK(gguf->file_type == 7);
+  const Report report = inspect_report(*gguf);
+  CHECK(int_field(report, "weights_bytes") == 114840);
+  CHECK(int_field(report, "total_params") == 107200);
+  CHECK(std::get<double>(field_of(report, "bits_per_weight")) == Approx(114840.0 * 8 / 107200));
+  CHECK(int_field(report, "decode_weights_bytes") == 114840 - 17612);
+
+  const auto config =
+      load_model_file((*dir / "fixtures" / "hf-configs" / "Qwen3-30B-A3B.json").string());
+  REQUIRE(config);
+  CHECK_FALSE(config->from_gguf);
+  CHECK(config->spec.total_params == 30532122624.0);
+  CHECK(config->tensors.empty());
+}

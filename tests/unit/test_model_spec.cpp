@@ -1,0 +1,113 @@
+// Model catalog loading, shorthand sizes, KV cache and attention arithmetic.
+
+#include <catch2/catch.hpp>
+
+#include "llmroof/errors.hpp"
+#include "llmroof/model_spec.hpp"
+#include "test_support.hpp"
+
+using namespace llmroof;
+
+TEST_CASE("shorthand sizes", "[model]") {
+  CHECK(parse_size("7b").value() == 7e9);
+  CHECK(parse_size("70B").value() == 70e9);
+  CHECK(parse_size("671b").value() == 671e9);
+  CHECK(parse_size("500m").value() == 500e6);
+  CHECK(parse_size("1.5b").value() == 1.5e9);
+  CHECK(parse_size("1t").value() == 1e12);
+  CHECK_FALSE(parse_size("b").has_value());
+  CHECK_FALSE(parse_size("7x").has_value());
+  CHECK_FALSE(parse_size("llama-7b").has_value());
+  CHECK_FALSE(parse_size("-7b").has_value());
+  CHECK_FALSE(parse_size("1.2.3b").has_value());
+}
+
+TEST_CASE("a generic model follows P ~= 12 * layers * hidden^2", "[model]") {
+  for (double p : {5e8, 7e9, 13e9, 70e9, 671e9}) {
+    const ModelSpec m = generic_model(p, "x");
+    const double rule = 12.0 * m.layers * static_cast<double>(m.hidden) * m.hidden;
+    CHECK(rule == Approx(p).epsilon(0.08));  // whole 128-wide heads: up to ~7% at 0.5B
+    CHECK(m.heads * m.head_dim == m.hidden);
+    CHECK(m.total_params == p);
+  }
+  const ModelSpec m7 = generic_model(7e9, "7b");
+  CHECK(m7.layers == 33);  // LLaMA-7B has 32 layers of 4096
+  CHECK(m7.hidden == 4224);
+}
+
+TEST_CASE("the shipped catalog loads and every entry is consistent", "[model][data]") {
+  const ModelCatalog c = parse_models(test::read(test::data_dir() / "models.json"), "models.json");
+  CHECK(c.schema_version == 1);
+  CHECK(c.models.size() >= 28);
+  for (const char* id : {"llama-2-7b", "llama-2-13b", "llama-2-70b", "llama-3-8b", "llama-3-70b",
+                         "llama-3.1-8b", "llama-3.1-70b", "llama-3.1-405b", "llama-3.2-1b",
+                         "llama-3.2-3b", "mistral-7b", "mixtral-8x7b", "mixtral-8x22b",
+                         "qwen2.5-0.5b", "qwen2.5-7b", "qwen2.5-14b", "qwen2.5-32b", "qwen2.5-72b",
+                         "qwen3-8b", "qwen3-30b-a3b", "qwen3-235b-a22b", "deepseek-v3",
+                         "deepseek-r1", "gpt-oss-20b", "gpt-oss-120b", "gemma-2-9b", "phi-4",
+                         "falcon-7b"}) {
+    INFO(id);
+    CHECK(find_model(c, id) != nullptr);
+  }
+  // Aliases: case, dots, dashes, slashes and colons are ignored.
+  CHECK(find_model(c, "Llama-3.1-70B")->id == "llama-3.1-70b");
+  CHECK(find_model(c, "llama3-70b")->id == "llama-3-70b");
+  CHECK(find_model(c, "meta-llama/Llama-3.1-70B")->id == "llama-3.1-70b");
+  CHECK(find_model(c, "no-such-model") == nullptr);
+}
+
+TEST_CASE("KV cache by attention kind", "[model][kv]") {
+  const ModelCatalog c = parse_models(test::read(test::data_dir() / "models.json"), "models.json");
+  // GQA: 2 * layers * kv_heads * head_dim * bytes.
+  CHECK(kv_cache_bytes(*find_model(c, "llama-3.1-8b"), 1, 2) == 2.0 * 32 * 8 * 128 * 2);
+  // MLA: the compressed latent, layers * (kv_lora_rank + rope) * bytes = 70,272 B at bf16.
+  CHECK(kv_cache_bytes(*find_model(c, "deepseek-v3"), 1, 2) == 61.0 * (512 + 64) * 2);
+  // MQA: one KV head.
+  CHECK(kv_cache_bytes(*find_model(c, "falcon-7b"), 1, 2) == 2.0 * 32 * 1 * 64 * 2);
+  // Sliding window: gemma-2-9b's local layers stop at 4096 tokens.
+  const ModelSpec& gemma = *find_model(c, "gemma-2-9b");
+  REQUIRE(gemma.sliding_window == 4096);
+  const double per_layer = 2.0 * gemma.kv_heads * gemma.head_dim * 2;
+  const int local = gemma.sliding_window_layers;
+  CHECK(kv_cache_bytes(gemma, 1000, 2) == Approx(per_layer * 42 * 1000));
+  CHECK(kv_cache_bytes(gemma, 8192, 2) ==
+        Approx(per_layer * ((42 - local) * 8192.0 + local * 4096.0)));
+}
+
+TEST_CASE("attention FLOPs summed over a prompt equal the per-token sum", "[model][attention]") {
+  const ModelCatalog c = parse_models(test::read(test::data_dir() / "models.json"), "models.json");
+  for (const char* id : {"llama-3.1-8b", "gemma-2-9b", "gpt-oss-20b", "deepseek-v3"}) {
+    const ModelSpec& m = *find_model(c, id);
+    for (double context : {0.0, 100.0, 4000.0, 10000.0}) {
+      for (double n : {1.0, 7.0, 512.0, 5000.0}) {
+        double brute = 0;
+        for (double i = 0; i < n; ++i) {
+          brute += attention_flops_per_token(m, context + i);
+        }
+        INFO(id << " context " << context << " n " << n);
+        CHECK(attention_flops_sum(m, context, n) == Approx(brute).epsilon(1e-12));
+      }
+    }
+  }
+}
+
+TEST_CASE("malformed catalogs name the file, line and field", "[model][errors]") {
+  const std::string text = R"({
+  "schema_version": 1,
+  "models": [
+    {"id": "x", "name": "X", "architecture": "llama", "total_params": 10,
+     "active_params": 20, "layers": "32"}
+  ]
+})";
+  try {
+    parse_models(text, "bad.json");
+    FAIL("no error");
+  } catch (const DataError& e) {
+    const auto& m = e.messages();
+    CHECK(std::find(m.begin(), m.end(),
+                    "bad.json:5: /models/0/layers: expected an integer, got \"32\"") != m.end());
+    CHECK(std::find(m.begin(), m.end(),
+                    "bad.json:4: /models/0: missing required field 'hidden_size'") != m.end());
+  }
+  CHECK_THROWS_AS(parse_models("{\"schema_version\": 1, \"models\": [", "cut.json"), DataError);
+}

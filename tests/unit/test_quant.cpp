@@ -1,0 +1,218 @@
+// GGML types, --quant names and llama-quantize's preset mixes.
+
+#include <catch2/catch.hpp>
+#include <fstream>
+#include <map>
+#include <sstream>
+
+#include "llmroof/model_spec.hpp"
+#include "llmroof/quant.hpp"
+#include "llmroof/units.hpp"
+#include "llmroof/weights.hpp"
+#include "test_support.hpp"
+
+using namespace llmroof;
+
+namespace {
+
+// Minimal CSV reader for the reference files (quoted fields with commas).
+std::vector<std::map<std::string, std::string>> read_csv(const std::filesystem::path& path) {
+  std::ifstream in(path);
+  std::vector<std::vector<std::string>> rows;
+  std::string line;
+  while (std::getline(in, line)) {
+    std::vector<std::string> fields;
+    std::string field;
+    bool quoted = false;
+    for (std::size_t i = 0; i < line.size(); ++i) {
+      const char c = line[i];
+      if (quoted) {
+        if (c == '"' && i + 1 < line.size() && line[i + 1] == '"') {
+          field.push_back('"');
+          ++i;
+        } else if (c == '"') {
+          quoted = false;
+        } else {
+          field.push_back(c);
+        }
+      } else if (c == '"') {
+        quoted = true;
+      } else if (c == ',') {
+        fields.push_back(field);
+        field.clear();
+      } else {
+        field.push_back(c);
+      }
+    }
+    fields.push_back(field);
+    rows.push_back(fields);
+  }
+  std::vector<std::map<std::string, std::string>> out;
+  for (std::size_t r = 1; r < rows.size(); ++r) {
+    std::map<std::string, std::string> row;
+    for (std::size_t i = 0; i < rows[0].size() && i < rows[r].size(); ++i) {
+      row[rows[0][i]] = rows[r][i];
+    }
+    out.push_back(row);
+  }
+  return out;
+}
+
+const ModelCatalog& catalog() {
+  static const ModelCatalog c =
+      parse_models(test::read(test::data_dir() / "models.json"), "models.json");
+  return c;
+}
+
+}  // namespace
+
+TEST_CASE("ggml type table matches ggml-quant-types.csv", "[quant][shared]") {
+  const auto shared = test::shared_dir();
+  if (!shared) {
+    WARN("skipped: shared folder absent");
+    return;
+  }
+  int checked = 0;
+  for (const auto& row : read_csv(*shared / "reference" / "ggml-quant-types.csv")) {
+    const int id = std::stoi(row.at("gguf_type_id"));
+    const GgmlType* t = find_ggml_type(id);
+    INFO(row.at("type"));
+    REQUIRE(t != nullptr);
+    CHECK(t->name == row.at("type"));
+    if (row.at("block_size_elements").empty()) {
+      CHECK(t->removed());
+      continue;
+    }
+    CHECK(t->block_elements == std::stoi(row.at("block_size_elements")));
+    CHECK(t->block_bytes == std::stoi(row.at("bytes_per_block")));
+    CHECK(t->bits_per_weight() == Approx(std::stod(row.at("bits_per_weight"))));
+    ++checked;
+  }
+  CHECK(checked >= 35);
+}
+
+TEST_CASE("tensor bytes from the type table", "[quant]") {
+  const std::vector<std::uint64_t> dims = {64, 259};
+  CHECK(ggml_tensor_bytes(ggml::q8_0, dims).value() == 17612);  // 259 rows x 2 blocks x 34 B
+  CHECK(ggml_tensor_bytes(ggml::f32, std::vector<std::uint64_t>{64}).value() == 256);
+  CHECK_FALSE(ggml_tensor_bytes(ggml::q4_k, dims).has_value());  // 64 is not a multiple of 256
+  CHECK_FALSE(ggml_tensor_bytes(4, dims).has_value());           // removed type
+  CHECK_FALSE(ggml_tensor_bytes(99, dims).has_value());
+  const std::vector<std::uint64_t> huge = {1ull << 40, 1ull << 40, 1ull << 40};
+  CHECK_FALSE(ggml_tensor_bytes(ggml::f32, huge).has_value());  // overflow
+}
+
+TEST_CASE("--quant names", "[quant]") {
+  CHECK(find_quant("int4")->nominal_bytes_per_weight == 0.5);
+  CHECK(find_quant("fp16")->kind == QuantKind::nominal);
+  CHECK(find_quant("Q4_K_M")->kind == QuantKind::preset);
+  CHECK(find_quant("q4-k-m")->id == "q4_k_m");
+  CHECK(find_quant("q4_k")->kind == QuantKind::ggml_type);
+  CHECK(find_quant("mxfp4")->kind == QuantKind::ggml_type);
+  CHECK(find_quant("mxfp4_moe")->kind == QuantKind::preset);
+  CHECK(find_quant("type:q4_0")->kind == QuantKind::ggml_type);
+  CHECK(find_quant("q4_0")->kind == QuantKind::preset);
+  CHECK(find_quant("int4")->compute == Precision::int4);
+  CHECK(find_quant("q4_k_m")->compute == Precision::fp16);
+  CHECK_FALSE(find_quant("q4_k_x").has_value());
+  for (const char* name : {"f16", "q8_0", "q6_k", "q5_k_m", "q5_k_s", "q5_0", "q4_k_m", "q4_k_s",
+                           "q4_0", "q4_1", "iq4_xs", "iq4_nl", "q3_k_m", "q3_k_s", "q2_k",
+                           "iq2_xs", "mxfp4", "bf16", "fp8", "int8", "fp32"}) {
+    INFO(name);
+    CHECK(find_quant(name).has_value());
+  }
+  CHECK(kv_bytes_per_element("q8_0").value() == Approx(1.0625));
+  CHECK(kv_bytes_per_element("q4_0").value() == Approx(0.5625));
+  CHECK(kv_bytes_per_element("fp8").value() == 1.0);
+  CHECK_FALSE(kv_bytes_per_element("q3_k").has_value());
+}
+
+TEST_CASE("presets reproduce llama.cpp's published bits per weight for Llama-3.1-8B",
+          "[quant][preset][shared]") {
+  const auto shared = test::shared_dir();
+  if (!shared) {
+    WARN("skipped: shared folder absent");
+    return;
+  }
+  const ModelSpec& m = *find_model(catalog(), "llama-3.1-8b");
+  int checked = 0;
+  for (const auto& row : read_csv(*shared / "reference" / "llama-ftype-presets.csv")) {
+    const std::string& readme = row.at("readme_bpw_llama31_8b");
+    if (readme.empty()) {
+      continue;
+    }
+    std::string id;
+    for (char c : row.at("preset")) {
+      id.push_back(static_cast<char>(std::tolower(static_cast<unsigned char>(c))));
+    }
+    const auto quant = find_preset_by_ftype(std::stoi(row.at("llama_ftype_id")));
+    INFO(id);
+    REQUIRE(quant.has_value());
+    const Weights w = model_weights(m, *quant);
+    CHECK(w.bits_per_weight() == Approx(std::stod(readme)).margin(0.0006));
+    // File sizes as quantize prints them (GiB) agree within 2%.
+    CHECK(w.total_bytes / units::k_gib ==
+          Approx(std::stod(row.at("readme_size_gib_llama31_8b"))).epsilon(0.02));
+    ++checked;
+  }
+  CHECK(checked >= 20);
+}
+
+TEST_CASE("preset sizes match llama-bench's sizes of LLaMA 2 7B files", "[quant][preset]") {
+  // llama.cpp's scoreboards print F16 12.55 GiB, Q8_0 6.67 GiB, Q4_0 3.56 GiB for Llama-2-7B.
+  const ModelSpec& m = *find_model(catalog(), "llama-2-7b");
+  CHECK(model_weights(m, *find_quant("f16")).total_bytes / units::k_gib ==
+        Approx(12.55).epsilon(0.02));
+  CHECK(model_weights(m, *find_quant("q8_0")).total_bytes / units::k_gib ==
+        Approx(6.67).epsilon(0.02));
+  CHECK(model_weights(m, *find_quant("q4_0")).total_bytes / units::k_gib ==
+        Approx(3.56).epsilon(0.02));
+}
+
+TEST_CASE("preset rules per tensor", "[quant][preset]") {
+  const ModelSpec& m = *find_model(catalog(), "llama-3.1-8b");
+  auto tensors = model_tensors(m);
+  assign_types(tensors, *find_quant("q4_k_m"), m);
+  std::map<std::string, int> type_of;
+  for (const auto& t : tensors) {
+    type_of[t.name] = t.type;
+  }
+  CHECK(type_of.at("output.weight") == ggml::q6_k);
+  CHECK(type_of.at("token_embd.weight") == ggml::q4_k);
+  CHECK(type_of.at("blk.0.attn_v.weight") == ggml::q6_k);   // first eighth: more bits
+  CHECK(type_of.at("blk.4.attn_v.weight") == ggml::q4_k);   // (4 - 4) % 3 != 2
+  CHECK(type_of.at("blk.6.attn_v.weight") == ggml::q6_k);   // (6 - 4) % 3 == 2
+  CHECK(type_of.at("blk.31.ffn_down.weight") == ggml::q6_k);  // last eighth
+  CHECK(type_of.at("blk.0.attn_q.weight") == ggml::q4_k);
+  CHECK(type_of.at("blk.0.attn_norm.weight") == ggml::f32);
+
+  // Mixtral (8 experts): attn_v and attn_k go to Q8_0.
+  const ModelSpec& mixtral = *find_model(catalog(), "mixtral-8x7b");
+  auto mt = model_tensors(mixtral);
+  assign_types(mt, *find_quant("q4_k_m"), mixtral);
+  for (const auto& t : mt) {
+    if (t.name == "blk.3.attn_k.weight" || t.name == "blk.3.attn_v.weight") {
+      CHECK(t.type == ggml::q8_0);
+    }
+    if (t.name == "blk.3.ffn_gate_inp.weight") {
+      CHECK(t.type == ggml::f32);  // routers are never quantized
+    }
+  }
+
+  // Rows that are not a multiple of 256 fall back (Qwen2.5-0.5B, hidden 896).
+  const ModelSpec& qwen = *find_model(catalog(), "qwen2.5-0.5b");
+  auto qt = model_tensors(qwen);
+  assign_types(qt, *find_quant("q4_k_m"), qwen);
+  for (const auto& t : qt) {
+    if (t.name == "blk.3.attn_q.weight") {
+      CHECK(t.type == ggml::q5_0);  // Q4_K -> Q5_0 fallback
+    }
+  }
+}
+
+TEST_CASE("nominal quants weigh P * n_bytes", "[quant]") {
+  const ModelSpec& m = *find_model(catalog(), "llama-3.1-70b");
+  CHECK(model_weights(m, *find_quant("int4")).total_bytes == Approx(70553706496.0 * 0.5));
+  CHECK(model_weights(m, *find_quant("fp32")).total_bytes == Approx(70553706496.0 * 4));
+  CHECK(model_weights(m, *find_quant("int4")).bits_per_weight() == Approx(4.0));
+}

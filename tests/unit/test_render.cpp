@@ -1,0 +1,144 @@
+// Renderers: one two-row report in every format, and the human number formats.
+
+#include <catch2/catch.hpp>
+#include <sstream>
+
+#include "llmroof/render.hpp"
+
+using namespace llmroof;
+
+namespace {
+
+Report two_rows() {
+  Report r;
+  r.command = "test";
+  r.columns = {
+      {"device.id", "device", CellKind::text, HumanUnit::none, 2, true},
+      {"weights_bytes", "weights", CellKind::real, HumanUnit::bytes_gib, 2, true},
+      {"tokens_per_s", "speed", CellKind::real, HumanUnit::tokens_per_s, 2, true},
+      {"time_to_first_token_seconds", "TTFT", CellKind::real, HumanUnit::seconds_auto, 2, true},
+      {"fits", "fits", CellKind::boolean, HumanUnit::none, 2, true},
+      {"batch", "batch", CellKind::integer, HumanUnit::none, 2, false},
+  };
+  r.rows = {
+      {std::string("a,\"b\" ±"), 1073741824.0, 552.8571428571429, 0.25, true, std::int64_t{1}},
+      {std::string("m4"), 3.5e9, 5.5, Cell{}, false, std::int64_t{8}},
+  };
+  r.fields = {{"critical_batch", "critical batch", Cell{161.24}, HumanUnit::none}};
+  r.notes = {"a note"};
+  return r;
+}
+
+std::string render_to_string(const Report& r, OutputFormat f) {
+  std::ostringstream out;
+  render(r, f, RenderOptions{false, "9.9.9"}, out);
+  return out.str();
+}
+
+}  // namespace
+
+TEST_CASE("table", "[render]") {
+  CHECK(render_to_string(two_rows(), OutputFormat::table) ==
+        "device   weights [GiB]  speed [tok/s]  TTFT [ms]  fits\n"
+        "a,\"b\" ±           1.00          552.9        250  yes\n"
+        "m4                3.26           5.50          -  no\n"
+        "\n"
+        "critical batch: 161.24\n"
+        "note: a note\n");
+}
+
+TEST_CASE("markdown", "[render]") {
+  CHECK(render_to_string(two_rows(), OutputFormat::markdown) ==
+        "| device  | weights [GiB] | speed [tok/s] | TTFT [ms] | fits |\n"
+        "| ------- | ------------: | ------------: | --------: | ---- |\n"
+        "| a,\"b\" ± |          1.00 |         552.9 |       250 | yes  |\n"
+        "| m4      |          3.26 |          5.50 |         - | no   |\n"
+        "\n"
+        "- critical batch: 161.24\n"
+        "- note: a note\n");
+}
+
+TEST_CASE("csv: every column by id, raw numbers, RFC 4180 quoting", "[render]") {
+  CHECK(render_to_string(two_rows(), OutputFormat::csv) ==
+        "schema_version,device.id,weights_bytes,tokens_per_s,time_to_first_token_seconds,fits,"
+        "batch\n"
+        "1,\"a,\"\"b\"\" ±\",1073741824,552.8571428571429,0.25,true,1\n"
+        "1,m4,3500000000,5.5,,false,8\n");
+}
+
+TEST_CASE("json: nested ids, typed values, meta", "[render]") {
+  CHECK(render_to_string(two_rows(), OutputFormat::json) ==
+        R"({
+  "command": "test",
+  "critical_batch": 161.24,
+  "meta": {
+    "notes": [
+      "a note"
+    ],
+    "tool": "llmroof",
+    "version": "9.9.9",
+    "warnings": []
+  },
+  "results": [
+    {
+      "batch": 1,
+      "device": {
+        "id": "a,\"b\" ±"
+      },
+      "fits": true,
+      "time_to_first_token_seconds": 0.25,
+      "tokens_per_s": 552.8571428571429,
+      "weights_bytes": 1073741824.0
+    },
+    {
+      "batch": 8,
+      "device": {
+        "id": "m4"
+      },
+      "fits": false,
+      "time_to_first_token_seconds": null,
+      "tokens_per_s": 5.5,
+      "weights_bytes": 3500000000.0
+    }
+  ],
+  "schema_version": 1
+}
+)");
+}
+
+TEST_CASE("jsonl: one object per row, then the summary", "[render]") {
+  CHECK(render_to_string(two_rows(), OutputFormat::jsonl) ==
+        "{\"batch\":1,\"device\":{\"id\":\"a,\\\"b\\\" ±\"},\"fits\":true,\"schema_version\":1,"
+        "\"time_to_first_token_seconds\":0.25,\"tokens_per_s\":552.8571428571429,"
+        "\"weights_bytes\":1073741824.0}\n"
+        "{\"batch\":8,\"device\":{\"id\":\"m4\"},\"fits\":false,\"schema_version\":1,"
+        "\"time_to_first_token_seconds\":null,\"tokens_per_s\":5.5,\"weights_bytes\":3500000000.0}"
+        "\n"
+        "{\"schema_version\":1,\"summary\":{\"critical_batch\":161.24}}\n");
+}
+
+TEST_CASE("human units at their boundaries", "[render][units]") {
+  CHECK(format_seconds(0.9999) == "1000 ms");
+  CHECK(format_seconds(0.999) == "999 ms");
+  CHECK(format_seconds(1.0) == "1.00 s");
+  CHECK(format_seconds(0.0005) == "500 us");
+  CHECK(format_seconds(599.0) == "599 s");
+  CHECK(format_seconds(600.0) == "10.0 min");
+  CHECK(format_bytes_gib(1073741824.0) == "1.00 GiB");
+  CHECK(format_bytes_gib(1023.0 * 1024 * 1024) == "1.00 GiB");
+  CHECK(format_bytes_gib(1000.0 * 1024 * 1024) == "0.98 GiB");
+  CHECK(format_tokens_per_s(9.994) == "9.99");
+  CHECK(format_tokens_per_s(552.857) == "552.9");
+  CHECK(format_tokens_per_s(89142.857) == "89143");
+  CHECK(csv_field("plain") == "plain");
+  CHECK(csv_field("a,b") == "\"a,b\"");
+  CHECK(csv_field("say \"hi\"") == "\"say \"\"hi\"\"\"");
+  CHECK(csv_field("line\nbreak") == "\"line\nbreak\"");
+}
+
+TEST_CASE("format names", "[render]") {
+  CHECK(parse_output_format("md") == OutputFormat::markdown);
+  CHECK(parse_output_format("Markdown") == OutputFormat::markdown);
+  CHECK(parse_output_format("JSONL") == OutputFormat::jsonl);
+  CHECK_FALSE(parse_output_format("xml").has_value());
+}
