@@ -1,5 +1,6 @@
 #pragma once
 
+#include <functional>
 #include <optional>
 #include <string>
 #include <vector>
@@ -29,6 +30,8 @@ struct EstimateOptions {
   std::string backend;                ///< "" = the device's usual backend
   bool ideal = false;                 ///< pure roofline: efficiency 1, no overheads, no range
   double expert_skew = 0;             ///< see expected_experts_touched
+  std::optional<double> power_w;              ///< override of the device's TDP, watts
+  std::optional<double> price_usd_per_hour;   ///< rental price, for usd_per_million_tokens
 };
 
 /// The model side of an estimate: its architecture and what its weights weigh.
@@ -57,7 +60,23 @@ struct EstimateResult {
   MemoryFit fit;
   std::optional<double> critical_batch;
   std::string efficiency_class;           ///< "ideal" with --ideal
+  /// Average decode speed per sequence over generating generate_tokens tokens from the
+  /// context (as llama-bench's tg tests report), realistic (ideal with --ideal).
+  double generate_tokens_per_s = 0;
+  double generate_seconds = 0;            ///< time to generate them
+  double end_to_end_seconds = 0;          ///< time to first token + generate_seconds
+  double power_w = 0;                     ///< TDP or --power; 0 = unknown
+  std::optional<double> tokens_per_s_per_kusd;   ///< aggregate tokens/s per 1000 USD
+  std::optional<double> joules_per_token;        ///< power / aggregate tokens/s
+  std::optional<double> usd_per_million_tokens;  ///< given a price per hour
 };
+
+/// Seconds to decode `tokens` tokens one after another from `context_tokens` of context:
+/// the exact sum of the step times (sampled evenly past 8192 tokens; the step time is
+/// piecewise linear in the context, so the error is negligible). `step_seconds(context)`
+/// gives one step's time.
+double decode_span_seconds(double context_tokens, double tokens,
+                           const std::function<double(double)>& step_seconds);
 
 /// Precision whose peak `device` offers for `requested`: the precision itself, else the next
 /// wider one it has (int4 -> int8 -> fp16 -> fp32; fp8 -> fp16; bf16 -> fp16 -> fp32).

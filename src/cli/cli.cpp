@@ -138,6 +138,7 @@ int run(const std::vector<std::string>& args, Io& io) {
   commands.push_back(add_models(app, common));
   commands.push_back(add_quants(app, common));
   commands.push_back(add_check_data(app, common));
+  commands.push_back(add_inspect(app, common));
   // Subcommands of later modules register here.
 
   std::vector<std::string> reversed(args.rbegin(), args.rend());

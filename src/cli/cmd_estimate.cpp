@@ -30,7 +30,19 @@ struct EstimateCliOptions {
   bool ideal = false;
   double expert_skew = 0;
   std::string sort = "tokens_per_s";
+  std::optional<double> power_w;
+  std::optional<double> price_per_hour;
+  std::vector<std::string> show;
+  bool generate_given = false;  ///< --generate was on the command line
 };
+
+// Optional table columns: shown when the run makes them meaningful or --show asks.
+void show_column(Report& report, const std::string& id) {
+  const int i = report.column_index(id);
+  if (i >= 0) {
+    report.columns[static_cast<std::size_t>(i)].human = true;
+  }
+}
 
 void setup(CLI::App& sub, EstimateCliOptions& o) {
   sub.add_option("--model,-m", o.model,
@@ -74,7 +86,9 @@ void setup(CLI::App& sub, EstimateCliOptions& o) {
       ->check(CLI::Range(0LL, 100000000LL))
       ->type_name("TOKENS")
       ->default_str("512");
-  sub.add_option("--generate,-n", o.generate, "Tokens generated per sequence (memory fit)")
+  sub.add_option("--generate,-n", o.generate,
+                 "Tokens generated per sequence: memory fit, and (when given) the average decode "
+                 "speed over them from --context and the end-to-end time, as llama-bench tgN")
       ->check(CLI::Range(0LL, 100000000LL))
       ->type_name("TOKENS")
       ->default_str("128");
@@ -110,6 +124,19 @@ void setup(CLI::App& sub, EstimateCliOptions& o) {
                  "prefill_tokens_per_s, memory_margin_bytes, device.id")
       ->type_name("COLUMN")
       ->default_str("tokens_per_s");
+  sub.add_option("--power", o.power_w,
+                 "Power draw for joules_per_token, in W (default: the device's TDP)")
+      ->check(CLI::PositiveNumber)
+      ->type_name("W");
+  sub.add_option("--price-per-hour", o.price_per_hour,
+                 "Rental price of one device, in USD per hour, for usd_per_million_tokens")
+      ->check(CLI::PositiveNumber)
+      ->type_name("USD");
+  sub.add_option("--show", o.show,
+                 "Also show these output columns in the table (ids as in JSON, e.g. "
+                 "joules_per_token,critical_batch)")
+      ->delimiter(',')
+      ->type_name("COLUMNS");
   sub.footer(
       "Examples:\n"
       "  llmroof estimate --model 70b --quant int4 --device m4pro\n"
@@ -142,6 +169,8 @@ int run(const EstimateCliOptions& o, Context& context) {
   options.backend = o.backend;
   options.ideal = o.ideal;
   options.expert_skew = o.expert_skew;
+  options.power_w = o.power_w;
+  options.price_usd_per_hour = o.price_per_hour;
 
   const auto matches = select_devices(context.devices(), o.devices);
   std::vector<EstimateResult> results;
@@ -170,6 +199,28 @@ int run(const EstimateCliOptions& o, Context& context) {
         results.front().device->id, results.front().fit.available_bytes / units::k_gib));
   }
   Report report = estimate_report(results, model.input, options, o.sort);
+  if (o.generate_given) {
+    show_column(report, "generate_tokens_per_s");
+    show_column(report, "end_to_end_seconds");
+  }
+  if (o.batch > 1) {
+    show_column(report, "aggregate_tokens_per_s");
+  }
+  if (o.batch > 1 || o.context > 0) {
+    show_column(report, "kv_read_share");
+  }
+  if (o.price_per_hour) {
+    show_column(report, "usd_per_million_tokens");
+  }
+  if (o.power_w) {
+    show_column(report, "joules_per_token");
+  }
+  for (const auto& id : o.show) {
+    if (report.column_index(id) < 0) {
+      throw UsageError(fmt::format("unknown column '{}' for --show (see the JSON field names)", id));
+    }
+    show_column(report, id);
+  }
   report.notes = std::move(notes);
   report.warnings = std::move(warnings);
   if (o.ideal) {
@@ -188,7 +239,10 @@ Command add_estimate(CLI::App& parent, CommonOptions& common) {
       "estimate", "Estimate decode and prefill speed of a model on one or more devices");
   setup(*sub, *options);
   add_common_options(*sub, common, true);
-  return {sub, [options](Context& context) { return run(*options, context); }};
+  return {sub, [options, sub](Context& context) {
+            options->generate_given = sub->count("--generate") > 0;
+            return run(*options, context);
+          }};
 }
 
 }  // namespace llmroof::cli

@@ -98,6 +98,26 @@ EstimateResult estimate(const Device& device, const ModelInput& model,
   r.fit = memory_fit(model.weights.total_bytes, kv_total, available);
 
   const double batch = static_cast<double>(std::max(1, options.batch));
+  // Cost and energy follow the aggregate rate, whichever model gives it (set at the end).
+  auto finish = [&](EstimateResult& out) {
+    out.power_w = options.power_w.value_or(device.tdp_w);
+    if (device.launch_price_usd && *device.launch_price_usd > 0) {
+      out.tokens_per_s_per_kusd = out.aggregate_tokens_per_s / (*device.launch_price_usd / 1000.0);
+    }
+    if (out.power_w > 0) {
+      out.joules_per_token = out.power_w / out.aggregate_tokens_per_s;
+    }
+    if (options.price_usd_per_hour) {
+      out.usd_per_million_tokens =
+          *options.price_usd_per_hour / 3600.0 / out.aggregate_tokens_per_s * 1e6;
+    }
+    return out;
+  };
+  auto ideal_step_at = [&](double context) {
+    DecodeInput at = input;
+    at.context_tokens = context;
+    return decode_step(model.spec, model.weights, r.roofs, at);
+  };
   if (options.ideal) {
     r.efficiency_class = "ideal";
     r.tokens_per_s = r.step.tokens_per_s;
@@ -108,7 +128,13 @@ EstimateResult estimate(const Device& device, const ModelInput& model,
       r.prefill_tokens_per_s = r.prefill->tokens_per_s;
       r.time_to_first_token_s = r.prefill->seconds;
     }
-    return r;
+    r.generate_seconds = decode_span_seconds(
+        options.context_tokens, options.generate_tokens,
+        [&](double context) { return ideal_step_at(context).step_seconds; });
+    r.generate_tokens_per_s =
+        r.generate_seconds > 0 ? options.generate_tokens / r.generate_seconds : r.tokens_per_s;
+    r.end_to_end_seconds = r.time_to_first_token_s + r.generate_seconds;
+    return finish(r);
   }
   const std::string class_id = efficiency_class_id(device, cpu_backend ? "cpu" : options.backend);
   const EfficiencyClass* cls = find_efficiency_class(efficiency, class_id);
@@ -126,7 +152,36 @@ EstimateResult estimate(const Device& device, const ModelInput& model,
     r.prefill_tokens_per_s = options.prompt_tokens / prefill_s;
     r.time_to_first_token_s = prefill_s;
   }
-  return r;
+  r.generate_seconds = decode_span_seconds(
+      options.context_tokens, options.generate_tokens, [&](double context) {
+        return realistic_decode_seconds(*cls, ideal_step_at(context), model.spec.layers, r.roofs);
+      });
+  r.generate_tokens_per_s =
+      r.generate_seconds > 0 ? options.generate_tokens / r.generate_seconds : r.tokens_per_s;
+  r.end_to_end_seconds = r.time_to_first_token_s + r.generate_seconds;
+  return finish(r);
+}
+
+double decode_span_seconds(double context_tokens, double tokens,
+                           const std::function<double(double)>& step_seconds) {
+  if (tokens <= 0) {
+    return 0;
+  }
+  constexpr double k_max_points = 8192;
+  if (tokens <= k_max_points) {
+    double total = 0;
+    for (double i = 0; i < tokens; ++i) {
+      total += step_seconds(context_tokens + i);
+    }
+    return total;
+  }
+  // Midpoints of equal slices: exact for linear pieces, negligible error at the one kink.
+  const double slice = tokens / k_max_points;
+  double total = 0;
+  for (double i = 0; i < k_max_points; ++i) {
+    total += step_seconds(context_tokens + (i + 0.5) * slice - 0.5) * slice;
+  }
+  return total;
 }
 
 namespace {
@@ -178,8 +233,7 @@ const std::vector<ColumnDef>& estimate_columns() {
        }},
       {col("model.active_params", "active params", K::real, U::none, false),
        [](const EstimateResult&, const ModelInput& m, const EstimateOptions&) {
-         return real(m.spec.moe ? m.weights.matmul_params_per_token() + m.weights.embedding_params
-                                : m.weights.total_params);
+         return real(m.spec.active_params > 0 ? m.spec.active_params : m.weights.total_params);
        }},
       {col("quant", "quant", K::text, U::none, false),
        [](const EstimateResult&, const ModelInput& m, const EstimateOptions&) {
@@ -300,6 +354,38 @@ const std::vector<ColumnDef>& estimate_columns() {
       {col("time_to_first_token_seconds", "TTFT", K::real, U::seconds_auto, true),
        [](const EstimateResult& r, const ModelInput&, const EstimateOptions&) {
          return r.prefill ? real(r.time_to_first_token_s) : Cell{};
+       }},
+      {col("generate_tokens", "generate", K::integer, U::none, false),
+       [](const EstimateResult&, const ModelInput&, const EstimateOptions& o) {
+         return integer(o.generate_tokens);
+       }},
+      {col("generate_tokens_per_s", "tg avg", K::real, U::tokens_per_s, false),
+       [](const EstimateResult& r, const ModelInput&, const EstimateOptions&) {
+         return real(r.generate_tokens_per_s);
+       }},
+      {col("end_to_end_seconds", "end to end", K::real, U::seconds_auto, false),
+       [](const EstimateResult& r, const ModelInput&, const EstimateOptions&) {
+         return real(r.end_to_end_seconds);
+       }},
+      {col("power_w", "power [W]", K::real, U::none, false, 0),
+       [](const EstimateResult& r, const ModelInput&, const EstimateOptions&) {
+         return r.power_w > 0 ? real(r.power_w) : Cell{};
+       }},
+      {col("tokens_per_s_per_kusd", "tok/s per k$", K::real, U::none, false),
+       [](const EstimateResult& r, const ModelInput&, const EstimateOptions&) {
+         return optional_real(r.tokens_per_s_per_kusd);
+       }},
+      {col("joules_per_token", "J/token", K::real, U::none, false),
+       [](const EstimateResult& r, const ModelInput&, const EstimateOptions&) {
+         return optional_real(r.joules_per_token);
+       }},
+      {col("usd_per_million_tokens", "$/Mtok", K::real, U::none, false),
+       [](const EstimateResult& r, const ModelInput&, const EstimateOptions&) {
+         return optional_real(r.usd_per_million_tokens);
+       }},
+      {col("kv_read_share", "KV share", K::real, U::ratio_percent, false),
+       [](const EstimateResult& r, const ModelInput&, const EstimateOptions&) {
+         return real(r.step.bytes > 0 ? r.step.kv_read_bytes / r.step.bytes : 0.0);
        }},
       {col("efficiency_class", "class", K::text, U::none, false),
        [](const EstimateResult& r, const ModelInput&, const EstimateOptions&) {

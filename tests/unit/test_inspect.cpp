@@ -132,7 +132,7 @@ TEST_CASE("inspect report of a GGUF file with experts", "[inspect]") {
   CHECK(std::get<bool>(field_of(report, "tied_embeddings")));
   CHECK(int_field(report, "experts") == 8);
   CHECK(int_field(report, "routed_expert_params") == 16384);
-  CHECK(std::get<std::string>(field_of(report, "attention")) == "gqa");
+  CHECK(std::get<std::string>(field_of(report, "attention")) == "mqa");  // one KV head
   REQUIRE(report.rows.size() == 3);
   CHECK(std::get<std::string>(report.rows[0][0]) == "Q8_0");  // largest first
   CHECK(std::get<std::int64_t>(report.rows[0][1]) == 2);
