@@ -1,58 +1,162 @@
 #pragma once
 
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
 
 #include "llmroof/hardware.hpp"
+#include "llmroof/model_spec.hpp"
 #include "llmroof/roofline.hpp"
+#include "llmroof/weights.hpp"
 
 namespace llmroof {
 
-/// How far a real engine (llama.cpp-like) stays below the roofline, for one class of device and
-/// backend. Realistic decode step =
-///   max(bytes / (decode_bw_efficiency * bandwidth), flops / (prefill_flops_efficiency * peak))
-///   + layers * decode_per_layer_s + decode_per_token_s.
-/// Realistic prefill = max(flops / (prefill_flops_efficiency * peak), bytes / bandwidth)
-///   + prefill_fixed_s.
-/// The range is the estimate times exp(-/+ spread), spread being the 90th percentile of the
-/// class's absolute log residuals.
+/// Which device figure a class's prefill efficiency is relative to: the rate llama.cpp's
+/// matrix kernels draw on for that kind of device.
+enum class PeakBasis {
+  /// max(INT8 dense tensor TOPS, 2 x FP16 tensor, 4 x FP32): CUDA runs quantized weights as
+  /// int8 dot products (MMQ: int8 tensor cores, or dp4a = 4 int8 MACs per FP32 lane) and F16
+  /// weights with FP16 accumulation, which GeForce cards run at the INT8 / 2 rate.
+  int8_equivalent,
+  fp16,  ///< FP16 peak (FP32 where the part lists none): Apple and AMD GPUs
+  fp32,  ///< FP32 vector peak: CPUs, and GPUs whose backends do not use matrix units
+};
+std::string_view to_string(PeakBasis basis);
+std::optional<PeakBasis> parse_peak_basis(std::string_view text);
+
+/// How far a llama.cpp-like engine stays below the roofline on one class of device and backend.
+///   decode step = max(bytes / (decode_bw_efficiency * bandwidth),
+///                     flops / (prefill_flops_efficiency * format factor * matmul peak))
+///                 + layers * decode_per_layer_s
+///   prefill     = max(flops / (prefill_flops_efficiency * format factor * rows factor * peak),
+///                     bytes / (decode_bw_efficiency * bandwidth))
+/// The matmul peak is the class's PeakBasis; format and rows factors are the table's (see
+/// EngineRun). The range is the estimate times exp(-/+ spread), see the spread fields.
 struct EfficiencyClass {
-  std::string id;                         ///< "apple-gpu", "nvidia-gpu", "cpu-x86", ...
+  std::string id;           ///< "apple-gpu", "nvidia-gpu", "cpu-x86", or a profile's own id
   std::string description;
-  double decode_bw_efficiency = 1;        ///< (0, 1]
-  double decode_per_token_s = 0;          ///< >= 0
-  double decode_per_layer_s = 0;          ///< >= 0
-  double prefill_flops_efficiency = 1;    ///< (0, 1]
-  double prefill_fixed_s = 0;             ///< >= 0
-  double decode_log_spread = 0;           ///< >= 0, natural-log units
-  double prefill_log_spread = 0;          ///< >= 0
-  int fitted_rows = 0;                    ///< calibration rows behind the figures (0: constants)
-  std::string basis;                      ///< what the figures rest on
+  PeakBasis prefill_peak = PeakBasis::fp16;
+  double decode_bw_efficiency = 1;      ///< share of the bandwidth roof decode reaches, (0, 1]
+  double decode_per_layer_s = 0;        ///< fixed cost per layer and step (launches, syncs), >= 0
+  double prefill_flops_efficiency = 1;  ///< share of the basis peak matmuls reach, (0, 1]
+  /// Band half-width in natural-log units: the 80th percentile of |ln(measured / predicted)|
+  /// of held-out (leave-one-device-out) predictions, so about 80% of measurements of new
+  /// devices fall inside estimate x exp(-/+ spread). >= 0.
+  double decode_log_spread = 0;
+  double prefill_log_spread = 0;
+  int decode_rows = 0;   ///< measurements behind the decode figures (0: not fitted)
+  int prefill_rows = 0;  ///< measurements behind the prefill figures
+  int devices = 0;       ///< distinct devices among them
+  std::string basis;     ///< why the figures are what they are (physics, sources)
+  /// A calibration profile's class applies to this device id only ("" = any device of the class).
+  std::string device;
+  /// ...and to this backend only (cuda, metal, ...; "" = any).
+  std::string backend;
 };
 
-/// The table of classes (data/efficiency.json).
+/// A family of ggml weight types that llama.cpp's kernels treat alike.
+struct WeightFormat {
+  std::string id;                  ///< "float", "q8_0", "k_quant", ...
+  std::vector<std::string> types;  ///< ggml type names ("Q4_K", "Q5_K")
+  /// Matmul speed of llama.cpp's CPU kernels for this format relative to the reference
+  /// (K-quants = 1): dequantization work per weight differs by format.
+  double cpu_factor = 1;
+  /// The same on GPUs (quantized formats run through one int8 path, float weights through BLAS).
+  double gpu_factor = 1;
+  std::string basis;
+};
+
+/// Provenance of fitted figures.
+struct FitRecord {
+  std::string source;     ///< the measurements' file
+  std::string data_date;  ///< date of the data (YYYY-MM-DD)
+  std::string command;    ///< how to refit
+  int rows = 0;           ///< rows read
+  int rows_used = 0;      ///< rows in scope (fit and scored)
+  int rows_excluded = 0;  ///< mapped but out of scope (other engines, unstated quants, ...)
+  int rows_unmapped = 0;  ///< unknown device, model, quant or test
+  int devices = 0;        ///< devices among the rows used
+};
+
+/// One cross-validated accuracy figure (leave-one-device-out), for the record.
+struct AccuracyFigure {
+  std::string class_id;  ///< "all" for every class together
+  std::string test;      ///< "tg128", "pp512", "decode", "prefill"
+  int rows = 0;
+  double median_abs_error = 0;  ///< |pred / meas - 1|
+  double p90_abs_error = 0;
+  double bias = 0;       ///< exp(median ln(pred / meas)) - 1
+  double coverage = 0;   ///< share of measurements inside the band
+};
+
+/// The realistic-efficiency table (data/efficiency.json, or a calibration profile).
 struct EfficiencyTable {
   int schema_version = 0;
   std::string description;
+  /// Rows one weight matrix multiplies per prefill pass (its share of the ubatch for routed
+  /// experts) at which matmul efficiency halves: the rows factor is r / (r + half), >= 0.
+  double matmul_half_rows = 0;
+  double ubatch_tokens = 512;  ///< llama.cpp's default n_ubatch: prompt tokens per pass, > 0
+  std::vector<WeightFormat> formats;
+  std::optional<FitRecord> fitted_on;
+  std::vector<AccuracyFigure> accuracy;
   std::vector<EfficiencyClass> classes;
 };
 
-/// Parses and validates an efficiency table; throws DataError.
+/// Parses and validates an efficiency table or profile; throws DataError.
 EfficiencyTable parse_efficiency(std::string_view text, const std::string& display_name);
 
-/// Class id for `device` running `backend` ("" = the device's usual backend):
-/// apple-gpu, nvidia-gpu, amd-gpu, intel-gpu, other-gpu, cpu-x86, cpu-arm, cpu-other.
+/// The table as JSON text in the schema of data/schema/efficiency.schema.json (figures rounded
+/// to 4 significant digits), ending with a newline.
+std::string efficiency_to_json(const EfficiencyTable& table);
+
+/// Adds a profile's classes to `table`, replacing classes with the same id; the profile's
+/// formats and global figures are ignored (they come from the shipped table).
+void merge_efficiency(EfficiencyTable& table, const EfficiencyTable& profile);
+
+/// Lookup key for `device` running `backend` ("" = the device's usual backend): the class id
+/// (apple-gpu, nvidia-gpu, amd-gpu, intel-gpu, other-gpu, cpu-x86, cpu-arm, cpu-other), with
+/// "-<backend>" when the backend is not the device's usual one (apple-gpu-vulkan), then
+/// "@<device id>/<backend>" so that find_efficiency_class can prefer a calibration profile.
 std::string efficiency_class_id(const Device& device, std::string_view backend);
 
-/// The class `id` of `table`, or the "default" class; nullptr when neither exists.
+/// The class for a lookup key or class id: a profile matching its device and backend, else
+/// the class id itself, else the id with trailing "-part"s removed (apple-gpu-vulkan ->
+/// apple-gpu), else "default"; nullptr when none exists.
 const EfficiencyClass* find_efficiency_class(const EfficiencyTable& table, std::string_view id);
 
-/// Realistic decode step seconds for an ideal `step` of a model with `layers` layers.
+/// What the realistic model reads of a run besides the ideal step or prefill.
+struct EngineRun {
+  double mem_bw_bytes_per_s = 0;       ///< the roof's bandwidth, > 0
+  double matmul_peak_flops_per_s = 0;  ///< the class's PeakBasis figure, > 0
+  int layers = 0;
+  double format_factor = 1;  ///< the weights' WeightFormat factor (CPU or GPU), > 0
+  double rows_factor = 1;    ///< prefill rows factor r / (r + matmul_half_rows), (0, 1]
+};
+
+/// The EngineRun of `model` (`weights`) on `device` under `roofs` as estimate() sets them
+/// (`precision` is the precision whose peak the roofs hold; `host_cpu` is the CPU backend of
+/// a GPU machine). A user's peak override scales the basis figure by the same ratio.
+EngineRun engine_run(const EfficiencyTable& table, const EfficiencyClass& cls, const Device& device,
+                     bool host_cpu, const ModelSpec& model, const Weights& weights,
+                     const Roofs& roofs, Precision precision, double prompt_tokens);
+
+/// The WeightFormat of `weights` (the family of their largest type by bytes); nullptr if none.
+const WeightFormat* weight_format(const EfficiencyTable& table, const Weights& weights);
+
+/// Realistic seconds of one decode step of an ideal `step`.
+double realistic_decode_seconds(const EfficiencyClass& cls, const DecodeStep& step,
+                                const EngineRun& run);
+
+/// Realistic seconds of an ideal `prefill`.
+double realistic_prefill_seconds(const EfficiencyClass& cls, const PrefillResult& prefill,
+                                 const EngineRun& run);
+
+/// Compatibility forms for callers without the device at hand: the matmul peak is the roof's
+/// peak and the format and rows factors are 1. Prefer the EngineRun forms.
 double realistic_decode_seconds(const EfficiencyClass& cls, const DecodeStep& step, int layers,
                                 const Roofs& roofs);
-
-/// Realistic prefill seconds for an ideal `prefill`.
 double realistic_prefill_seconds(const EfficiencyClass& cls, const PrefillResult& prefill,
                                  const Roofs& roofs);
 

@@ -71,10 +71,9 @@ struct EstimateResult {
   std::optional<double> usd_per_million_tokens;  ///< given a price per hour
 };
 
-/// Seconds to decode `tokens` tokens one after another from `context_tokens` of context:
-/// the exact sum of the step times (sampled evenly past 8192 tokens; the step time is
-/// piecewise linear in the context, so the error is negligible). `step_seconds(context)`
-/// gives one step's time.
+/// Seconds to decode `tokens` tokens one after another from `context_tokens` of context: the
+/// exact sum of `step_seconds(context + i)`, i = 0..tokens-1, for a step time that is piecewise
+/// linear in the context (as decode steps are), from a few evaluations.
 double decode_span_seconds(double context_tokens, double tokens,
                            const std::function<double(double)>& step_seconds);
 

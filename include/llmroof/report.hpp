@@ -1,6 +1,7 @@
 #pragma once
 
 #include <cstdint>
+#include <memory>
 #include <optional>
 #include <string>
 #include <variant>
@@ -11,8 +12,9 @@ namespace llmroof {
 /// Version of the machine-readable output (JSON, JSONL, CSV field set).
 inline constexpr int k_output_schema_version = 1;
 
-/// Value type of a column; decides JSON typing and CSV/table formatting.
-enum class CellKind { text, integer, real, boolean };
+/// Value type of a column; decides JSON typing and CSV/table formatting. `records` is a list of
+/// records (a JSON array of objects, e.g. the devices of a group).
+enum class CellKind { text, integer, real, boolean, records };
 
 /// Human scaling of a column in table/Markdown output; machine formats always carry base units.
 enum class HumanUnit {
@@ -38,8 +40,20 @@ struct Column {
   bool human = true;   ///< shown in table/Markdown output
 };
 
+struct RecordList;
+
 /// A typed value; monostate is null (JSON null, empty CSV field, "-" in tables).
-using Cell = std::variant<std::monostate, std::string, std::int64_t, double, bool>;
+using Cell = std::variant<std::monostate, std::string, std::int64_t, double, bool,
+                          std::shared_ptr<const RecordList>>;
+
+/// The value of a `records` cell: records sharing one set of fields, like a nested table.
+/// JSON: an array of objects (dotted ids nest); CSV: that array as compact JSON text; tables:
+/// each record's human fields on one line ("8x " for identical neighbours), records joined
+/// by ", ". A boolean field shows its title when true and "no <title>" when false.
+struct RecordList {
+  std::vector<Column> columns;
+  std::vector<std::vector<Cell>> records;  ///< each has columns.size() cells
+};
 
 /// A named value of the whole document (JSON top level; a footer line in tables).
 struct DocField {
@@ -52,6 +66,7 @@ struct DocField {
 /// Computed once, rendered by any format. Renderers never compute.
 struct Report {
   std::string command;  ///< "estimate", "devices", ...
+  std::string rows_key = "results";  ///< JSON key of the rows array
   std::vector<Column> columns;
   std::vector<std::vector<Cell>> rows;  ///< each row has columns.size() cells
   std::vector<DocField> fields;         ///< document-level values

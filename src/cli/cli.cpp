@@ -71,14 +71,27 @@ std::filesystem::path Context::data_dir() {
   return *m_data_dir;
 }
 
+namespace {
+DeviceDb load_devices(const std::filesystem::path& dir, const std::vector<std::string>& extra) {
+  DeviceDb db = parse_devices(read_text_file(dir / "devices.json"), "devices.json");
+  for (const auto& file : extra) {
+    merge_devices(db, parse_devices(read_text_file(file), file));
+  }
+  return db;
+}
+}  // namespace
+
+void Context::prefetch_devices() {
+  if (!m_devices && !m_devices_loading.valid()) {
+    m_devices_loading =
+        std::async(std::launch::async, load_devices, data_dir(), m_common.device_files);
+  }
+}
+
 const DeviceDb& Context::devices() {
   if (!m_devices) {
-    const auto path = data_dir() / "devices.json";
-    DeviceDb db = parse_devices(read_text_file(path), "devices.json");
-    for (const auto& file : m_common.device_files) {
-      merge_devices(db, parse_devices(read_text_file(file), file));
-    }
-    m_devices = std::move(db);
+    m_devices = m_devices_loading.valid() ? m_devices_loading.get()
+                                          : load_devices(data_dir(), m_common.device_files);
   }
   return *m_devices;
 }
@@ -140,6 +153,7 @@ int run(const std::vector<std::string>& args, Io& io) {
   commands.push_back(add_check_data(app, common));
   commands.push_back(add_inspect(app, common));
   // Subcommands of later modules register here.
+  commands.push_back(add_sweep(app, common));
 
   std::vector<std::string> reversed(args.rbegin(), args.rend());
   if (!reversed.empty()) {

@@ -3,6 +3,7 @@
 #include <CLI/CLI.hpp>
 #include <filesystem>
 #include <functional>
+#include <future>
 #include <iosfwd>
 #include <memory>
 #include <optional>
@@ -44,6 +45,9 @@ class Context {
   Io& io() { return m_io; }
   const CommonOptions& common() const { return m_common; }
   const DeviceDb& devices();
+  /// Starts loading the device database on another thread (devices() waits for it), so that a
+  /// command can resolve its model meanwhile.
+  void prefetch_devices();
   const ModelCatalog& models();
   const EfficiencyTable& efficiency();
   std::filesystem::path data_dir();
@@ -55,6 +59,7 @@ class Context {
   const CommonOptions& m_common;
   std::optional<std::filesystem::path> m_data_dir;
   std::optional<DeviceDb> m_devices;
+  std::future<DeviceDb> m_devices_loading;
   std::optional<ModelCatalog> m_models;
   std::optional<EfficiencyTable> m_efficiency;
 };
@@ -75,5 +80,6 @@ Command add_models(CLI::App& parent, CommonOptions& common);
 Command add_quants(CLI::App& parent, CommonOptions& common);
 Command add_check_data(CLI::App& parent, CommonOptions& common);
 Command add_inspect(CLI::App& parent, CommonOptions& common);
+Command add_sweep(CLI::App& parent, CommonOptions& common);
 
 }  // namespace llmroof::cli

@@ -4,6 +4,7 @@
 
 #include "llmroof/errors.hpp"
 #include "llmroof/lookup.hpp"
+#include "llmroof/model_source.hpp"
 
 namespace llmroof::cli {
 
@@ -50,7 +51,34 @@ ModelChoice resolve_model(Context& context, const std::string& model_arg,
   ModelChoice choice;
   ModelSpec spec;
   std::string default_quant;
-  if (const ModelSpec* found = find_model(context.models(), model_arg)) {
+  if (auto file = load_model_file(model_arg)) {
+    spec = file->spec;
+    if (file->from_gguf && !quant_arg) {
+      // The file's own tensor types give the exact bytes.
+      choice.input.spec = spec;
+      choice.input.weights = summarize_weights(file->tensors, spec);
+      const auto preset = find_preset_by_ftype(file->file_type);
+      choice.input.quant_id = preset ? "file:" + preset->id : std::string("file");
+      choice.input.compute = Precision::fp16;
+      choice.notes.push_back(fmt::format(
+          "weights as stored in the file: {:.4g} bits per weight over {} tensors",
+          choice.input.weights.bits_per_weight(), file->tensors.size()));
+      for (const auto& field : spec.assumed_fields) {
+        choice.warnings.push_back(fmt::format("{}: assumed {}", model_arg, field));
+      }
+      return choice;
+    }
+    default_quant = quant_for_dtype(spec.torch_dtype);
+    if (!quant_arg) {
+      choice.notes.push_back(fmt::format("no --quant given: using {} from the config's torch_dtype "
+                                         "'{}'",
+                                         default_quant,
+                                         spec.torch_dtype.empty() ? "(absent)" : spec.torch_dtype));
+    }
+    for (const auto& field : spec.assumed_fields) {
+      choice.warnings.push_back(fmt::format("{}: assumed {}", model_arg, field));
+    }
+  } else if (const ModelSpec* found = find_model(context.models(), model_arg)) {
     spec = *found;
     default_quant = quant_for_dtype(spec.torch_dtype);
     if (!quant_arg) {

@@ -162,26 +162,43 @@ EstimateResult estimate(const Device& device, const ModelInput& model,
   return finish(r);
 }
 
+namespace {
+
+// Sum of f(c0 + i), i = 0..n-1, for f piecewise linear in the context: where f is linear over
+// the span (its midpoint value is the mean of its ends) the sum is n * (f(first) + f(last)) / 2
+// exactly; otherwise split the span in two. A step time has at most a few kinks (the bound
+// changing, a sliding window filling), so this needs a handful of evaluations, not n.
+double linear_pieces_sum(double c0, double n, const std::function<double(double)>& f, double f0,
+                         double f_last, int depth) {
+  if (n <= 2) {
+    return n == 1 ? f0 : f0 + f_last;
+  }
+  const double half = std::floor(n / 2);
+  const double f_mid = f(c0 + half);
+  const double f_mid_before = f(c0 + half - 1);
+  // Linear iff the two middle points lie on the chord through the ends.
+  const double slope = (f_last - f0) / (n - 1);
+  const double tolerance = 1e-12 * std::max({std::fabs(f0), std::fabs(f_last), 1e-300});
+  const bool linear = std::fabs(f_mid - (f0 + slope * half)) <= tolerance &&
+                      std::fabs(f_mid_before - (f0 + slope * (half - 1))) <= tolerance;
+  if (linear || depth > 60) {
+    return n * (f0 + f_last) / 2;
+  }
+  return linear_pieces_sum(c0, half, f, f0, f_mid_before, depth + 1) +
+         linear_pieces_sum(c0 + half, n - half, f, f_mid, f_last, depth + 1);
+}
+
+}  // namespace
+
 double decode_span_seconds(double context_tokens, double tokens,
                            const std::function<double(double)>& step_seconds) {
-  if (tokens <= 0) {
+  const double n = std::floor(tokens);
+  if (n <= 0) {
     return 0;
   }
-  constexpr double k_max_points = 8192;
-  if (tokens <= k_max_points) {
-    double total = 0;
-    for (double i = 0; i < tokens; ++i) {
-      total += step_seconds(context_tokens + i);
-    }
-    return total;
-  }
-  // Midpoints of equal slices: exact for linear pieces, negligible error at the one kink.
-  const double slice = tokens / k_max_points;
-  double total = 0;
-  for (double i = 0; i < k_max_points; ++i) {
-    total += step_seconds(context_tokens + (i + 0.5) * slice - 0.5) * slice;
-  }
-  return total;
+  const double first = step_seconds(context_tokens);
+  const double last = step_seconds(context_tokens + n - 1);
+  return linear_pieces_sum(context_tokens, n, step_seconds, first, last, 0);
 }
 
 namespace {

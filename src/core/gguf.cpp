@@ -672,8 +672,11 @@ ModelSpec spec_from_metadata(const GgufFile& file, std::span<const TensorInfo> t
   const MetadataReader m(file, arch_name);
   ModelSpec spec;
   const std::int64_t experts = m.opt_int("expert_count", k_max_heads).value_or(0);
-  const auto arch =
-      gguf_architecture(arch_name, experts > 0, has_tensor(tensors, ".exp_probs_b.bias"));
+  // DeepSeek-V3 routes with a sigmoid (expert_gating_func 2) and has an expert score bias.
+  const GgufValue* gating = file.find(m.key("expert_gating_func"));
+  const bool v3 =
+      has_tensor(tensors, ".exp_probs_b.bias") || (gating != nullptr && gating->as_int() == 2);
+  const auto arch = gguf_architecture(arch_name, experts > 0, v3);
   spec.architecture = arch.value_or(Architecture::generic);
   if (!arch) {
     assumed.push_back(fmt::format("architecture '{}' has no known layout: read as generic",

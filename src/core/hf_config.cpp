@@ -665,6 +665,13 @@ ModelSpec parse_hf_config(std::string_view text, const std::string& display_name
     root = json::parse(text.begin(), text.end());
   } catch (const json::parse_error& error) {
     throw_parse_error(error, text, display_name);
+  } catch (const json::exception& error) {
+    // A number too large for a double ("1e400") is out_of_range, without a position.
+    std::string message = error.what();
+    if (const std::size_t end = message.find("] "); end != std::string::npos) {
+      message = message.substr(end + 2);
+    }
+    throw ModelSpecError(fmt::format("{}: malformed JSON: {}", display_name, message));
   }
   if (!root.is_object()) {
     throw ModelSpecError(fmt::format("{}: expected a JSON object at the top level, got {}",

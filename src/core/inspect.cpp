@@ -103,7 +103,10 @@ Report inspect_report(const LoadedModel& model) {
   report.command = "inspect";
 
   std::vector<TensorInfo> tensors = model.tensors;
-  if (!model.from_gguf) {
+  if (model.from_gguf && tensors.empty()) {
+    // A vocab-only GGUF: the layout its metadata implies, at F16 (spec.assumed_fields says so).
+    tensors = model_tensors(spec);
+  } else if (!model.from_gguf) {
     // A config.json: the converter's layout, every tensor in the checkpoint's dtype.
     tensors = model_tensors(spec);
     const int type = dtype_type(spec.torch_dtype);

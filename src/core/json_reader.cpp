@@ -1,5 +1,6 @@
 #include "json_reader.hpp"
 
+#include <algorithm>
 #include <fmt/format.h>
 
 #include "llmroof/errors.hpp"
@@ -229,8 +230,8 @@ const nlohmann::json* ObjectReader::lookup(std::string_view key, bool required) 
   if (m_object == nullptr) {
     return nullptr;
   }
-  m_seen.emplace(key);
-  const auto it = m_object->find(std::string(key));
+  m_seen.push_back(key);
+  const auto it = m_object->find(key);
   if (it == m_object->end()) {
     if (required) {
       m_diagnostics.add(m_pointer.empty() ? "/" : m_pointer,
@@ -409,9 +410,9 @@ void ObjectReader::finish() {
   if (m_object == nullptr) {
     return;
   }
-  for (const auto& [key, value] : m_object->items()) {
-    if (m_seen.find(key) == m_seen.end()) {
-      problem(key, fmt::format("unknown field '{}'", key));
+  for (auto it = m_object->begin(); it != m_object->end(); ++it) {
+    if (std::find(m_seen.begin(), m_seen.end(), it.key()) == m_seen.end()) {
+      problem(it.key(), fmt::format("unknown field '{}'", it.key()));
     }
   }
 }

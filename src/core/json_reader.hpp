@@ -5,7 +5,6 @@
 
 #include <nlohmann/json.hpp>
 #include <optional>
-#include <set>
 #include <string>
 #include <string_view>
 #include <unordered_map>
@@ -93,7 +92,7 @@ class ObjectReader {
   const nlohmann::json* m_object = nullptr;
   std::string m_pointer;
   Diagnostics& m_diagnostics;
-  std::set<std::string, std::less<>> m_seen;
+  std::vector<std::string_view> m_seen;  // keys asked for (views of the callers' literals)
 };
 
 }  // namespace llmroof::detail

@@ -329,6 +329,13 @@ KvShape kv_shape(const ModelSpec& model) {
   // Layers using the window are taken to be the first sliding_window_layers of the pattern;
   // only their count matters when heads are uniform.
   const int window_layers = model.sliding_window > 0 ? model.sliding_window_layers : 0;
+  shape.window_tokens = window_layers > 0 ? model.sliding_window : 0;
+  if (model.kv_heads_per_layer.empty()) {
+    const double per_layer = 2.0 * model.kv_heads * model.head_dim;
+    shape.window_elements_per_token = per_layer * window_layers;
+    shape.full_elements_per_token = per_layer * (model.layers - window_layers);
+    return shape;
+  }
   for (int layer = 0; layer < model.layers; ++layer) {
     const double elements = 2.0 * kv_heads_of_layer(model, layer) * model.head_dim;
     if (layer < window_layers) {

@@ -5,6 +5,7 @@
 #include <cmath>
 #include <fmt/color.h>
 #include <fmt/format.h>
+#include <future>
 #include <nlohmann/json.hpp>
 
 #include "llmroof/lookup.hpp"
@@ -84,9 +85,14 @@ double as_number(const Cell& cell, bool& ok) {
   return 0;
 }
 
+std::string human_records(const RecordList& list);
+
 std::string human_cell(const Column& c, const Cell& cell, const TimeUnit& time) {
   if (std::holds_alternative<std::monostate>(cell)) {
     return "-";
+  }
+  if (const auto* list = std::get_if<std::shared_ptr<const RecordList>>(&cell)) {
+    return *list ? human_records(**list) : "-";
   }
   if (const auto* s = std::get_if<std::string>(&cell)) {
     return *s;
@@ -123,6 +129,46 @@ std::string human_cell(const Column& c, const Cell& cell, const TimeUnit& time) 
       return v >= 1e9 ? fmt::format("{:.2f}", v / 1e9) : fmt::format("{:.3f}", v / 1e9);
   }
   return {};
+}
+
+// One line per record (its human fields, each with its unit), identical neighbours counted.
+std::string human_records(const RecordList& list) {
+  std::vector<std::string> lines;
+  for (const auto& record : list.records) {
+    std::string line;
+    for (std::size_t i = 0; i < list.columns.size() && i < record.size(); ++i) {
+      const Column& c = list.columns[i];
+      if (!c.human) {
+        continue;
+      }
+      std::string part;
+      if (const auto* b = std::get_if<bool>(&record[i])) {
+        part = *b ? c.title : "no " + c.title;
+      } else {
+        bool ok = false;
+        const double v = as_number(record[i], ok);
+        const TimeUnit time = time_unit_for(ok ? std::fabs(v) : 0);
+        part = human_cell(c, record[i], time);
+        const std::string unit = unit_label(c, time);
+        if (!unit.empty() && part != "-") {
+          part += " " + unit;
+        }
+      }
+      line += (line.empty() ? "" : " ") + part;
+    }
+    lines.push_back(std::move(line));
+  }
+  std::string text;
+  for (std::size_t i = 0; i < lines.size();) {
+    std::size_t j = i;
+    while (j < lines.size() && lines[j] == lines[i]) {
+      ++j;
+    }
+    text += (text.empty() ? "" : ", ") +
+            (j - i > 1 ? fmt::format("{}x {}", j - i, lines[i]) : lines[i]);
+    i = j;
+  }
+  return text;
 }
 
 bool is_numeric(const Column& c) { return c.kind == CellKind::integer || c.kind == CellKind::real; }
@@ -255,6 +301,8 @@ void render_human(const Report& report, bool markdown, bool color, std::ostream&
 
 // --- machine formats --------------------------------------------------------------------
 
+void set_path(nlohmann::json& object, const std::string& id, nlohmann::json value);
+
 nlohmann::json json_value(const Cell& cell) {
   return std::visit(
       [](const auto& v) -> nlohmann::json {
@@ -263,6 +311,19 @@ nlohmann::json json_value(const Cell& cell) {
           return nullptr;
         } else if constexpr (std::is_same_v<T, double>) {
           return std::isfinite(v) ? nlohmann::json(v) : nlohmann::json(nullptr);
+        } else if constexpr (std::is_same_v<T, std::shared_ptr<const RecordList>>) {
+          if (!v) {
+            return nullptr;
+          }
+          nlohmann::json array = nlohmann::json::array();
+          for (const auto& record : v->records) {
+            nlohmann::json object = nlohmann::json::object();
+            for (std::size_t i = 0; i < v->columns.size() && i < record.size(); ++i) {
+              set_path(object, v->columns[i].id, json_value(record[i]));
+            }
+            array.push_back(std::move(object));
+          }
+          return array;
         } else {
           return v;
         }
@@ -305,11 +366,66 @@ std::string csv_text(const Cell& cell) {
           return v ? "true" : "false";
         } else if constexpr (std::is_same_v<T, double>) {
           return std::isfinite(v) ? fmt::format("{}", v) : std::string();
+        } else if constexpr (std::is_same_v<T, std::shared_ptr<const RecordList>>) {
+          return v ? json_value(Cell{v}).dump() : std::string();  // compact JSON array
         } else {
           return fmt::format("{}", v);
         }
       },
       cell);
+}
+
+// Serializes rows [begin, end) with `serialize`, joined by `separator`.
+std::string rows_text(const Report& report, std::size_t begin, std::size_t end,
+                      const std::string& separator,
+                      std::string (*serialize)(const Report&, const std::vector<Cell>&)) {
+  std::string text;
+  for (std::size_t i = begin; i < end; ++i) {
+    if (i > begin) {
+      text += separator;
+    }
+    text += serialize(report, report.rows[i]);
+  }
+  return text;
+}
+
+// Rows of a large report are serialized on two threads; the texts are joined in order.
+std::string all_rows_text(const Report& report, const std::string& separator,
+                          std::string (*serialize)(const Report&, const std::vector<Cell>&)) {
+  const std::size_t n = report.rows.size();
+  if (n < 64) {
+    return rows_text(report, 0, n, separator, serialize);
+  }
+  const std::size_t half = n / 2;
+  auto first = std::async(std::launch::async, rows_text, std::cref(report), std::size_t{0}, half,
+                          std::cref(separator), serialize);
+  std::string second = rows_text(report, half, n, separator, serialize);
+  std::string text = first.get();
+  text += separator;
+  text += second;
+  return text;
+}
+
+// A row as it appears inside the JSON document's rows array (indented two levels).
+std::string json_row(const Report& report, const std::vector<Cell>& row) {
+  const std::string text = row_object(report, row).dump(2);
+  // dump() escapes line breaks inside strings, so every raw '\n' separates two lines.
+  std::string indented = "    ";
+  indented.reserve(text.size() + text.size() / 4);
+  std::size_t start = 0;
+  for (auto nl = text.find('\n'); nl != std::string::npos; nl = text.find('\n', start)) {
+    indented.append(text, start, nl + 1 - start);
+    indented += "    ";
+    start = nl + 1;
+  }
+  indented.append(text, start, std::string::npos);
+  return indented;
+}
+
+std::string jsonl_row(const Report& report, const std::vector<Cell>& row) {
+  nlohmann::json object = row_object(report, row);
+  object["schema_version"] = k_output_schema_version;
+  return object.dump();
 }
 
 }  // namespace
@@ -399,23 +515,27 @@ void render(const Report& report, OutputFormat format, const RenderOptions& opti
       for (const auto& f : report.fields) {
         doc[f.id] = json_value(f.value);
       }
-      nlohmann::json rows = nlohmann::json::array();
-      for (const auto& row : report.rows) {
-        rows.push_back(row_object(report, row));
-      }
-      doc["results"] = std::move(rows);
+      doc[report.rows_key] = nlohmann::json::array();
       doc["meta"] = {{"tool", "llmroof"},
                      {"version", std::string(options.tool_version)},
                      {"notes", report.notes},
                      {"warnings", report.warnings}};
-      out << doc.dump(2) << '\n';
+      std::string text = doc.dump(2);
+      if (!report.rows.empty()) {
+        // Splice the rows, serialized in parallel, into the empty array. The placeholder is
+        // the only unescaped `"key": []` at the top level: quotes inside strings are escaped.
+        const std::string placeholder = fmt::format("\n  \"{}\": []", report.rows_key);
+        const auto at = text.find(placeholder);
+        text.replace(at, placeholder.size(),
+                     fmt::format("\n  \"{}\": [\n{}\n  ]", report.rows_key,
+                                 all_rows_text(report, ",\n", json_row)));
+      }
+      out << text << '\n';
       return;
     }
     case OutputFormat::jsonl: {
-      for (const auto& row : report.rows) {
-        nlohmann::json object = row_object(report, row);
-        object["schema_version"] = k_output_schema_version;
-        out << object.dump() << '\n';
+      if (!report.rows.empty()) {
+        out << all_rows_text(report, "\n", jsonl_row) << '\n';
       }
       if (!report.fields.empty()) {
         nlohmann::json summary = nlohmann::json::object();

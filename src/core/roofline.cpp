@@ -85,6 +85,19 @@ std::optional<double> critical_batch(const ModelSpec& model, const Weights& weig
   if (gap(1.0) >= 0) {
     return 1.0;
   }
+  if (weights.experts == 0) {
+    // Dense: W/bw + B*KV/bw = B*F/peak, so B = (W/bw) / (F/peak - KV/bw).
+    const double per_sequence =
+        (2.0 * weights.matmul_params_per_token() +
+         attention_flops_per_token(model, input.context_tokens)) /
+            roofs.peak_flops_per_s -
+        kv_cache_bytes(model, input.context_tokens, input.kv_bytes_per_element) /
+            roofs.mem_bw_bytes_per_s;
+    if (per_sequence <= 0) {
+      return std::nullopt;
+    }
+    return weights.dense_read_bytes / roofs.mem_bw_bytes_per_s / per_sequence;
+  }
   double hi = 2.0;
   while (gap(hi) < 0) {
     hi *= 2.0;
@@ -92,12 +105,35 @@ std::optional<double> critical_batch(const ModelSpec& model, const Weights& weig
       return std::nullopt;  // memory-bound at any batch
     }
   }
+  // Illinois false position on [lo, hi]: superlinear, keeps the bracket.
   double lo = hi / 2.0;
-  for (int i = 0; i < 200 && hi - lo > 1e-9 * hi; ++i) {
-    const double mid = (lo + hi) / 2.0;
-    (gap(mid) < 0 ? lo : hi) = mid;
+  double g_lo = gap(lo);
+  double g_hi = gap(hi);
+  int side = 0;
+  double x = lo;
+  for (int i = 0; i < 100; ++i) {
+    x = (lo * g_hi - hi * g_lo) / (g_hi - g_lo);
+    const double g = gap(x);
+    if (g == 0 || hi - lo <= 1e-12 * hi) {
+      break;
+    }
+    if (g < 0) {
+      lo = x;
+      g_lo = g;
+      if (side == -1) {
+        g_hi /= 2;
+      }
+      side = -1;
+    } else {
+      hi = x;
+      g_hi = g;
+      if (side == 1) {
+        g_lo /= 2;
+      }
+      side = 1;
+    }
   }
-  return (lo + hi) / 2.0;
+  return x;
 }
 
 double runtime_overhead_bytes(double weights_bytes) {

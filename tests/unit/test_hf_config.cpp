@@ -187,6 +187,8 @@ TEST_CASE("hf config: errors name the file and the field", "[hf_config]") {
   CHECK(parse_error_of("{\n  \"model_type\": \"llama\",\n}") ==
         "config.json:3:1: malformed JSON: syntax error while parsing object key - unexpected "
         "'}'; expected string literal");
+  CHECK(parse_error_of(R"({"hidden_size": 1e400})") ==
+        "config.json: malformed JSON: number overflow parsing '1e400'");
   CHECK(parse_error_of("") ==
         "config.json:1:1: malformed JSON: syntax error while parsing value - unexpected "
         "end of input; expected '[', '{', or a literal");

@@ -239,3 +239,43 @@ TEST_CASE("memory fit adds KV cache and the runtime allowance", "[roofline][memo
   gpu.kind = DeviceKind::gpu;
   CHECK(usable_memory_bytes(gpu, 24e9) == 24e9);
 }
+
+TEST_CASE("decode span sums step times exactly over piecewise-linear pieces", "[roofline][span]") {
+  // A bound change at context 300 and a window filling at 1000: three linear pieces.
+  auto f = [](double c) {
+    const double memory = 1.0 + 0.002 * std::min(c, 1000.0);
+    const double compute = 0.5 + 0.004 * c;
+    return std::max(memory, compute);
+  };
+  for (double c0 : {0.0, 250.0, 999.0, 5000.0}) {
+    for (double n : {1.0, 2.0, 3.0, 128.0, 4097.0, 100000.0}) {
+      double brute = 0;
+      for (double i = 0; i < n; ++i) {
+        brute += f(c0 + i);
+      }
+      INFO("c0 " << c0 << " n " << n);
+      CHECK(decode_span_seconds(c0, n, f) == Approx(brute).epsilon(1e-11));
+    }
+  }
+  CHECK(decode_span_seconds(0, 0, f) == 0.0);
+}
+
+TEST_CASE("critical batch of a mixture of experts solves the crossover", "[roofline][moe]") {
+  const ModelCatalog c = parse_models(test::read(test::data_dir() / "models.json"), "models.json");
+  const ModelSpec& m = *find_model(c, "qwen3-30b-a3b");
+  const Weights w = model_weights(m, *find_quant("q4_k_m"));
+  const Roofs roofs{273e9, 9e12};
+  DecodeInput in;
+  in.context_tokens = 2048;
+  const auto b = critical_batch(m, w, roofs, in);
+  REQUIRE(b.has_value());
+  // At the crossover, compute time equals memory time (the expert traffic grows with batch).
+  const double touched = expected_experts_touched(w.experts, w.experts_used, *b);
+  const double bytes = w.dense_read_bytes + w.routed_expert_bytes * touched / w.experts +
+                       *b * kv_cache_bytes(m, 2048, 2.0);
+  const double flops =
+      *b * (2.0 * w.matmul_params_per_token() + attention_flops_per_token(m, 2048));
+  CHECK(flops / roofs.peak_flops_per_s == Approx(bytes / roofs.mem_bw_bytes_per_s).epsilon(1e-9));
+  CHECK_FALSE(step(m, w, roofs, static_cast<int>(std::floor(*b)), 2048).compute_bound);
+  CHECK(step(m, w, roofs, static_cast<int>(std::ceil(*b)), 2048).compute_bound);
+}

@@ -1,0 +1,221 @@
+#pragma once
+
+#include <optional>
+#include <span>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "llmroof/efficiency.hpp"
+#include "llmroof/estimate.hpp"
+#include "llmroof/hardware.hpp"
+#include "llmroof/model_spec.hpp"
+
+namespace llmroof {
+
+// --- Measurements as their sources state them ------------------------------------------------
+
+/// One measured speed: a row of the calibration CSV layout (../shared/calibration) or one result
+/// of llama-bench (-o json, jsonl, csv or md). Text fields keep the source's spelling; the
+/// mapping to devices, models and quants happens in map_measurements.
+struct Measurement {
+  std::string origin;          ///< "file:line" of the row (JSON: of its object)
+  std::string device;          ///< calibration device id ("2x-rtx-3090"), or gpu_info/cpu_info
+  std::string device_detail;   ///< the source's own description of the machine
+  std::string backend;         ///< as stated: "CUDA", "Metal,BLAS", "CPU", "Vulkan (RADV)"
+  std::string engine;          ///< "llama.cpp 9c35706", "ik_llama.cpp ...", "MLX ..."
+  std::string model;           ///< as stated: "LLaMA 2 7B", or llama-bench's model_type
+  std::string model_file;      ///< llama-bench model_filename; may be empty
+  double model_params = 0;     ///< parameter count when stated, else 0
+  double model_size_bytes = 0; ///< file size when stated, else 0
+  std::string quant;           ///< as stated: "Q4_0", "Q4_K - Medium"; "" when absent
+  std::string test;            ///< as stated: "tg128", "pp512", "pp512+tg128", "tg32-batched"
+  int prompt_tokens = 0;       ///< tokens of the timed prompt (n_prompt); 0 for tg tests
+  int generate_tokens = 0;     ///< tokens generated (n_gen); 0 for pp tests
+  int depth_tokens = 0;        ///< tokens already in the KV cache when timing starts (n_depth)
+  int sequences = 1;           ///< sequences decoded in parallel (llama-batched-bench), >= 1
+  bool test_understood = true; ///< false when the test name gives no token counts
+  double tokens_per_s = 0;     ///< > 0; for batched tests the aggregate over all sequences
+  int threads = 0;             ///< CPU threads; 0 = not stated
+  std::optional<int> gpu_layers;  ///< layers offloaded; nullopt = not stated, 999 = "all"
+  std::string source;          ///< URL of the source, when known
+  std::string note;
+};
+
+/// Parses the calibration CSV layout (header: device, backend, model, quant, test,
+/// tokens_per_s required; device_detail, engine_version, model_params_b, batch,
+/// context_depth, threads, gpu_layers, source_url, note optional; other columns ignored).
+/// Throws DataError with one "file:line: message" per bad row.
+std::vector<Measurement> parse_calibration_csv(std::string_view text,
+                                               const std::string& display_name);
+
+/// Parses llama-bench output in any of its formats (-o json, jsonl, csv, md), told apart by the
+/// text. Markdown tables carry no gpu_info, so their rows have an empty device. Throws
+/// DataError naming the file and line of each bad result.
+std::vector<Measurement> parse_llama_bench(std::string_view text, const std::string& display_name);
+
+/// Either layout: the calibration CSV when its header names `tokens_per_s`, else llama-bench.
+std::vector<Measurement> parse_measurements(std::string_view text, const std::string& display_name);
+
+/// Splits a test name into token counts: "tg128", "pp512", "pp512+tg128", "pp 512",
+/// "tg128 @ d4096", "tg32-batched". Returns false (counts untouched) for other names.
+bool parse_test_name(std::string_view test, Measurement& m);
+
+// --- Names the sources use --------------------------------------------------------------------
+
+/// A source's name for a catalog model or a quant preset (data/calibration-aliases.json).
+struct NameAlias {
+  std::string name;    ///< as the sources write it ("Phi-4 14B")
+  std::string target;  ///< catalog model id or quant id
+  std::string note;
+};
+
+/// Name mapping from scoreboard spellings to llmroof ids; lookups ignore case and punctuation.
+struct CalibrationAliases {
+  int schema_version = 0;
+  std::string description;
+  std::vector<NameAlias> models;
+  std::vector<NameAlias> quants;
+};
+
+/// Parses and validates a calibration-aliases file; throws DataError.
+CalibrationAliases parse_calibration_aliases(std::string_view text,
+                                             const std::string& display_name);
+
+// --- Mapping measurements to estimates --------------------------------------------------------
+
+/// What a test times.
+enum class TestKind {
+  decode,          ///< tgN: average decode speed over N tokens (per sequence x sequences)
+  prefill,         ///< ppN: prompt processing speed
+  prefill_decode,  ///< ppN+tgM: (N + M) tokens over the time of both
+};
+
+/// Overrides for sources that leave something out (llama-bench's markdown names no device).
+struct MappingOptions {
+  std::string device;  ///< every row ran on this device ("" = read it from the row)
+  std::string model;   ///< every row ran this catalog model ("" = read it from the row)
+  std::string quant;   ///< every row used this quant ("" = read it from the row)
+};
+
+/// A measurement resolved to the databases: the device, model and quant it ran, and the
+/// estimate inputs that reproduce its test.
+struct MappedMeasurement {
+  Measurement measurement;
+  const Device* device = nullptr;
+  std::string backend;            ///< normalized: cuda rocm metal vulkan sycl opencl cpu
+  ModelInput model;               ///< catalog model, weights typed by the quant
+  TestKind kind = TestKind::decode;
+  EstimateOptions options;        ///< prompt, generate, context, batch and backend of the test
+  std::string efficiency_class;   ///< class the estimate uses (efficiency_class_id)
+  std::string label;              ///< normalized test label: "tg128", "pp512", "tg32 @ d4096"
+  std::vector<std::string> caveats;  ///< assumptions made while mapping
+  /// Why the row is left out of fits and error statistics ("" = in scope): another engine,
+  /// a quant the source did not state, partial offload, a thread count below the sweep's top.
+  std::string exclusion;
+};
+
+/// A measurement that could not be mapped, with the reason (unknown device, model, quant...).
+struct UnmappedMeasurement {
+  Measurement measurement;
+  std::string reason;
+};
+
+struct MappingResult {
+  std::vector<MappedMeasurement> mapped;
+  std::vector<UnmappedMeasurement> unmapped;
+};
+
+/// Resolves every measurement. Nothing is dropped: each row ends in `mapped` or `unmapped`.
+/// Throws UsageError when an override names an unknown device, model or quant.
+MappingResult map_measurements(std::span<const Measurement> measurements, const DeviceDb& devices,
+                               const ModelCatalog& models, const CalibrationAliases& aliases,
+                               const MappingOptions& options = {});
+
+/// The device a free-text name refers to (llama-bench's gpu_info "NVIDIA GeForce RTX 4090",
+/// cpu_info "AMD Ryzen 9 7950X 16-Core Processor", or a calibration id); nullptr if unknown.
+const Device* find_device_by_description(const DeviceDb& devices, std::string_view text);
+
+/// llmroof's quant for a source's quant text ("Q4_K - Medium", "Q4_K_M (Ollama default tag;
+/// not stated)", "MXFP4"); `stated` is false when the source says it did not state it.
+std::optional<Quant> quant_from_text(std::string_view text, const CalibrationAliases& aliases,
+                                     bool& stated);
+
+/// A prediction of a measured test, in the test's own unit (tokens/s).
+struct Prediction {
+  double tokens_per_s = 0;
+  double tokens_per_s_low = 0;   ///< the class's band (see EfficiencyClass)
+  double tokens_per_s_high = 0;
+};
+
+/// Predicts `row` through estimate(), exactly as `llmroof estimate` would for the same inputs.
+Prediction predict(const MappedMeasurement& row, const EfficiencyTable& table);
+
+// --- Error statistics ---------------------------------------------------------------------
+
+/// Error statistics of predictions against measurements, on log ratios r = ln(pred / meas).
+struct ErrorStats {
+  int rows = 0;
+  double median_abs_error = 0;  ///< median of |pred / meas - 1|
+  double p90_abs_error = 0;     ///< 90th percentile of |pred / meas - 1|
+  double bias = 0;              ///< exp(median r) - 1: > 0 means predictions run high
+  double coverage = 0;          ///< share of measurements inside [low, high]
+};
+
+/// The `p`-quantile (0..1) of `values`, linear between order statistics; 0 when empty.
+double quantile(std::vector<double> values, double p);
+
+/// Statistics of rows given as (predicted, measured, inside band) triples.
+struct ScoredRow {
+  double predicted = 0;
+  double measured = 0;
+  bool inside_band = false;
+};
+ErrorStats error_stats(std::span<const ScoredRow> rows);
+
+// --- Fitting ----------------------------------------------------------------------------------
+
+/// What a fit reports for one class.
+struct ClassFit {
+  EfficiencyClass fitted;  ///< the class with fitted parameters and spreads
+  int decode_rows = 0;
+  int prefill_rows = 0;
+  int devices = 0;
+  double decode_rms_log = 0;   ///< weighted RMS of in-sample decode log residuals
+  double prefill_rms_log = 0;
+};
+
+/// Options of fit_efficiency.
+struct FitOptions {
+  /// Start and fallback for every class; classes without rows keep the table's values.
+  const EfficiencyTable* prior = nullptr;
+  /// Only fit these classes ("" = every class that has rows).
+  std::vector<std::string> classes;
+};
+
+/// Fits every class's parameters to the in-scope rows by robust least squares on log
+/// residuals (Nelder-Mead, deterministic). Rows weigh 1/sqrt(rows of their device and test
+/// kind), so heavily sampled devices do not dominate. Returns the fitted classes, in the
+/// prior's order; spreads are left as in the prior (see cross_validate).
+std::vector<ClassFit> fit_efficiency(std::span<const MappedMeasurement> rows,
+                                     const FitOptions& options);
+
+/// One held-out prediction of leave-one-device-out cross-validation.
+struct HeldOut {
+  std::size_t row = 0;       ///< index into the rows given
+  double predicted = 0;
+  double log_residual = 0;   ///< ln(measured / predicted)
+};
+
+/// Leave-one-device-out cross-validation: for every device, refits its class without the
+/// device's rows and predicts them. Returns one entry per in-scope row.
+std::vector<HeldOut> cross_validate(std::span<const MappedMeasurement> rows,
+                                    const EfficiencyTable& prior);
+
+/// Band half-widths from held-out log residuals: the 80th percentile of |residual| per class and
+/// test kind, so that about 80% of new measurements fall inside estimate x exp(+/- spread).
+void set_spreads_from_residuals(EfficiencyTable& table,
+                                std::span<const MappedMeasurement> rows,
+                                std::span<const HeldOut> held_out);
+
+}  // namespace llmroof

@@ -1,0 +1,289 @@
+// llmroof sweep: one model on one device over lists of batch and context, or over parallel
+// users as llama-batched-bench runs them.
+
+#include <fmt/format.h>
+#include <fstream>
+
+#include "cli.hpp"
+#include "llmroof/chart.hpp"
+#include "llmroof/errors.hpp"
+#include "llmroof/sweep.hpp"
+#include "llmroof/units.hpp"
+#include "model_args.hpp"
+
+#if defined(__unix__) || defined(__APPLE__)
+#include <sys/ioctl.h>
+#include <unistd.h>
+#endif
+
+namespace llmroof::cli {
+
+namespace {
+
+// Bounds of the lists, as estimate's --batch and --context.
+constexpr std::int64_t k_max_batch = 1 << 20;
+constexpr std::int64_t k_max_context = 100000000;
+// Prompt and generated tokens of the parallel view when not given (the source article's run).
+constexpr long long k_parallel_prompt = 512;
+constexpr long long k_parallel_generate = 128;
+
+struct SweepCliOptions {
+  std::string model;
+  std::optional<std::string> quant;
+  std::string device;
+  std::string batch = "1";
+  std::string context = "0";
+  std::optional<std::string> parallel;
+  std::optional<long long> prompt;
+  std::optional<long long> generate;
+  std::optional<double> bandwidth_gb_per_s;
+  std::optional<double> tflops;
+  std::optional<double> memory_gib;
+  std::string kv_quant = "f16";
+  std::optional<std::string> compute_precision;
+  std::string backend;
+  bool ideal = false;
+  double expert_skew = 0;
+  bool chart = false;
+  std::vector<std::string> show;
+};
+
+void setup(CLI::App& sub, SweepCliOptions& o) {
+  sub.add_option("--model,-m", o.model,
+                 "Model: a catalog id or alias (llmroof models), a size such as 7b/70b, or a "
+                 "config.json / .gguf path")
+      ->required()
+      ->type_name("MODEL");
+  sub.add_option("--quant,-q", o.quant,
+                 "Weight format (llmroof quants). Default: the file's types, else the published "
+                 "dtype, else fp16")
+      ->type_name("QUANT");
+  sub.add_option("--device,-d", o.device,
+                 "Exactly one device: an id or alias (llmroof devices)")
+      ->required()
+      ->type_name("DEVICE");
+  auto* batch = sub.add_option("--batch,-b", o.batch,
+                               "Batches: a list 1,2,4,8, a geometric range 1..256x2, an "
+                               "arithmetic range 8..64+8, or a mix (each 1 to 1048576)")
+                    ->type_name("LIST")
+                    ->default_str("1");
+  sub.add_option("--context,-c", o.context,
+                 "Tokens already in each KV cache: a list or range as for --batch, e.g. "
+                 "0..32768+4096 (one value with --parallel)")
+      ->type_name("LIST")
+      ->default_str("0");
+  sub.add_option("--parallel", o.parallel,
+                 "Concurrency view instead of the grid, as llama-batched-bench -npl: for each "
+                 "number of users, prefill all prompts in one batch, then decode every user "
+                 "together (list or range, e.g. 1,2,4,8,12)")
+      ->type_name("LIST")
+      ->excludes(batch);
+  sub.add_option("--prompt,-p", o.prompt,
+                 "Prompt tokens per sequence: time to first token, and held in memory "
+                 "(default: 0; 512 with --parallel)")
+      ->check(CLI::Range(0LL, 100000000LL))
+      ->type_name("TOKENS");
+  sub.add_option("--generate,-n", o.generate,
+                 "Tokens generated per sequence: average decode speed from the context and "
+                 "end-to-end time, and held in memory (default: 0; 128 with --parallel)")
+      ->check(CLI::Range(0LL, 100000000LL))
+      ->type_name("TOKENS");
+  std::vector<std::string> kv_names;
+  for (auto name : kv_quant_names()) {
+    kv_names.emplace_back(name);
+  }
+  sub.add_option("--kv-quant", o.kv_quant, "KV-cache element type: f16, bf16, fp8, q8_0, q4_0")
+      ->check(CLI::IsMember(kv_names, CLI::ignore_case))
+      ->type_name("TYPE")
+      ->default_str("f16");
+  sub.add_option("--compute-precision", o.compute_precision,
+                 "Precision of the matrix products: fp32 fp16 bf16 fp8 int8 int4 (default: the "
+                 "quant's)")
+      ->check(CLI::IsMember({"fp32", "fp16", "bf16", "fp8", "int8", "int4"}, CLI::ignore_case))
+      ->type_name("PRECISION");
+  sub.add_option("--backend", o.backend,
+                 "Engine backend: cpu runs a GPU machine's model on its host CPU (default: the "
+                 "device's usual backend)")
+      ->check(CLI::IsMember({"cuda", "rocm", "metal", "vulkan", "sycl", "cpu", "opencl"},
+                            CLI::ignore_case))
+      ->type_name("BACKEND");
+  sub.add_option("--bandwidth", o.bandwidth_gb_per_s, "Override the memory bandwidth, in GB/s")
+      ->check(CLI::PositiveNumber)
+      ->type_name("GB/s");
+  sub.add_option("--tflops", o.tflops, "Override the peak at the compute precision, in TFLOP/s")
+      ->check(CLI::PositiveNumber)
+      ->type_name("TFLOPS");
+  sub.add_option("--memory", o.memory_gib,
+                 "Memory available to the model, in GiB (default: the device's largest "
+                 "configuration, less what the OS keeps)")
+      ->check(CLI::PositiveNumber)
+      ->type_name("GiB");
+  sub.add_flag("--ideal", o.ideal,
+               "Pure roofline: efficiency 1, no overheads (tokens_per_s = ideal_tokens_per_s)");
+  sub.add_option("--expert-skew", o.expert_skew,
+                 "MoE routing skew in [0, 1). Expert traffic assumes uniform routing: batch B "
+                 "reads E*(1-(1-k/E)^B) distinct experts per layer; skew S uses B^(1-S)")
+      ->check(CLI::Range(0.0, 0.99))
+      ->type_name("SKEW")
+      ->default_str("0");
+  sub.add_flag("--chart", o.chart,
+               "Draw the sweep as bars after the table (table format only; 60 columns, or the "
+               "terminal's width)");
+  sub.add_option("--show", o.show,
+                 "Also show these output columns in the table (JSON ids, e.g. "
+                 "ideal_tokens_per_s,kv_read_share)")
+      ->delimiter(',')
+      ->type_name("COLUMNS");
+  sub.footer(
+      "Examples:\n"
+      "  llmroof sweep -m llama-3.1-8b -q q4_k_m -d rtx-4090 --batch 1..256x2 --chart\n"
+      "  llmroof sweep -m qwen3-30b-a3b -q q4_k_m -d m4-pro --context 0..32768+4096\n"
+      "  llmroof sweep -m 70b -q q4_k_m -d a100 --parallel 1,2,4,8,12 -p 512 -n 128\n"
+      "Fields: critical_batch (at the smallest context), max_batch_that_fits (at the longest\n"
+      "context), max_context_that_fits (at the largest batch); JSON rows are under \"points\"\n"
+      "(grid) or \"runs\" (--parallel). JSON/CSV carry base units.");
+}
+
+// Columns of the terminal when stdout is one; the default otherwise (deterministic output).
+int chart_width(const Io& io, bool to_stdout) {
+#if defined(__unix__) || defined(__APPLE__)
+  if (io.out_is_tty && to_stdout) {
+    winsize size{};
+    if (ioctl(STDOUT_FILENO, TIOCGWINSZ, &size) == 0 && size.ws_col > 0) {
+      return std::clamp(static_cast<int>(size.ws_col), k_min_chart_width, 120);
+    }
+  }
+#else
+  (void)io;
+  (void)to_stdout;
+#endif
+  return k_default_chart_width;
+}
+
+const Device& one_device(Context& context, const std::string& spec, std::vector<std::string>& notes) {
+  const auto matches = select_devices(context.devices(), spec);
+  if (matches.size() != 1) {
+    std::vector<std::string> ids;
+    for (std::size_t i = 0; i < matches.size() && i < 5; ++i) {
+      ids.push_back(matches[i].device->id);
+    }
+    throw UsageError(fmt::format("sweep takes one device, but '{}' selects {} ({}{}); name one",
+                                 spec, matches.size(), fmt::join(ids, ", "),
+                                 matches.size() > ids.size() ? ", ..." : ""));
+  }
+  const DeviceMatch& match = matches.front();
+  if (match.family != nullptr) {
+    notes.push_back(fmt::format("'{}' covers {}; using {}: {}", match.family->alias,
+                                fmt::join(match.family->covers, ", "), match.device->id,
+                                match.family->note));
+  }
+  return *match.device;
+}
+
+int run(const SweepCliOptions& o, Context& context) {
+  ModelChoice model = resolve_model(context, o.model, o.quant);
+  std::vector<std::string> notes = model.notes;
+  const Device& device = one_device(context, o.device, notes);
+
+  const bool parallel = o.parallel.has_value();
+  EstimateOptions base;
+  base.prompt_tokens = static_cast<double>(o.prompt.value_or(parallel ? k_parallel_prompt : 0));
+  base.generate_tokens =
+      static_cast<double>(o.generate.value_or(parallel ? k_parallel_generate : 0));
+  base.kv_quant = o.kv_quant;
+  base.kv_bytes_per_element = kv_bytes_per_element(o.kv_quant).value_or(2.0);
+  if (o.compute_precision) {
+    base.compute_precision = parse_precision(*o.compute_precision);
+  }
+  if (o.bandwidth_gb_per_s) {
+    base.bandwidth_bytes_per_s = *o.bandwidth_gb_per_s * units::k_gb;
+  }
+  if (o.tflops) {
+    base.peak_flops_per_s = *o.tflops * units::k_tera;
+  }
+  if (o.memory_gib) {
+    base.memory_bytes = *o.memory_gib * units::k_gib;
+  }
+  base.backend = o.backend;
+  base.ideal = o.ideal;
+  base.expert_skew = o.expert_skew;
+  const auto contexts = parse_sweep_list(o.context, "--context", 0, k_max_context);
+
+  auto precision_note = [&](const EstimateResult& r) {
+    if (r.precision_fell_back) {
+      notes.push_back(fmt::format("{} has no {} rate; its {} peak is the compute roof", device.id,
+                                  to_string(base.compute_precision.value_or(model.input.compute)),
+                                  to_string(r.precision)));
+    }
+  };
+  Report report;
+  BarChart chart;
+  if (parallel) {
+    if (contexts.size() != 1) {
+      throw UsageError("--parallel takes one --context value (tokens cached before each prompt)");
+    }
+    ParallelOptions options;
+    options.base = base;
+    options.base.context_tokens = static_cast<double>(contexts.front());
+    options.users = parse_sweep_list(*o.parallel, "--parallel", 1, k_max_batch);
+    const ParallelResult result =
+        parallel_sweep(device, model.input, options, context.efficiency());
+    report = parallel_report(result, model.input, options);
+    chart = parallel_chart(result, options);
+    precision_note(result.runs.front().decode);
+  } else {
+    SweepOptions options;
+    options.base = base;
+    options.batches = parse_sweep_list(o.batch, "--batch", 1, k_max_batch);
+    options.contexts = contexts;
+    const SweepResult result = sweep(device, model.input, options, context.efficiency());
+    report = sweep_report(result, model.input, options);
+    chart = sweep_chart(result, options);
+    precision_note(result.points.front().estimate);
+  }
+  report.notes.insert(report.notes.begin(), notes.begin(), notes.end());
+  report.warnings.insert(report.warnings.begin(), model.warnings.begin(), model.warnings.end());
+  for (const auto& id : o.show) {
+    const int i = report.column_index(id);
+    if (i < 0) {
+      throw UsageError(fmt::format("unknown column '{}' for --show (see the JSON field names)", id));
+    }
+    report.columns[static_cast<std::size_t>(i)].human = true;
+  }
+  const OutputFormat format = context.common().format();
+  const bool draw = o.chart && format == OutputFormat::table;
+  if (o.chart && !draw) {
+    report.warnings.push_back(fmt::format(
+        "--chart draws in the table format only; no chart with --format {}", to_string(format)));
+  }
+  context.emit(report);
+  if (draw) {
+    const bool to_stdout = context.common().output == "-";
+    chart.width = chart_width(context.io(), to_stdout);
+    const std::string text = "\n" + render_bar_chart(chart);
+    if (to_stdout) {
+      context.io().out << text;
+      context.io().out.flush();
+    } else {
+      std::ofstream file(context.common().output, std::ios::binary | std::ios::app);
+      if (!file || !(file << text)) {
+        throw Error(fmt::format("cannot write '{}'", context.common().output));
+      }
+    }
+  }
+  return static_cast<int>(ExitCode::ok);
+}
+
+}  // namespace
+
+Command add_sweep(CLI::App& parent, CommonOptions& common) {
+  auto options = std::make_shared<SweepCliOptions>();
+  CLI::App* sub = parent.add_subcommand(
+      "sweep",
+      "Tokens/s of one model on one device over batch and context, or over parallel users");
+  setup(*sub, *options);
+  add_common_options(*sub, common, true);
+  return {sub, [options](Context& context) { return run(*options, context); }};
+}
+
+}  // namespace llmroof::cli

@@ -1,0 +1,1232 @@
+#include "llmroof/calibration.hpp"
+
+#include <algorithm>
+#include <cctype>
+#include <charconv>
+#include <cmath>
+#include <fmt/format.h>
+#include <map>
+#include <set>
+
+#include "json_reader.hpp"
+#include "llmroof/errors.hpp"
+#include "llmroof/lookup.hpp"
+#include "llmroof/units.hpp"
+
+namespace llmroof {
+
+namespace {
+
+// --- Small text helpers -------------------------------------------------------------------------
+
+std::string_view trim(std::string_view s) {
+  while (!s.empty() && std::isspace(static_cast<unsigned char>(s.front())) != 0) {
+    s.remove_prefix(1);
+  }
+  while (!s.empty() && std::isspace(static_cast<unsigned char>(s.back())) != 0) {
+    s.remove_suffix(1);
+  }
+  return s;
+}
+
+std::string lower(std::string_view s) {
+  std::string out(s);
+  for (char& c : out) {
+    c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  }
+  return out;
+}
+
+bool contains(std::string_view haystack, std::string_view needle) {
+  return lower(haystack).find(lower(needle)) != std::string::npos;
+}
+
+bool starts_with(std::string_view s, std::string_view prefix) {
+  return s.substr(0, prefix.size()) == prefix;
+}
+
+// A number in the whole of `text` (surrounding spaces allowed), or nullopt.
+std::optional<double> to_number(std::string_view text) {
+  text = trim(text);
+  if (text.empty()) {
+    return std::nullopt;
+  }
+  double value = 0;
+  const auto* end = text.data() + text.size();
+  auto [ptr, ec] = std::from_chars(text.data(), end, value);
+  if (ec != std::errc() || ptr != end || !std::isfinite(value)) {
+    return std::nullopt;
+  }
+  return value;
+}
+
+std::optional<int> to_int(std::string_view text) {
+  auto value = to_number(text);
+  if (!value || *value != std::floor(*value) || std::abs(*value) > 1e9) {
+    return std::nullopt;
+  }
+  return static_cast<int>(*value);
+}
+
+// --- RFC 4180 records ---------------------------------------------------------------------------
+
+struct CsvRecord {
+  int line = 0;  ///< line the record starts on
+  std::vector<std::string> fields;
+};
+
+// Splits CSV text into records; quoted fields may hold commas, doubled quotes and line breaks.
+std::vector<CsvRecord> read_csv(std::string_view text) {
+  std::vector<CsvRecord> records;
+  CsvRecord record;
+  std::string field;
+  bool quoted = false;
+  bool any = false;  // the record has content
+  int line = 1;
+  record.line = 1;
+  auto end_field = [&] {
+    record.fields.push_back(std::move(field));
+    field.clear();
+  };
+  auto end_record = [&] {
+    end_field();
+    if (any) {
+      records.push_back(std::move(record));
+    }
+    record = CsvRecord{};
+    any = false;
+  };
+  for (std::size_t i = 0; i < text.size(); ++i) {
+    const char c = text[i];
+    if (quoted) {
+      if (c == '"' && i + 1 < text.size() && text[i + 1] == '"') {
+        field.push_back('"');
+        ++i;
+      } else if (c == '"') {
+        quoted = false;
+      } else {
+        if (c == '\n') {
+          ++line;
+        }
+        field.push_back(c);
+      }
+      continue;
+    }
+    if (c == '"') {
+      quoted = true;
+      any = true;
+    } else if (c == ',') {
+      end_field();
+      any = true;
+    } else if (c == '\n' || c == '\r') {
+      if (c == '\r' && i + 1 < text.size() && text[i + 1] == '\n') {
+        ++i;
+      }
+      end_record();
+      ++line;
+      record.line = line;
+    } else {
+      field.push_back(c);
+      any = any || std::isspace(static_cast<unsigned char>(c)) == 0;
+    }
+  }
+  end_record();
+  return records;
+}
+
+// Problems of one input file, reported together as DataError lines "file:line: message".
+class Problems {
+ public:
+  explicit Problems(const std::string& file) : m_file(file) {}
+  void add(int line, const std::string& message) {
+    m_messages.push_back(fmt::format("{}:{}: {}", m_file, line, message));
+  }
+  void throw_if_any() const {
+    if (!m_messages.empty()) {
+      throw DataError(m_messages);
+    }
+  }
+  std::string origin(int line) const { return fmt::format("{}:{}", m_file, line); }
+
+ private:
+  std::string m_file;
+  std::vector<std::string> m_messages;
+};
+
+// --- Test names ---------------------------------------------------------------------------------
+
+// Reads "<prefix><digits>" at the start of `s`, advancing it.
+bool read_count(std::string_view& s, std::string_view prefix, int& count) {
+  if (!starts_with(s, prefix)) {
+    return false;
+  }
+  std::size_t i = prefix.size();
+  while (i < s.size() && s[i] == ' ') {
+    ++i;
+  }
+  const std::size_t digits = i;
+  while (i < s.size() && std::isdigit(static_cast<unsigned char>(s[i])) != 0) {
+    ++i;
+  }
+  if (i == digits) {
+    return false;
+  }
+  count = std::stoi(std::string(s.substr(digits, i - digits)));
+  s.remove_prefix(i);
+  return true;
+}
+
+// --- Calibration CSV ----------------------------------------------------------------------------
+
+// Column ids of the calibration layout: required ones first.
+const std::vector<std::string> k_required_columns = {"device", "backend",      "model",
+                                                     "quant",  "test",         "tokens_per_s"};
+
+std::vector<Measurement> parse_calibration_records(const std::vector<CsvRecord>& records,
+                                                   const std::string& display_name) {
+  Problems problems(display_name);
+  std::vector<Measurement> out;
+  if (records.empty()) {
+    problems.add(1, "empty file: expected a header row");
+    problems.throw_if_any();
+  }
+  std::map<std::string, std::size_t> column;
+  for (std::size_t i = 0; i < records.front().fields.size(); ++i) {
+    column.emplace(std::string(trim(records.front().fields[i])), i);
+  }
+  for (const auto& name : k_required_columns) {
+    if (column.find(name) == column.end()) {
+      problems.add(records.front().line, fmt::format("missing column '{}'", name));
+    }
+  }
+  problems.throw_if_any();
+  for (std::size_t r = 1; r < records.size(); ++r) {
+    const CsvRecord& rec = records[r];
+    auto get = [&](const std::string& name) -> std::string {
+      auto it = column.find(name);
+      if (it == column.end() || it->second >= rec.fields.size()) {
+        return {};
+      }
+      return std::string(trim(rec.fields[it->second]));
+    };
+    if (rec.fields.size() != records.front().fields.size()) {
+      problems.add(rec.line, fmt::format("expected {} fields, got {}",
+                                         records.front().fields.size(), rec.fields.size()));
+      continue;
+    }
+    Measurement m;
+    m.origin = problems.origin(rec.line);
+    m.device = get("device");
+    m.device_detail = get("device_detail");
+    m.backend = get("backend");
+    m.engine = get("engine_version");
+    m.model = get("model");
+    m.quant = get("quant");
+    m.test = get("test");
+    m.source = get("source_url");
+    m.note = get("note");
+    if (m.device.empty()) {
+      problems.add(rec.line, "column 'device': empty");
+    }
+    if (m.model.empty()) {
+      problems.add(rec.line, "column 'model': empty");
+    }
+    const auto tps = to_number(get("tokens_per_s"));
+    if (!tps || *tps <= 0) {
+      problems.add(rec.line, fmt::format("column 'tokens_per_s': expected a positive number, got "
+                                         "'{}'",
+                                         get("tokens_per_s")));
+      continue;
+    }
+    m.tokens_per_s = *tps;
+    if (auto params = to_number(get("model_params_b")); params && *params > 0) {
+      m.model_params = *params * units::k_giga;
+    }
+    if (auto threads = to_int(get("threads")); threads && *threads > 0) {
+      m.threads = *threads;
+    }
+    const std::string layers = get("gpu_layers");
+    if (lower(layers) == "all") {
+      m.gpu_layers = 999;
+    } else if (auto n = to_int(layers)) {
+      m.gpu_layers = *n;
+    }
+    m.test_understood = parse_test_name(m.test, m);
+    if (auto depth = to_int(get("context_depth")); depth && *depth > 0) {
+      m.depth_tokens = *depth;
+    }
+    // llama-batched-bench rows: the batch column counts the parallel sequences.
+    if (m.test.find("-batched") != std::string::npos) {
+      if (auto batch = to_int(get("batch")); batch && *batch > 0) {
+        m.sequences = *batch;
+      }
+    }
+    out.push_back(std::move(m));
+  }
+  problems.throw_if_any();
+  return out;
+}
+
+// --- llama-bench --------------------------------------------------------------------------------
+
+// One llama-bench result as field id -> text (CSV cells, JSON values, markdown cells).
+using BenchFields = std::map<std::string, std::string>;
+
+std::string field(const BenchFields& f, const std::string& key) {
+  auto it = f.find(key);
+  return it == f.end() ? std::string() : it->second;
+}
+
+// The ggml backend names llama-bench joins into `backends` for GPU runs.
+bool gpu_backend_name(std::string_view backends) {
+  const std::string b = lower(backends);
+  for (const char* name : {"cuda", "metal", "rocm", "hip", "vulkan", "sycl", "opencl", "musa",
+                           "cann", "kompute"}) {
+    if (b.find(name) != std::string::npos) {
+      return true;
+    }
+  }
+  return false;
+}
+
+// The quant part of llama-bench's model_type: "llama 7B Q4_0" -> "Q4_0",
+// "qwen2 7B Q4_K - Medium" -> "Q4_K - Medium", "llama 7B mostly Q4_0" -> "Q4_0".
+std::string quant_of_model_type(std::string_view model_type) {
+  std::string_view s = trim(model_type);
+  // Skip the architecture and the size ("7B", "30B.A3B", "?B").
+  for (int word = 0; word < 2; ++word) {
+    const auto space = s.find(' ');
+    if (space == std::string_view::npos) {
+      return {};
+    }
+    s = trim(s.substr(space + 1));
+  }
+  if (starts_with(s, "mostly ")) {
+    s.remove_prefix(7);
+  }
+  return std::string(trim(s));
+}
+
+Measurement bench_measurement(const BenchFields& f, const std::string& origin, Problems& problems,
+                              int line) {
+  Measurement m;
+  m.origin = origin;
+  m.backend = field(f, "backends");
+  const bool gpu = gpu_backend_name(m.backend);
+  m.device = gpu ? field(f, "gpu_info") : field(f, "cpu_info");
+  m.device_detail = field(f, "gpu_info").empty()
+                        ? field(f, "cpu_info")
+                        : fmt::format("{} (host {})", field(f, "gpu_info"), field(f, "cpu_info"));
+  if (m.device_detail == " (host )") {
+    m.device_detail.clear();
+  }
+  const std::string commit = field(f, "build_commit");
+  const std::string number = field(f, "build_number");
+  m.engine = commit.empty() ? std::string("llama.cpp")
+                            : fmt::format("llama.cpp {}{}", commit,
+                                          number.empty() ? "" : fmt::format(" ({})", number));
+  m.model = field(f, "model_type");
+  m.model_file = field(f, "model_filename");
+  if (auto params = to_number(field(f, "model_n_params")); params && *params > 0) {
+    m.model_params = *params;
+  }
+  if (auto size = to_number(field(f, "model_size")); size && *size > 0) {
+    m.model_size_bytes = *size;
+  }
+  m.quant = quant_of_model_type(m.model);
+  const auto prompt = to_int(field(f, "n_prompt"));
+  const auto gen = to_int(field(f, "n_gen"));
+  if (!prompt || !gen || *prompt < 0 || *gen < 0 || *prompt + *gen == 0) {
+    problems.add(line, fmt::format("expected token counts n_prompt and n_gen, got '{}' and '{}'",
+                                   field(f, "n_prompt"), field(f, "n_gen")));
+  } else {
+    m.prompt_tokens = *prompt;
+    m.generate_tokens = *gen;
+  }
+  if (auto depth = to_int(field(f, "n_depth")); depth && *depth > 0) {
+    m.depth_tokens = *depth;
+  }
+  if (m.prompt_tokens > 0 && m.generate_tokens == 0) {
+    m.test = fmt::format("pp{}", m.prompt_tokens);
+  } else if (m.generate_tokens > 0 && m.prompt_tokens == 0) {
+    m.test = fmt::format("tg{}", m.generate_tokens);
+  } else {
+    m.test = fmt::format("pp{}+tg{}", m.prompt_tokens, m.generate_tokens);
+  }
+  if (m.depth_tokens > 0) {
+    m.test += fmt::format(" @ d{}", m.depth_tokens);
+  }
+  const auto tps = to_number(field(f, "avg_ts"));
+  if (!tps || *tps <= 0) {
+    problems.add(line, fmt::format("expected a positive avg_ts, got '{}'", field(f, "avg_ts")));
+  } else {
+    m.tokens_per_s = *tps;
+  }
+  if (auto threads = to_int(field(f, "n_threads")); threads && *threads > 0) {
+    m.threads = *threads;
+  }
+  if (auto ngl = to_int(field(f, "n_gpu_layers"))) {
+    // llama-bench's -1 and 99 both mean every layer.
+    m.gpu_layers = *ngl < 0 ? 999 : *ngl;
+  }
+  if (m.model.empty() && m.model_file.empty()) {
+    problems.add(line, "expected model_type or model_filename");
+  }
+  return m;
+}
+
+BenchFields json_fields(const nlohmann::json& object) {
+  BenchFields f;
+  for (const auto& [key, value] : object.items()) {
+    if (value.is_string()) {
+      f[key] = value.get<std::string>();
+    } else if (value.is_boolean()) {
+      f[key] = value.get<bool>() ? "1" : "0";
+    } else if (value.is_number()) {
+      f[key] = value.dump();
+    }
+  }
+  return f;
+}
+
+std::vector<Measurement> parse_bench_json(std::string_view text, const std::string& name) {
+  const nlohmann::json doc = detail::parse_json_text(text, name);
+  Problems problems(name);
+  const detail::JsonLocator locator(text);
+  std::vector<Measurement> out;
+  if (!doc.is_array()) {
+    problems.add(1, "expected an array of llama-bench results (-o json)");
+    problems.throw_if_any();
+  }
+  for (std::size_t i = 0; i < doc.size(); ++i) {
+    const int line = locator.line_of(fmt::format("/{}", i));
+    if (!doc[i].is_object()) {
+      problems.add(line, fmt::format("/{}: expected an object", i));
+      continue;
+    }
+    out.push_back(bench_measurement(json_fields(doc[i]), problems.origin(line), problems, line));
+  }
+  problems.throw_if_any();
+  return out;
+}
+
+std::vector<Measurement> parse_bench_jsonl(std::string_view text, const std::string& name) {
+  Problems problems(name);
+  std::vector<Measurement> out;
+  int line = 0;
+  std::size_t start = 0;
+  while (start <= text.size()) {
+    std::size_t end = text.find('\n', start);
+    if (end == std::string_view::npos) {
+      end = text.size();
+    }
+    ++line;
+    const std::string_view row = trim(text.substr(start, end - start));
+    start = end + 1;
+    if (row.empty()) {
+      continue;
+    }
+    nlohmann::json object;
+    try {
+      object = nlohmann::json::parse(row);
+    } catch (const nlohmann::json::parse_error& e) {
+      problems.add(line, fmt::format("not a JSON object: {}", e.what()));
+      continue;
+    }
+    if (!object.is_object()) {
+      problems.add(line, "expected one JSON object per line (-o jsonl)");
+      continue;
+    }
+    out.push_back(bench_measurement(json_fields(object), problems.origin(line), problems, line));
+  }
+  problems.throw_if_any();
+  return out;
+}
+
+std::vector<Measurement> parse_bench_csv(const std::vector<CsvRecord>& records,
+                                         const std::string& name) {
+  Problems problems(name);
+  std::vector<Measurement> out;
+  const auto& header = records.front().fields;
+  for (std::size_t r = 1; r < records.size(); ++r) {
+    const auto& rec = records[r];
+    if (rec.fields.size() != header.size()) {
+      problems.add(rec.line,
+                   fmt::format("expected {} fields, got {}", header.size(), rec.fields.size()));
+      continue;
+    }
+    BenchFields f;
+    for (std::size_t i = 0; i < header.size(); ++i) {
+      f[std::string(trim(header[i]))] = std::string(trim(rec.fields[i]));
+    }
+    out.push_back(bench_measurement(f, problems.origin(rec.line), problems, rec.line));
+  }
+  problems.throw_if_any();
+  return out;
+}
+
+// Cells of one markdown table row "| a | b |" (outer pipes dropped).
+std::vector<std::string> md_cells(std::string_view row) {
+  row = trim(row);
+  if (starts_with(row, "|")) {
+    row.remove_prefix(1);
+  }
+  if (!row.empty() && row.back() == '|') {
+    row.remove_suffix(1);
+  }
+  std::vector<std::string> cells;
+  std::size_t start = 0;
+  while (true) {
+    const std::size_t bar = row.find('|', start);
+    cells.emplace_back(trim(row.substr(start, bar == std::string_view::npos ? bar : bar - start)));
+    if (bar == std::string_view::npos) {
+      break;
+    }
+    start = bar + 1;
+  }
+  return cells;
+}
+
+// "3.56 GiB" / "729.64 MiB" -> bytes; "6.74 B" / "500.00 M" -> count.
+double md_scaled(std::string_view cell) {
+  cell = trim(cell);
+  const auto space = cell.rfind(' ');
+  if (space == std::string_view::npos) {
+    return to_number(cell).value_or(0);
+  }
+  const double value = to_number(cell.substr(0, space)).value_or(0);
+  const std::string unit(cell.substr(space + 1));
+  if (unit == "GiB") {
+    return value * units::k_gib;
+  }
+  if (unit == "MiB") {
+    return value * units::k_mib;
+  }
+  if (unit == "B") {
+    return value * units::k_giga;
+  }
+  if (unit == "M") {
+    return value * units::k_mega;
+  }
+  if (unit == "K") {
+    return value * units::k_kilo;
+  }
+  return 0;
+}
+
+// Markdown display names (llama-bench's get_field_display_name) -> field ids.
+std::string md_field_id(const std::string& title) {
+  static const std::map<std::string, std::string> ids = {
+      {"ngl", "n_gpu_layers"}, {"threads", "n_threads"}, {"sm", "split_mode"},
+      {"fa", "flash_attn"},    {"dev", "devices"},       {"nkvo", "no_kv_offload"},
+      {"t/s", "t/s"}};
+  auto it = ids.find(title);
+  return it == ids.end() ? title : it->second;
+}
+
+std::vector<Measurement> parse_bench_md(std::string_view text, const std::string& name) {
+  Problems problems(name);
+  std::vector<Measurement> out;
+  std::vector<std::string> header;
+  std::size_t table_start = 0;  // first row of the current table in `out`
+  int line = 0;
+  std::size_t start = 0;
+  while (start <= text.size()) {
+    std::size_t end = text.find('\n', start);
+    if (end == std::string_view::npos) {
+      end = text.size();
+    }
+    ++line;
+    const std::string_view row = trim(text.substr(start, end - start));
+    start = end + 1;
+    if (starts_with(row, "build:")) {
+      // "build: 8cf427ff (5163)" closes the table above it.
+      const std::string engine = fmt::format("llama.cpp {}", trim(row.substr(6)));
+      for (std::size_t i = table_start; i < out.size(); ++i) {
+        out[i].engine = engine;
+      }
+      table_start = out.size();
+      header.clear();
+      continue;
+    }
+    if (!starts_with(row, "|")) {
+      continue;
+    }
+    auto cells = md_cells(row);
+    if (std::find(cells.begin(), cells.end(), "t/s") != cells.end()) {
+      header.clear();
+      for (const auto& cell : cells) {
+        header.push_back(md_field_id(cell));
+      }
+      continue;
+    }
+    if (!cells.empty() && starts_with(cells.front(), "--") ) {
+      continue;  // the alignment row
+    }
+    if (cells.front().find_first_not_of("-: ") == std::string::npos) {
+      continue;
+    }
+    if (header.empty()) {
+      problems.add(line, "table row before a header naming 't/s'");
+      continue;
+    }
+    if (cells.size() != header.size()) {
+      problems.add(line, fmt::format("expected {} cells, got {}", header.size(), cells.size()));
+      continue;
+    }
+    BenchFields f;
+    for (std::size_t i = 0; i < header.size(); ++i) {
+      f[header[i]] = cells[i];
+    }
+    f["model_type"] = field(f, "model");
+    f["backends"] = field(f, "backend");
+    f["model_size"] = fmt::format("{}", md_scaled(field(f, "size")));
+    f["model_n_params"] = fmt::format("{}", md_scaled(field(f, "params")));
+    // "131.42 ± 0.59": the mean before the sign.
+    const std::string ts = field(f, "t/s");
+    f["avg_ts"] = ts.substr(0, ts.find(' '));
+    Measurement probe;
+    const std::string test = field(f, "test");
+    if (!parse_test_name(test, probe) || probe.sequences != 1) {
+      problems.add(line, fmt::format("unknown test '{}' (expected ppN, tgN or ppN+tgM)", test));
+      continue;
+    }
+    f["n_prompt"] = std::to_string(probe.prompt_tokens);
+    f["n_gen"] = std::to_string(probe.generate_tokens);
+    f["n_depth"] = std::to_string(probe.depth_tokens);
+    Measurement m = bench_measurement(f, problems.origin(line), problems, line);
+    m.device.clear();  // markdown names no device: give --device
+    m.test = test;
+    out.push_back(std::move(m));
+  }
+  problems.throw_if_any();
+  if (out.empty()) {
+    throw DataError({fmt::format("{}:1: no llama-bench results found", name)});
+  }
+  return out;
+}
+
+std::string_view first_content(std::string_view text) {
+  text = trim(text);
+  // A UTF-8 byte order mark.
+  if (starts_with(text, "\xEF\xBB\xBF")) {
+    text.remove_prefix(3);
+  }
+  return text;
+}
+
+}  // namespace
+
+bool parse_test_name(std::string_view test, Measurement& m) {
+  std::string compact;
+  for (char c : test) {
+    if (c != ' ') {
+      compact.push_back(static_cast<char>(std::tolower(static_cast<unsigned char>(c))));
+    }
+  }
+  std::string_view s = compact;
+  int prompt = 0;
+  int gen = 0;
+  int depth = 0;
+  bool batched = false;
+  if (read_count(s, "pp", prompt)) {
+    if (starts_with(s, "+") && (s.remove_prefix(1), !read_count(s, "tg", gen))) {
+      return false;
+    }
+  } else if (!read_count(s, "tg", gen)) {
+    return false;
+  }
+  if (starts_with(s, "-batched")) {
+    batched = true;
+    s.remove_prefix(8);
+  }
+  if (starts_with(s, "@") && (s.remove_prefix(1), !read_count(s, "d", depth))) {
+    return false;
+  }
+  if (!s.empty() || prompt + gen == 0) {
+    return false;
+  }
+  m.prompt_tokens = prompt;
+  m.generate_tokens = gen;
+  m.depth_tokens = depth;
+  if (!batched) {
+    m.sequences = 1;
+  }
+  return true;
+}
+
+std::vector<Measurement> parse_calibration_csv(std::string_view text,
+                                               const std::string& display_name) {
+  return parse_calibration_records(read_csv(first_content(text)), display_name);
+}
+
+std::vector<Measurement> parse_llama_bench(std::string_view text,
+                                           const std::string& display_name) {
+  const std::string_view body = first_content(text);
+  if (body.empty()) {
+    throw DataError({fmt::format("{}:1: empty file", display_name)});
+  }
+  if (body.front() == '[') {
+    return parse_bench_json(body, display_name);
+  }
+  if (body.front() == '{') {
+    return parse_bench_jsonl(body, display_name);
+  }
+  // Markdown: progress lines may precede the table, so look for a header row anywhere.
+  if (body.find("| t/s") != std::string_view::npos || body.front() == '|') {
+    return parse_bench_md(body, display_name);
+  }
+  const auto records = read_csv(body);
+  const auto& header = records.front().fields;
+  if (std::find(header.begin(), header.end(), "avg_ts") == header.end()) {
+    throw DataError({fmt::format(
+        "{}:1: not llama-bench output: expected JSON, JSONL, CSV with an avg_ts column, or a "
+        "markdown table",
+        display_name)});
+  }
+  return parse_bench_csv(records, display_name);
+}
+
+std::vector<Measurement> parse_measurements(std::string_view text,
+                                            const std::string& display_name) {
+  const std::string_view body = first_content(text);
+  const std::string_view first_line = body.substr(0, body.find('\n'));
+  if (!body.empty() && body.front() != '[' && body.front() != '{' && body.front() != '|' &&
+      first_line.find("tokens_per_s") != std::string_view::npos) {
+    return parse_calibration_csv(body, display_name);
+  }
+  return parse_llama_bench(body, display_name);
+}
+
+CalibrationAliases parse_calibration_aliases(std::string_view text,
+                                             const std::string& display_name) {
+  using detail::Check;
+  const nlohmann::json doc = detail::parse_json_text(text, display_name);
+  detail::Diagnostics diagnostics;
+  detail::ObjectReader top(doc, "", diagnostics);
+  CalibrationAliases aliases;
+  aliases.schema_version =
+      static_cast<int>(top.integer("schema_version", Check::positive, true).value_or(0));
+  if (aliases.schema_version > 1) {
+    diagnostics.add("/schema_version", fmt::format("unsupported schema_version {} (this llmroof "
+                                                   "reads 1)",
+                                                   aliases.schema_version));
+  }
+  aliases.description = top.string("description", true);
+  auto read_list = [&](const char* key, const char* target, std::vector<NameAlias>& list) {
+    const auto* items = top.child(key, true);
+    if (items == nullptr) {
+      return;
+    }
+    if (!items->is_array()) {
+      diagnostics.add(top.child_pointer(key), "expected an array");
+      return;
+    }
+    for (std::size_t i = 0; i < items->size(); ++i) {
+      detail::ObjectReader r((*items)[i], fmt::format("/{}/{}", key, i), diagnostics);
+      NameAlias a;
+      a.name = r.string("name", true);
+      a.target = r.string(target, true);
+      a.note = r.optional_string("note").value_or("");
+      r.finish();
+      list.push_back(std::move(a));
+    }
+  };
+  read_list("models", "model", aliases.models);
+  read_list("quants", "quant", aliases.quants);
+  top.finish();
+  diagnostics.throw_if_any(text, display_name);
+  return aliases;
+}
+
+// --- Mapping ------------------------------------------------------------------------------------
+
+namespace {
+
+// Vendor words llama-bench's gpu_info and cpu_info carry that device ids leave out.
+const std::vector<std::string> k_vendor_words = {
+    "nvidia", "geforce", "amd", "radeon", "intel(r)", "intel", "core(tm)", "(tm)", "(r)",
+    "apple", "qualcomm", "processor", "graphics", "gpu"};
+
+// Backend ids llmroof knows (efficiency classes, --backend).
+std::string normalize_backend(std::string_view stated) {
+  const std::string b = lower(stated);
+  if (b.find("cuda") != std::string::npos) {
+    return "cuda";
+  }
+  if (b.find("rocm") != std::string::npos || b.find("hip") != std::string::npos) {
+    return "rocm";
+  }
+  if (b.find("metal") != std::string::npos) {
+    return "metal";
+  }
+  if (b.find("vulkan") != std::string::npos) {
+    return "vulkan";
+  }
+  if (b.find("sycl") != std::string::npos) {
+    return "sycl";
+  }
+  if (b.find("opencl") != std::string::npos) {
+    return "opencl";
+  }
+  if (b == "cpu" || b == "blas" || b.find("cpu") == 0) {
+    return b.find('/') == std::string::npos ? "cpu" : "";
+  }
+  return "";
+}
+
+// Engines other than mainline llama.cpp, by a word in their name or backend: the realistic model
+// describes llama.cpp's kernels, so their rows are predicted but left out of fits and statistics.
+std::optional<std::string> other_engine(const Measurement& m) {
+  static const std::vector<std::pair<std::string, std::string>> k_engines = {
+      {"ik_llama", "ik_llama.cpp (a fork with its own CPU kernels)"},
+      {"llamafile", "llamafile (its own tinyBLAS kernels)"},
+      {"mlx", "MLX"},
+      {"tensorrt", "TensorRT-LLM"},
+      {"sglang", "SGLang"},
+      {"vllm", "vLLM"},
+      {"core ml", "Core ML"},
+      {"coreml", "Core ML"},
+      {"core ai", "Core AI"},
+      {"coreai", "Core AI"}};
+  for (const auto& [word, name] : k_engines) {
+    if (contains(m.engine, word) || contains(m.backend, word)) {
+      return name;
+    }
+  }
+  return std::nullopt;
+}
+
+const NameAlias* find_alias(const std::vector<NameAlias>& list, std::string_view name) {
+  const std::string key = normalize_key(name);
+  for (const auto& a : list) {
+    if (normalize_key(a.name) == key) {
+      return &a;
+    }
+  }
+  return nullptr;
+}
+
+// "Q4_K - Medium" (llama_model_ftype_name) -> "q4_k_m"; "IQ3_S mix - 3.66 bpw" -> "iq3_m".
+std::string ftype_name_to_preset(std::string_view text) {
+  std::string s(trim(text));
+  if (const auto guessed = s.find(" (guessed)"); guessed != std::string::npos) {
+    s.resize(guessed);
+  }
+  if (lower(s) == "all f32") {
+    return "f32";
+  }
+  if (lower(s) == "mxfp4 moe") {
+    return "mxfp4_moe";
+  }
+  if (starts_with(s, "IQ3_S mix")) {
+    return "iq3_m";
+  }
+  const auto dash = s.find(" - ");
+  if (dash == std::string::npos) {
+    return s;
+  }
+  const std::string base = s.substr(0, dash);
+  const std::string size = lower(trim(s.substr(dash + 3)));
+  if (size == "small") {
+    return base + "_s";
+  }
+  if (size == "medium") {
+    // Q2_K - Medium is the plain Q2_K preset.
+    return base == "Q2_K" ? base : base + "_m";
+  }
+  if (size == "large") {
+    return base + "_l";
+  }
+  return base;  // "IQ2_XXS - 2.0625 bpw"
+}
+
+// Candidate catalog names of a model file: "models/Qwen2.5-7B-Instruct-Q4_K_M.gguf" ->
+// "Qwen2.5-7B-Instruct-Q4_K_M", "Qwen2.5-7B-Instruct", ...
+std::vector<std::string> file_name_candidates(std::string_view path) {
+  std::vector<std::string> out;
+  std::string stem(path.substr(path.find_last_of("/\\") == std::string_view::npos
+                                   ? 0
+                                   : path.find_last_of("/\\") + 1));
+  for (const char* ext : {".gguf", ".bin"}) {
+    if (stem.size() > std::string(ext).size() &&
+        lower(stem.substr(stem.size() - std::string(ext).size())) == ext) {
+      stem.resize(stem.size() - std::string(ext).size());
+    }
+  }
+  out.push_back(stem);
+  // Drop trailing "-Q4_K_M", ".Q8_0", "-f16", "-GGUF" parts one at a time.
+  std::string s = stem;
+  for (int i = 0; i < 4; ++i) {
+    const auto cut = s.find_last_of("-.");
+    if (cut == std::string::npos || cut == 0) {
+      break;
+    }
+    s.resize(cut);
+    out.push_back(s);
+  }
+  return out;
+}
+
+// The catalog model closest to `params` parameters (within 1%), preferring `arch`; nullptr.
+const ModelSpec* model_by_params(const ModelCatalog& catalog, double params,
+                                 std::string_view arch) {
+  const ModelSpec* best = nullptr;
+  double best_score = 0;
+  const auto wanted = parse_architecture(arch);
+  for (const auto& m : catalog.models) {
+    if (m.total_params <= 0) {
+      continue;
+    }
+    const double gap = std::abs(m.total_params / params - 1.0);
+    if (gap > 0.01) {
+      continue;
+    }
+    const double score = gap + (wanted && *wanted == m.architecture ? 0.0 : 1.0);
+    if (best == nullptr || score < best_score) {
+      best = &m;
+      best_score = score;
+    }
+  }
+  return best;
+}
+
+struct Resolved {
+  const ModelSpec* model = nullptr;
+  std::string how;  ///< caveat when the match was not by name
+};
+
+Resolved resolve_model_name(const Measurement& m, const ModelCatalog& catalog,
+                            const CalibrationAliases& aliases) {
+  if (const NameAlias* alias = find_alias(aliases.models, m.model)) {
+    return {find_model(catalog, alias->target), ""};
+  }
+  if (const ModelSpec* found = find_model(catalog, m.model)) {
+    return {found, ""};
+  }
+  if (!m.model_file.empty()) {
+    for (const auto& candidate : file_name_candidates(m.model_file)) {
+      if (const NameAlias* alias = find_alias(aliases.models, candidate)) {
+        return {find_model(catalog, alias->target), ""};
+      }
+      if (const ModelSpec* found = find_model(catalog, candidate)) {
+        return {found, ""};
+      }
+    }
+  }
+  if (m.model_params > 0) {
+    const std::string arch(trim(m.model).substr(0, trim(m.model).find(' ')));
+    if (const ModelSpec* found = model_by_params(catalog, m.model_params, arch)) {
+      return {found, fmt::format("model '{}' taken as {} by its parameter count ({:.3g} B)",
+                                 m.model, found->id, m.model_params / units::k_giga)};
+    }
+  }
+  return {};
+}
+
+// Removes "Nx-" from a calibration device id; returns N (1 without a prefix).
+int device_count(std::string& id) {
+  std::size_t i = 0;
+  while (i < id.size() && std::isdigit(static_cast<unsigned char>(id[i])) != 0) {
+    ++i;
+  }
+  if (i > 0 && i + 1 < id.size() && id[i] == 'x' && id[i + 1] == '-') {
+    const int n = std::stoi(id.substr(0, i));
+    id.erase(0, i + 2);
+    return n;
+  }
+  return 1;
+}
+
+// Test label for grouping: "tg128", "pp512", "pp512+tg128", "tg32 @ d4096", "tg32 x8".
+std::string test_label(const Measurement& m) {
+  std::string label;
+  if (m.prompt_tokens > 0) {
+    label = fmt::format("pp{}", m.prompt_tokens);
+  }
+  if (m.generate_tokens > 0) {
+    label += fmt::format("{}tg{}", label.empty() ? "" : "+", m.generate_tokens);
+  }
+  if (m.sequences > 1) {
+    label += fmt::format(" x{}", m.sequences);
+  }
+  if (m.depth_tokens > 0) {
+    label += fmt::format(" @ d{}", m.depth_tokens);
+  }
+  return label;
+}
+
+}  // namespace
+
+const Device* find_device_by_description(const DeviceDb& devices, std::string_view text) {
+  if (auto match = find_device(devices, text)) {
+    return match->device;
+  }
+  // Drop vendor words and core counts: "AMD Ryzen 9 7950X 16-Core Processor" -> "ryzen 9 7950x".
+  std::string s = lower(text);
+  for (const auto& word : k_vendor_words) {
+    for (auto at = s.find(word); at != std::string::npos; at = s.find(word)) {
+      s.erase(at, word.size());
+    }
+  }
+  if (const auto core = s.find("-core"); core != std::string::npos) {
+    auto begin = s.rfind(' ', core);
+    s.erase(begin == std::string::npos ? 0 : begin, core + 5 - (begin == std::string::npos ? 0 : begin));
+  }
+  if (auto match = find_device(devices, s)) {
+    return match->device;
+  }
+  if (const auto laptop = s.find("laptop"); laptop != std::string::npos) {
+    if (auto match = find_device(devices, s.substr(0, laptop) + "-laptop")) {
+      return match->device;
+    }
+  }
+  return nullptr;
+}
+
+std::optional<Quant> quant_from_text(std::string_view text, const CalibrationAliases& aliases,
+                                     bool& stated) {
+  stated = !contains(text, "not stated");
+  if (const NameAlias* alias = find_alias(aliases.quants, text)) {
+    return find_quant(alias->target);
+  }
+  std::string s(trim(text));
+  if (const auto paren = s.find(" ("); paren != std::string::npos) {
+    s.resize(paren);
+  }
+  if (const NameAlias* alias = find_alias(aliases.quants, s)) {
+    return find_quant(alias->target);
+  }
+  if (auto q = find_quant(ftype_name_to_preset(s))) {
+    // Nominal quants ("fp16", "int4") are not llama.cpp files.
+    if (q->kind != QuantKind::nominal) {
+      return q;
+    }
+  }
+  return std::nullopt;
+}
+
+MappingResult map_measurements(std::span<const Measurement> measurements, const DeviceDb& devices,
+                               const ModelCatalog& models, const CalibrationAliases& aliases,
+                               const MappingOptions& options) {
+  MappingResult result;
+  const Device* forced_device = nullptr;
+  if (!options.device.empty()) {
+    auto match = find_device(devices, options.device);
+    if (!match) {
+      throw UsageError(fmt::format("unknown device '{}' for --device", options.device));
+    }
+    forced_device = match->device;
+  }
+  const ModelSpec* forced_model = nullptr;
+  if (!options.model.empty()) {
+    forced_model = find_model(models, options.model);
+    if (forced_model == nullptr) {
+      throw UsageError(fmt::format("unknown model '{}' for --model", options.model));
+    }
+  }
+  std::optional<Quant> forced_quant;
+  if (!options.quant.empty()) {
+    forced_quant = find_quant(options.quant);
+    if (!forced_quant) {
+      throw UsageError(fmt::format("unknown quant '{}' for --quant", options.quant));
+    }
+  }
+  auto unmapped = [&](const Measurement& m, std::string reason) {
+    result.unmapped.push_back({m, std::move(reason)});
+  };
+  for (const Measurement& m : measurements) {
+    MappedMeasurement row;
+    row.measurement = m;
+    // Device.
+    std::string device_id = m.device;
+    const int count = device_count(device_id);
+    if (count > 1 && forced_device == nullptr) {
+      unmapped(m, fmt::format("{} devices working together (llmroof estimates one device)", count));
+      continue;
+    }
+    if (forced_device != nullptr) {
+      row.device = forced_device;
+    } else if (device_id.empty()) {
+      unmapped(m, "no device named (llama-bench markdown has none): give --device");
+      continue;
+    } else if (auto match = find_device(devices, device_id)) {
+      row.device = match->device;
+      if (match->family != nullptr) {
+        row.caveats.push_back(fmt::format("'{}' taken as {} ({})", device_id, row.device->id,
+                                          match->family->note));
+      }
+    } else if (const Device* described = find_device_by_description(devices, device_id)) {
+      row.device = described;
+    } else {
+      unmapped(m, fmt::format("device '{}' is not in the database", device_id));
+      continue;
+    }
+    if (!m.test_understood || m.prompt_tokens + m.generate_tokens == 0) {
+      if (lower(trim(m.test)) == "tg") {
+        // A generation rate without a token count (Ollama's eval rate): read as tg128.
+        row.measurement.generate_tokens = 128;
+        row.measurement.test_understood = true;
+        row.caveats.emplace_back("test 'tg' has no token count: taken as tg128");
+      } else {
+        unmapped(m, fmt::format("test '{}' is not a llama-bench ppN/tgN test", m.test));
+        continue;
+      }
+    }
+    const Measurement& t = row.measurement;
+    // Model.
+    if (forced_model != nullptr) {
+      row.model.spec = *forced_model;
+    } else {
+      const Resolved resolved = resolve_model_name(m, models, aliases);
+      if (resolved.model == nullptr) {
+        unmapped(m, fmt::format("model '{}' is not in the catalog",
+                                m.model.empty() ? m.model_file : m.model));
+        continue;
+      }
+      row.model.spec = *resolved.model;
+      if (!resolved.how.empty()) {
+        row.caveats.push_back(resolved.how);
+      }
+    }
+    // Quant.
+    bool stated = true;
+    std::optional<Quant> quant = forced_quant;
+    if (!quant) {
+      quant = quant_from_text(m.quant, aliases, stated);
+    }
+    if (!quant) {
+      unmapped(m, m.quant.empty() ? std::string("quant not stated")
+                                  : fmt::format("quant '{}' is not a llama.cpp preset", m.quant));
+      continue;
+    }
+    row.model.weights = model_weights(row.model.spec, *quant);
+    row.model.quant_id = quant->id;
+    row.model.compute = quant->compute;
+    // Backend: the stated one, else the device's usual one.
+    std::string backend = normalize_backend(m.backend);
+    if (backend.empty()) {
+      backend = row.device->backend;
+    }
+    row.backend = backend;
+    // Estimate inputs of the test.
+    EstimateOptions& o = row.options;
+    o.backend = backend;
+    o.prompt_tokens = t.prompt_tokens;
+    o.generate_tokens = t.generate_tokens;
+    o.context_tokens = t.depth_tokens;
+    o.batch = std::max(1, t.sequences);
+    row.kind = t.prompt_tokens > 0 && t.generate_tokens > 0 ? TestKind::prefill_decode
+               : t.prompt_tokens > 0                         ? TestKind::prefill
+                                                             : TestKind::decode;
+    row.label = test_label(t);
+    const bool cpu_run = backend == "cpu";
+    row.efficiency_class = efficiency_class_id(*row.device, cpu_run ? "cpu" : backend);
+    // Scope: rows the realistic model is meant to describe.
+    if (auto engine = other_engine(m)) {
+      row.exclusion = fmt::format("engine {} is not llama.cpp", *engine);
+    } else if (!stated) {
+      row.exclusion = fmt::format("quant not stated by the source (assumed {})", quant->id);
+    } else if (!cpu_run && t.gpu_layers && *t.gpu_layers < row.model.spec.layers) {
+      row.exclusion = fmt::format("partial offload: {} of {} layers on the GPU", *t.gpu_layers,
+                                  row.model.spec.layers);
+    } else if (contains(m.backend, "partial")) {
+      row.exclusion = "partial offload";
+    } else if (normalize_backend(m.backend).empty() && !trim(m.backend).empty() &&
+               lower(trim(m.backend)) != "gpu") {
+      row.exclusion = fmt::format("backend '{}' is ambiguous", m.backend);
+    }
+    if (row.exclusion.empty() && m.sequences > 1) {
+      row.caveats.push_back(fmt::format("{} sequences decoded together", m.sequences));
+    }
+    result.mapped.push_back(std::move(row));
+  }
+  // Thread sweeps: only the run with the most threads stands for the machine.
+  std::map<std::string, int> most_threads;
+  auto sweep_key = [](const MappedMeasurement& r) {
+    const Measurement& m = r.measurement;
+    return fmt::format("{}|{}|{}|{}|{}|{}|{}|{}", r.device->id, r.backend, m.engine, r.model.spec.id,
+                       r.model.quant_id, r.label, m.source, m.model);
+  };
+  for (const auto& r : result.mapped) {
+    if (r.measurement.threads > 0) {
+      int& top = most_threads[sweep_key(r)];
+      top = std::max(top, r.measurement.threads);
+    }
+  }
+  for (auto& r : result.mapped) {
+    if (r.exclusion.empty() && r.measurement.threads > 0) {
+      const int top = most_threads[sweep_key(r)];
+      if (r.measurement.threads < top) {
+        r.exclusion = fmt::format("thread sweep: {} of the {} threads tried", r.measurement.threads,
+                                  top);
+      }
+    }
+  }
+  return result;
+}
+
+Prediction predict(const MappedMeasurement& row, const EfficiencyTable& table) {
+  const EstimateResult r = estimate(*row.device, row.model, row.options, table);
+  const EfficiencyClass* cls = find_efficiency_class(table, r.efficiency_class);
+  const double decode_spread =
+      r.tokens_per_s > 0 ? std::log(r.tokens_per_s_high / r.tokens_per_s) : 0.0;
+  const double prefill_spread = cls != nullptr ? cls->prefill_log_spread : 0.0;
+  Prediction p;
+  double spread = 0;
+  switch (row.kind) {
+    case TestKind::decode:
+      p.tokens_per_s = r.generate_tokens_per_s * static_cast<double>(row.options.batch);
+      spread = decode_spread;
+      break;
+    case TestKind::prefill:
+      p.tokens_per_s = r.prefill_tokens_per_s;
+      spread = prefill_spread;
+      break;
+    case TestKind::prefill_decode:
+      p.tokens_per_s = (row.options.prompt_tokens + row.options.generate_tokens) /
+                       r.end_to_end_seconds;
+      spread = std::max(decode_spread, prefill_spread);
+      break;
+  }
+  p.tokens_per_s_low = p.tokens_per_s * std::exp(-spread);
+  p.tokens_per_s_high = p.tokens_per_s * std::exp(spread);
+  return p;
+}
+
+// --- Error statistics ---------------------------------------------------------------------------
+
+double quantile(std::vector<double> values, double p) {
+  if (values.empty()) {
+    return 0;
+  }
+  std::sort(values.begin(), values.end());
+  const double pos = std::clamp(p, 0.0, 1.0) * static_cast<double>(values.size() - 1);
+  const auto lo = static_cast<std::size_t>(std::floor(pos));
+  const auto hi = std::min(values.size() - 1, lo + 1);
+  const double frac = pos - static_cast<double>(lo);
+  return values[lo] + (values[hi] - values[lo]) * frac;
+}
+
+ErrorStats error_stats(std::span<const ScoredRow> rows) {
+  ErrorStats s;
+  s.rows = static_cast<int>(rows.size());
+  if (rows.empty()) {
+    return s;
+  }
+  std::vector<double> abs_errors;
+  std::vector<double> logs;
+  int inside = 0;
+  for (const auto& r : rows) {
+    abs_errors.push_back(std::abs(r.predicted / r.measured - 1.0));
+    logs.push_back(std::log(r.predicted / r.measured));
+    inside += r.inside_band ? 1 : 0;
+  }
+  s.median_abs_error = quantile(abs_errors, 0.5);
+  s.p90_abs_error = quantile(abs_errors, 0.9);
+  s.bias = std::exp(quantile(logs, 0.5)) - 1.0;
+  s.coverage = static_cast<double>(inside) / static_cast<double>(rows.size());
+  return s;
+}
+
+}  // namespace llmroof

@@ -1,0 +1,379 @@
+#include "llmroof/offload.hpp"
+
+#include <algorithm>
+#include <cmath>
+#include <fmt/format.h>
+#include <memory>
+
+#include "llmroof/errors.hpp"
+#include "llmroof/roofline.hpp"
+#include "report_table.hpp"
+
+namespace llmroof {
+
+int layers_that_fit(int layers, double weights_bytes, double kv_cache_bytes_total,
+                    double available_bytes) {
+  int best = 0;
+  for (int n = 0; n <= layers; ++n) {
+    const double share = layers > 0 ? static_cast<double>(n) / layers : 0.0;
+    if (memory_fit(share * weights_bytes, share * kv_cache_bytes_total, available_bytes).fits) {
+      best = n;
+    }
+  }
+  return best;
+}
+
+namespace {
+
+// Recomputes the times of a step whose bytes or FLOPs were adjusted.
+DecodeStep retime(DecodeStep s, const Roofs& roofs, double batch) {
+  s.bytes = s.weights_read_bytes + s.kv_read_bytes;
+  s.memory_seconds = s.bytes / roofs.mem_bw_bytes_per_s;
+  s.compute_seconds = s.flops / roofs.peak_flops_per_s;
+  s.compute_bound = s.compute_seconds > s.memory_seconds;
+  s.step_seconds = std::max(s.memory_seconds, s.compute_seconds);
+  s.tokens_per_s = s.step_seconds > 0 ? 1.0 / s.step_seconds : 0;
+  s.aggregate_tokens_per_s = s.step_seconds > 0 ? batch / s.step_seconds : 0;
+  return s;
+}
+
+PrefillResult retime(PrefillResult p, const Roofs& roofs, double prompt_tokens) {
+  p.memory_seconds = p.bytes / roofs.mem_bw_bytes_per_s;
+  p.compute_seconds = p.flops / roofs.peak_flops_per_s;
+  p.compute_bound = p.compute_seconds >= p.memory_seconds;
+  p.seconds = std::max(p.memory_seconds, p.compute_seconds);
+  p.tokens_per_s = p.seconds > 0 ? prompt_tokens / p.seconds : 0;
+  return p;
+}
+
+// One side of the split: which weights it holds and how its work scales.
+struct Part {
+  const EstimateResult* alone = nullptr;
+  const EfficiencyClass* cls = nullptr;  // nullptr: ideal
+  Weights weights;        // cpu-moe: the tensors this side holds
+  double share = 0;       // layer split: fraction of the layers; cpu-moe: 1
+  int layers = 0;
+  bool attention = true;  // holds the KV cache and runs attention
+};
+
+Roofs part_roofs(const Part& p) {
+  const Roofs& r = p.alone->roofs;
+  return Roofs{r.mem_bw_bytes_per_s / p.share, r.peak_flops_per_s / p.share};
+}
+
+double part_decode_seconds(const Part& p, const ModelInput& model, const EstimateOptions& o,
+                           double context, bool ideal) {
+  if (p.share <= 0) {
+    return 0;
+  }
+  DecodeInput in;
+  in.batch = std::max(1, o.batch);
+  in.context_tokens = context;
+  in.kv_bytes_per_element = o.kv_bytes_per_element;
+  in.expert_skew = o.expert_skew;
+  const Roofs roofs = part_roofs(p);
+  DecodeStep step = decode_step(model.spec, p.weights, roofs, in);
+  if (!p.attention) {
+    step.kv_read_bytes = 0;
+    step.flops -= in.batch * attention_flops_per_token(model.spec, context);
+    step = retime(step, roofs, in.batch);
+  }
+  if (ideal || p.cls == nullptr) {
+    return step.step_seconds;
+  }
+  return realistic_decode_seconds(*p.cls, step, p.layers, roofs);
+}
+
+double part_prefill_seconds(const Part& p, const ModelInput& model, const EstimateOptions& o,
+                            bool ideal) {
+  if (p.share <= 0) {
+    return 0;
+  }
+  const Roofs roofs = part_roofs(p);
+  PrefillResult pre = prefill(model.spec, p.weights, roofs, o.prompt_tokens, o.context_tokens,
+                              o.kv_bytes_per_element);
+  if (!p.attention) {
+    const double n = std::max(1.0, o.prompt_tokens);
+    pre.flops -= attention_flops_sum(model.spec, o.context_tokens, n);
+    pre.bytes -= kv_cache_bytes(model.spec, o.context_tokens + n, o.kv_bytes_per_element);
+    pre = retime(pre, roofs, o.prompt_tokens);
+  }
+  if (ideal || p.cls == nullptr) {
+    return pre.seconds;
+  }
+  return realistic_prefill_seconds(*p.cls, pre, roofs);
+}
+
+}  // namespace
+
+OffloadResult estimate_offload(const OffloadSpec& spec, const ModelInput& model,
+                               const EstimateOptions& options,
+                               const EfficiencyTable& efficiency) {
+  if (spec.gpu == nullptr || spec.host == nullptr) {
+    throw UsageError("partial offload needs a GPU and a host");
+  }
+  if (spec.gpu->kind != DeviceKind::gpu) {
+    throw UsageError(fmt::format(
+        "partial offload needs a discrete GPU; '{}' is a {} whose memory the host shares",
+        spec.gpu->id, to_string(spec.gpu->kind)));
+  }
+  if (spec.host->kind != DeviceKind::cpu) {
+    throw UsageError(fmt::format("host '{}' is not a CPU entry of the device list (kind {})",
+                                 spec.host->id, to_string(spec.host->kind)));
+  }
+  if (spec.cpu_moe && model.weights.routed_expert_bytes <= 0) {
+    throw UsageError(fmt::format(
+        "--cpu-moe keeps routed experts on the host, but '{}' has none (a dense model)",
+        model.spec.id));
+  }
+  OffloadResult r;
+  r.gpu_alone = estimate(*spec.gpu, model, options, efficiency);
+  EstimateOptions host_options = options;
+  host_options.bandwidth_bytes_per_s.reset();
+  host_options.peak_flops_per_s.reset();
+  host_options.memory_bytes.reset();
+  host_options.power_w.reset();
+  host_options.backend.clear();
+  r.host_alone = estimate(*spec.host, model, host_options, efficiency);
+  r.layers = std::max(1, model.spec.layers);
+  r.cpu_moe = spec.cpu_moe;
+
+  const double batch = static_cast<double>(std::max(1, options.batch));
+  const double held_tokens =
+      options.context_tokens + options.prompt_tokens + options.generate_tokens;
+  const double kv_total =
+      batch * kv_cache_bytes(model.spec, held_tokens, options.kv_bytes_per_element);
+  const double weights_total = model.weights.total_bytes;
+  const double gpu_available = r.gpu_alone.fit.available_bytes;
+
+  Part gpu;
+  Part host;
+  gpu.alone = &r.gpu_alone;
+  host.alone = &r.host_alone;
+  if (!options.ideal) {
+    gpu.cls = find_efficiency_class(efficiency, r.gpu_alone.efficiency_class);
+    host.cls = find_efficiency_class(efficiency, r.host_alone.efficiency_class);
+  }
+  if (spec.cpu_moe) {
+    r.gpu_layers = r.layers;
+    gpu.weights = model.weights;
+    gpu.weights.routed_expert_bytes = 0;
+    gpu.weights.routed_expert_params = 0;
+    gpu.share = 1;
+    gpu.layers = r.layers;
+    host.weights = model.weights;
+    host.weights.dense_read_bytes = 0;
+    host.weights.dense_matmul_params = 0;
+    host.share = 1;
+    host.layers = r.layers;
+    host.attention = false;
+    r.host_weights_bytes = model.weights.routed_expert_bytes;
+    r.gpu_weights_bytes = weights_total - r.host_weights_bytes;
+    r.gpu_kv_bytes = kv_total;
+  } else {
+    r.automatic = !spec.gpu_layers.has_value();
+    r.gpu_layers = r.automatic ? layers_that_fit(r.layers, weights_total, kv_total, gpu_available)
+                               : std::clamp(*spec.gpu_layers, 0, r.layers);
+    const double share = static_cast<double>(r.gpu_layers) / r.layers;
+    gpu.weights = model.weights;
+    gpu.share = share;
+    gpu.layers = r.gpu_layers;
+    host.weights = model.weights;
+    host.share = 1.0 - share;
+    host.layers = r.layers - r.gpu_layers;
+    r.gpu_weights_bytes = share * weights_total;
+    r.host_weights_bytes = weights_total - r.gpu_weights_bytes;
+    r.gpu_kv_bytes = share * kv_total;
+  }
+  r.host_kv_bytes = kv_total - r.gpu_kv_bytes;
+  r.gpu_fit = memory_fit(r.gpu_weights_bytes, r.gpu_kv_bytes, gpu_available);
+  r.host_fit = memory_fit(r.host_weights_bytes, r.host_kv_bytes,
+                          r.host_alone.fit.available_bytes);
+  r.fits = r.gpu_fit.fits && r.host_fit.fits;
+
+  const auto step_at = [&](double context, bool ideal) {
+    return std::pair{part_decode_seconds(gpu, model, options, context, ideal),
+                     part_decode_seconds(host, model, options, context, ideal)};
+  };
+  const auto [gpu_s, host_s] = step_at(options.context_tokens, options.ideal);
+  r.gpu_seconds = gpu_s;
+  r.host_seconds = host_s;
+  r.step_seconds = gpu_s + host_s;
+  double spread = 0;
+  for (const Part* p : {&gpu, &host}) {
+    if (p->cls != nullptr && p->share > 0) {
+      spread = std::max(spread, p->cls->decode_log_spread);
+    }
+  }
+  r.tokens_per_s = 1.0 / r.step_seconds;
+  r.tokens_per_s_low = r.tokens_per_s * std::exp(-spread);
+  r.tokens_per_s_high = r.tokens_per_s * std::exp(spread);
+  r.aggregate_tokens_per_s = batch / r.step_seconds;
+  const auto ideal_parts = step_at(options.context_tokens, true);
+  r.ideal_tokens_per_s = 1.0 / (ideal_parts.first + ideal_parts.second);
+  if (options.prompt_tokens > 0) {
+    r.time_to_first_token_s = part_prefill_seconds(gpu, model, options, options.ideal) +
+                              part_prefill_seconds(host, model, options, options.ideal);
+    r.prefill_tokens_per_s = options.prompt_tokens / r.time_to_first_token_s;
+  }
+  const double generate_seconds =
+      decode_span_seconds(options.context_tokens, options.generate_tokens, [&](double context) {
+        const auto parts = step_at(context, options.ideal);
+        return parts.first + parts.second;
+      });
+  r.generate_tokens_per_s =
+      generate_seconds > 0 ? options.generate_tokens / generate_seconds : r.tokens_per_s;
+  r.end_to_end_seconds = r.time_to_first_token_s + generate_seconds;
+
+  // Cost and energy: the host counts once it holds part of the model.
+  const bool host_used = host.share > 0 && r.host_weights_bytes > 0;
+  const Device& g = *spec.gpu;
+  const Device& h = *spec.host;
+  if (g.launch_price_usd && (!host_used || h.launch_price_usd)) {
+    r.price_usd = *g.launch_price_usd + (host_used ? *h.launch_price_usd : 0.0);
+  }
+  const bool power_known = r.gpu_alone.power_w > 0 && (!host_used || r.host_alone.power_w > 0);
+  r.power_w = power_known ? r.gpu_alone.power_w + (host_used ? r.host_alone.power_w : 0.0) : 0;
+  const auto cost = detail::cost_figures(r.aggregate_tokens_per_s, r.price_usd, r.power_w,
+                                         options.price_usd_per_hour);
+  r.tokens_per_s_per_kusd = cost.tokens_per_s_per_kusd;
+  r.joules_per_token = cost.joules_per_token;
+  r.usd_per_million_tokens = cost.usd_per_million_tokens;
+  return r;
+}
+
+namespace {
+
+std::shared_ptr<const RecordList> part_records(const OffloadResult& r) {
+  using detail::make_column;
+  using K = CellKind;
+  using U = HumanUnit;
+  auto list = std::make_shared<RecordList>();
+  list->columns = {
+      make_column("id", "id", K::text, U::none, true),
+      make_column("role", "role", K::text, U::none, false),
+      make_column("layers", "layers", K::integer, U::none, false),
+      make_column("weights_bytes", "weights", K::real, U::bytes_gib, false),
+      make_column("kv_cache_bytes", "KV cache", K::real, U::bytes_gib, false),
+      make_column("memory_required_bytes", "needs", K::real, U::bytes_gib, true),
+      make_column("memory_available_bytes", "usable", K::real, U::bytes_gib, false),
+      make_column("fits", "fit", K::boolean, U::none, true),
+      make_column("step_seconds", "busy", K::real, U::seconds_auto, false),
+  };
+  const std::int64_t host_layers = r.cpu_moe ? r.layers : r.layers - r.gpu_layers;
+  list->records.push_back({Cell{r.gpu_alone.device->id}, Cell{std::string("gpu")},
+                           Cell{static_cast<std::int64_t>(r.gpu_layers)},
+                           Cell{r.gpu_weights_bytes}, Cell{r.gpu_kv_bytes},
+                           Cell{r.gpu_fit.required_bytes}, Cell{r.gpu_fit.available_bytes},
+                           Cell{r.gpu_fit.fits}, Cell{r.gpu_seconds}});
+  list->records.push_back({Cell{r.host_alone.device->id}, Cell{std::string("host")},
+                           Cell{host_layers}, Cell{r.host_weights_bytes}, Cell{r.host_kv_bytes},
+                           Cell{r.host_fit.required_bytes}, Cell{r.host_fit.available_bytes},
+                           Cell{r.host_fit.fits}, Cell{r.host_seconds}});
+  return list;
+}
+
+}  // namespace
+
+Report offload_report(const std::vector<OffloadResult>& results, const ModelInput& model,
+                      const EstimateOptions& options, const std::string& sort_key) {
+  using detail::ColumnDef;
+  using detail::integer_cell;
+  using detail::make_column;
+  using detail::optional_real_cell;
+  using detail::real_cell;
+  using detail::text_cell;
+  using K = CellKind;
+  using U = HumanUnit;
+  using R = OffloadResult;
+  const std::string model_id = model.spec.id;
+  const std::string quant_id = model.quant_id;
+  const EstimateOptions o = options;
+  const std::vector<ColumnDef<R>> defs = {
+      {make_column("device.id", "device", K::text, U::none, true),
+       [](const R& r) { return text_cell(r.gpu_alone.device->id); }},
+      {make_column("host.id", "host", K::text, U::none, true),
+       [](const R& r) { return text_cell(r.host_alone.device->id); }},
+      {make_column("devices", "devices", K::records, U::none, false),
+       [](const R& r) { return Cell{part_records(r)}; }},
+      {make_column("model.id", "model", K::text, U::none, false),
+       [model_id](const R&) { return text_cell(model_id); }},
+      {make_column("quant", "quant", K::text, U::none, false),
+       [quant_id](const R&) { return text_cell(quant_id); }},
+      {make_column("kv_quant", "kv quant", K::text, U::none, false),
+       [o](const R&) { return text_cell(o.kv_quant); }},
+      {make_column("batch", "batch", K::integer, U::none, false),
+       [o](const R&) { return integer_cell(o.batch); }},
+      {make_column("context_tokens", "context", K::integer, U::none, false),
+       [o](const R&) { return integer_cell(o.context_tokens); }},
+      {make_column("prompt_tokens", "prompt", K::integer, U::none, false),
+       [o](const R&) { return integer_cell(o.prompt_tokens); }},
+      {make_column("cpu_moe", "cpu moe", K::boolean, U::none, false),
+       [](const R& r) { return Cell{r.cpu_moe}; }},
+      {make_column("layers", "layers", K::integer, U::none, false),
+       [](const R& r) { return integer_cell(r.layers); }},
+      {make_column("gpu_layers", "GPU layers", K::integer, U::none, true),
+       [](const R& r) { return integer_cell(r.gpu_layers); }},
+      {make_column("gpu_layers_automatic", "auto", K::boolean, U::none, false),
+       [](const R& r) { return Cell{r.automatic}; }},
+      {make_column("gpu_weights_bytes", "on GPU", K::real, U::bytes_gib, true),
+       [](const R& r) { return real_cell(r.gpu_weights_bytes); }},
+      {make_column("host_weights_bytes", "on host", K::real, U::bytes_gib, true),
+       [](const R& r) { return real_cell(r.host_weights_bytes); }},
+      {make_column("gpu_kv_bytes", "KV on GPU", K::real, U::bytes_gib, false),
+       [](const R& r) { return real_cell(r.gpu_kv_bytes); }},
+      {make_column("host_kv_bytes", "KV on host", K::real, U::bytes_gib, false),
+       [](const R& r) { return real_cell(r.host_kv_bytes); }},
+      {make_column("gpu_seconds", "GPU part", K::real, U::seconds_auto, true),
+       [](const R& r) { return real_cell(r.gpu_seconds); }},
+      {make_column("host_seconds", "host part", K::real, U::seconds_auto, true),
+       [](const R& r) { return real_cell(r.host_seconds); }},
+      {make_column("step_seconds", "step", K::real, U::seconds_auto, false),
+       [](const R& r) { return real_cell(r.step_seconds); }},
+      {make_column("ideal_tokens_per_s", "ideal", K::real, U::tokens_per_s, false),
+       [](const R& r) { return real_cell(r.ideal_tokens_per_s); }},
+      {make_column("tokens_per_s", "estimate", K::real, U::tokens_per_s, true),
+       [](const R& r) { return real_cell(r.tokens_per_s); }},
+      {make_column("tokens_per_s_low", "low", K::real, U::tokens_per_s, true),
+       [](const R& r) { return real_cell(r.tokens_per_s_low); }},
+      {make_column("tokens_per_s_high", "high", K::real, U::tokens_per_s, true),
+       [](const R& r) { return real_cell(r.tokens_per_s_high); }},
+      {make_column("aggregate_tokens_per_s", "total", K::real, U::tokens_per_s, false),
+       [](const R& r) { return real_cell(r.aggregate_tokens_per_s); }},
+      {make_column("fits", "fits", K::boolean, U::none, true),
+       [](const R& r) { return Cell{r.fits}; }},
+      {make_column("memory_required_bytes", "GPU needs", K::real, U::bytes_gib, false),
+       [](const R& r) { return real_cell(r.gpu_fit.required_bytes); }},
+      {make_column("memory_available_bytes", "GPU usable", K::real, U::bytes_gib, false),
+       [](const R& r) { return real_cell(r.gpu_fit.available_bytes); }},
+      {make_column("memory_margin_bytes", "margin", K::real, U::bytes_gib, false),
+       [](const R& r) { return real_cell(r.gpu_fit.margin_bytes); }},
+      {make_column("host_memory_required_bytes", "host needs", K::real, U::bytes_gib, false),
+       [](const R& r) { return real_cell(r.host_fit.required_bytes); }},
+      {make_column("prefill_tokens_per_s", "prefill", K::real, U::tokens_per_s, true),
+       [](const R& r) { return optional_real_cell(r.prefill_tokens_per_s); }},
+      {make_column("time_to_first_token_seconds", "TTFT", K::real, U::seconds_auto, true),
+       [](const R& r) {
+         return r.prefill_tokens_per_s ? real_cell(r.time_to_first_token_s) : Cell{};
+       }},
+      {make_column("generate_tokens", "generate", K::integer, U::none, false),
+       [o](const R&) { return integer_cell(o.generate_tokens); }},
+      {make_column("generate_tokens_per_s", "tg avg", K::real, U::tokens_per_s, false),
+       [](const R& r) { return real_cell(r.generate_tokens_per_s); }},
+      {make_column("end_to_end_seconds", "end to end", K::real, U::seconds_auto, false),
+       [](const R& r) { return real_cell(r.end_to_end_seconds); }},
+      {make_column("power_w", "power [W]", K::real, U::none, false, 0),
+       [](const R& r) { return r.power_w > 0 ? real_cell(r.power_w) : Cell{}; }},
+      {make_column("price_usd", "price [$]", K::real, U::none, false, 0),
+       [](const R& r) { return optional_real_cell(r.price_usd); }},
+      {make_column("tokens_per_s_per_kusd", "tok/s per k$", K::real, U::none, false),
+       [](const R& r) { return optional_real_cell(r.tokens_per_s_per_kusd); }},
+      {make_column("joules_per_token", "J/token", K::real, U::none, false),
+       [](const R& r) { return optional_real_cell(r.joules_per_token); }},
+      {make_column("usd_per_million_tokens", "$/Mtok", K::real, U::none, false),
+       [](const R& r) { return optional_real_cell(r.usd_per_million_tokens); }},
+  };
+  return detail::build_report("estimate", defs, results, sort_key);
+}
+
+}  // namespace llmroof

@@ -1,0 +1,112 @@
+#pragma once
+
+// Column tables shared by the multi-device reports (cluster, offload, speculative): each row of
+// a table is one output field, its id, title and how it is read off a result, as in
+// estimate.cpp. Private to the core.
+
+#include <algorithm>
+#include <cmath>
+#include <fmt/format.h>
+#include <functional>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "llmroof/errors.hpp"
+#include "llmroof/report.hpp"
+
+namespace llmroof::detail {
+
+/// One output field of a result type `R`.
+template <class R>
+struct ColumnDef {
+  Column column;
+  std::function<Cell(const R&)> value;
+};
+
+inline Column make_column(std::string id, std::string title, CellKind kind, HumanUnit unit,
+                          bool human, int precision = 2) {
+  return Column{std::move(id), std::move(title), kind, unit, precision, human};
+}
+inline Cell real_cell(double v) { return Cell{v}; }
+inline Cell integer_cell(double v) { return Cell{static_cast<std::int64_t>(std::llround(v))}; }
+inline Cell text_cell(std::string v) { return Cell{std::move(v)}; }
+inline Cell optional_real_cell(const std::optional<double>& v) { return v ? Cell{*v} : Cell{}; }
+
+/// Sort value of a cell: numbers as they are, booleans 0/1, nulls last.
+inline double sort_value(const Cell& c) {
+  if (const auto* d = std::get_if<double>(&c)) {
+    return *d;
+  }
+  if (const auto* i = std::get_if<std::int64_t>(&c)) {
+    return static_cast<double>(*i);
+  }
+  if (const auto* b = std::get_if<bool>(&c)) {
+    return *b ? 1.0 : 0.0;
+  }
+  return -1e300;
+}
+
+/// One row per result, sorted by column `sort_key` as estimate_report sorts (numbers
+/// descending, text ascending, stable). Throws UsageError for an unknown key.
+template <class R>
+Report build_report(std::string command, const std::vector<ColumnDef<R>>& defs,
+                    const std::vector<R>& results, const std::string& sort_key) {
+  Report report;
+  report.command = std::move(command);
+  for (const auto& def : defs) {
+    report.columns.push_back(def.column);
+  }
+  for (const auto& r : results) {
+    std::vector<Cell> row;
+    row.reserve(defs.size());
+    for (const auto& def : defs) {
+      row.push_back(def.value(r));
+    }
+    report.rows.push_back(std::move(row));
+  }
+  const int index = report.column_index(sort_key);
+  if (index < 0 || report.columns[static_cast<std::size_t>(index)].kind == CellKind::records) {
+    throw UsageError(fmt::format("unknown sort column '{}'", sort_key));
+  }
+  const auto i = static_cast<std::size_t>(index);
+  const bool textual = report.columns[i].kind == CellKind::text;
+  std::stable_sort(report.rows.begin(), report.rows.end(),
+                   [i, textual](const std::vector<Cell>& a, const std::vector<Cell>& b) {
+                     if (textual) {
+                       const auto* x = std::get_if<std::string>(&a[i]);
+                       const auto* y = std::get_if<std::string>(&b[i]);
+                       return x != nullptr && y != nullptr && *x < *y;
+                     }
+                     return sort_value(a[i]) > sort_value(b[i]);
+                   });
+  return report;
+}
+
+/// Cost and energy of a result, from its aggregate rate, as estimate() computes them for one
+/// device: tokens/s per 1000 USD of hardware, joules per token at `power_w`, USD per million
+/// tokens at `usd_per_hour`. Unknown inputs (no price, power 0) give nullopt.
+struct CostFigures {
+  std::optional<double> tokens_per_s_per_kusd;
+  std::optional<double> joules_per_token;
+  std::optional<double> usd_per_million_tokens;
+};
+inline CostFigures cost_figures(double aggregate_tokens_per_s, std::optional<double> price_usd,
+                                double power_w, std::optional<double> usd_per_hour) {
+  CostFigures c;
+  if (!(aggregate_tokens_per_s > 0)) {
+    return c;
+  }
+  if (price_usd && *price_usd > 0) {
+    c.tokens_per_s_per_kusd = aggregate_tokens_per_s / (*price_usd / 1000.0);
+  }
+  if (power_w > 0) {
+    c.joules_per_token = power_w / aggregate_tokens_per_s;
+  }
+  if (usd_per_hour) {
+    c.usd_per_million_tokens = *usd_per_hour / 3600.0 / aggregate_tokens_per_s * 1e6;
+  }
+  return c;
+}
+
+}  // namespace llmroof::detail

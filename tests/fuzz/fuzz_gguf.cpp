@@ -1,0 +1,24 @@
+// libFuzzer target: the GGUF reader and everything built on what it returns.
+// Any exception other than llmroof::Error, any crash, leak or sanitizer report is a bug.
+
+#include <cstddef>
+#include <cstdint>
+#include <span>
+
+#include "llmroof/errors.hpp"
+#include "llmroof/gguf.hpp"
+#include "llmroof/inspect.hpp"
+
+extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
+  llmroof::MemorySource source(
+      std::span<const std::byte>(reinterpret_cast<const std::byte*>(data), size));
+  try {
+    const llmroof::GgufFile file = llmroof::read_gguf(source, "fuzz.gguf");
+    llmroof::GgufModel model = llmroof::gguf_model(std::span<const llmroof::GgufFile>(&file, 1));
+    llmroof::LoadedModel loaded{model.spec, model.tensors, true, model.files, model.file_type};
+    (void)llmroof::inspect_report(loaded);
+  } catch (const llmroof::Error&) {
+    // Malformed input is expected to be rejected with an Error.
+  }
+  return 0;
+}

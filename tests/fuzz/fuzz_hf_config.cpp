@@ -1,0 +1,23 @@
+// libFuzzer target: the config.json reader and the tensor layout derived from it.
+// Any exception other than llmroof::Error, any crash, leak or sanitizer report is a bug.
+
+#include <cstddef>
+#include <cstdint>
+#include <string_view>
+
+#include "llmroof/errors.hpp"
+#include "llmroof/hf_config.hpp"
+#include "llmroof/inspect.hpp"
+
+extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
+  const std::string_view text(reinterpret_cast<const char*>(data), size);
+  try {
+    llmroof::LoadedModel loaded;
+    loaded.spec = llmroof::parse_hf_config(text, "config.json");
+    loaded.files = {"config.json"};
+    (void)llmroof::inspect_report(loaded);
+  } catch (const llmroof::Error&) {
+    // Malformed input is expected to be rejected with an Error.
+  }
+  return 0;
+}
