@@ -38,6 +38,7 @@ struct Measurement {
   double tokens_per_s = 0;     ///< > 0; for batched tests the aggregate over all sequences
   int threads = 0;             ///< CPU threads; 0 = not stated
   std::optional<int> gpu_layers;  ///< layers offloaded; nullopt = not stated, 999 = "all"
+  bool kv_on_host = false;     ///< KV cache kept in host memory (llama-bench -nkvo 1)
   std::string source;          ///< URL of the source, when known
   std::string note;
 };
@@ -107,7 +108,7 @@ struct MappedMeasurement {
   ModelInput model;               ///< catalog model, weights typed by the quant
   TestKind kind = TestKind::decode;
   EstimateOptions options;        ///< prompt, generate, context, batch and backend of the test
-  std::string efficiency_class;   ///< class the estimate uses (efficiency_class_id)
+  std::string class_key;          ///< efficiency_class_id of the run (see resolved_class)
   std::string label;              ///< normalized test label: "tg128", "pp512", "tg32 @ d4096"
   std::vector<std::string> caveats;  ///< assumptions made while mapping
   /// Why the row is left out of fits and error statistics ("" = in scope): another engine,
@@ -175,47 +176,46 @@ ErrorStats error_stats(std::span<const ScoredRow> rows);
 
 // --- Fitting ----------------------------------------------------------------------------------
 
-/// What a fit reports for one class.
-struct ClassFit {
-  EfficiencyClass fitted;  ///< the class with fitted parameters and spreads
-  int decode_rows = 0;
-  int prefill_rows = 0;
-  int devices = 0;
-  double decode_rms_log = 0;   ///< weighted RMS of in-sample decode log residuals
-  double prefill_rms_log = 0;
-};
-
 /// Options of fit_efficiency.
 struct FitOptions {
-  /// Start and fallback for every class; classes without rows keep the table's values.
-  const EfficiencyTable* prior = nullptr;
-  /// Only fit these classes ("" = every class that has rows).
+  /// Only fit these classes (ids of the table; empty = every class with in-scope rows).
   std::vector<std::string> classes;
+  /// Also fit the table-wide figures (weight-format factors, matmul_half_rows).
+  bool globals = true;
+  int rounds = 6;  ///< rounds of block coordinate descent (classes, then table-wide figures)
 };
 
-/// Fits every class's parameters to the in-scope rows by robust least squares on log
-/// residuals (Nelder-Mead, deterministic). Rows weigh 1/sqrt(rows of their device and test
-/// kind), so heavily sampled devices do not dominate. Returns the fitted classes, in the
-/// prior's order; spreads are left as in the prior (see cross_validate).
-std::vector<ClassFit> fit_efficiency(std::span<const MappedMeasurement> rows,
-                                     const FitOptions& options);
+/// Fits the realistic model to the in-scope rows, starting from `prior` (whose values also act
+/// as a weak prior for figures the rows barely constrain). Minimizes a robust (Huber, 0.15)
+/// loss of log residuals ln(measured / predicted); each row weighs 1 / sqrt(rows of its device
+/// and test kind), so heavily sampled devices do not dominate. Per class: decode bandwidth
+/// efficiency, per-layer cost and matmul efficiency (Nelder-Mead); table-wide: weight-format
+/// factors and matmul_half_rows. Deterministic. Fills decode_rows, prefill_rows and devices;
+/// spreads are left as in `prior` (see set_spreads).
+EfficiencyTable fit_efficiency(std::span<const MappedMeasurement> rows,
+                               const EfficiencyTable& prior, const FitOptions& options = {});
 
-/// One held-out prediction of leave-one-device-out cross-validation.
+/// One held-out prediction of cross-validation.
 struct HeldOut {
   std::size_t row = 0;       ///< index into the rows given
-  double predicted = 0;
+  Prediction prediction;     ///< through predict(), with the fold's table
   double log_residual = 0;   ///< ln(measured / predicted)
 };
 
-/// Leave-one-device-out cross-validation: for every device, refits its class without the
-/// device's rows and predicts them. Returns one entry per in-scope row.
+/// Leave-one-device-out cross-validation: for every device, refits the table without the
+/// device's rows (the classes they use and the table-wide figures, starting from `fitted`,
+/// pulled towards `prior`; a class left without rows takes the prior's figures) and predicts
+/// them. Returns one entry per in-scope row, in row order.
 std::vector<HeldOut> cross_validate(std::span<const MappedMeasurement> rows,
-                                    const EfficiencyTable& prior);
+                                    const EfficiencyTable& prior, const EfficiencyTable& fitted);
 
-/// Band half-widths from held-out log residuals: the 80th percentile of |residual| per class and
-/// test kind, so that about 80% of new measurements fall inside estimate x exp(+/- spread).
-void set_spreads_from_residuals(EfficiencyTable& table,
-                                std::span<const MappedMeasurement> rows,
-                                std::span<const HeldOut> held_out);
+/// Sets each class's decode and prefill spreads to the 80th percentile of |log residual| of
+/// its held-out rows (classes with fewer than 8 use the larger of theirs and all classes'), so
+/// that about 80% of new measurements fall in the band.
+void set_spreads(EfficiencyTable& table, std::span<const MappedMeasurement> rows,
+                 std::span<const HeldOut> held_out);
+
+/// The class a row's estimate uses under `table` (a profile, a class, or "default").
+std::string resolved_class(const MappedMeasurement& row, const EfficiencyTable& table);
 
 }  // namespace llmroof

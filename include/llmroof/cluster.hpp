@@ -23,6 +23,29 @@ std::string_view to_string(SplitMode mode);
 /// Also accepts llama.cpp's "row" for tensor and "pipeline"/"pp" and "tp".
 std::optional<SplitMode> parse_split_mode(std::string_view text);
 
+/// A device running `share` of a model's work (a slice of every matrix, some of its layers, or
+/// some of its tensors): its roofs and realistic-engine figures with bandwidth and peak divided
+/// by the share, so that the single-device arithmetic over the whole model's bytes and FLOPs
+/// gives the slice's time. Shared by groups, offload and speculative decoding.
+struct Shard {
+  Roofs roofs;
+  const EfficiencyClass* cls = nullptr;  ///< nullptr: pure roofline (--ideal)
+  EngineRun run;                         ///< meaningful when cls is set
+};
+
+/// The shard of `alone` (an estimate of `weights` on its device under `options`) doing
+/// `share` (0, 1] of the work over `layers` layers (per-layer overheads). `weights` decides the
+/// realistic format factor and rows factor.
+Shard make_shard(const EstimateResult& alone, double share, int layers, const ModelSpec& model,
+                 const Weights& weights, const EstimateOptions& options,
+                 const EfficiencyTable& efficiency);
+
+/// Seconds of an ideal decode step (computed on shard.roofs) on the shard: realistic when the
+/// shard has a class, else the step's own time.
+double shard_decode_seconds(const Shard& shard, const DecodeStep& step);
+/// Seconds of an ideal prefill (computed on shard.roofs) on the shard.
+double shard_prefill_seconds(const Shard& shard, const PrefillResult& prefill);
+
 /// Bytes per activation element sent between devices (llama.cpp keeps activations in f32).
 inline constexpr double k_activation_bytes = 4.0;
 

@@ -27,12 +27,12 @@ std::optional<PeakBasis> parse_peak_basis(std::string_view text);
 
 /// How far a llama.cpp-like engine stays below the roofline on one class of device and backend.
 ///   decode step = max(bytes / (decode_bw_efficiency * bandwidth),
-///                     flops / (prefill_flops_efficiency * format factor * matmul peak))
-///                 + layers * decode_per_layer_s
+///                     flops / (prefill_flops_efficiency * decode ratio * format factor * peak))
+///                 + layers * decode_per_layer_s          (on CPUs the two terms add)
 ///   prefill     = max(flops / (prefill_flops_efficiency * format factor * rows factor * peak),
 ///                     bytes / (decode_bw_efficiency * bandwidth))
 /// The matmul peak is the class's PeakBasis; format and rows factors are the table's (see
-/// EngineRun). The range is the estimate times exp(-/+ spread), see the spread fields.
+/// EngineRun; the decode ratio is the table's). The range is the estimate times exp(-/+ spread), see the spread fields.
 struct EfficiencyClass {
   std::string id;           ///< "apple-gpu", "nvidia-gpu", "cpu-x86", or a profile's own id
   std::string description;
@@ -98,6 +98,11 @@ struct EfficiencyTable {
   /// experts) at which matmul efficiency halves: the rows factor is r / (r + half), >= 0.
   double matmul_half_rows = 0;
   double ubatch_tokens = 512;  ///< llama.cpp's default n_ubatch: prompt tokens per pass, > 0
+  /// Matmul rate of a decode step (matrix times one vector per sequence) relative to the
+  /// prefill rate, on GPUs and on CPUs, (0, 1]: one token leaves matrix units idle and pays
+  /// each weight's dequantization without reuse. CPUs run both through the same dot products.
+  double gpu_decode_matmul_ratio = 1;
+  double cpu_decode_matmul_ratio = 1;
   std::vector<WeightFormat> formats;
   std::optional<FitRecord> fitted_on;
   std::vector<AccuracyFigure> accuracy;
@@ -133,6 +138,10 @@ struct EngineRun {
   int layers = 0;
   double format_factor = 1;  ///< the weights' WeightFormat factor (CPU or GPU), > 0
   double rows_factor = 1;    ///< prefill rows factor r / (r + matmul_half_rows), (0, 1]
+  double decode_ratio = 1;   ///< the table's decode matmul ratio for the processor, (0, 1]
+  /// A CPU runs the model: one instruction stream both loads and computes, so memory and
+  /// compute times of a decode step add instead of overlapping (a GPU hides one behind the other).
+  bool cpu = false;
 };
 
 /// The EngineRun of `model` (`weights`) on `device` under `roofs` as estimate() sets them

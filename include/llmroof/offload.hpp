@@ -7,6 +7,7 @@
 #include "llmroof/efficiency.hpp"
 #include "llmroof/estimate.hpp"
 #include "llmroof/hardware.hpp"
+#include "llmroof/links.hpp"
 #include "llmroof/report.hpp"
 
 namespace llmroof {
@@ -21,7 +22,15 @@ struct OffloadSpec {
   /// Routed experts of every MoE layer on the host, everything else (and the KV cache) on the
   /// GPU, as llama.cpp's --cpu-moe does. Needs a mixture-of-experts model.
   bool cpu_moe = false;
+  /// Bus between host memory and the GPU (PCIe). Given one, a prompt of at least
+  /// k_offload_min_batch tokens may multiply the host's weights on the GPU after copying them
+  /// over the bus (llama.cpp's default for such batches); the faster of that and the host's
+  /// own compute is taken. Without one the host computes its part of the prompt.
+  const Link* bus = nullptr;
 };
+
+/// Prompt length from which llama.cpp runs host-held weights on the GPU (its op offload).
+inline constexpr double k_offload_min_batch = 32;
 
 /// Largest N in [0, layers] such that N / layers of `weights_bytes` and of `kv_cache_bytes`,
 /// plus the runtime overhead, fit in `available_bytes`.
@@ -49,6 +58,7 @@ struct OffloadResult {
   double aggregate_tokens_per_s = 0;
   double ideal_tokens_per_s = 0;
   std::optional<double> prefill_tokens_per_s;  ///< none when prompt_tokens is 0
+  bool prefill_on_gpu = false;  ///< the host's part of the prompt ran on the GPU (bus)
   double time_to_first_token_s = 0;
   double generate_tokens_per_s = 0;
   double end_to_end_seconds = 0;

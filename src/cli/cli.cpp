@@ -33,6 +33,37 @@ bool color_wanted(const std::string& mode, bool tty) {
   return tty && !(term != nullptr && std::string(term) == "dumb");
 }
 
+// Word-wraps option descriptions so that help lines stay within 80 columns (CLI11's formatter
+// indents every line after a '\n').
+class WrappingFormatter : public CLI::Formatter {
+ public:
+  std::string make_option_desc(const CLI::Option* option) const override {
+    const std::string text = CLI::Formatter::make_option_desc(option);
+    const std::size_t width = 80 - get_column_width();
+    std::string wrapped;
+    std::size_t line = 0;
+    std::size_t start = 0;
+    while (start < text.size()) {
+      std::size_t end = text.find(' ', start);
+      if (end == std::string::npos) {
+        end = text.size();
+      }
+      const std::string_view word(text.data() + start, end - start);
+      if (line > 0 && line + 1 + word.size() > width) {
+        wrapped += '\n';
+        line = 0;
+      } else if (line > 0) {
+        wrapped += ' ';
+        ++line;
+      }
+      wrapped += word;
+      line += word.size();
+      start = end + 1;
+    }
+    return wrapped;
+  }
+};
+
 void print_error(std::ostream& err, const std::string& message) {
   err << "llmroof: error: " << message << '\n';
 }
@@ -136,6 +167,9 @@ void Context::emit(const Report& report) {
 int run(const std::vector<std::string>& args, Io& io) {
   CLI::App app{"llmroof: roofline estimates of LLM inference speed (tokens/s) on real hardware",
                "llmroof"};
+  auto formatter = std::make_shared<WrappingFormatter>();
+  formatter->column_width(30);
+  app.formatter(formatter);
   app.set_version_flag("--version,-V", std::string("llmroof ") + k_version);
   app.set_help_all_flag("--help-all", "Show the help of every subcommand");
   app.require_subcommand(1);

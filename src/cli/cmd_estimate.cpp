@@ -530,6 +530,9 @@ int run_offload(const EstimateCliOptions& o, Context& context, const ModelChoice
     }
     spec.gpu_layers = parse_gpu_layers(*o.gpu_layers);
   }
+  // The GPU's bus to host memory: what a long prompt streams the host's weights over.
+  const LinkDb links = parse_links(read_text_file(context.data_dir() / "links.json"), "links.json");
+  spec.bus = &require_link(links, "pcie-4-x16");
   std::vector<std::string> notes = model.notes;
   std::vector<std::string> warnings = model.warnings;
   std::vector<OffloadResult> results;
@@ -563,6 +566,12 @@ int run_offload(const EstimateCliOptions& o, Context& context, const ModelChoice
         "({:.1f} GB/s); the two parts run one after the other{}",
         host->id, host->mem_bw_bytes_per_s / units::k_gb,
         spec.gpu_layers ? "" : "; 'auto' puts as many layers on the GPU as fit"));
+  }
+  if (o.prompt >= static_cast<long long>(k_offload_min_batch)) {
+    notes.push_back(fmt::format(
+        "prompt: the host's part runs on the host, or on the GPU with its weights copied over {} "
+        "(llama.cpp's default for batches of {:g}+ tokens), whichever is faster",
+        spec.bus->name, k_offload_min_batch));
   }
   Report report = offload_report(results, model.input, options, o.sort);
   finish(report, o, std::move(notes), std::move(warnings), context);

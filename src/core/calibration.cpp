@@ -5,6 +5,7 @@
 #include <charconv>
 #include <cmath>
 #include <fmt/format.h>
+#include <functional>
 #include <map>
 #include <set>
 
@@ -251,6 +252,7 @@ std::vector<Measurement> parse_calibration_records(const std::vector<CsvRecord>&
     } else if (auto n = to_int(layers)) {
       m.gpu_layers = *n;
     }
+    m.kv_on_host = m.note.find("-nkvo 1") != std::string::npos;
     m.test_understood = parse_test_name(m.test, m);
     if (auto depth = to_int(get("context_depth")); depth && *depth > 0) {
       m.depth_tokens = *depth;
@@ -369,6 +371,8 @@ Measurement bench_measurement(const BenchFields& f, const std::string& origin, P
     // llama-bench's -1 and 99 both mean every layer.
     m.gpu_layers = *ngl < 0 ? 999 : *ngl;
   }
+  const std::string nkvo = lower(field(f, "no_kv_offload"));
+  m.kv_on_host = nkvo == "1" || nkvo == "true";
   if (m.model.empty() && m.model_file.empty()) {
     problems.add(line, "expected model_type or model_filename");
   }
@@ -938,6 +942,14 @@ int device_count(std::string& id) {
   return 1;
 }
 
+// Cores of the CPU that runs a CPU-backend test (0 = unknown).
+int cpu_cores(const Device& d) {
+  if (d.kind == DeviceKind::cpu) {
+    return d.cpu_cores;
+  }
+  return d.cpu ? d.cpu->cores : 0;
+}
+
 // Test label for grouping: "tg128", "pp512", "pp512+tg128", "tg32 @ d4096", "tg32 x8".
 std::string test_label(const Measurement& m) {
   std::string label;
@@ -1121,17 +1133,26 @@ MappingResult map_measurements(std::span<const Measurement> measurements, const 
                                                              : TestKind::decode;
     row.label = test_label(t);
     const bool cpu_run = backend == "cpu";
-    row.efficiency_class = efficiency_class_id(*row.device, cpu_run ? "cpu" : backend);
+    row.class_key = efficiency_class_id(*row.device, cpu_run ? "cpu" : backend);
     // Scope: rows the realistic model is meant to describe.
     if (auto engine = other_engine(m)) {
       row.exclusion = fmt::format("engine {} is not llama.cpp", *engine);
     } else if (!stated) {
       row.exclusion = fmt::format("quant not stated by the source (assumed {})", quant->id);
-    } else if (!cpu_run && t.gpu_layers && *t.gpu_layers < row.model.spec.layers) {
+    } else if (!cpu_run && t.gpu_layers && *t.gpu_layers < row.model.spec.layers &&
+               (backend != "metal" || *t.gpu_layers == 0)) {
+      // (Metal offloaded everything for any -ngl above 0 until 2024.)
       row.exclusion = fmt::format("partial offload: {} of {} layers on the GPU", *t.gpu_layers,
                                   row.model.spec.layers);
     } else if (contains(m.backend, "partial")) {
       row.exclusion = "partial offload";
+    } else if (m.kv_on_host && !cpu_run) {
+      row.exclusion = "KV cache kept in host memory (-nkvo 1)";
+    } else if (backend == "opencl" && row.device->backend != "opencl") {
+      row.exclusion = "OpenCL on a desktop GPU: the CLBlast backend removed from llama.cpp in 2024";
+    } else if (cpu_run && t.threads > 0 && 2 * t.threads < cpu_cores(*row.device)) {
+      row.exclusion = fmt::format("{} threads on a {}-core CPU: llmroof models a run on every core",
+                                  t.threads, cpu_cores(*row.device));
     } else if (normalize_backend(m.backend).empty() && !trim(m.backend).empty() &&
                lower(trim(m.backend)) != "gpu") {
       row.exclusion = fmt::format("backend '{}' is ambiguous", m.backend);
@@ -1227,6 +1248,523 @@ ErrorStats error_stats(std::span<const ScoredRow> rows) {
   s.bias = std::exp(quantile(logs, 0.5)) - 1.0;
   s.coverage = static_cast<double>(inside) / static_cast<double>(rows.size());
   return s;
+}
+
+// --- Fitting ------------------------------------------------------------------------------------
+
+std::string resolved_class(const MappedMeasurement& row, const EfficiencyTable& table) {
+  const EfficiencyClass* cls = find_efficiency_class(table, row.class_key);
+  return cls != nullptr ? cls->id : std::string();
+}
+
+namespace {
+
+// A row prepared for fitting: the ideal quantities estimate() computes for it, cached, so that a
+// prediction under new figures costs a few divisions. fast_predict() reproduces predict().
+struct FitRow {
+  std::size_t index = 0;
+  std::string class_id;
+  std::string device;  ///< cross-validation group
+  TestKind kind = TestKind::decode;
+  double measured = 0;
+  double weight = 1;
+  double prompt_tokens = 0;
+  double generate_tokens = 0;
+  double sequences = 1;
+  /// Decode steps at the midpoints of equal slices of the generated span, each standing for
+  /// `slice` tokens (exact while the step time is linear in the context).
+  std::vector<DecodeStep> steps;
+  double slice = 0;
+  PrefillResult prefill;
+  EngineRun run;  ///< format and rows factors set per evaluation
+  bool cpu = false;
+  std::string format;  ///< WeightFormat id ("" = none)
+  double rows = 512;   ///< rows per pass of dense weights
+  double dense_flops = 0;
+  double expert_flops = 0;
+  double expert_rows = 0;
+};
+
+double huber(double r) {
+  constexpr double k_delta = 0.15;
+  const double a = std::fabs(r);
+  return a <= k_delta ? 0.5 * r * r : k_delta * (a - 0.5 * k_delta);
+}
+
+double logistic(double x) { return 1.0 / (1.0 + std::exp(-x)); }
+double logit(double p) {
+  p = std::clamp(p, 1e-6, 1.0 - 1e-6);
+  return std::log(p / (1.0 - p));
+}
+
+// Nelder-Mead on an unconstrained vector; deterministic (fixed initial simplex).
+std::vector<double> nelder_mead(const std::function<double(const std::vector<double>&)>& f,
+                                std::vector<double> x0, double step, int max_evals) {
+  const std::size_t n = x0.size();
+  std::vector<std::vector<double>> pts(n + 1, x0);
+  for (std::size_t i = 0; i < n; ++i) {
+    pts[i + 1][i] += step;
+  }
+  std::vector<double> vals(n + 1);
+  for (std::size_t i = 0; i <= n; ++i) {
+    vals[i] = f(pts[i]);
+  }
+  int evals = static_cast<int>(n + 1);
+  std::vector<std::size_t> order(n + 1);
+  while (evals < max_evals) {
+    for (std::size_t i = 0; i <= n; ++i) {
+      order[i] = i;
+    }
+    std::sort(order.begin(), order.end(), [&](std::size_t a, std::size_t b) {
+      return vals[a] < vals[b] || (vals[a] == vals[b] && a < b);
+    });
+    std::vector<std::vector<double>> p2;
+    std::vector<double> v2;
+    for (auto i : order) {
+      p2.push_back(pts[i]);
+      v2.push_back(vals[i]);
+    }
+    pts = std::move(p2);
+    vals = std::move(v2);
+    if (vals[n] - vals[0] <= 1e-10 * (1.0 + std::fabs(vals[0]))) {
+      break;
+    }
+    std::vector<double> c(n, 0.0);
+    for (std::size_t j = 0; j < n; ++j) {
+      for (std::size_t i = 0; i < n; ++i) {
+        c[i] += pts[j][i] / static_cast<double>(n);
+      }
+    }
+    auto along = [&](double t) {
+      std::vector<double> x(n);
+      for (std::size_t i = 0; i < n; ++i) {
+        x[i] = c[i] + t * (pts[n][i] - c[i]);
+      }
+      return x;
+    };
+    const auto xr = along(-1.0);
+    const double fr = f(xr);
+    ++evals;
+    if (fr < vals[0]) {
+      const auto xe = along(-2.0);
+      const double fe = f(xe);
+      ++evals;
+      if (fe < fr) {
+        pts[n] = xe;
+        vals[n] = fe;
+      } else {
+        pts[n] = xr;
+        vals[n] = fr;
+      }
+    } else if (fr < vals[n - 1]) {
+      pts[n] = xr;
+      vals[n] = fr;
+    } else {
+      const auto xc = along(fr < vals[n] ? -0.5 : 0.5);
+      const double fc = f(xc);
+      ++evals;
+      if (fc < std::min(fr, vals[n])) {
+        pts[n] = xc;
+        vals[n] = fc;
+      } else {
+        for (std::size_t j = 1; j <= n; ++j) {
+          for (std::size_t i = 0; i < n; ++i) {
+            pts[j][i] = pts[0][i] + 0.5 * (pts[j][i] - pts[0][i]);
+          }
+          vals[j] = f(pts[j]);
+          ++evals;
+        }
+      }
+    }
+  }
+  const auto best = std::min_element(vals.begin(), vals.end()) - vals.begin();
+  return pts[static_cast<std::size_t>(best)];
+}
+
+// Parameters of one class in unconstrained form, and back.
+constexpr double k_min_layer_s = 1e-9;
+constexpr double k_max_layer_s = 2e-3;
+
+std::vector<double> class_params(const EfficiencyClass& c) {
+  return {logit(c.decode_bw_efficiency), std::log(std::max(c.decode_per_layer_s, k_min_layer_s)),
+          logit(c.prefill_flops_efficiency)};
+}
+
+void set_class_params(EfficiencyClass& c, const std::vector<double>& x) {
+  c.decode_bw_efficiency = std::clamp(logistic(x[0]), 0.01, 1.0);
+  c.decode_per_layer_s =
+      std::clamp(std::exp(x[1]), k_min_layer_s, k_max_layer_s) <= 1.01 * k_min_layer_s
+          ? 0.0
+          : std::clamp(std::exp(x[1]), k_min_layer_s, k_max_layer_s);
+  c.prefill_flops_efficiency = std::clamp(logistic(x[2]), 0.002, 1.0);
+}
+
+double rows_factor(const FitRow& r, double half) {
+  const double total = r.dense_flops + r.expert_flops;
+  if (total <= 0) {
+    return 1.0;
+  }
+  const double time = r.dense_flops * (r.rows + half) / r.rows +
+                      (r.expert_flops > 0 ? r.expert_flops * (r.expert_rows + half) / r.expert_rows
+                                          : 0.0);
+  return total / time;
+}
+
+class Fitter {
+ public:
+  Fitter(std::span<const MappedMeasurement> rows, const EfficiencyTable& prior) : m_table(prior) {
+    std::map<std::string, int> per_device_kind;
+    for (std::size_t i = 0; i < rows.size(); ++i) {
+      const MappedMeasurement& row = rows[i];
+      if (!row.exclusion.empty()) {
+        continue;
+      }
+      FitRow f = prepare(row, i);
+      ++per_device_kind[fmt::format("{}|{}", f.device, f.kind == TestKind::prefill)];
+      m_rows.push_back(std::move(f));
+    }
+    for (auto& f : m_rows) {
+      f.weight = 1.0 / std::sqrt(static_cast<double>(
+                           per_device_kind[fmt::format("{}|{}", f.device, f.kind == TestKind::prefill)]));
+    }
+  }
+
+  EfficiencyTable& table() { return m_table; }
+  const std::vector<FitRow>& rows() const { return m_rows; }
+
+  void fit(const FitOptions& options, const std::string& skip_device = {},
+           const EfficiencyTable* anchor = nullptr) {
+    m_skip = skip_device;
+    m_anchor = anchor != nullptr ? *anchor : m_table;
+    std::vector<std::string> ids = options.classes;
+    if (ids.empty()) {
+      for (const auto& c : m_table.classes) {
+        ids.push_back(c.id);
+      }
+    }
+    for (int round = 0; round < options.rounds; ++round) {
+      for (const auto& id : ids) {
+        fit_class(id);
+      }
+      if (options.globals) {
+        fit_globals();
+      }
+    }
+    m_skip.clear();
+  }
+
+  double predict_fast(const FitRow& r, const EfficiencyClass& c) const {
+    EngineRun run = r.run;
+    run.format_factor = format_factor(r);
+    run.rows_factor = rows_factor(r, m_table.matmul_half_rows);
+    run.decode_ratio = r.cpu ? m_table.cpu_decode_matmul_ratio : m_table.gpu_decode_matmul_ratio;
+    double decode_s = 0;
+    for (const auto& step : r.steps) {
+      decode_s += realistic_decode_seconds(c, step, run) * r.slice;
+    }
+    switch (r.kind) {
+      case TestKind::decode:
+        return r.generate_tokens * r.sequences / decode_s;
+      case TestKind::prefill:
+        return r.prompt_tokens / realistic_prefill_seconds(c, r.prefill, run);
+      case TestKind::prefill_decode:
+        return (r.prompt_tokens + r.generate_tokens) /
+               (realistic_prefill_seconds(c, r.prefill, run) + decode_s);
+    }
+    return 0;
+  }
+
+  const EfficiencyClass* cls(const std::string& id) const {
+    for (const auto& c : m_table.classes) {
+      if (c.id == id) {
+        return &c;
+      }
+    }
+    return nullptr;
+  }
+
+ private:
+  FitRow prepare(const MappedMeasurement& row, std::size_t index) const {
+    FitRow f;
+    f.index = index;
+    f.class_id = resolved_class(row, m_table);
+    f.device = row.device->id;
+    f.kind = row.kind;
+    f.measured = row.measurement.tokens_per_s;
+    f.prompt_tokens = row.options.prompt_tokens;
+    f.generate_tokens = row.options.generate_tokens;
+    f.sequences = row.options.batch;
+    // The roofs, precision and ideal prefill exactly as estimate() sets them.
+    const EstimateResult r = estimate(*row.device, row.model, row.options, m_table);
+    const bool host_cpu = row.options.backend == "cpu" && row.device->kind != DeviceKind::cpu;
+    f.cpu = host_cpu || row.device->kind == DeviceKind::cpu;
+    const EfficiencyClass* c = find_efficiency_class(m_table, row.class_key);
+    f.run = engine_run(m_table, *c, *row.device, host_cpu, row.model.spec, row.model.weights,
+                       r.roofs, r.precision, row.options.prompt_tokens);
+    if (const WeightFormat* format = weight_format(m_table, row.model.weights)) {
+      f.format = format->id;
+    }
+    const Weights& w = row.model.weights;
+    f.rows = std::min(std::max(1.0, row.options.prompt_tokens), m_table.ubatch_tokens);
+    f.dense_flops = w.dense_matmul_params;
+    f.expert_rows = f.rows;
+    if (w.experts > 0 && w.experts_used > 0) {
+      const double share = static_cast<double>(w.experts_used) / static_cast<double>(w.experts);
+      f.expert_flops = w.routed_expert_params * share;
+      f.expert_rows = f.rows * share;
+    }
+    if (r.prefill) {
+      f.prefill = *r.prefill;
+    }
+    if (f.generate_tokens > 0) {
+      const int slices = static_cast<int>(std::min(f.generate_tokens, 4.0));
+      f.slice = f.generate_tokens / slices;
+      for (int i = 0; i < slices; ++i) {
+        DecodeInput in;
+        in.batch = row.options.batch;
+        in.context_tokens = row.options.context_tokens + (i + 0.5) * f.slice - 0.5;
+        in.kv_bytes_per_element = row.options.kv_bytes_per_element;
+        in.expert_skew = row.options.expert_skew;
+        f.steps.push_back(decode_step(row.model.spec, row.model.weights, r.roofs, in));
+      }
+    }
+    return f;
+  }
+
+  double format_factor(const FitRow& r) const {
+    for (const auto& f : m_table.formats) {
+      if (f.id == r.format) {
+        return r.cpu ? f.cpu_factor : f.gpu_factor;
+      }
+    }
+    return 1.0;
+  }
+
+  // Weighted robust loss of the rows of class `id` (all classes when empty) that pass `use`.
+  double loss(const std::string& id, const std::function<bool(const FitRow&)>& use) const {
+    double sum = 0;
+    for (const auto& r : m_rows) {
+      if (r.device == m_skip || (!id.empty() && r.class_id != id) || !use(r)) {
+        continue;
+      }
+      const EfficiencyClass* c = cls(r.class_id);
+      if (c == nullptr) {
+        continue;
+      }
+      const double p = predict_fast(r, *c);
+      if (!(p > 0) || !std::isfinite(p)) {
+        return 1e30;
+      }
+      sum += r.weight * huber(std::log(r.measured / p));
+    }
+    return sum;
+  }
+
+  // Weak pull towards the anchor (the prior's figures): 0.02 per unit of unconstrained parameter
+  // squared, so figures the rows do not constrain stay where physics put them.
+  static double shrink(const std::vector<double>& x, const std::vector<double>& anchor) {
+    double s = 0;
+    for (std::size_t i = 0; i < x.size(); ++i) {
+      s += 0.02 * (x[i] - anchor[i]) * (x[i] - anchor[i]);
+    }
+    return s;
+  }
+
+  void fit_class(const std::string& id) {
+    EfficiencyClass* c = nullptr;
+    for (auto& k : m_table.classes) {
+      if (k.id == id) {
+        c = &k;
+      }
+    }
+    const EfficiencyClass* anchor_class = nullptr;
+    for (const auto& k : m_anchor.classes) {
+      if (k.id == id) {
+        anchor_class = &k;
+      }
+    }
+    if (c == nullptr || anchor_class == nullptr) {
+      return;
+    }
+    const bool any = std::any_of(m_rows.begin(), m_rows.end(), [&](const FitRow& r) {
+      return r.class_id == id && r.device != m_skip;
+    });
+    const std::vector<double> anchor = class_params(*anchor_class);
+    if (!any) {
+      set_class_params(*c, anchor);  // nothing to learn from: the anchor's figures
+      return;
+    }
+    const EfficiencyClass saved = *c;
+    auto objective = [&](const std::vector<double>& x) {
+      set_class_params(*c, x);
+      return loss(id, [](const FitRow&) { return true; }) + shrink(x, anchor);
+    };
+    const auto best = nelder_mead(objective, class_params(*c), 0.5, 400);
+    *c = saved;
+    set_class_params(*c, best);
+  }
+
+  void fit_globals() {
+    // Each format factor moves only the rows of its format: one-dimensional fits.
+    for (auto& f : m_table.formats) {
+      if (f.id == "k_quant") {
+        continue;  // the reference
+      }
+      for (const bool cpu : {true, false}) {
+        if (!cpu && f.id != "float") {
+          continue;  // GPU kernels treat the quantized formats alike
+        }
+        const bool any = std::any_of(m_rows.begin(), m_rows.end(), [&](const FitRow& r) {
+          return r.format == f.id && r.cpu == cpu && r.device != m_skip;
+        });
+        if (!any) {
+          continue;
+        }
+        double& factor = cpu ? f.cpu_factor : f.gpu_factor;
+        double anchor = 1.0;
+        for (const auto& a : m_anchor.formats) {
+          if (a.id == f.id) {
+            anchor = cpu ? a.cpu_factor : a.gpu_factor;
+          }
+        }
+        auto objective = [&](const std::vector<double>& x) {
+          factor = std::clamp(std::exp(x[0]), 0.05, 5.0);
+          return loss("", [&](const FitRow& r) { return r.format == f.id && r.cpu == cpu; }) +
+                 shrink(x, {std::log(anchor)});
+        };
+        const auto best = nelder_mead(objective, {std::log(factor)}, 0.3, 60);
+        factor = std::clamp(std::exp(best[0]), 0.05, 5.0);
+      }
+    }
+    // The decode matmul ratios: decode rows of each processor type.
+    for (const bool cpu : {true, false}) {
+      double& ratio = cpu ? m_table.cpu_decode_matmul_ratio : m_table.gpu_decode_matmul_ratio;
+      const double anchor =
+          cpu ? m_anchor.cpu_decode_matmul_ratio : m_anchor.gpu_decode_matmul_ratio;
+      auto objective = [&](const std::vector<double>& x) {
+        ratio = std::clamp(logistic(x[0]), 1e-3, 1.0);
+        return loss("", [&](const FitRow& r) { return r.kind != TestKind::prefill && r.cpu == cpu; }) +
+               shrink(x, {logit(anchor)});
+      };
+      const auto best = nelder_mead(objective, {logit(ratio)}, 0.5, 60);
+      ratio = std::clamp(logistic(best[0]), 1e-3, 1.0);
+    }
+    // The rows at which matmuls reach half speed: every prefill row.
+    auto objective = [&](const std::vector<double>& x) {
+      m_table.matmul_half_rows = std::clamp(std::exp(x[0]), 0.0, 4096.0);
+      return loss("", [](const FitRow& r) { return r.kind != TestKind::decode; }) +
+             shrink(x, {std::log(std::max(1.0, m_anchor.matmul_half_rows))});
+    };
+    const auto best =
+        nelder_mead(objective, {std::log(std::max(1.0, m_table.matmul_half_rows))}, 0.5, 60);
+    m_table.matmul_half_rows = std::clamp(std::exp(best[0]), 0.0, 4096.0);
+  }
+
+  EfficiencyTable m_table;
+  EfficiencyTable m_anchor;
+  std::vector<FitRow> m_rows;
+  std::string m_skip;
+};
+
+}  // namespace
+
+EfficiencyTable fit_efficiency(std::span<const MappedMeasurement> rows,
+                               const EfficiencyTable& prior, const FitOptions& options) {
+  Fitter fitter(rows, prior);
+  fitter.fit(options);
+  EfficiencyTable table = fitter.table();
+  for (auto& c : table.classes) {
+    const bool fitted = options.classes.empty() ||
+                        std::find(options.classes.begin(), options.classes.end(), c.id) !=
+                            options.classes.end();
+    if (!fitted) {
+      continue;
+    }
+    std::set<std::string> devices;
+    c.decode_rows = 0;
+    c.prefill_rows = 0;
+    for (const auto& r : fitter.rows()) {
+      if (r.class_id == c.id) {
+        (r.kind == TestKind::decode ? c.decode_rows : c.prefill_rows) += 1;
+        devices.insert(r.device);
+      }
+    }
+    c.devices = static_cast<int>(devices.size());
+  }
+  return table;
+}
+
+std::vector<HeldOut> cross_validate(std::span<const MappedMeasurement> rows,
+                                    const EfficiencyTable& prior, const EfficiencyTable& fitted) {
+  Fitter fitter(rows, fitted);
+  std::vector<std::string> devices;
+  for (const auto& r : fitter.rows()) {
+    if (std::find(devices.begin(), devices.end(), r.device) == devices.end()) {
+      devices.push_back(r.device);
+    }
+  }
+  std::vector<HeldOut> out;
+  for (const auto& device : devices) {
+    // Refit the classes the device's rows use, and the table-wide figures, without it.
+    std::vector<std::string> classes;
+    for (const auto& r : fitter.rows()) {
+      if (r.device == device &&
+          std::find(classes.begin(), classes.end(), r.class_id) == classes.end()) {
+        classes.push_back(r.class_id);
+      }
+    }
+    Fitter fold = fitter;
+    FitOptions options;
+    options.classes = classes;
+    options.rounds = 3;
+    fold.fit(options, device, &prior);
+    const EfficiencyTable& table = fold.table();
+    for (const auto& r : fitter.rows()) {
+      if (r.device != device) {
+        continue;
+      }
+      HeldOut h;
+      h.row = r.index;
+      h.prediction = predict(rows[r.index], table);
+      h.log_residual = std::log(r.measured / h.prediction.tokens_per_s);
+      out.push_back(h);
+    }
+  }
+  std::sort(out.begin(), out.end(), [](const HeldOut& a, const HeldOut& b) { return a.row < b.row; });
+  return out;
+}
+
+void set_spreads(EfficiencyTable& table, std::span<const MappedMeasurement> rows,
+                 std::span<const HeldOut> held_out) {
+  constexpr double k_coverage = 0.8;
+  constexpr std::size_t k_min_rows = 8;
+  std::map<std::string, std::vector<double>> decode;
+  std::map<std::string, std::vector<double>> prefill;
+  std::vector<double> all_decode;
+  std::vector<double> all_prefill;
+  for (const auto& h : held_out) {
+    const MappedMeasurement& row = rows[h.row];
+    const std::string id = resolved_class(row, table);
+    const double a = std::fabs(h.log_residual);
+    if (row.kind == TestKind::prefill) {
+      prefill[id].push_back(a);
+      all_prefill.push_back(a);
+    } else {
+      decode[id].push_back(a);
+      all_decode.push_back(a);
+    }
+  }
+  const double pooled_decode = quantile(all_decode, k_coverage);
+  const double pooled_prefill = quantile(all_prefill, k_coverage);
+  for (auto& c : table.classes) {
+    const auto& d = decode[c.id];
+    const auto& p = prefill[c.id];
+    c.decode_log_spread = d.size() >= k_min_rows ? quantile(d, k_coverage)
+                                                 : std::max(quantile(d, k_coverage), pooled_decode);
+    c.prefill_log_spread = p.size() >= k_min_rows
+                               ? quantile(p, k_coverage)
+                               : std::max(quantile(p, k_coverage), pooled_prefill);
+  }
 }
 
 }  // namespace llmroof

@@ -74,38 +74,58 @@ std::vector<int> layers_per_device(int layers, const std::vector<double>& shares
   return counts;
 }
 
-namespace {
-
-// A member's view of the model: its share of every byte and FLOP is the same as the whole
-// model on roofs divided by the share, so the single-device arithmetic applies unchanged.
-Roofs shard_roofs(const Roofs& roofs, double share) {
-  return Roofs{roofs.mem_bw_bytes_per_s / share, roofs.peak_flops_per_s / share};
+Shard make_shard(const EstimateResult& alone, double share, int layers, const ModelSpec& model,
+                 const Weights& weights, const EstimateOptions& options,
+                 const EfficiencyTable& efficiency) {
+  Shard shard;
+  shard.roofs = Roofs{alone.roofs.mem_bw_bytes_per_s / share, alone.roofs.peak_flops_per_s / share};
+  if (options.ideal || alone.device == nullptr) {
+    return shard;
+  }
+  // The class and engine figures estimate() uses for this device.
+  const Device& device = *alone.device;
+  const bool cpu_backend = options.backend == "cpu" && device.kind != DeviceKind::cpu;
+  shard.cls = find_efficiency_class(efficiency,
+                                    efficiency_class_id(device, cpu_backend ? "cpu" : options.backend));
+  if (shard.cls == nullptr) {
+    return shard;
+  }
+  shard.run = engine_run(efficiency, *shard.cls, device, cpu_backend, model, weights, alone.roofs,
+                         alone.precision, options.prompt_tokens);
+  shard.run.mem_bw_bytes_per_s /= share;
+  shard.run.matmul_peak_flops_per_s /= share;
+  shard.run.layers = layers;
+  return shard;
 }
 
+double shard_decode_seconds(const Shard& shard, const DecodeStep& step) {
+  return shard.cls != nullptr ? realistic_decode_seconds(*shard.cls, step, shard.run)
+                              : step.step_seconds;
+}
+
+double shard_prefill_seconds(const Shard& shard, const PrefillResult& prefill) {
+  return shard.cls != nullptr ? realistic_prefill_seconds(*shard.cls, prefill, shard.run)
+                              : prefill.seconds;
+}
+
+namespace {
+
 struct Member {
-  const GroupMember* member;
-  const EfficiencyClass* cls;  // nullptr: ideal
+  Shard real;   // realistic (ideal with --ideal)
+  Shard ideal;  // pure roofline
 };
 
 double member_decode_seconds(const Member& m, const ModelInput& model, const DecodeInput& in,
                              bool ideal) {
-  const Roofs roofs = shard_roofs(m.member->alone.roofs, m.member->share);
-  const DecodeStep step = decode_step(model.spec, model.weights, roofs, in);
-  if (ideal || m.cls == nullptr) {
-    return step.step_seconds;
-  }
-  return realistic_decode_seconds(*m.cls, step, m.member->layers, roofs);
+  const Shard& shard = ideal ? m.ideal : m.real;
+  return shard_decode_seconds(shard, decode_step(model.spec, model.weights, shard.roofs, in));
 }
 
 double member_prefill_seconds(const Member& m, const ModelInput& model,
-                              const EstimateOptions& options, bool ideal) {
-  const Roofs roofs = shard_roofs(m.member->alone.roofs, m.member->share);
-  const PrefillResult p = prefill(model.spec, model.weights, roofs, options.prompt_tokens,
+                              const EstimateOptions& options) {
+  const PrefillResult p = prefill(model.spec, model.weights, m.real.roofs, options.prompt_tokens,
                                   options.context_tokens, options.kv_bytes_per_element);
-  if (ideal || m.cls == nullptr) {
-    return p.seconds;
-  }
-  return realistic_prefill_seconds(*m.cls, p, roofs);
+  return shard_prefill_seconds(m.real, p);
 }
 
 struct StepTimes {
@@ -228,13 +248,17 @@ GroupResult estimate_group(const GroupSpec& group, const ModelInput& model,
 
   std::vector<Member> members;
   double spread = 0;
+  EstimateOptions ideal_options = options;
+  ideal_options.ideal = true;
   for (auto& m : r.members) {
-    const EfficiencyClass* cls =
-        options.ideal ? nullptr : find_efficiency_class(efficiency, m.alone.efficiency_class);
-    if (cls != nullptr) {
-      spread = std::max(spread, cls->decode_log_spread);
+    Member member{make_shard(m.alone, m.share, m.layers, model.spec, model.weights, options,
+                             efficiency),
+                  make_shard(m.alone, m.share, m.layers, model.spec, model.weights,
+                             ideal_options, efficiency)};
+    if (member.real.cls != nullptr) {
+      spread = std::max(spread, member.real.cls->decode_log_spread);
     }
-    members.push_back({&m, cls});
+    members.push_back(member);
   }
   const auto step_at = [&](double context, bool ideal) {
     return group_step(members, r.split, r.link, r.micro_batches, model, options, context, ideal);
@@ -258,7 +282,7 @@ GroupResult estimate_group(const GroupSpec& group, const ModelInput& model,
         options.prompt_tokens * static_cast<double>(model.spec.hidden) * k_activation_bytes;
     double seconds = 0;
     for (const auto& m : members) {
-      const double s = member_prefill_seconds(m, model, options, options.ideal);
+      const double s = member_prefill_seconds(m, model, options);
       seconds = r.split == SplitMode::tensor ? std::max(seconds, s) : seconds + s;
     }
     if (r.link != nullptr) {
@@ -360,7 +384,7 @@ Report group_report(const std::vector<GroupResult>& results, const ModelInput& m
   const std::string quant_id = model.quant_id;
   const EstimateOptions o = options;
   const std::vector<ColumnDef<R>> defs = {
-      {make_column("group", "group", K::text, U::none, true),
+      {make_column("group", "group", K::text, U::none, false),
        [](const R& r) { return text_cell(r.label); }},
       {make_column("devices", "devices", K::records, U::none, true),
        [](const R& r) { return Cell{member_records(r)}; }},

@@ -1,12 +1,102 @@
 #include "llmroof/efficiency.hpp"
 
 #include <algorithm>
+#include <cmath>
 #include <fmt/format.h>
 
 #include "json_reader.hpp"
 #include "llmroof/lookup.hpp"
+#include "llmroof/quant.hpp"
 
 namespace llmroof {
+
+namespace {
+
+constexpr std::array<std::string_view, 3> k_basis_names = {"int8_equivalent", "fp16", "fp32"};
+
+// 4 significant digits: fitted figures carry no more precision than that.
+double round4(double v) {
+  if (v == 0 || !std::isfinite(v)) {
+    return v;
+  }
+  const double scale = std::pow(10.0, 3 - std::floor(std::log10(std::fabs(v))));
+  return std::round(v * scale) / scale;
+}
+
+EfficiencyClass read_class(detail::ObjectReader& r) {
+  using detail::Check;
+  EfficiencyClass c;
+  c.id = r.string("id", true);
+  c.description = r.string("description", true);
+  std::vector<std::string> bases(k_basis_names.begin(), k_basis_names.end());
+  c.prefill_peak = parse_peak_basis(r.one_of("prefill_peak", bases, true).value_or("fp16"))
+                       .value_or(PeakBasis::fp16);
+  c.decode_bw_efficiency =
+      r.number("decode_bandwidth_efficiency", Check::positive, true).value_or(1);
+  c.decode_per_layer_s = r.number("decode_per_layer_s", Check::non_negative, true).value_or(0);
+  c.prefill_flops_efficiency =
+      r.number("prefill_flops_efficiency", Check::positive, true).value_or(1);
+  c.decode_log_spread = r.number("decode_log_spread", Check::non_negative, true).value_or(0);
+  c.prefill_log_spread = r.number("prefill_log_spread", Check::non_negative, true).value_or(0);
+  c.decode_rows = static_cast<int>(r.integer("decode_rows", Check::non_negative, true).value_or(0));
+  c.prefill_rows =
+      static_cast<int>(r.integer("prefill_rows", Check::non_negative, true).value_or(0));
+  c.devices = static_cast<int>(r.integer("devices", Check::non_negative, true).value_or(0));
+  c.basis = r.string("basis", true);
+  c.device = r.optional_string("device").value_or("");
+  c.backend = r.optional_string("backend").value_or("");
+  for (const auto& [name, value] : {std::pair{"decode_bandwidth_efficiency", c.decode_bw_efficiency},
+                                    std::pair{"prefill_flops_efficiency", c.prefill_flops_efficiency}}) {
+    if (value > 1.0) {
+      r.diagnostics().add(r.child_pointer(name),
+                          fmt::format("an efficiency above 1 is not physical, got {}", value));
+    }
+  }
+  r.finish();
+  return c;
+}
+
+// The class (not a profile) for a plain id, falling back by trailing "-part"s, then "default".
+const EfficiencyClass* find_plain(const EfficiencyTable& table, std::string_view id) {
+  std::string key(id);
+  while (!key.empty()) {
+    for (const auto& c : table.classes) {
+      if (c.id == key) {
+        return &c;
+      }
+    }
+    const auto dash = key.rfind('-');
+    if (dash == std::string::npos) {
+      break;
+    }
+    key.resize(dash);
+  }
+  for (const auto& c : table.classes) {
+    if (c.id == "default") {
+      return &c;
+    }
+  }
+  return nullptr;
+}
+
+double peak_or(const Device& d, Precision p, double fallback) {
+  return d.peak(p) > 0 ? d.peak(p) : fallback;
+}
+
+}  // namespace
+
+std::string_view to_string(PeakBasis basis) {
+  return k_basis_names[static_cast<std::size_t>(basis)];
+}
+
+std::optional<PeakBasis> parse_peak_basis(std::string_view text) {
+  for (std::size_t i = 0; i < k_basis_names.size(); ++i) {
+    if (k_basis_names[i] == text) {
+      return static_cast<PeakBasis>(i);
+    }
+  }
+  return std::nullopt;
+}
 
 EfficiencyTable parse_efficiency(std::string_view text, const std::string& display_name) {
   using detail::Check;
@@ -16,30 +106,98 @@ EfficiencyTable parse_efficiency(std::string_view text, const std::string& displ
   EfficiencyTable table;
   table.schema_version =
       static_cast<int>(top.integer("schema_version", Check::positive, true).value_or(0));
+  if (table.schema_version != 0 && table.schema_version != 2) {
+    diagnostics.add("/schema_version",
+                    fmt::format("unsupported schema_version {} (this llmroof reads 2)",
+                                table.schema_version));
+  }
   table.description = top.string("description", true);
+  table.matmul_half_rows = top.number("matmul_half_rows", Check::non_negative, false).value_or(0);
+  table.ubatch_tokens = top.number("ubatch_tokens", Check::positive, false).value_or(512);
+  table.gpu_decode_matmul_ratio =
+      top.number("gpu_decode_matmul_ratio", Check::positive, false).value_or(1);
+  table.cpu_decode_matmul_ratio =
+      top.number("cpu_decode_matmul_ratio", Check::positive, false).value_or(1);
+  for (const auto& [name, value] : {std::pair{"gpu_decode_matmul_ratio", table.gpu_decode_matmul_ratio},
+                                    std::pair{"cpu_decode_matmul_ratio", table.cpu_decode_matmul_ratio}}) {
+    if (value > 1.0) {
+      diagnostics.add(fmt::format("/{}", name), fmt::format("expected at most 1, got {}", value));
+    }
+  }
+  if (const auto* formats = top.child("weight_formats", false); formats != nullptr) {
+    if (!formats->is_array()) {
+      diagnostics.add("/weight_formats", "expected an array");
+    } else {
+      for (std::size_t i = 0; i < formats->size(); ++i) {
+        detail::ObjectReader r((*formats)[i], fmt::format("/weight_formats/{}", i), diagnostics);
+        WeightFormat f;
+        f.id = r.string("id", true);
+        f.types = r.string_array("types", true);
+        for (const auto& type : f.types) {
+          if (find_ggml_type(type) == nullptr) {
+            diagnostics.add(r.child_pointer("types"), fmt::format("unknown ggml type '{}'", type));
+          }
+        }
+        f.cpu_factor = r.number("cpu_factor", Check::positive, true).value_or(1);
+        f.gpu_factor = r.number("gpu_factor", Check::positive, true).value_or(1);
+        f.basis = r.string("basis", true);
+        r.finish();
+        table.formats.push_back(std::move(f));
+      }
+    }
+  }
+  if (const auto* fit = top.child("fitted_on", false); fit != nullptr) {
+    detail::ObjectReader r(*fit, "/fitted_on", diagnostics);
+    FitRecord f;
+    f.source = r.string("source", true);
+    f.data_date = r.string("data_date", true);
+    f.command = r.string("command", true);
+    f.rows = static_cast<int>(r.integer("rows", Check::non_negative, true).value_or(0));
+    f.rows_used = static_cast<int>(r.integer("rows_used", Check::non_negative, true).value_or(0));
+    f.rows_excluded =
+        static_cast<int>(r.integer("rows_excluded", Check::non_negative, true).value_or(0));
+    f.rows_unmapped =
+        static_cast<int>(r.integer("rows_unmapped", Check::non_negative, true).value_or(0));
+    f.devices = static_cast<int>(r.integer("devices", Check::non_negative, true).value_or(0));
+    r.finish();
+    table.fitted_on = f;
+  }
+  if (const auto* accuracy = top.child("cross_validated_accuracy", false); accuracy != nullptr) {
+    if (!accuracy->is_array()) {
+      diagnostics.add("/cross_validated_accuracy", "expected an array");
+    } else {
+      for (std::size_t i = 0; i < accuracy->size(); ++i) {
+        detail::ObjectReader r((*accuracy)[i], fmt::format("/cross_validated_accuracy/{}", i),
+                               diagnostics);
+        AccuracyFigure a;
+        a.class_id = r.string("class", true);
+        a.test = r.string("test", true);
+        a.rows = static_cast<int>(r.integer("rows", Check::non_negative, true).value_or(0));
+        a.median_abs_error = r.number("median_abs_error", Check::non_negative, true).value_or(0);
+        a.p90_abs_error = r.number("p90_abs_error", Check::non_negative, true).value_or(0);
+        a.bias = r.number("bias", Check::any, true).value_or(0);
+        a.coverage = r.number("coverage", Check::non_negative, true).value_or(0);
+        r.finish();
+        table.accuracy.push_back(std::move(a));
+      }
+    }
+  }
   if (const auto* classes = top.child("classes", true); classes != nullptr) {
     if (!classes->is_array()) {
       diagnostics.add("/classes", "expected an array");
     } else {
       for (std::size_t i = 0; i < classes->size(); ++i) {
         detail::ObjectReader r((*classes)[i], fmt::format("/classes/{}", i), diagnostics);
-        EfficiencyClass c;
-        c.id = r.string("id", true);
-        c.description = r.string("description", true);
-        c.decode_bw_efficiency =
-            r.number("decode_bandwidth_efficiency", Check::positive, true).value_or(1);
-        c.decode_per_token_s = r.number("decode_per_token_s", Check::non_negative, true).value_or(0);
-        c.decode_per_layer_s = r.number("decode_per_layer_s", Check::non_negative, true).value_or(0);
-        c.prefill_flops_efficiency =
-            r.number("prefill_flops_efficiency", Check::positive, true).value_or(1);
-        c.prefill_fixed_s = r.number("prefill_fixed_s", Check::non_negative, true).value_or(0);
-        c.decode_log_spread = r.number("decode_log_spread", Check::non_negative, true).value_or(0);
-        c.prefill_log_spread = r.number("prefill_log_spread", Check::non_negative, true).value_or(0);
-        c.fitted_rows =
-            static_cast<int>(r.integer("fitted_rows", Check::non_negative, true).value_or(0));
-        c.basis = r.string("basis", true);
-        r.finish();
-        table.classes.push_back(std::move(c));
+        if (!r.is_object()) {
+          continue;
+        }
+        table.classes.push_back(read_class(r));
+        for (std::size_t j = 0; j + 1 < table.classes.size(); ++j) {
+          if (table.classes[j].id == table.classes.back().id) {
+            diagnostics.add(fmt::format("/classes/{}/id", i),
+                            fmt::format("duplicate class id '{}'", table.classes.back().id));
+          }
+        }
       }
     }
   }
@@ -48,61 +206,257 @@ EfficiencyTable parse_efficiency(std::string_view text, const std::string& displ
   return table;
 }
 
+std::string efficiency_to_json(const EfficiencyTable& table) {
+  nlohmann::ordered_json doc;
+  doc["schema_version"] = 2;
+  doc["description"] = table.description;
+  doc["matmul_half_rows"] = round4(table.matmul_half_rows);
+  doc["ubatch_tokens"] = table.ubatch_tokens;
+  doc["gpu_decode_matmul_ratio"] = round4(table.gpu_decode_matmul_ratio);
+  doc["cpu_decode_matmul_ratio"] = round4(table.cpu_decode_matmul_ratio);
+  if (!table.formats.empty()) {
+    auto& formats = doc["weight_formats"] = nlohmann::ordered_json::array();
+    for (const auto& f : table.formats) {
+      nlohmann::ordered_json o;
+      o["id"] = f.id;
+      o["types"] = f.types;
+      o["cpu_factor"] = round4(f.cpu_factor);
+      o["gpu_factor"] = round4(f.gpu_factor);
+      o["basis"] = f.basis;
+      formats.push_back(std::move(o));
+    }
+  }
+  if (table.fitted_on) {
+    const FitRecord& f = *table.fitted_on;
+    nlohmann::ordered_json o;
+    o["source"] = f.source;
+    o["data_date"] = f.data_date;
+    o["command"] = f.command;
+    o["rows"] = f.rows;
+    o["rows_used"] = f.rows_used;
+    o["rows_excluded"] = f.rows_excluded;
+    o["rows_unmapped"] = f.rows_unmapped;
+    o["devices"] = f.devices;
+    doc["fitted_on"] = std::move(o);
+  }
+  if (!table.accuracy.empty()) {
+    auto& accuracy = doc["cross_validated_accuracy"] = nlohmann::ordered_json::array();
+    for (const auto& a : table.accuracy) {
+      nlohmann::ordered_json o;
+      o["class"] = a.class_id;
+      o["test"] = a.test;
+      o["rows"] = a.rows;
+      o["median_abs_error"] = round4(a.median_abs_error);
+      o["p90_abs_error"] = round4(a.p90_abs_error);
+      o["bias"] = round4(a.bias);
+      o["coverage"] = round4(a.coverage);
+      accuracy.push_back(std::move(o));
+    }
+  }
+  auto& classes = doc["classes"] = nlohmann::ordered_json::array();
+  for (const auto& c : table.classes) {
+    nlohmann::ordered_json o;
+    o["id"] = c.id;
+    o["description"] = c.description;
+    if (!c.device.empty()) {
+      o["device"] = c.device;
+    }
+    if (!c.backend.empty()) {
+      o["backend"] = c.backend;
+    }
+    o["prefill_peak"] = std::string(to_string(c.prefill_peak));
+    o["decode_bandwidth_efficiency"] = round4(c.decode_bw_efficiency);
+    o["decode_per_layer_s"] = round4(c.decode_per_layer_s);
+    o["prefill_flops_efficiency"] = round4(c.prefill_flops_efficiency);
+    o["decode_log_spread"] = round4(c.decode_log_spread);
+    o["prefill_log_spread"] = round4(c.prefill_log_spread);
+    o["decode_rows"] = c.decode_rows;
+    o["prefill_rows"] = c.prefill_rows;
+    o["devices"] = c.devices;
+    o["basis"] = c.basis;
+    classes.push_back(std::move(o));
+  }
+  return doc.dump(2) + "\n";
+}
+
+void merge_efficiency(EfficiencyTable& table, const EfficiencyTable& profile) {
+  for (const auto& c : profile.classes) {
+    auto it = std::find_if(table.classes.begin(), table.classes.end(),
+                           [&](const EfficiencyClass& e) { return e.id == c.id; });
+    if (it != table.classes.end()) {
+      *it = c;
+    } else {
+      table.classes.push_back(c);
+    }
+  }
+}
+
 std::string efficiency_class_id(const Device& device, std::string_view backend) {
   const std::string chosen = backend.empty() ? device.backend : normalize_key(backend);
   const std::string vendor = normalize_key(device.vendor);
+  std::string id;
   if (chosen == "cpu" || device.kind == DeviceKind::cpu) {
-    std::string isa = device.kind == DeviceKind::cpu ? device.cpu_isa
-                      : device.cpu                   ? device.cpu->isa
-                                                     : std::string();
+    const std::string isa = device.kind == DeviceKind::cpu ? device.cpu_isa
+                            : device.cpu                   ? device.cpu->isa
+                                                           : std::string();
     if (isa.rfind("x86", 0) == 0) {
-      return "cpu-x86";
+      id = "cpu-x86";
+    } else if (isa.rfind("arm64", 0) == 0 || device.kind == DeviceKind::apple_soc) {
+      id = "cpu-arm";
+    } else {
+      id = "cpu-other";
     }
-    if (isa.rfind("arm64", 0) == 0 || device.kind == DeviceKind::apple_soc) {
-      return "cpu-arm";
+  } else {
+    if (device.kind == DeviceKind::apple_soc) {
+      id = "apple-gpu";
+    } else if (vendor == "nvidia") {
+      id = "nvidia-gpu";
+    } else if (vendor == "amd") {
+      id = "amd-gpu";
+    } else if (vendor == "intel") {
+      id = "intel-gpu";
+    } else {
+      id = "other-gpu";
     }
-    return "cpu-other";
+    // A backend the device does not usually run (MoltenVK on a Mac) may have its own class.
+    if (!chosen.empty() && chosen != device.backend) {
+      id += "-" + chosen;
+    }
   }
-  if (device.kind == DeviceKind::apple_soc) {
-    return "apple-gpu";
-  }
-  if (vendor == "nvidia") {
-    return "nvidia-gpu";
-  }
-  if (vendor == "amd") {
-    return "amd-gpu";
-  }
-  if (vendor == "intel") {
-    return "intel-gpu";
-  }
-  return "other-gpu";
+  return fmt::format("{}@{}/{}", id, device.id, chosen.empty() ? device.backend : chosen);
 }
 
 const EfficiencyClass* find_efficiency_class(const EfficiencyTable& table, std::string_view id) {
-  const EfficiencyClass* fallback = nullptr;
-  for (const auto& c : table.classes) {
-    if (c.id == id) {
-      return &c;
+  const auto at = id.find('@');
+  if (at != std::string_view::npos) {
+    const std::string_view rest = id.substr(at + 1);
+    const auto slash = rest.rfind('/');
+    const std::string_view device = rest.substr(0, slash);
+    const std::string_view backend =
+        slash == std::string_view::npos ? std::string_view() : rest.substr(slash + 1);
+    for (const auto& c : table.classes) {
+      if (!c.device.empty() && c.device == device &&
+          (c.backend.empty() || normalize_key(c.backend) == normalize_key(backend))) {
+        return &c;
+      }
     }
-    if (c.id == "default") {
-      fallback = &c;
+    return find_plain(table, id.substr(0, at));
+  }
+  return find_plain(table, id);
+}
+
+const WeightFormat* weight_format(const EfficiencyTable& table, const Weights& weights) {
+  if (weights.by_type.empty()) {
+    return nullptr;
+  }
+  const GgmlType* type = find_ggml_type(weights.by_type.front().type);
+  if (type == nullptr) {
+    return nullptr;
+  }
+  for (const auto& f : table.formats) {
+    if (std::find(f.types.begin(), f.types.end(), type->name) != f.types.end()) {
+      return &f;
     }
   }
-  return fallback;
+  return nullptr;
+}
+
+EngineRun engine_run(const EfficiencyTable& table, const EfficiencyClass& cls, const Device& device,
+                     bool host_cpu, const ModelSpec& model, const Weights& weights,
+                     const Roofs& roofs, Precision precision, double prompt_tokens) {
+  EngineRun run;
+  run.mem_bw_bytes_per_s = roofs.mem_bw_bytes_per_s;
+  run.layers = model.layers;
+  const bool cpu = host_cpu || device.kind == DeviceKind::cpu;
+  // The device's own figure at the roofs' precision: a ratio to it carries a --tflops override.
+  double own_peak = device.peak(precision);
+  double basis = 0;
+  if (host_cpu && device.cpu) {
+    own_peak = device.cpu->fp32_flops_per_s;
+    basis = own_peak;
+  } else if (cpu) {
+    basis = device.peak(Precision::fp32);
+  } else {
+    const double fp32 = device.peak(Precision::fp32);
+    switch (cls.prefill_peak) {
+      case PeakBasis::int8_equivalent:
+        basis = std::max({device.peak(Precision::int8), 2.0 * device.peak(Precision::fp16),
+                          4.0 * fp32});
+        break;
+      case PeakBasis::fp16:
+        basis = peak_or(device, Precision::fp16, fp32);
+        break;
+      case PeakBasis::fp32:
+        basis = fp32;
+        break;
+    }
+  }
+  if (basis > 0 && own_peak > 0) {
+    run.matmul_peak_flops_per_s = basis * roofs.peak_flops_per_s / own_peak;
+  } else {
+    run.matmul_peak_flops_per_s = roofs.peak_flops_per_s;
+  }
+  if (const WeightFormat* format = weight_format(table, weights)) {
+    run.format_factor = cpu ? format->cpu_factor : format->gpu_factor;
+  }
+  run.decode_ratio = cpu ? table.cpu_decode_matmul_ratio : table.gpu_decode_matmul_ratio;
+  run.cpu = cpu;
+  // Rows each weight matrix multiplies per pass: the ubatch for dense weights, its routed share
+  // (k of E experts) for expert weights. Their FLOPs add, so the factors combine harmonically.
+  const double rows = std::min(std::max(1.0, prompt_tokens), table.ubatch_tokens);
+  const double half = table.matmul_half_rows;
+  const double dense_flops = weights.dense_matmul_params;
+  double expert_flops = 0;
+  double expert_rows = rows;
+  if (weights.experts > 0 && weights.experts_used > 0) {
+    const double share =
+        static_cast<double>(weights.experts_used) / static_cast<double>(weights.experts);
+    expert_flops = weights.routed_expert_params * share;
+    expert_rows = rows * share;
+  }
+  const double total = dense_flops + expert_flops;
+  if (total > 0) {
+    const double time = dense_flops * (rows + half) / rows +
+                        expert_flops * (expert_rows + half) / expert_rows;
+    run.rows_factor = total / time;
+  }
+  return run;
+}
+
+double realistic_decode_seconds(const EfficiencyClass& cls, const DecodeStep& step,
+                                const EngineRun& run) {
+  const double memory = step.bytes / (cls.decode_bw_efficiency * run.mem_bw_bytes_per_s);
+  const double compute =
+      step.flops / (cls.prefill_flops_efficiency * run.decode_ratio * run.format_factor *
+                    run.matmul_peak_flops_per_s);
+  return (run.cpu ? memory + compute : std::max(memory, compute)) +
+         run.layers * cls.decode_per_layer_s;
+}
+
+double realistic_prefill_seconds(const EfficiencyClass& cls, const PrefillResult& prefill,
+                                 const EngineRun& run) {
+  const double compute =
+      prefill.flops / (cls.prefill_flops_efficiency * run.format_factor * run.rows_factor *
+                       run.matmul_peak_flops_per_s);
+  const double memory = prefill.bytes / (cls.decode_bw_efficiency * run.mem_bw_bytes_per_s);
+  return std::max(compute, memory);
 }
 
 double realistic_decode_seconds(const EfficiencyClass& cls, const DecodeStep& step, int layers,
                                 const Roofs& roofs) {
-  const double memory = step.bytes / (cls.decode_bw_efficiency * roofs.mem_bw_bytes_per_s);
-  const double compute = step.flops / (cls.prefill_flops_efficiency * roofs.peak_flops_per_s);
-  return std::max(memory, compute) + layers * cls.decode_per_layer_s + cls.decode_per_token_s;
+  EngineRun run;
+  run.mem_bw_bytes_per_s = roofs.mem_bw_bytes_per_s;
+  run.matmul_peak_flops_per_s = roofs.peak_flops_per_s;
+  run.layers = layers;
+  return realistic_decode_seconds(cls, step, run);
 }
 
 double realistic_prefill_seconds(const EfficiencyClass& cls, const PrefillResult& prefill,
                                  const Roofs& roofs) {
-  const double compute = prefill.flops / (cls.prefill_flops_efficiency * roofs.peak_flops_per_s);
-  const double memory = prefill.bytes / (cls.decode_bw_efficiency * roofs.mem_bw_bytes_per_s);
-  return std::max(compute, memory) + cls.prefill_fixed_s;
+  EngineRun run;
+  run.mem_bw_bytes_per_s = roofs.mem_bw_bytes_per_s;
+  run.matmul_peak_flops_per_s = roofs.peak_flops_per_s;
+  return realistic_prefill_seconds(cls, prefill, run);
 }
 
 }  // namespace llmroof

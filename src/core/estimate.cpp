@@ -142,19 +142,21 @@ EstimateResult estimate(const Device& device, const ModelInput& model,
     throw Error(fmt::format("efficiency table has no class '{}' and no 'default' class", class_id));
   }
   r.efficiency_class = cls->id;
-  const double step_s = realistic_decode_seconds(*cls, r.step, model.spec.layers, r.roofs);
+  const EngineRun engine = engine_run(efficiency, *cls, device, cpu_backend, model.spec,
+                                      model.weights, r.roofs, r.precision, options.prompt_tokens);
+  const double step_s = realistic_decode_seconds(*cls, r.step, engine);
   r.tokens_per_s = 1.0 / step_s;
   r.tokens_per_s_low = r.tokens_per_s * std::exp(-cls->decode_log_spread);
   r.tokens_per_s_high = r.tokens_per_s * std::exp(cls->decode_log_spread);
   r.aggregate_tokens_per_s = batch / step_s;
   if (r.prefill) {
-    const double prefill_s = realistic_prefill_seconds(*cls, *r.prefill, r.roofs);
+    const double prefill_s = realistic_prefill_seconds(*cls, *r.prefill, engine);
     r.prefill_tokens_per_s = options.prompt_tokens / prefill_s;
     r.time_to_first_token_s = prefill_s;
   }
   r.generate_seconds = decode_span_seconds(
       options.context_tokens, options.generate_tokens, [&](double context) {
-        return realistic_decode_seconds(*cls, ideal_step_at(context), model.spec.layers, r.roofs);
+        return realistic_decode_seconds(*cls, ideal_step_at(context), engine);
       });
   r.generate_tokens_per_s =
       r.generate_seconds > 0 ? options.generate_tokens / r.generate_seconds : r.tokens_per_s;

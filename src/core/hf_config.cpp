@@ -184,8 +184,9 @@ class FieldReader {
   [[noreturn]] void missing(std::initializer_list<std::string_view> keys) const {
     std::string also;
     for (auto it = keys.begin() + 1; it != keys.end(); ++it) {
-      also += fmt::format(" (or '{}')", *it);
+      also += fmt::format("{}'{}'", it == keys.begin() + 1 ? " (or " : ", ", *it);
     }
+    also += also.empty() ? "" : ")";
     throw ModelSpecError(fmt::format("{}: field '{}{}'{}: required but missing", m_file, m_prefix,
                                      *keys.begin(), also));
   }
@@ -258,7 +259,10 @@ struct Common {
 class ConfigParser {
  public:
   ConfigParser(const json& root, const json& config, std::string prefix, const std::string& file)
-      : m_root(root, "", file), m_r(config, std::move(prefix), file), m_file(file) {}
+      : m_root_object(root),
+        m_root(root, "", file),
+        m_r(config, std::move(prefix), file),
+        m_file(file) {}
 
   ModelSpec parse(Architecture arch, bool known, const std::string& model_type);
 
@@ -274,6 +278,7 @@ class ConfigParser {
   void read_gpt2();
   void finish();
 
+  const json& m_root_object;
   FieldReader m_root;
   FieldReader m_r;
   const std::string& m_file;
@@ -647,6 +652,18 @@ void ConfigParser::finish() {
     m_spec.torch_dtype = *dtype;
   } else if (auto inner = m_r.opt_string({"torch_dtype", "dtype"})) {
     m_spec.torch_dtype = *inner;
+  }
+  // Checkpoints published quantized (gpt-oss: mxfp4, DeepSeek-V3: fp8) say so here.
+  if (const auto it = m_root_object.find("quantization_config");
+      it != m_root_object.end() && it->is_object()) {
+    const auto method = it->find("quant_method");
+    if (method != it->end() && method->is_string()) {
+      const std::string note = fmt::format(
+          "published quantized: quantization_config.quant_method "
+          "is '{}'",
+          method->get<std::string>());
+      m_spec.notes = m_spec.notes.empty() ? note : m_spec.notes + "; " + note;
+    }
   }
   const std::vector<TensorInfo> tensors = model_tensors(m_spec);
   m_spec.total_params = count_total_params(tensors);

@@ -52,6 +52,13 @@ bool is_gguf_name(const fs::path& path) {
 LoadedModel load_config(const fs::path& path) {
   LoadedModel loaded;
   loaded.spec = parse_hf_config(read_config(path), path.string());
+  if (loaded.spec.name == path.string()) {
+    // No _name_or_path: name the model after its folder ("Llama-3.1-8B/config.json") or file.
+    const fs::path parent = path.parent_path().filename();
+    loaded.spec.name =
+        path.stem() == "config" && !parent.empty() ? parent.string() : path.stem().string();
+    loaded.spec.id = loaded.spec.name;
+  }
   loaded.files.push_back(path.string());
   return loaded;
 }

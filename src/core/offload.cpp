@@ -5,6 +5,7 @@
 #include <fmt/format.h>
 #include <memory>
 
+#include "llmroof/cluster.hpp"
 #include "llmroof/errors.hpp"
 #include "llmroof/roofline.hpp"
 #include "report_table.hpp"
@@ -46,23 +47,16 @@ PrefillResult retime(PrefillResult p, const Roofs& roofs, double prompt_tokens) 
   return p;
 }
 
-// One side of the split: which weights it holds and how its work scales.
+// One side of the split: the weights it holds and its share of the work.
 struct Part {
-  const EstimateResult* alone = nullptr;
-  const EfficiencyClass* cls = nullptr;  // nullptr: ideal
-  Weights weights;        // cpu-moe: the tensors this side holds
-  double share = 0;       // layer split: fraction of the layers; cpu-moe: 1
+  Weights weights;        // layer split: all of them (scaled by share); cpu-moe: its tensors
+  double share = 0;       // layer split: fraction of the layers; cpu-moe: 1; 0 = nothing
   int layers = 0;
   bool attention = true;  // holds the KV cache and runs attention
 };
 
-Roofs part_roofs(const Part& p) {
-  const Roofs& r = p.alone->roofs;
-  return Roofs{r.mem_bw_bytes_per_s / p.share, r.peak_flops_per_s / p.share};
-}
-
-double part_decode_seconds(const Part& p, const ModelInput& model, const EstimateOptions& o,
-                           double context, bool ideal) {
+double part_decode_seconds(const Part& p, const Shard& shard, const ModelInput& model,
+                           const EstimateOptions& o, double context) {
   if (p.share <= 0) {
     return 0;
   }
@@ -71,37 +65,47 @@ double part_decode_seconds(const Part& p, const ModelInput& model, const Estimat
   in.context_tokens = context;
   in.kv_bytes_per_element = o.kv_bytes_per_element;
   in.expert_skew = o.expert_skew;
-  const Roofs roofs = part_roofs(p);
-  DecodeStep step = decode_step(model.spec, p.weights, roofs, in);
+  DecodeStep step = decode_step(model.spec, p.weights, shard.roofs, in);
   if (!p.attention) {
     step.kv_read_bytes = 0;
     step.flops -= in.batch * attention_flops_per_token(model.spec, context);
-    step = retime(step, roofs, in.batch);
+    step = retime(step, shard.roofs, in.batch);
   }
-  if (ideal || p.cls == nullptr) {
-    return step.step_seconds;
-  }
-  return realistic_decode_seconds(*p.cls, step, p.layers, roofs);
+  return shard_decode_seconds(shard, step);
 }
 
-double part_prefill_seconds(const Part& p, const ModelInput& model, const EstimateOptions& o,
-                            bool ideal) {
+// Prefill of part `p` on `shard` (its own device, or the GPU running the host's weights).
+double part_prefill_seconds(const Part& p, const Shard& shard, const ModelInput& model,
+                            const EstimateOptions& o) {
   if (p.share <= 0) {
     return 0;
   }
-  const Roofs roofs = part_roofs(p);
-  PrefillResult pre = prefill(model.spec, p.weights, roofs, o.prompt_tokens, o.context_tokens,
-                              o.kv_bytes_per_element);
+  PrefillResult pre = prefill(model.spec, p.weights, shard.roofs, o.prompt_tokens,
+                              o.context_tokens, o.kv_bytes_per_element);
   if (!p.attention) {
     const double n = std::max(1.0, o.prompt_tokens);
     pre.flops -= attention_flops_sum(model.spec, o.context_tokens, n);
     pre.bytes -= kv_cache_bytes(model.spec, o.context_tokens + n, o.kv_bytes_per_element);
-    pre = retime(pre, roofs, o.prompt_tokens);
+    pre = retime(pre, shard.roofs, o.prompt_tokens);
   }
-  if (ideal || p.cls == nullptr) {
-    return pre.seconds;
+  return shard_prefill_seconds(shard, pre);
+}
+
+// The shards of one part: realistic (ideal with --ideal) and pure roofline.
+struct PartShards {
+  Shard real;
+  Shard ideal;
+};
+
+PartShards shards_of(const Part& p, const EstimateResult& on, const ModelSpec& spec,
+                     const EstimateOptions& options, const EfficiencyTable& efficiency) {
+  if (p.share <= 0) {
+    return {};
   }
-  return realistic_prefill_seconds(*p.cls, pre, roofs);
+  EstimateOptions ideal = options;
+  ideal.ideal = true;
+  return {make_shard(on, p.share, p.layers, spec, p.weights, options, efficiency),
+          make_shard(on, p.share, p.layers, spec, p.weights, ideal, efficiency)};
 }
 
 }  // namespace
@@ -128,6 +132,7 @@ OffloadResult estimate_offload(const OffloadSpec& spec, const ModelInput& model,
   }
   OffloadResult r;
   r.gpu_alone = estimate(*spec.gpu, model, options, efficiency);
+  // The overrides describe the GPU; the host keeps its own figures and backend.
   EstimateOptions host_options = options;
   host_options.bandwidth_bytes_per_s.reset();
   host_options.peak_flops_per_s.reset();
@@ -148,12 +153,6 @@ OffloadResult estimate_offload(const OffloadSpec& spec, const ModelInput& model,
 
   Part gpu;
   Part host;
-  gpu.alone = &r.gpu_alone;
-  host.alone = &r.host_alone;
-  if (!options.ideal) {
-    gpu.cls = find_efficiency_class(efficiency, r.gpu_alone.efficiency_class);
-    host.cls = find_efficiency_class(efficiency, r.host_alone.efficiency_class);
-  }
   if (spec.cpu_moe) {
     r.gpu_layers = r.layers;
     gpu.weights = model.weights;
@@ -191,36 +190,53 @@ OffloadResult estimate_offload(const OffloadSpec& spec, const ModelInput& model,
                           r.host_alone.fit.available_bytes);
   r.fits = r.gpu_fit.fits && r.host_fit.fits;
 
+  const PartShards gpu_shards = shards_of(gpu, r.gpu_alone, model.spec, options, efficiency);
+  const PartShards host_shards =
+      shards_of(host, r.host_alone, model.spec, host_options, efficiency);
   const auto step_at = [&](double context, bool ideal) {
-    return std::pair{part_decode_seconds(gpu, model, options, context, ideal),
-                     part_decode_seconds(host, model, options, context, ideal)};
+    return part_decode_seconds(gpu, ideal ? gpu_shards.ideal : gpu_shards.real, model, options,
+                               context) +
+           part_decode_seconds(host, ideal ? host_shards.ideal : host_shards.real, model,
+                               options, context);
   };
-  const auto [gpu_s, host_s] = step_at(options.context_tokens, options.ideal);
-  r.gpu_seconds = gpu_s;
-  r.host_seconds = host_s;
-  r.step_seconds = gpu_s + host_s;
+  r.gpu_seconds = part_decode_seconds(gpu, gpu_shards.real, model, options, options.context_tokens);
+  r.host_seconds =
+      part_decode_seconds(host, host_shards.real, model, options, options.context_tokens);
+  r.step_seconds = r.gpu_seconds + r.host_seconds;
   double spread = 0;
-  for (const Part* p : {&gpu, &host}) {
-    if (p->cls != nullptr && p->share > 0) {
-      spread = std::max(spread, p->cls->decode_log_spread);
+  for (const Shard* s : {&gpu_shards.real, &host_shards.real}) {
+    if (s->cls != nullptr) {
+      spread = std::max(spread, s->cls->decode_log_spread);
     }
   }
   r.tokens_per_s = 1.0 / r.step_seconds;
   r.tokens_per_s_low = r.tokens_per_s * std::exp(-spread);
   r.tokens_per_s_high = r.tokens_per_s * std::exp(spread);
   r.aggregate_tokens_per_s = batch / r.step_seconds;
-  const auto ideal_parts = step_at(options.context_tokens, true);
-  r.ideal_tokens_per_s = 1.0 / (ideal_parts.first + ideal_parts.second);
+  r.ideal_tokens_per_s = 1.0 / step_at(options.context_tokens, true);
+
   if (options.prompt_tokens > 0) {
-    r.time_to_first_token_s = part_prefill_seconds(gpu, model, options, options.ideal) +
-                              part_prefill_seconds(host, model, options, options.ideal);
+    double host_prefill = part_prefill_seconds(host, host_shards.real, model, host_options);
+    // A long prompt may instead run the host's weights on the GPU after they cross the bus
+    // (every weight the host holds is read once; all experts for a long prompt).
+    if (spec.bus != nullptr && options.prompt_tokens >= k_offload_min_batch && host.share > 0) {
+      const double host_read =
+          host.share * (host.weights.dense_read_bytes + host.weights.routed_expert_bytes);
+      const Shard on_gpu =
+          make_shard(r.gpu_alone, host.share, host.layers, model.spec, host.weights, options,
+                     efficiency);
+      const double streamed = std::max(link_hop_seconds(host_read, *spec.bus),
+                                       part_prefill_seconds(host, on_gpu, model, options));
+      r.prefill_on_gpu = streamed < host_prefill;
+      host_prefill = std::min(host_prefill, streamed);
+    }
+    r.time_to_first_token_s =
+        part_prefill_seconds(gpu, gpu_shards.real, model, options) + host_prefill;
     r.prefill_tokens_per_s = options.prompt_tokens / r.time_to_first_token_s;
   }
   const double generate_seconds =
-      decode_span_seconds(options.context_tokens, options.generate_tokens, [&](double context) {
-        const auto parts = step_at(context, options.ideal);
-        return parts.first + parts.second;
-      });
+      decode_span_seconds(options.context_tokens, options.generate_tokens,
+                          [&](double context) { return step_at(context, options.ideal); });
   r.generate_tokens_per_s =
       generate_seconds > 0 ? options.generate_tokens / generate_seconds : r.tokens_per_s;
   r.end_to_end_seconds = r.time_to_first_token_s + generate_seconds;
@@ -352,6 +368,8 @@ Report offload_report(const std::vector<OffloadResult>& results, const ModelInpu
        [](const R& r) { return real_cell(r.host_fit.required_bytes); }},
       {make_column("prefill_tokens_per_s", "prefill", K::real, U::tokens_per_s, true),
        [](const R& r) { return optional_real_cell(r.prefill_tokens_per_s); }},
+      {make_column("prefill_on_gpu", "prefill on GPU", K::boolean, U::none, false),
+       [](const R& r) { return Cell{r.prefill_on_gpu}; }},
       {make_column("time_to_first_token_seconds", "TTFT", K::real, U::seconds_auto, true),
        [](const R& r) {
          return r.prefill_tokens_per_s ? real_cell(r.time_to_first_token_s) : Cell{};

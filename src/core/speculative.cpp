@@ -4,6 +4,7 @@
 #include <cmath>
 #include <fmt/format.h>
 
+#include "llmroof/cluster.hpp"
 #include "llmroof/errors.hpp"
 #include "report_table.hpp"
 
@@ -73,14 +74,10 @@ SpeculativeResult estimate_speculative(const Device& device, const ModelInput& t
   in.expert_skew = options.expert_skew;
   r.verify = verification_step(target.spec, target.weights, r.target.roofs, in,
                                spec.draft_tokens + 1);
-  r.verify_seconds = r.verify.step_seconds;
-  if (!options.ideal) {
-    const EfficiencyClass* cls = find_efficiency_class(efficiency, r.target.efficiency_class);
-    if (cls != nullptr) {
-      r.verify_seconds =
-          realistic_decode_seconds(*cls, r.verify, target.spec.layers, r.target.roofs);
-    }
-  }
+  // The target's own engine figures (share 1): realistic, or the roofline with --ideal.
+  const Shard engine = make_shard(r.target, 1.0, target.spec.layers, target.spec, target.weights,
+                                  options, efficiency);
+  r.verify_seconds = shard_decode_seconds(engine, r.verify);
   r.draft_seconds = spec.draft_tokens / r.draft.tokens_per_s;
   r.pass_seconds = r.draft_seconds + r.verify_seconds;
   r.accepted_tokens_per_step = expected_tokens_per_pass(spec.acceptance, spec.draft_tokens);

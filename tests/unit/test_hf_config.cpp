@@ -175,6 +175,9 @@ TEST_CASE("hf config: errors name the file and the field", "[hf_config]") {
         "config.json: field 'model_type': expected a string, got integer");
   CHECK(parse_error_of(R"({"model_type": "falcon", "hidden_size": 64})") ==
         "config.json: field 'num_hidden_layers' (or 'n_layer'): required but missing");
+  CHECK(parse_error_of(R"({"architectures": ["X"]})") ==
+        "config.json: field 'num_hidden_layers' (or 'n_layer', 'num_layers'): required but "
+        "missing");
   CHECK(parse_error_of(R"({"model_type": "gemma3", "text_config": {"hidden_size": 64}})") ==
         "config.json: field 'text_config.num_hidden_layers': required but missing");
   CHECK(parse_error_of(R"({"model_type": "mixtral", "num_hidden_layers": 2, "hidden_size": 8,
@@ -249,6 +252,10 @@ TEST_CASE("hf config: every shared fixture matches models.csv", "[hf_config][sha
       CHECK(spec.active_params == spec.total_params);
     }
     CHECK(kv_cache_bytes(spec, 1, 2) == csv_number(row.at("kv_cache_bytes_per_token_bf16")));
+    if (spec.architecture == Architecture::gpt_oss) {
+      CHECK(spec.notes == "published quantized: quantization_config.quant_method is 'mxfp4'");
+      CHECK(spec.torch_dtype.empty());
+    }
     if (!row.at("sliding_window").empty()) {
       CHECK(spec.sliding_window == std::stoi(row.at("sliding_window")));
       CHECK(spec.sliding_window_layers > 0);
