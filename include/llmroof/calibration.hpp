@@ -10,6 +10,7 @@
 #include "llmroof/estimate.hpp"
 #include "llmroof/hardware.hpp"
 #include "llmroof/model_spec.hpp"
+#include "llmroof/report.hpp"
 
 namespace llmroof {
 
@@ -217,5 +218,60 @@ void set_spreads(EfficiencyTable& table, std::span<const MappedMeasurement> rows
 
 /// The class a row's estimate uses under `table` (a profile, a class, or "default").
 std::string resolved_class(const MappedMeasurement& row, const EfficiencyTable& table);
+
+// --- Reports, refits and profiles ---------------------------------------------------------
+
+/// Accuracy of `predictions` (parallel to `rows`; out-of-scope rows are skipped), for every
+/// class and for "all": per test kind ("decode", "prefill", "pp+tg") and for the reference
+/// tests "tg128" and "pp512" where present. Classes in table order, "all" last.
+std::vector<AccuracyFigure> accuracy_figures(std::span<const MappedMeasurement> rows,
+                                             std::span<const Prediction> predictions,
+                                             const EfficiencyTable& table);
+
+/// How a validation report presents its summary.
+struct ValidationOptions {
+  /// true: the accuracy figures and the unmapped rows are structured document fields
+  /// ("accuracy", "unmapped"; JSON); false: they are notes, one line each (tables).
+  bool structured = false;
+  std::string method;  ///< a note on how the predictions were made
+};
+
+/// The validation report: one row per mapped measurement (device, class, model, quant, test,
+/// measured, predicted, band, error, whether it is in scope and why not), then the accuracy
+/// per class and test, the exclusions by reason, and every unmapped row with its reason.
+Report validation_report(std::span<const MappedMeasurement> rows,
+                         std::span<const Prediction> predictions,
+                         std::span<const UnmappedMeasurement> unmapped,
+                         const EfficiencyTable& table, const ValidationOptions& options);
+
+/// Leave-one-device-out cross-validation of the whole procedure: fits the table to the rows from
+/// `prior`, cross-validates it, and sets the band spreads from the held-out residuals.
+struct CrossValidation {
+  EfficiencyTable table;               ///< fitted to every in-scope row, with spreads
+  std::vector<Prediction> predictions; ///< parallel to the rows: held-out predictions (bands
+                                       ///< from `table`) for in-scope rows, `table`'s for others
+};
+CrossValidation cross_validation(std::span<const MappedMeasurement> rows,
+                                 const EfficiencyTable& prior);
+
+/// What refit_table records about its data.
+struct RefitOptions {
+  std::string source;     ///< the measurements' file, as it should be recorded
+  std::string data_date;  ///< date of the data, YYYY-MM-DD
+  std::string command;    ///< the command that reproduces the refit
+};
+
+/// Refits the whole table (the shipped data/efficiency.json) from `prior`: fit_efficiency,
+/// leave-one-device-out cross-validation, band spreads from the held-out residuals, and the
+/// cross-validated accuracy and provenance recorded in the table.
+EfficiencyTable refit_table(const MappingResult& mapped, const EfficiencyTable& prior,
+                            const RefitOptions& options);
+
+/// A calibration profile: one class per (device, backend) of the in-scope rows, starting from
+/// the class `table` gives that device and fitted to its rows (table-wide figures fixed). Band
+/// spreads are the 80th percentile of the in-sample |log residuals|, at least 0.05. Throws
+/// Error when no row is in scope.
+EfficiencyTable calibration_profile(std::span<const MappedMeasurement> rows,
+                                    const EfficiencyTable& table, const std::string& source);
 
 }  // namespace llmroof

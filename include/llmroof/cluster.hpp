@@ -24,26 +24,28 @@ std::string_view to_string(SplitMode mode);
 std::optional<SplitMode> parse_split_mode(std::string_view text);
 
 /// A device running `share` of a model's work (a slice of every matrix, some of its layers, or
-/// some of its tensors): its roofs and realistic-engine figures with bandwidth and peak divided
-/// by the share, so that the single-device arithmetic over the whole model's bytes and FLOPs
-/// gives the slice's time. Shared by groups, offload and speculative decoding.
+/// some of its tensors). Steps and prefills are computed for the whole model (or part) on the
+/// device's own roofs; the shard scales their bytes and FLOPs by the share before the
+/// single-device realistic model prices them, so groups, offload and speculative decoding reuse
+/// estimate()'s arithmetic unchanged.
 struct Shard {
-  Roofs roofs;
+  double share = 1;                      ///< (0, 1]
+  Roofs roofs;                           ///< the device's roofs, as estimate() set them
   const EfficiencyClass* cls = nullptr;  ///< nullptr: pure roofline (--ideal)
-  EngineRun run;                         ///< meaningful when cls is set
+  EngineRun run;                         ///< estimate()'s engine figures, `layers` per shard
 };
 
 /// The shard of `alone` (an estimate of `weights` on its device under `options`) doing
 /// `share` (0, 1] of the work over `layers` layers (per-layer overheads). `weights` decides the
-/// realistic format factor and rows factor.
+/// realistic format and rows factors.
 Shard make_shard(const EstimateResult& alone, double share, int layers, const ModelSpec& model,
                  const Weights& weights, const EstimateOptions& options,
                  const EfficiencyTable& efficiency);
 
-/// Seconds of an ideal decode step (computed on shard.roofs) on the shard: realistic when the
-/// shard has a class, else the step's own time.
+/// Seconds of the shard's part of `step` (a decode step computed on shard.roofs): realistic
+/// when the shard has a class, else the roofline.
 double shard_decode_seconds(const Shard& shard, const DecodeStep& step);
-/// Seconds of an ideal prefill (computed on shard.roofs) on the shard.
+/// Seconds of the shard's part of `prefill` (computed on shard.roofs).
 double shard_prefill_seconds(const Shard& shard, const PrefillResult& prefill);
 
 /// Bytes per activation element sent between devices (llama.cpp keeps activations in f32).
@@ -53,7 +55,7 @@ inline constexpr double k_activation_bytes = 4.0;
 struct GroupSpec {
   std::vector<const Device*> devices;  ///< in pipeline order, repeats allowed; at least one
   SplitMode split = SplitMode::layer;
-  const Link* link = nullptr;          ///< required for two or more devices
+  const Link* link = nullptr;  ///< required for two or more devices
   /// Relative share of each device (any positive scale, one per device); empty = in proportion
   /// to each device's usable memory, as llama.cpp and exo split by default.
   std::vector<double> split_ratio;
@@ -102,7 +104,7 @@ struct GroupResult {
   double tokens_per_s_low = 0;  ///< range: the widest spread of the members' classes
   double tokens_per_s_high = 0;
   double aggregate_tokens_per_s = 0;
-  double ideal_tokens_per_s = 0;  ///< pure roofline of the same group
+  double ideal_tokens_per_s = 0;               ///< pure roofline of the same group
   std::optional<double> prefill_tokens_per_s;  ///< none when prompt_tokens is 0
   double time_to_first_token_s = 0;
   double generate_tokens_per_s = 0;  ///< average over generate_tokens from the context
@@ -112,9 +114,9 @@ struct GroupResult {
   double memory_required_bytes = 0;   ///< sum over members
   double memory_available_bytes = 0;  ///< sum over members
   double max_member_required_bytes = 0;
-  bool fits = false;                  ///< every member fits
-  double power_w = 0;                 ///< sum of the members' power (0: one is unknown)
-  std::optional<double> price_usd;    ///< sum of launch prices (none: one is unknown)
+  bool fits = false;                ///< every member fits
+  double power_w = 0;               ///< sum of the members' power (0: one is unknown)
+  std::optional<double> price_usd;  ///< sum of launch prices (none: one is unknown)
   std::optional<double> tokens_per_s_per_kusd;
   std::optional<double> joules_per_token;
   std::optional<double> usd_per_million_tokens;  ///< price per hour is per device, summed

@@ -26,20 +26,26 @@ std::string_view to_string(PeakBasis basis);
 std::optional<PeakBasis> parse_peak_basis(std::string_view text);
 
 /// How far a llama.cpp-like engine stays below the roofline on one class of device and backend.
-///   decode step = max(bytes / (decode_bw_efficiency * bandwidth),
-///                     flops / (prefill_flops_efficiency * decode ratio * format factor * peak))
-///                 + layers * decode_per_layer_s          (on CPUs the two terms add)
-///   prefill     = max(flops / (prefill_flops_efficiency * format factor * rows factor * peak),
+///   decode step = bytes / (decode_bw_efficiency * bandwidth)
+///                 + flops / (decode_flops_efficiency * decode format factor * decode peak)
+///                 + layers * decode_per_layer_s
+///   prefill     = max(flops / (prefill_flops_efficiency * format factor * rows factor *
+///                              prefill peak),
 ///                     bytes / (decode_bw_efficiency * bandwidth))
-/// The matmul peak is the class's PeakBasis; format and rows factors are the table's (see
-/// EngineRun; the decode ratio is the table's). The range is the estimate times exp(-/+ spread), see the spread fields.
+/// A decode step's matrix-vector products stream each weight once and dequantize it on the
+/// vector units (dp4a, int8 or FP16 dot products) while waiting on memory, so the two times add;
+/// prefill reuses each weight across the ubatch on the matrix units. The peaks are the class's
+/// PeakBasis figures; format and rows factors are the table's (see EngineRun). The range is the
+/// estimate times exp(-/+ spread), see the spread fields.
 struct EfficiencyClass {
   std::string id;           ///< "apple-gpu", "nvidia-gpu", "cpu-x86", or a profile's own id
   std::string description;
-  PeakBasis prefill_peak = PeakBasis::fp16;
+  PeakBasis prefill_peak = PeakBasis::fp16;  ///< the figure prefill matmuls scale with
+  PeakBasis decode_peak = PeakBasis::fp32;   ///< the figure decode dequantization scales with
   double decode_bw_efficiency = 1;      ///< share of the bandwidth roof decode reaches, (0, 1]
   double decode_per_layer_s = 0;        ///< fixed cost per layer and step (launches, syncs), >= 0
-  double prefill_flops_efficiency = 1;  ///< share of the basis peak matmuls reach, (0, 1]
+  double decode_flops_efficiency = 1;   ///< share of the decode peak decode matmuls reach, (0, 1]
+  double prefill_flops_efficiency = 1;  ///< share of the prefill peak its matmuls reach, (0, 1]
   /// Band half-width in natural-log units: the 80th percentile of |ln(measured / predicted)|
   /// of held-out (leave-one-device-out) predictions, so about 80% of measurements of new
   /// devices fall inside estimate x exp(-/+ spread). >= 0.
@@ -59,10 +65,13 @@ struct EfficiencyClass {
 struct WeightFormat {
   std::string id;                  ///< "float", "q8_0", "k_quant", ...
   std::vector<std::string> types;  ///< ggml type names ("Q4_K", "Q5_K")
-  /// Matmul speed of llama.cpp's CPU kernels for this format relative to the reference
-  /// (K-quants = 1): dequantization work per weight differs by format.
+  /// Prefill matmul speed of llama.cpp's CPU kernels for this format relative to the reference
+  /// (K-quants = 1): dequantization work per weight differs, and Q4_0, Q8_0 and F16 have
+  /// tiled GEMM paths (llamafile's tinyBLAS, repacking) that the others lack.
   double cpu_factor = 1;
-  /// The same on GPUs (quantized formats run through one int8 path, float weights through BLAS).
+  /// The same for the matrix-vector products of CPU decode (dot products only, no GEMM paths).
+  double cpu_decode_factor = 1;
+  /// Prefill and decode on GPUs (quantized formats share one int8 path, float weights use BLAS).
   double gpu_factor = 1;
   std::string basis;
 };
@@ -98,11 +107,6 @@ struct EfficiencyTable {
   /// experts) at which matmul efficiency halves: the rows factor is r / (r + half), >= 0.
   double matmul_half_rows = 0;
   double ubatch_tokens = 512;  ///< llama.cpp's default n_ubatch: prompt tokens per pass, > 0
-  /// Matmul rate of a decode step (matrix times one vector per sequence) relative to the
-  /// prefill rate, on GPUs and on CPUs, (0, 1]: one token leaves matrix units idle and pays
-  /// each weight's dequantization without reuse. CPUs run both through the same dot products.
-  double gpu_decode_matmul_ratio = 1;
-  double cpu_decode_matmul_ratio = 1;
   std::vector<WeightFormat> formats;
   std::optional<FitRecord> fitted_on;
   std::vector<AccuracyFigure> accuracy;
@@ -122,8 +126,8 @@ void merge_efficiency(EfficiencyTable& table, const EfficiencyTable& profile);
 
 /// Lookup key for `device` running `backend` ("" = the device's usual backend): the class id
 /// (apple-gpu, nvidia-gpu, amd-gpu, intel-gpu, other-gpu, cpu-x86, cpu-arm, cpu-other), with
-/// "-<backend>" when the backend is not the device's usual one (apple-gpu-vulkan), then
-/// "@<device id>/<backend>" so that find_efficiency_class can prefer a calibration profile.
+/// "-<backend>" for GPUs (apple-gpu-vulkan), then "@<device id>/<backend>" so that
+/// find_efficiency_class can prefer a calibration profile.
 std::string efficiency_class_id(const Device& device, std::string_view backend);
 
 /// The class for a lookup key or class id: a profile matching its device and backend, else
@@ -134,14 +138,13 @@ const EfficiencyClass* find_efficiency_class(const EfficiencyTable& table, std::
 /// What the realistic model reads of a run besides the ideal step or prefill.
 struct EngineRun {
   double mem_bw_bytes_per_s = 0;       ///< the roof's bandwidth, > 0
-  double matmul_peak_flops_per_s = 0;  ///< the class's PeakBasis figure, > 0
+  double matmul_peak_flops_per_s = 0;  ///< the class's prefill PeakBasis figure, > 0
+  double decode_peak_flops_per_s = 0;  ///< the class's decode PeakBasis figure, > 0
   int layers = 0;
-  double format_factor = 1;  ///< the weights' WeightFormat factor (CPU or GPU), > 0
+  double format_factor = 1;         ///< the weights' WeightFormat factor for prefill, > 0
+  double decode_format_factor = 1;  ///< ... and for decode, > 0
   double rows_factor = 1;    ///< prefill rows factor r / (r + matmul_half_rows), (0, 1]
-  double decode_ratio = 1;   ///< the table's decode matmul ratio for the processor, (0, 1]
-  /// A CPU runs the model: one instruction stream both loads and computes, so memory and
-  /// compute times of a decode step add instead of overlapping (a GPU hides one behind the other).
-  bool cpu = false;
+
 };
 
 /// The EngineRun of `model` (`weights`) on `device` under `roofs` as estimate() sets them

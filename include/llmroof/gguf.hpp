@@ -108,7 +108,9 @@ struct GgufFile {
 };
 
 /// Reads the header, metadata and tensor infos of a GGUF file; never reads tensor data.
-/// Every allocation is bounded by the bytes left in the source. Throws FileFormatError
+/// Every count is checked against the bytes left in the source before anything is allocated,
+/// and against limits far above real files (2^20 tensors or keys, 2^23 array elements in all,
+/// 64 MiB per string), so no header makes it allocate gigabytes. Throws FileFormatError
 /// (`display_name`, byte offset, message) for any malformed or truncated file, including
 /// unknown tensor types, dimension products that overflow, and tensors past the end.
 /// Big-endian v3 files are read; GGUF v1 is rejected.

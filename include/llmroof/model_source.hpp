@@ -13,7 +13,8 @@ namespace llmroof {
 struct LoadedModel {
   ModelSpec spec;
   /// GGUF: every tensor of every part with its real ggml type (exact bytes via
-  /// ggml_tensor_bytes). config.json: empty; model_tensors(spec) gives the layout, untyped.
+  /// ggml_tensor_bytes); a vocab-only GGUF gets model_tensors(spec) at F16, which
+  /// spec.assumed_fields records. config.json: empty; model_tensors(spec) gives the layout.
   std::vector<TensorInfo> tensors;
   bool from_gguf = false;
   std::vector<std::string> files;  ///< the files read, as paths

@@ -47,12 +47,12 @@ struct OffloadResult {
   bool cpu_moe = false;
   double gpu_weights_bytes = 0;
   double host_weights_bytes = 0;
-  double gpu_kv_bytes = 0;   ///< KV cache follows the layers
+  double gpu_kv_bytes = 0;  ///< KV cache follows the layers
   double host_kv_bytes = 0;
-  double gpu_seconds = 0;    ///< the GPU's part of a decode step
-  double host_seconds = 0;   ///< the host's part of a decode step
-  double step_seconds = 0;   ///< gpu_seconds + host_seconds (the parts run one after another)
-  double tokens_per_s = 0;   ///< realistic (ideal with --ideal)
+  double gpu_seconds = 0;   ///< the GPU's part of a decode step
+  double host_seconds = 0;  ///< the host's part of a decode step
+  double step_seconds = 0;  ///< gpu_seconds + host_seconds (the parts run one after another)
+  double tokens_per_s = 0;  ///< realistic (ideal with --ideal)
   double tokens_per_s_low = 0;
   double tokens_per_s_high = 0;
   double aggregate_tokens_per_s = 0;
@@ -64,7 +64,7 @@ struct OffloadResult {
   double end_to_end_seconds = 0;
   MemoryFit gpu_fit;
   MemoryFit host_fit;
-  bool fits = false;  ///< both parts fit
+  bool fits = false;                ///< both parts fit
   double power_w = 0;               ///< GPU plus host when the host holds a part (0: unknown)
   std::optional<double> price_usd;  ///< likewise for launch prices
   std::optional<double> tokens_per_s_per_kusd;
@@ -76,8 +76,7 @@ struct OffloadResult {
 /// (bandwidth, peak, memory, power) apply to the GPU; the host uses its own figures.
 /// Throws UsageError for a non-GPU device, a non-CPU host, or --cpu-moe on a dense model.
 OffloadResult estimate_offload(const OffloadSpec& spec, const ModelInput& model,
-                               const EstimateOptions& options,
-                               const EfficiencyTable& efficiency);
+                               const EstimateOptions& options, const EfficiencyTable& efficiency);
 
 /// The offload report: one row per GPU with `device.id`, `host.id`, `gpu_layers`, a `devices`
 /// records column (GPU and host: id, role, layers, memory_required_bytes, fits), the

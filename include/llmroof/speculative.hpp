@@ -42,18 +42,18 @@ struct SpeculativeResult {
   EstimateResult draft;   ///< the draft model alone on the same device
   int draft_tokens = 0;
   double acceptance = 0;
-  DecodeStep verify;                 ///< pure roofline of the verification pass
-  double draft_seconds = 0;          ///< K draft steps (realistic, ideal with --ideal)
-  double verify_seconds = 0;         ///< one verification pass
-  double pass_seconds = 0;           ///< draft_seconds + verify_seconds
+  DecodeStep verify;                    ///< pure roofline of the verification pass
+  double draft_seconds = 0;             ///< K draft steps (realistic, ideal with --ideal)
+  double verify_seconds = 0;            ///< one verification pass
+  double pass_seconds = 0;              ///< draft_seconds + verify_seconds
   double accepted_tokens_per_step = 0;  ///< expected tokens per target pass
   double plain_tokens_per_s = 0;
-  double tokens_per_s = 0;           ///< accepted_tokens_per_step / pass_seconds
+  double tokens_per_s = 0;  ///< accepted_tokens_per_step / pass_seconds
   double tokens_per_s_low = 0;
   double tokens_per_s_high = 0;
-  double speedup = 0;                ///< tokens_per_s / plain_tokens_per_s
+  double speedup = 0;                           ///< tokens_per_s / plain_tokens_per_s
   std::optional<double> time_to_first_token_s;  ///< both models read the prompt
-  MemoryFit fit;                     ///< both models and both KV caches
+  MemoryFit fit;                                ///< both models and both KV caches
   std::optional<double> tokens_per_s_per_kusd;
   std::optional<double> joules_per_token;
   std::optional<double> usd_per_million_tokens;
@@ -62,14 +62,13 @@ struct SpeculativeResult {
 /// Estimates speculative decoding of `target` with spec.draft on `device`, batch 1.
 /// Throws UsageError when options.batch > 1, K < 1 or A is outside [0, 1].
 SpeculativeResult estimate_speculative(const Device& device, const ModelInput& target,
-                                       const SpeculativeSpec& spec,
-                                       const EstimateOptions& options,
+                                       const SpeculativeSpec& spec, const EstimateOptions& options,
                                        const EfficiencyTable& efficiency);
 
 /// The speculative report: one row per device with `speedup`, `accepted_tokens_per_step`,
 /// `plain_tokens_per_s`, the draft's figures and the usual speed, fit and cost columns.
-Report speculative_report(const std::vector<SpeculativeResult>& results,
-                          const ModelInput& target, const SpeculativeSpec& spec,
-                          const EstimateOptions& options, const std::string& sort_key);
+Report speculative_report(const std::vector<SpeculativeResult>& results, const ModelInput& target,
+                          const SpeculativeSpec& spec, const EstimateOptions& options,
+                          const std::string& sort_key);
 
 }  // namespace llmroof

@@ -92,6 +92,10 @@ void add_common_options(CLI::App& app, CommonOptions& common, bool devices) {
     app.add_option("--device-file", common.device_files,
                    "Add devices from FILE (same schema as data/devices.json); repeatable")
         ->type_name("FILE");
+    app.add_option("--calibration", common.calibration_files,
+                   "Apply a calibration profile written by 'llmroof calibrate' (its device's "
+                   "realistic figures replace the class defaults); repeatable")
+        ->type_name("FILE");
   }
 }
 
@@ -138,6 +142,9 @@ const EfficiencyTable& Context::efficiency() {
   if (!m_efficiency) {
     m_efficiency =
         parse_efficiency(read_text_file(data_dir() / "efficiency.json"), "efficiency.json");
+    for (const auto& file : m_common.calibration_files) {
+      merge_efficiency(*m_efficiency, parse_efficiency(read_text_file(file), file));
+    }
   }
   return *m_efficiency;
 }
@@ -188,6 +195,8 @@ int run(const std::vector<std::string>& args, Io& io) {
   commands.push_back(add_inspect(app, common));
   // Subcommands of later modules register here.
   commands.push_back(add_sweep(app, common));
+  commands.push_back(add_calibrate(app, common));
+  commands.push_back(add_validate(app, common));
 
   std::vector<std::string> reversed(args.rbegin(), args.rend());
   if (!reversed.empty()) {

@@ -36,6 +36,7 @@ struct CommonOptions {
   std::string color = "auto";
   std::optional<std::string> data_dir;
   std::vector<std::string> device_files;
+  std::vector<std::string> calibration_files;  ///< --calibration profiles (llmroof calibrate)
 };
 
 /// Data and output shared by the subcommands; data files load on first use.
@@ -70,7 +71,8 @@ struct Command {
   std::function<int(Context&)> run;
 };
 
-/// Adds --format, --output, --color, --data-dir (and --device-file when `devices`) to `app`.
+/// Adds --format, --output, --color, --data-dir (and --device-file and --calibration when
+/// `devices`) to `app`.
 void add_common_options(CLI::App& app, CommonOptions& common, bool devices);
 
 // One function per subcommand file (cmd_<name>.cpp).
@@ -81,5 +83,7 @@ Command add_quants(CLI::App& parent, CommonOptions& common);
 Command add_check_data(CLI::App& parent, CommonOptions& common);
 Command add_inspect(CLI::App& parent, CommonOptions& common);
 Command add_sweep(CLI::App& parent, CommonOptions& common);
+Command add_calibrate(CLI::App& parent, CommonOptions& common);
+Command add_validate(CLI::App& parent, CommonOptions& common);
 
 }  // namespace llmroof::cli

@@ -1,10 +1,11 @@
 // llmroof estimate: tokens/s of one model on one or more devices, on a group of devices working
 // as one, split between a GPU and the host, or with a draft model (speculative decoding).
 
-#include <algorithm>
-#include <cmath>
 #include <fmt/format.h>
 #include <fmt/ranges.h>
+
+#include <algorithm>
+#include <cmath>
 
 #include "cli.hpp"
 #include "llmroof/cluster.hpp"
@@ -86,7 +87,8 @@ void setup(CLI::App& sub, EstimateCliOptions& o) {
                  "Devices: ids or aliases separated by commas (a100,rtx-4090,m4-pro), 'all', or "
                  "a vendor/kind/segment filter (apple, nvidia, gpu, cpu, laptop); one row each. "
                  "A list that repeats an id (rtx-3090,rtx-3090), or any list with --split, "
-                 "--split-ratio or --link, is ONE group of devices working as one")
+                 "--split-ratio or --link, is ONE group of devices working as one (one row); "
+                 "--count N makes a group of N of each listed device")
       ->required()
       ->type_name("DEVICES");
   sub.add_option("--bandwidth", o.bandwidth_gb_per_s,
@@ -202,10 +204,11 @@ void setup(CLI::App& sub, EstimateCliOptions& o) {
                  "-ngl); 'auto' = as many as fit")
       ->type_name("N|auto")
       ->group(offload);
-  sub.add_option("--host", o.host,
-                 fmt::format("Host CPU of the offload, a cpu entry of the device list (default: {}, "
-                             "a dual-channel DDR5 desktop)",
-                             k_default_host))
+  sub.add_option(
+         "--host", o.host,
+         fmt::format("Host CPU of the offload, a cpu entry of the device list (default: {}, "
+                     "a dual-channel DDR5 desktop)",
+                     k_default_host))
       ->type_name("DEVICE")
       ->group(offload);
   sub.add_flag("--cpu-moe", o.cpu_moe,
@@ -277,8 +280,8 @@ std::vector<std::string> split_list(std::string_view text, std::string_view sepa
   std::size_t start = 0;
   while (start <= text.size()) {
     const std::size_t end = text.find_first_of(separators, start);
-    parts.emplace_back(text.substr(start, end == std::string_view::npos ? std::string_view::npos
-                                                                          : end - start));
+    parts.emplace_back(
+        text.substr(start, end == std::string_view::npos ? std::string_view::npos : end - start));
     start = end == std::string_view::npos ? text.size() + 1 : end + 1;
   }
   return parts;
@@ -320,8 +323,8 @@ std::optional<int> parse_gpu_layers(const std::string& text) {
     used = 0;
   }
   if (used == 0 || used != text.size() || value < 0 || value > 100000) {
-    throw UsageError(fmt::format(
-        "bad --gpu-layers '{}': give a number of layers (0 or more) or 'auto'", text));
+    throw UsageError(
+        fmt::format("bad --gpu-layers '{}': give a number of layers (0 or more) or 'auto'", text));
   }
   return static_cast<int>(value);
 }
@@ -359,7 +362,8 @@ void finish(Report& report, const EstimateCliOptions& o, std::vector<std::string
   }
   for (const auto& id : o.show) {
     if (report.column_index(id) < 0) {
-      throw UsageError(fmt::format("unknown column '{}' for --show (see the JSON field names)", id));
+      throw UsageError(
+          fmt::format("unknown column '{}' for --show (see the JSON field names)", id));
     }
     show_column(report, id);
   }
@@ -383,18 +387,19 @@ int run_single(const EstimateCliOptions& o, Context& context, const ModelChoice&
     family_note(notes, match);
     const auto& r = results.back();
     if (r.precision_fell_back) {
-      notes.push_back(fmt::format("{} has no {} rate; its {} peak is the compute roof",
-                                  match.device->id,
-                                  to_string(options.compute_precision.value_or(model.input.compute)),
-                                  to_string(r.precision)));
+      notes.push_back(
+          fmt::format("{} has no {} rate; its {} peak is the compute roof", match.device->id,
+                      to_string(options.compute_precision.value_or(model.input.compute)),
+                      to_string(r.precision)));
     }
   }
   if (matches.size() == 1 && !results.front().fit.fits) {
     warnings.push_back(fmt::format(
         "{} at {} needs {:.1f} GiB but {} offers {:.1f} GiB; the speed assumes it fits (see "
         "--memory, --quant, --gpu-layers, --count)",
-        model.input.spec.id, model.input.quant_id, results.front().fit.required_bytes / units::k_gib,
-        results.front().device->id, results.front().fit.available_bytes / units::k_gib));
+        model.input.spec.id, model.input.quant_id,
+        results.front().fit.required_bytes / units::k_gib, results.front().device->id,
+        results.front().fit.available_bytes / units::k_gib));
   }
   Report report = estimate_report(results, model.input, options, o.sort);
   finish(report, o, std::move(notes), std::move(warnings), context);
@@ -452,9 +457,8 @@ int run_groups(const EstimateCliOptions& o, Context& context, const ModelChoice&
   }
   std::optional<LinkDb> links;
   const bool needs_link =
-      o.link.has_value() || std::any_of(groups.begin(), groups.end(), [](const GroupSpec& g) {
-        return g.devices.size() > 1;
-      });
+      o.link.has_value() || std::any_of(groups.begin(), groups.end(),
+                                        [](const GroupSpec& g) { return g.devices.size() > 1; });
   if (needs_link) {
     links = parse_links(read_text_file(context.data_dir() / "links.json"), "links.json");
   }
@@ -467,10 +471,9 @@ int run_groups(const EstimateCliOptions& o, Context& context, const ModelChoice&
     } else if (g.devices.size() > 1) {
       const std::string id = default_link_id(g.devices);
       g.link = &require_link(*links, id);
-      const std::string note =
-          fmt::format("no --link given: {} assumed between {} ({}); choose with --link", id,
-                      g.devices.front()->kind == DeviceKind::gpu ? "GPUs" : "devices",
-                      g.link->name);
+      const std::string note = fmt::format(
+          "no --link given: {} assumed between {} ({}); choose with --link", id,
+          g.devices.front()->kind == DeviceKind::gpu ? "GPUs" : "devices", g.link->name);
       if (std::find(notes.begin(), notes.end(), note) == notes.end()) {
         notes.push_back(note);
       }
@@ -490,10 +493,11 @@ int run_groups(const EstimateCliOptions& o, Context& context, const ModelChoice&
     }
   }
   if (split == SplitMode::layer) {
-    notes.emplace_back(
-        "layer split: each device holds whole layers (default: in proportion to its usable "
-        "memory); a token passes the devices in turn, one hop of the activations per boundary; "
-        "a batch is cut into micro-batches that fill the pipeline");
+    notes.push_back(fmt::format(
+        "layer split: each device holds whole layers ({}); a token passes the devices in turn, "
+        "one hop of the activations per boundary; a batch is cut into micro-batches that fill "
+        "the pipeline",
+        o.split_ratio ? "shares from --split-ratio" : "in proportion to usable memory"));
   } else {
     notes.emplace_back(
         "tensor split: every weight matrix and the KV cache are divided among the devices; "
@@ -549,10 +553,9 @@ int run_offload(const EstimateCliOptions& o, Context& context, const ModelChoice
           r.gpu_fit.available_bytes / units::k_gib));
     }
     if (!r.host_fit.fits) {
-      warnings.push_back(fmt::format(
-          "{}: the host part needs {:.1f} GiB but {} offers {:.1f} GiB", match.device->id,
-          r.host_fit.required_bytes / units::k_gib, host->id,
-          r.host_fit.available_bytes / units::k_gib));
+      warnings.push_back(fmt::format("{}: the host part needs {:.1f} GiB but {} offers {:.1f} GiB",
+                                     match.device->id, r.host_fit.required_bytes / units::k_gib,
+                                     host->id, r.host_fit.available_bytes / units::k_gib));
     }
   }
   if (o.cpu_moe) {
@@ -589,7 +592,12 @@ int run_speculative(const EstimateCliOptions& o, Context& context, const ModelCh
   if (!draft_quant) {
     draft_quant = o.quant;
   }
-  ModelChoice draft = resolve_model(context, *o.draft, draft_quant);
+  ModelChoice draft;
+  try {
+    draft = resolve_model(context, *o.draft, draft_quant);
+  } catch (const UsageError& e) {
+    throw UsageError(fmt::format("--draft: {}", e.what()));
+  }
   std::vector<std::string> notes = model.notes;
   for (const auto& note : draft.notes) {
     notes.push_back("draft: " + note);
@@ -622,8 +630,8 @@ int run_speculative(const EstimateCliOptions& o, Context& context, const ModelCh
       "'accept'); a pass is {} draft steps plus one target step over {} tokens",
       spec.draft_tokens, spec.acceptance,
       expected_tokens_per_pass(spec.acceptance, spec.draft_tokens),
-      100.0 * expected_draft_acceptance_rate(spec.acceptance, spec.draft_tokens),
-      spec.draft_tokens, spec.draft_tokens + 1));
+      100.0 * expected_draft_acceptance_rate(spec.acceptance, spec.draft_tokens), spec.draft_tokens,
+      spec.draft_tokens + 1));
   Report report = speculative_report(results, model.input, spec, options, o.sort);
   finish(report, o, std::move(notes), std::move(warnings), context);
   return static_cast<int>(ExitCode::ok);

@@ -2,6 +2,7 @@
 // users as llama-batched-bench runs them.
 
 #include <fmt/format.h>
+
 #include <fstream>
 
 #include "cli.hpp"
@@ -58,8 +59,7 @@ void setup(CLI::App& sub, SweepCliOptions& o) {
                  "Weight format (llmroof quants). Default: the file's types, else the published "
                  "dtype, else fp16")
       ->type_name("QUANT");
-  sub.add_option("--device,-d", o.device,
-                 "Exactly one device: an id or alias (llmroof devices)")
+  sub.add_option("--device,-d", o.device, "Exactly one device: an id or alias (llmroof devices)")
       ->required()
       ->type_name("DEVICE");
   auto* batch = sub.add_option("--batch,-b", o.batch,
@@ -160,7 +160,8 @@ int chart_width(const Io& io, bool to_stdout) {
   return k_default_chart_width;
 }
 
-const Device& one_device(Context& context, const std::string& spec, std::vector<std::string>& notes) {
+const Device& one_device(Context& context, const std::string& spec,
+                         std::vector<std::string>& notes) {
   const auto matches = select_devices(context.devices(), spec);
   if (matches.size() != 1) {
     std::vector<std::string> ids;
@@ -246,7 +247,8 @@ int run(const SweepCliOptions& o, Context& context) {
   for (const auto& id : o.show) {
     const int i = report.column_index(id);
     if (i < 0) {
-      throw UsageError(fmt::format("unknown column '{}' for --show (see the JSON field names)", id));
+      throw UsageError(
+          fmt::format("unknown column '{}' for --show (see the JSON field names)", id));
     }
     report.columns[static_cast<std::size_t>(i)].human = true;
   }

@@ -942,6 +942,20 @@ int device_count(std::string& id) {
   return 1;
 }
 
+// A device description naming a single-board computer as the host of a GPU ("RX 580 on SiFive
+// HiFive Premier P550 host"): its slow CPU and narrow PCIe link add per-token costs.
+bool sbc_host(std::string_view detail) {
+  if (!contains(detail, " host")) {
+    return false;
+  }
+  for (const char* board : {"raspberry pi", "sifive", "risc-v", "orange pi", "rock 5", "jetson"}) {
+    if (contains(detail, board)) {
+      return true;
+    }
+  }
+  return false;
+}
+
 // Cores of the CPU that runs a CPU-backend test (0 = unknown).
 int cpu_cores(const Device& d) {
   if (d.kind == DeviceKind::cpu) {
@@ -1137,6 +1151,10 @@ MappingResult map_measurements(std::span<const Measurement> measurements, const 
     // Scope: rows the realistic model is meant to describe.
     if (auto engine = other_engine(m)) {
       row.exclusion = fmt::format("engine {} is not llama.cpp", *engine);
+    } else if (contains(m.engine, "branch")) {
+      row.exclusion = "an unmerged pull-request branch, not a llama.cpp release";
+    } else if (backend != "cpu" && sbc_host(m.device_detail)) {
+      row.exclusion = "a GPU driven by a single-board computer: host-side costs outside the model";
     } else if (!stated) {
       row.exclusion = fmt::format("quant not stated by the source (assumed {})", quant->id);
     } else if (!cpu_run && t.gpu_layers && *t.gpu_layers < row.model.spec.layers &&
@@ -1387,7 +1405,7 @@ constexpr double k_max_layer_s = 2e-3;
 
 std::vector<double> class_params(const EfficiencyClass& c) {
   return {logit(c.decode_bw_efficiency), std::log(std::max(c.decode_per_layer_s, k_min_layer_s)),
-          logit(c.prefill_flops_efficiency)};
+          logit(c.prefill_flops_efficiency), logit(c.decode_flops_efficiency)};
 }
 
 void set_class_params(EfficiencyClass& c, const std::vector<double>& x) {
@@ -1397,6 +1415,7 @@ void set_class_params(EfficiencyClass& c, const std::vector<double>& x) {
           ? 0.0
           : std::clamp(std::exp(x[1]), k_min_layer_s, k_max_layer_s);
   c.prefill_flops_efficiency = std::clamp(logistic(x[2]), 0.002, 1.0);
+  c.decode_flops_efficiency = std::clamp(logistic(x[3]), 0.001, 1.0);
 }
 
 double rows_factor(const FitRow& r, double half) {
@@ -1455,9 +1474,9 @@ class Fitter {
 
   double predict_fast(const FitRow& r, const EfficiencyClass& c) const {
     EngineRun run = r.run;
-    run.format_factor = format_factor(r);
+    run.format_factor = format_factor(r, false);
+    run.decode_format_factor = format_factor(r, true);
     run.rows_factor = rows_factor(r, m_table.matmul_half_rows);
-    run.decode_ratio = r.cpu ? m_table.cpu_decode_matmul_ratio : m_table.gpu_decode_matmul_ratio;
     double decode_s = 0;
     for (const auto& step : r.steps) {
       decode_s += realistic_decode_seconds(c, step, run) * r.slice;
@@ -1531,10 +1550,10 @@ class Fitter {
     return f;
   }
 
-  double format_factor(const FitRow& r) const {
+  double format_factor(const FitRow& r, bool decode) const {
     for (const auto& f : m_table.formats) {
       if (f.id == r.format) {
-        return r.cpu ? f.cpu_factor : f.gpu_factor;
+        return !r.cpu ? f.gpu_factor : decode ? f.cpu_decode_factor : f.cpu_factor;
       }
     }
     return 1.0;
@@ -1610,44 +1629,40 @@ class Fitter {
       if (f.id == "k_quant") {
         continue;  // the reference
       }
-      for (const bool cpu : {true, false}) {
-        if (!cpu && f.id != "float") {
-          continue;  // GPU kernels treat the quantized formats alike
-        }
+      // 0: CPU prefill, 1: CPU decode, 2: GPU.
+      for (int which = 0; which < 3; ++which) {
+        const bool cpu = which < 2;
+        auto uses = [&](const FitRow& r) {
+          return r.format == f.id && r.cpu == cpu &&
+                 (which == 2 || (which == 1) == (r.kind != TestKind::prefill));
+        };
         const bool any = std::any_of(m_rows.begin(), m_rows.end(), [&](const FitRow& r) {
-          return r.format == f.id && r.cpu == cpu && r.device != m_skip;
+          return uses(r) && r.device != m_skip;
         });
-        if (!any) {
-          continue;
-        }
-        double& factor = cpu ? f.cpu_factor : f.gpu_factor;
-        double anchor = 1.0;
+        const WeightFormat* anchor_format = nullptr;
         for (const auto& a : m_anchor.formats) {
           if (a.id == f.id) {
-            anchor = cpu ? a.cpu_factor : a.gpu_factor;
+            anchor_format = &a;
           }
+        }
+        double& factor = which == 0   ? f.cpu_factor
+                         : which == 1 ? f.cpu_decode_factor
+                                      : f.gpu_factor;
+        const double anchor = anchor_format == nullptr ? 1.0
+                              : which == 0             ? anchor_format->cpu_factor
+                              : which == 1             ? anchor_format->cpu_decode_factor
+                                                       : anchor_format->gpu_factor;
+        if (!any) {
+          factor = anchor;
+          continue;
         }
         auto objective = [&](const std::vector<double>& x) {
           factor = std::clamp(std::exp(x[0]), 0.05, 5.0);
-          return loss("", [&](const FitRow& r) { return r.format == f.id && r.cpu == cpu; }) +
-                 shrink(x, {std::log(anchor)});
+          return loss("", uses) + shrink(x, {std::log(anchor)});
         };
         const auto best = nelder_mead(objective, {std::log(factor)}, 0.3, 60);
         factor = std::clamp(std::exp(best[0]), 0.05, 5.0);
       }
-    }
-    // The decode matmul ratios: decode rows of each processor type.
-    for (const bool cpu : {true, false}) {
-      double& ratio = cpu ? m_table.cpu_decode_matmul_ratio : m_table.gpu_decode_matmul_ratio;
-      const double anchor =
-          cpu ? m_anchor.cpu_decode_matmul_ratio : m_anchor.gpu_decode_matmul_ratio;
-      auto objective = [&](const std::vector<double>& x) {
-        ratio = std::clamp(logistic(x[0]), 1e-3, 1.0);
-        return loss("", [&](const FitRow& r) { return r.kind != TestKind::prefill && r.cpu == cpu; }) +
-               shrink(x, {logit(anchor)});
-      };
-      const auto best = nelder_mead(objective, {logit(ratio)}, 0.5, 60);
-      ratio = std::clamp(logistic(best[0]), 1e-3, 1.0);
     }
     // The rows at which matmuls reach half speed: every prefill row.
     auto objective = [&](const std::vector<double>& x) {
@@ -1765,6 +1780,330 @@ void set_spreads(EfficiencyTable& table, std::span<const MappedMeasurement> rows
                                ? quantile(p, k_coverage)
                                : std::max(quantile(p, k_coverage), pooled_prefill);
   }
+}
+
+// --- Reports, refits and profiles ---------------------------------------------------------------
+
+namespace {
+
+std::string kind_name(TestKind kind) {
+  switch (kind) {
+    case TestKind::decode:
+      return "decode";
+    case TestKind::prefill:
+      return "prefill";
+    case TestKind::prefill_decode:
+      return "pp+tg";
+  }
+  return "decode";
+}
+
+bool inside(const Prediction& p, double measured) {
+  return measured >= p.tokens_per_s_low && measured <= p.tokens_per_s_high;
+}
+
+Column column(std::string id, std::string title, CellKind kind, HumanUnit unit, bool human,
+              int precision = 2) {
+  return Column{std::move(id), std::move(title), kind, unit, precision, human};
+}
+
+// A file:line origin without the file when it is the only file ("line 42" reads better).
+std::string join(const std::vector<std::string>& parts, std::string_view separator) {
+  std::string out;
+  for (const auto& p : parts) {
+    out += (out.empty() ? "" : std::string(separator)) + p;
+  }
+  return out;
+}
+
+}  // namespace
+
+std::vector<AccuracyFigure> accuracy_figures(std::span<const MappedMeasurement> rows,
+                                             std::span<const Prediction> predictions,
+                                             const EfficiencyTable& table) {
+  std::map<std::pair<std::string, std::string>, std::vector<ScoredRow>> groups;
+  for (std::size_t i = 0; i < rows.size() && i < predictions.size(); ++i) {
+    const MappedMeasurement& row = rows[i];
+    if (!row.exclusion.empty() || !(predictions[i].tokens_per_s > 0)) {
+      continue;
+    }
+    const ScoredRow scored{predictions[i].tokens_per_s, row.measurement.tokens_per_s,
+                           inside(predictions[i], row.measurement.tokens_per_s)};
+    const std::string cls = resolved_class(row, table);
+    for (const std::string& group : {cls, std::string("all")}) {
+      groups[{group, kind_name(row.kind)}].push_back(scored);
+      if (row.label == "tg128" || row.label == "pp512") {
+        groups[{group, row.label}].push_back(scored);
+      }
+    }
+  }
+  std::vector<std::string> order;
+  for (const auto& c : table.classes) {
+    order.push_back(c.id);
+  }
+  order.emplace_back("all");
+  std::vector<AccuracyFigure> out;
+  for (const auto& cls : order) {
+    for (const char* test : {"tg128", "pp512", "decode", "prefill", "pp+tg"}) {
+      auto it = groups.find({cls, test});
+      if (it == groups.end()) {
+        continue;
+      }
+      const ErrorStats st = error_stats(it->second);
+      out.push_back({cls, test, st.rows, st.median_abs_error, st.p90_abs_error, st.bias,
+                     st.coverage});
+    }
+  }
+  return out;
+}
+
+Report validation_report(std::span<const MappedMeasurement> rows,
+                         std::span<const Prediction> predictions,
+                         std::span<const UnmappedMeasurement> unmapped,
+                         const EfficiencyTable& table, const ValidationOptions& options) {
+  using K = CellKind;
+  using U = HumanUnit;
+  Report report;
+  report.command = "validate";
+  report.columns = {
+      column("origin", "origin", K::text, U::none, false),
+      column("device.id", "device", K::text, U::none, true),
+      column("efficiency_class", "class", K::text, U::none, true),
+      column("backend", "backend", K::text, U::none, false),
+      column("model.id", "model", K::text, U::none, true),
+      column("quant", "quant", K::text, U::none, true),
+      column("test", "test", K::text, U::none, true),
+      column("measured_tokens_per_s", "measured", K::real, U::tokens_per_s, true),
+      column("predicted_tokens_per_s", "predicted", K::real, U::tokens_per_s, true),
+      column("predicted_tokens_per_s_low", "low", K::real, U::tokens_per_s, false),
+      column("predicted_tokens_per_s_high", "high", K::real, U::tokens_per_s, false),
+      column("error_ratio", "error", K::real, U::ratio_percent, true),
+      column("in_band", "in band", K::boolean, U::none, false),
+      column("in_scope", "used", K::boolean, U::none, true),
+      column("exclusion", "excluded because", K::text, U::none, false),
+      column("caveats", "caveats", K::text, U::none, false),
+  };
+  std::map<std::string, int> exclusions;
+  for (std::size_t i = 0; i < rows.size(); ++i) {
+    const MappedMeasurement& row = rows[i];
+    const Prediction& p = predictions[i];
+    const double measured = row.measurement.tokens_per_s;
+    report.rows.push_back({
+        Cell{row.measurement.origin},
+        Cell{row.device->id},
+        Cell{resolved_class(row, table)},
+        Cell{row.backend},
+        Cell{row.model.spec.id},
+        Cell{row.model.quant_id},
+        Cell{row.label},
+        Cell{measured},
+        Cell{p.tokens_per_s},
+        Cell{p.tokens_per_s_low},
+        Cell{p.tokens_per_s_high},
+        Cell{p.tokens_per_s / measured - 1.0},
+        Cell{inside(p, measured)},
+        Cell{row.exclusion.empty()},
+        row.exclusion.empty() ? Cell{} : Cell{row.exclusion},
+        row.caveats.empty() ? Cell{} : Cell{join(row.caveats, "; ")},
+    });
+    if (!row.exclusion.empty()) {
+      ++exclusions[row.exclusion];
+    }
+  }
+  const auto figures = accuracy_figures(rows, predictions, table);
+  int in_scope = 0;
+  for (const auto& row : rows) {
+    in_scope += row.exclusion.empty() ? 1 : 0;
+  }
+  report.fields.push_back({"rows_read", "rows read",
+                           Cell{static_cast<std::int64_t>(rows.size() + unmapped.size())}});
+  report.fields.push_back({"rows_used", "rows used", Cell{static_cast<std::int64_t>(in_scope)}});
+  report.fields.push_back({"rows_excluded", "rows excluded",
+                           Cell{static_cast<std::int64_t>(rows.size()) - in_scope}});
+  report.fields.push_back({"rows_unmapped", "rows unmapped",
+                           Cell{static_cast<std::int64_t>(unmapped.size())}});
+  if (!options.method.empty()) {
+    report.notes.push_back(options.method);
+  }
+  if (options.structured) {
+    auto accuracy = std::make_shared<RecordList>();
+    accuracy->columns = {column("class", "class", K::text, U::none, true),
+                         column("test", "test", K::text, U::none, true),
+                         column("rows", "rows", K::integer, U::none, true),
+                         column("median_abs_error", "median", K::real, U::ratio_percent, true),
+                         column("p90_abs_error", "p90", K::real, U::ratio_percent, true),
+                         column("bias", "bias", K::real, U::ratio_percent, true),
+                         column("coverage", "coverage", K::real, U::ratio_percent, true)};
+    for (const auto& f : figures) {
+      accuracy->records.push_back({Cell{f.class_id}, Cell{f.test},
+                                   Cell{static_cast<std::int64_t>(f.rows)},
+                                   Cell{f.median_abs_error}, Cell{f.p90_abs_error}, Cell{f.bias},
+                                   Cell{f.coverage}});
+    }
+    report.fields.push_back({"accuracy", "accuracy", Cell{std::shared_ptr<const RecordList>(accuracy)}});
+    auto list = std::make_shared<RecordList>();
+    list->columns = {column("origin", "origin", K::text, U::none, true),
+                     column("device", "device", K::text, U::none, true),
+                     column("model", "model", K::text, U::none, true),
+                     column("quant", "quant", K::text, U::none, true),
+                     column("test", "test", K::text, U::none, true),
+                     column("reason", "reason", K::text, U::none, true)};
+    for (const auto& u : unmapped) {
+      list->records.push_back({Cell{u.measurement.origin}, Cell{u.measurement.device},
+                               Cell{u.measurement.model}, Cell{u.measurement.quant},
+                               Cell{u.measurement.test}, Cell{u.reason}});
+    }
+    report.fields.push_back({"unmapped", "unmapped", Cell{std::shared_ptr<const RecordList>(list)}});
+  } else {
+    for (const auto& f : figures) {
+      report.notes.push_back(fmt::format(
+          "accuracy {} {}: {} rows, median error {:.1f}%, 90th percentile {:.1f}%, bias "
+          "{:+.1f}%, {:.0f}% inside the band",
+          f.class_id, f.test, f.rows, 100 * f.median_abs_error, 100 * f.p90_abs_error,
+          100 * f.bias, 100 * f.coverage));
+    }
+    std::map<std::string, std::vector<std::string>> by_reason;
+    for (const auto& u : unmapped) {
+      by_reason[u.reason].push_back(u.measurement.origin);
+    }
+    for (const auto& [reason, origins] : by_reason) {
+      report.notes.push_back(
+          fmt::format("unmapped ({}): {}: {}", origins.size(), reason, join(origins, ", ")));
+    }
+  }
+  for (const auto& [reason, count] : exclusions) {
+    report.notes.push_back(fmt::format("excluded ({}): {}", count, reason));
+  }
+  return report;
+}
+
+CrossValidation cross_validation(std::span<const MappedMeasurement> rows,
+                                 const EfficiencyTable& prior) {
+  CrossValidation cv;
+  cv.table = fit_efficiency(rows, prior);
+  const auto held_out = cross_validate(rows, prior, cv.table);
+  set_spreads(cv.table, rows, held_out);
+  cv.predictions.resize(rows.size());
+  for (std::size_t i = 0; i < rows.size(); ++i) {
+    if (!rows[i].exclusion.empty()) {
+      cv.predictions[i] = predict(rows[i], cv.table);
+    }
+  }
+  // Held-out predictions carry their fold's spreads; score them with the final bands.
+  for (const auto& h : held_out) {
+    const MappedMeasurement& row = rows[h.row];
+    const EfficiencyClass* c = find_efficiency_class(cv.table, row.class_key);
+    const double spread = c == nullptr                    ? 0.0
+                          : row.kind == TestKind::prefill ? c->prefill_log_spread
+                          : row.kind == TestKind::decode
+                              ? c->decode_log_spread
+                              : std::max(c->decode_log_spread, c->prefill_log_spread);
+    Prediction p = h.prediction;
+    p.tokens_per_s_low = p.tokens_per_s * std::exp(-spread);
+    p.tokens_per_s_high = p.tokens_per_s * std::exp(spread);
+    cv.predictions[h.row] = p;
+  }
+  return cv;
+}
+
+EfficiencyTable refit_table(const MappingResult& mapped, const EfficiencyTable& prior,
+                            const RefitOptions& options) {
+  CrossValidation cv = cross_validation(mapped.mapped, prior);
+  EfficiencyTable table = std::move(cv.table);
+  table.description = fmt::format(
+      "Realistic-efficiency classes: how far a llama.cpp-like engine stays below the roofline on "
+      "each class of device and backend, and how its kernels treat each weight format. Fitted by "
+      "'llmroof calibrate --refit-table' to {} from efficiency-prior.json (see fitted_on); the "
+      "bands and cross_validated_accuracy come from leave-one-device-out cross-validation.",
+      options.source);
+  table.accuracy = accuracy_figures(mapped.mapped, cv.predictions, table);
+  FitRecord record;
+  record.source = options.source;
+  record.data_date = options.data_date;
+  record.command = options.command;
+  record.rows = static_cast<int>(mapped.mapped.size() + mapped.unmapped.size());
+  std::set<std::string> devices;
+  for (const auto& row : mapped.mapped) {
+    if (row.exclusion.empty()) {
+      ++record.rows_used;
+      devices.insert(row.device->id);
+    } else {
+      ++record.rows_excluded;
+    }
+  }
+  record.rows_unmapped = static_cast<int>(mapped.unmapped.size());
+  record.devices = static_cast<int>(devices.size());
+  table.fitted_on = record;
+  return table;
+}
+
+EfficiencyTable calibration_profile(std::span<const MappedMeasurement> rows,
+                                    const EfficiencyTable& table, const std::string& source) {
+  // One profile class per (device, backend), starting from the class the table gives it.
+  EfficiencyTable working = table;
+  std::vector<std::string> ids;
+  std::map<std::string, std::string> bases;
+  for (const auto& row : rows) {
+    if (!row.exclusion.empty()) {
+      continue;
+    }
+    const std::string id = fmt::format("{}-{}", row.device->id, row.backend);
+    if (std::find(ids.begin(), ids.end(), id) != ids.end()) {
+      continue;
+    }
+    const EfficiencyClass* base = find_efficiency_class(table, row.class_key);
+    if (base == nullptr) {
+      throw Error(fmt::format("the efficiency table has no class for '{}'", row.device->id));
+    }
+    EfficiencyClass c = *base;
+    bases[id] = base->id;
+    c.id = id;
+    c.device = row.device->id;
+    c.backend = row.backend;
+    c.description = fmt::format("{} ({}), calibrated", row.device->name, row.backend);
+    working.classes.insert(working.classes.begin(), c);
+    ids.push_back(id);
+  }
+  if (ids.empty()) {
+    throw Error("no measurement is in scope: nothing to calibrate (see 'llmroof validate')");
+  }
+  FitOptions options;
+  options.classes = ids;
+  options.globals = false;
+  const EfficiencyTable fitted = fit_efficiency(rows, working, options);
+  EfficiencyTable profile;
+  profile.schema_version = 2;
+  profile.description = fmt::format(
+      "Calibration profile written by 'llmroof calibrate' from {}; apply it with --calibration.",
+      source);
+  profile.matmul_half_rows = table.matmul_half_rows;
+  profile.ubatch_tokens = table.ubatch_tokens;
+  for (const auto& id : ids) {
+    const EfficiencyClass* c = find_efficiency_class(fitted, id);
+    EfficiencyClass out = *c;
+    // In-sample residuals of the device's own rows: its band.
+    std::vector<double> decode;
+    std::vector<double> prefill;
+    for (const auto& row : rows) {
+      if (!row.exclusion.empty() || resolved_class(row, fitted) != id) {
+        continue;
+      }
+      const double r = std::fabs(std::log(row.measurement.tokens_per_s /
+                                           predict(row, fitted).tokens_per_s));
+      (row.kind == TestKind::prefill ? prefill : decode).push_back(r);
+    }
+    constexpr double k_min_spread = 0.05;
+    out.decode_log_spread =
+        decode.size() >= 3 ? std::max(quantile(decode, 0.8), k_min_spread) : c->decode_log_spread;
+    out.prefill_log_spread = prefill.size() >= 3 ? std::max(quantile(prefill, 0.8), k_min_spread)
+                                                 : c->prefill_log_spread;
+    out.basis = fmt::format(
+        "fitted by 'llmroof calibrate' to {} decode and {} prefill measurements of {}, starting "
+        "from the shipped class '{}'",
+        out.decode_rows, out.prefill_rows, source, bases[id]);
+    profile.classes.push_back(std::move(out));
+  }
+  return profile;
 }
 
 }  // namespace llmroof

@@ -1,9 +1,10 @@
 #include "llmroof/chart.hpp"
 
+#include <fmt/format.h>
+
 #include <algorithm>
 #include <array>
 #include <cmath>
-#include <fmt/format.h>
 #include <string_view>
 
 namespace llmroof {
@@ -14,10 +15,10 @@ namespace {
 constexpr std::string_view k_full_block = "\u2588";
 constexpr std::array<std::string_view, 8> k_partial_blocks = {
     "", "\u258F", "\u258E", "\u258D", "\u258C", "\u258B", "\u258A", "\u2589"};
-constexpr std::string_view k_vertical = "\u2502";  // │
-constexpr std::string_view k_corner = "\u2514";    // └
+constexpr std::string_view k_vertical = "\u2502";    // │
+constexpr std::string_view k_corner = "\u2514";      // └
 constexpr std::string_view k_horizontal = "\u2500";  // ─
-constexpr std::string_view k_tick = "\u252C";      // ┬
+constexpr std::string_view k_tick = "\u252C";        // ┬
 
 // Bars need room: never fewer plot columns than this, even if lines overflow the width.
 constexpr int k_min_plot_columns = 10;
@@ -147,7 +148,8 @@ std::string render_bar_chart(const BarChart& chart) {
   std::string labels;
   int used = 0;  // columns written to `labels`
   for (int i = 0; i <= axis.intervals; ++i) {
-    const int centre = label_width + 1 + (i == 0 ? 0 : 1 + tick_cells[static_cast<std::size_t>(i - 1)]);
+    const int centre =
+        label_width + 1 + (i == 0 ? 0 : 1 + tick_cells[static_cast<std::size_t>(i - 1)]);
     const std::string text = fmt::format("{:.{}f}", axis.step * i, decimals);
     const int start = centre - (display_width(text) - 1) / 2;
     if (start < (used == 0 ? 0 : used + 1)) {

@@ -1,8 +1,9 @@
 #include "llmroof/cluster.hpp"
 
+#include <fmt/format.h>
+
 #include <algorithm>
 #include <cmath>
-#include <fmt/format.h>
 #include <memory>
 
 #include "llmroof/errors.hpp"
@@ -78,34 +79,44 @@ Shard make_shard(const EstimateResult& alone, double share, int layers, const Mo
                  const Weights& weights, const EstimateOptions& options,
                  const EfficiencyTable& efficiency) {
   Shard shard;
-  shard.roofs = Roofs{alone.roofs.mem_bw_bytes_per_s / share, alone.roofs.peak_flops_per_s / share};
+  shard.share = share;
+  shard.roofs = alone.roofs;
   if (options.ideal || alone.device == nullptr) {
     return shard;
   }
   // The class and engine figures estimate() uses for this device.
   const Device& device = *alone.device;
   const bool cpu_backend = options.backend == "cpu" && device.kind != DeviceKind::cpu;
-  shard.cls = find_efficiency_class(efficiency,
-                                    efficiency_class_id(device, cpu_backend ? "cpu" : options.backend));
+  shard.cls = find_efficiency_class(
+      efficiency, efficiency_class_id(device, cpu_backend ? "cpu" : options.backend));
   if (shard.cls == nullptr) {
     return shard;
   }
   shard.run = engine_run(efficiency, *shard.cls, device, cpu_backend, model, weights, alone.roofs,
                          alone.precision, options.prompt_tokens);
-  shard.run.mem_bw_bytes_per_s /= share;
-  shard.run.matmul_peak_flops_per_s /= share;
   shard.run.layers = layers;
   return shard;
 }
 
 double shard_decode_seconds(const Shard& shard, const DecodeStep& step) {
-  return shard.cls != nullptr ? realistic_decode_seconds(*shard.cls, step, shard.run)
-                              : step.step_seconds;
+  // Every byte and FLOP scales with the share; the times follow.
+  DecodeStep part = step;
+  for (double* v : {&part.weights_read_bytes, &part.kv_read_bytes, &part.bytes, &part.flops,
+                    &part.memory_seconds, &part.compute_seconds, &part.step_seconds}) {
+    *v *= shard.share;
+  }
+  return shard.cls != nullptr ? realistic_decode_seconds(*shard.cls, part, shard.run)
+                              : part.step_seconds;
 }
 
 double shard_prefill_seconds(const Shard& shard, const PrefillResult& prefill) {
-  return shard.cls != nullptr ? realistic_prefill_seconds(*shard.cls, prefill, shard.run)
-                              : prefill.seconds;
+  PrefillResult part = prefill;
+  for (double* v :
+       {&part.flops, &part.bytes, &part.memory_seconds, &part.compute_seconds, &part.seconds}) {
+    *v *= shard.share;
+  }
+  return shard.cls != nullptr ? realistic_prefill_seconds(*shard.cls, part, shard.run)
+                              : part.seconds;
 }
 
 namespace {
@@ -251,10 +262,10 @@ GroupResult estimate_group(const GroupSpec& group, const ModelInput& model,
   EstimateOptions ideal_options = options;
   ideal_options.ideal = true;
   for (auto& m : r.members) {
-    Member member{make_shard(m.alone, m.share, m.layers, model.spec, model.weights, options,
-                             efficiency),
-                  make_shard(m.alone, m.share, m.layers, model.spec, model.weights,
-                             ideal_options, efficiency)};
+    Member member{
+        make_shard(m.alone, m.share, m.layers, model.spec, model.weights, options, efficiency),
+        make_shard(m.alone, m.share, m.layers, model.spec, model.weights, ideal_options,
+                   efficiency)};
     if (member.real.cls != nullptr) {
       spread = std::max(spread, member.real.cls->decode_log_spread);
     }
@@ -293,10 +304,9 @@ GroupResult estimate_group(const GroupSpec& group, const ModelInput& model,
     r.time_to_first_token_s = seconds;
     r.prefill_tokens_per_s = options.prompt_tokens / seconds;
   }
-  const double generate_seconds =
-      decode_span_seconds(options.context_tokens, options.generate_tokens, [&](double context) {
-        return step_at(context, options.ideal).step_seconds;
-      });
+  const double generate_seconds = decode_span_seconds(
+      options.context_tokens, options.generate_tokens,
+      [&](double context) { return step_at(context, options.ideal).step_seconds; });
   r.generate_tokens_per_s =
       generate_seconds > 0 ? options.generate_tokens / generate_seconds : r.tokens_per_s;
   r.end_to_end_seconds = r.time_to_first_token_s + generate_seconds;
@@ -305,8 +315,7 @@ GroupResult estimate_group(const GroupSpec& group, const ModelInput& model,
   r.weights_bytes = model.weights.total_bytes;
   const double held_tokens =
       options.context_tokens + options.prompt_tokens + options.generate_tokens;
-  r.kv_cache_bytes =
-      batch * kv_cache_bytes(model.spec, held_tokens, options.kv_bytes_per_element);
+  r.kv_cache_bytes = batch * kv_cache_bytes(model.spec, held_tokens, options.kv_bytes_per_element);
   r.fits = true;
   double price = 0;
   bool price_known = true;
@@ -334,8 +343,8 @@ GroupResult estimate_group(const GroupSpec& group, const ModelInput& model,
   if (options.price_usd_per_hour) {
     usd_per_hour = *options.price_usd_per_hour * n;
   }
-  const auto cost = detail::cost_figures(r.aggregate_tokens_per_s, r.price_usd, r.power_w,
-                                         usd_per_hour);
+  const auto cost =
+      detail::cost_figures(r.aggregate_tokens_per_s, r.price_usd, r.power_w, usd_per_hour);
   r.tokens_per_s_per_kusd = cost.tokens_per_s_per_kusd;
   r.joules_per_token = cost.joules_per_token;
   r.usd_per_million_tokens = cost.usd_per_million_tokens;
@@ -359,9 +368,8 @@ std::shared_ptr<const RecordList> member_records(const GroupResult& r) {
       make_column("step_seconds", "busy", K::real, U::seconds_auto, false),
   };
   for (const auto& m : r.members) {
-    list->records.push_back({Cell{m.alone.device->id},
-                             Cell{static_cast<std::int64_t>(m.layers)}, Cell{m.share},
-                             Cell{m.fit.required_bytes}, Cell{m.fit.available_bytes},
+    list->records.push_back({Cell{m.alone.device->id}, Cell{static_cast<std::int64_t>(m.layers)},
+                             Cell{m.share}, Cell{m.fit.required_bytes}, Cell{m.fit.available_bytes},
                              Cell{m.fit.fits}, Cell{m.step_seconds}});
   }
   return list;
@@ -396,7 +404,9 @@ Report group_report(const std::vector<GroupResult>& results, const ModelInput& m
        [](const R& r) { return r.link != nullptr ? text_cell(r.link->id) : Cell{}; }},
       {make_column("link.bandwidth_bytes_per_s", "link bandwidth", K::real, U::bytes_per_s_gb,
                    false),
-       [](const R& r) { return r.link != nullptr ? real_cell(r.link->bandwidth_bytes_per_s) : Cell{}; }},
+       [](const R& r) {
+         return r.link != nullptr ? real_cell(r.link->bandwidth_bytes_per_s) : Cell{};
+       }},
       {make_column("link.latency_seconds", "link latency", K::real, U::seconds_auto, false),
        [](const R& r) { return r.link != nullptr ? real_cell(r.link->latency_s) : Cell{}; }},
       {make_column("model.id", "model", K::text, U::none, false),

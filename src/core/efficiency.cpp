@@ -31,9 +31,13 @@ EfficiencyClass read_class(detail::ObjectReader& r) {
   std::vector<std::string> bases(k_basis_names.begin(), k_basis_names.end());
   c.prefill_peak = parse_peak_basis(r.one_of("prefill_peak", bases, true).value_or("fp16"))
                        .value_or(PeakBasis::fp16);
+  c.decode_peak = parse_peak_basis(r.one_of("decode_peak", bases, true).value_or("fp32"))
+                      .value_or(PeakBasis::fp32);
   c.decode_bw_efficiency =
       r.number("decode_bandwidth_efficiency", Check::positive, true).value_or(1);
   c.decode_per_layer_s = r.number("decode_per_layer_s", Check::non_negative, true).value_or(0);
+  c.decode_flops_efficiency =
+      r.number("decode_flops_efficiency", Check::positive, true).value_or(1);
   c.prefill_flops_efficiency =
       r.number("prefill_flops_efficiency", Check::positive, true).value_or(1);
   c.decode_log_spread = r.number("decode_log_spread", Check::non_negative, true).value_or(0);
@@ -45,8 +49,10 @@ EfficiencyClass read_class(detail::ObjectReader& r) {
   c.basis = r.string("basis", true);
   c.device = r.optional_string("device").value_or("");
   c.backend = r.optional_string("backend").value_or("");
-  for (const auto& [name, value] : {std::pair{"decode_bandwidth_efficiency", c.decode_bw_efficiency},
-                                    std::pair{"prefill_flops_efficiency", c.prefill_flops_efficiency}}) {
+  for (const auto& [name, value] :
+       {std::pair{"decode_bandwidth_efficiency", c.decode_bw_efficiency},
+        std::pair{"decode_flops_efficiency", c.decode_flops_efficiency},
+        std::pair{"prefill_flops_efficiency", c.prefill_flops_efficiency}}) {
     if (value > 1.0) {
       r.diagnostics().add(r.child_pointer(name),
                           fmt::format("an efficiency above 1 is not physical, got {}", value));
@@ -114,16 +120,6 @@ EfficiencyTable parse_efficiency(std::string_view text, const std::string& displ
   table.description = top.string("description", true);
   table.matmul_half_rows = top.number("matmul_half_rows", Check::non_negative, false).value_or(0);
   table.ubatch_tokens = top.number("ubatch_tokens", Check::positive, false).value_or(512);
-  table.gpu_decode_matmul_ratio =
-      top.number("gpu_decode_matmul_ratio", Check::positive, false).value_or(1);
-  table.cpu_decode_matmul_ratio =
-      top.number("cpu_decode_matmul_ratio", Check::positive, false).value_or(1);
-  for (const auto& [name, value] : {std::pair{"gpu_decode_matmul_ratio", table.gpu_decode_matmul_ratio},
-                                    std::pair{"cpu_decode_matmul_ratio", table.cpu_decode_matmul_ratio}}) {
-    if (value > 1.0) {
-      diagnostics.add(fmt::format("/{}", name), fmt::format("expected at most 1, got {}", value));
-    }
-  }
   if (const auto* formats = top.child("weight_formats", false); formats != nullptr) {
     if (!formats->is_array()) {
       diagnostics.add("/weight_formats", "expected an array");
@@ -139,6 +135,7 @@ EfficiencyTable parse_efficiency(std::string_view text, const std::string& displ
           }
         }
         f.cpu_factor = r.number("cpu_factor", Check::positive, true).value_or(1);
+        f.cpu_decode_factor = r.number("cpu_decode_factor", Check::positive, true).value_or(1);
         f.gpu_factor = r.number("gpu_factor", Check::positive, true).value_or(1);
         f.basis = r.string("basis", true);
         r.finish();
@@ -212,8 +209,6 @@ std::string efficiency_to_json(const EfficiencyTable& table) {
   doc["description"] = table.description;
   doc["matmul_half_rows"] = round4(table.matmul_half_rows);
   doc["ubatch_tokens"] = table.ubatch_tokens;
-  doc["gpu_decode_matmul_ratio"] = round4(table.gpu_decode_matmul_ratio);
-  doc["cpu_decode_matmul_ratio"] = round4(table.cpu_decode_matmul_ratio);
   if (!table.formats.empty()) {
     auto& formats = doc["weight_formats"] = nlohmann::ordered_json::array();
     for (const auto& f : table.formats) {
@@ -221,6 +216,7 @@ std::string efficiency_to_json(const EfficiencyTable& table) {
       o["id"] = f.id;
       o["types"] = f.types;
       o["cpu_factor"] = round4(f.cpu_factor);
+      o["cpu_decode_factor"] = round4(f.cpu_decode_factor);
       o["gpu_factor"] = round4(f.gpu_factor);
       o["basis"] = f.basis;
       formats.push_back(std::move(o));
@@ -265,8 +261,10 @@ std::string efficiency_to_json(const EfficiencyTable& table) {
       o["backend"] = c.backend;
     }
     o["prefill_peak"] = std::string(to_string(c.prefill_peak));
+    o["decode_peak"] = std::string(to_string(c.decode_peak));
     o["decode_bandwidth_efficiency"] = round4(c.decode_bw_efficiency);
     o["decode_per_layer_s"] = round4(c.decode_per_layer_s);
+    o["decode_flops_efficiency"] = round4(c.decode_flops_efficiency);
     o["prefill_flops_efficiency"] = round4(c.prefill_flops_efficiency);
     o["decode_log_spread"] = round4(c.decode_log_spread);
     o["prefill_log_spread"] = round4(c.prefill_log_spread);
@@ -318,8 +316,9 @@ std::string efficiency_class_id(const Device& device, std::string_view backend) 
     } else {
       id = "other-gpu";
     }
-    // A backend the device does not usually run (MoltenVK on a Mac) may have its own class.
-    if (!chosen.empty() && chosen != device.backend) {
+    // A backend may have its own class (apple-gpu-vulkan: MoltenVK); the lookup falls back to
+    // the vendor's class.
+    if (!chosen.empty()) {
       id += "-" + chosen;
     }
   }
@@ -370,37 +369,39 @@ EngineRun engine_run(const EfficiencyTable& table, const EfficiencyClass& cls, c
   const bool cpu = host_cpu || device.kind == DeviceKind::cpu;
   // The device's own figure at the roofs' precision: a ratio to it carries a --tflops override.
   double own_peak = device.peak(precision);
-  double basis = 0;
+  auto figure = [&](PeakBasis basis) {
+    if (host_cpu && device.cpu) {
+      return device.cpu->fp32_flops_per_s;
+    }
+    const double fp32 = device.peak(Precision::fp32);
+    if (cpu) {
+      return fp32;
+    }
+    switch (basis) {
+      case PeakBasis::int8_equivalent:
+        return std::max(
+            {device.peak(Precision::int8), 2.0 * device.peak(Precision::fp16), 4.0 * fp32});
+      case PeakBasis::fp16:
+        return peak_or(device, Precision::fp16, fp32);
+      case PeakBasis::fp32:
+        return fp32;
+    }
+    return fp32;
+  };
   if (host_cpu && device.cpu) {
     own_peak = device.cpu->fp32_flops_per_s;
-    basis = own_peak;
-  } else if (cpu) {
-    basis = device.peak(Precision::fp32);
-  } else {
-    const double fp32 = device.peak(Precision::fp32);
-    switch (cls.prefill_peak) {
-      case PeakBasis::int8_equivalent:
-        basis = std::max({device.peak(Precision::int8), 2.0 * device.peak(Precision::fp16),
-                          4.0 * fp32});
-        break;
-      case PeakBasis::fp16:
-        basis = peak_or(device, Precision::fp16, fp32);
-        break;
-      case PeakBasis::fp32:
-        basis = fp32;
-        break;
-    }
   }
-  if (basis > 0 && own_peak > 0) {
-    run.matmul_peak_flops_per_s = basis * roofs.peak_flops_per_s / own_peak;
-  } else {
-    run.matmul_peak_flops_per_s = roofs.peak_flops_per_s;
-  }
+  const double scale = own_peak > 0 ? roofs.peak_flops_per_s / own_peak : 0.0;
+  const double prefill_basis = figure(cls.prefill_peak);
+  const double decode_basis = figure(cls.decode_peak);
+  run.matmul_peak_flops_per_s =
+      prefill_basis > 0 && scale > 0 ? prefill_basis * scale : roofs.peak_flops_per_s;
+  run.decode_peak_flops_per_s =
+      decode_basis > 0 && scale > 0 ? decode_basis * scale : roofs.peak_flops_per_s;
   if (const WeightFormat* format = weight_format(table, weights)) {
     run.format_factor = cpu ? format->cpu_factor : format->gpu_factor;
+    run.decode_format_factor = cpu ? format->cpu_decode_factor : format->gpu_factor;
   }
-  run.decode_ratio = cpu ? table.cpu_decode_matmul_ratio : table.gpu_decode_matmul_ratio;
-  run.cpu = cpu;
   // Rows each weight matrix multiplies per pass: the ubatch for dense weights, its routed share
   // (k of E experts) for expert weights. Their FLOPs add, so the factors combine harmonically.
   const double rows = std::min(std::max(1.0, prompt_tokens), table.ubatch_tokens);
@@ -426,18 +427,15 @@ EngineRun engine_run(const EfficiencyTable& table, const EfficiencyClass& cls, c
 double realistic_decode_seconds(const EfficiencyClass& cls, const DecodeStep& step,
                                 const EngineRun& run) {
   const double memory = step.bytes / (cls.decode_bw_efficiency * run.mem_bw_bytes_per_s);
-  const double compute =
-      step.flops / (cls.prefill_flops_efficiency * run.decode_ratio * run.format_factor *
-                    run.matmul_peak_flops_per_s);
-  return (run.cpu ? memory + compute : std::max(memory, compute)) +
-         run.layers * cls.decode_per_layer_s;
+  const double compute = step.flops / (cls.decode_flops_efficiency * run.decode_format_factor *
+                                       run.decode_peak_flops_per_s);
+  return memory + compute + run.layers * cls.decode_per_layer_s;
 }
 
 double realistic_prefill_seconds(const EfficiencyClass& cls, const PrefillResult& prefill,
                                  const EngineRun& run) {
-  const double compute =
-      prefill.flops / (cls.prefill_flops_efficiency * run.format_factor * run.rows_factor *
-                       run.matmul_peak_flops_per_s);
+  const double compute = prefill.flops / (cls.prefill_flops_efficiency * run.format_factor *
+                                          run.rows_factor * run.matmul_peak_flops_per_s);
   const double memory = prefill.bytes / (cls.decode_bw_efficiency * run.mem_bw_bytes_per_s);
   return std::max(compute, memory);
 }
@@ -447,6 +445,7 @@ double realistic_decode_seconds(const EfficiencyClass& cls, const DecodeStep& st
   EngineRun run;
   run.mem_bw_bytes_per_s = roofs.mem_bw_bytes_per_s;
   run.matmul_peak_flops_per_s = roofs.peak_flops_per_s;
+  run.decode_peak_flops_per_s = roofs.peak_flops_per_s;
   run.layers = layers;
   return realistic_decode_seconds(cls, step, run);
 }

@@ -9,7 +9,6 @@
 #include <cstring>
 #include <functional>
 #include <limits>
-#include <set>
 #include <string>
 #include <unordered_set>
 
@@ -109,6 +108,13 @@ namespace {
 
 constexpr int k_max_array_depth = 8;
 constexpr std::uint32_t k_max_dims = 4;  // GGML_MAX_DIMS
+// Limits far above real files (a few thousand tensors, vocabularies of 262k tokens, chat
+// templates of tens of KB) that keep a hostile header of a huge file from making the reader
+// allocate gigabytes: each array element costs ~48 bytes in memory however few it took on disk.
+constexpr std::uint64_t k_max_tensors = std::uint64_t{1} << 20;
+constexpr std::uint64_t k_max_keys = std::uint64_t{1} << 20;
+constexpr std::uint64_t k_max_array_elements = std::uint64_t{1} << 23;  // whole file
+constexpr std::uint64_t k_max_string_bytes = std::uint64_t{1} << 26;
 // Smallest encodings: key (u64 length, empty) + u32 type + 1-byte value; tensor info with an
 // empty name: u64 length + u32 n_dims + u32 type + u64 offset.
 constexpr std::uint64_t k_min_kv_bytes = 8 + 4 + 1;
@@ -204,6 +210,16 @@ class Reader {
     return value;
   }
 
+  /// Counts `count` more array elements; fails past k_max_array_elements for the whole file.
+  void count_array_elements(std::uint64_t count, std::uint64_t at, std::string_view what) {
+    m_array_elements += count;
+    if (m_array_elements > k_max_array_elements) {
+      fail(at, fmt::format("{}: the arrays of this file hold more than the {} elements llmroof "
+                           "reads",
+                           what, k_max_array_elements));
+    }
+  }
+
   std::uint32_t u32(std::string_view what) { return read_scalar<std::uint32_t>(what); }
   std::uint64_t u64(std::string_view what) { return read_scalar<std::uint64_t>(what); }
 
@@ -214,6 +230,10 @@ class Reader {
       fail(start, fmt::format("{}: string of {} bytes runs past the end of the file ({} bytes "
                               "left)",
                               what, length, remaining()));
+    }
+    if (length > k_max_string_bytes) {
+      fail(start, fmt::format("{}: string of {} bytes is longer than the {} llmroof reads", what,
+                              length, k_max_string_bytes));
     }
     std::string text(static_cast<std::size_t>(length), '\0');
     read_bytes(reinterpret_cast<std::byte*>(text.data()), length, what);
@@ -235,6 +255,7 @@ class Reader {
   std::uint64_t m_size;
   std::uint64_t m_pos = 0;
   bool m_big_endian = false;
+  std::uint64_t m_array_elements = 0;  ///< over the whole file
   std::vector<std::byte> m_buffer;
   std::uint64_t m_buffer_start = 0;
   std::uint64_t m_buffer_length = 0;
@@ -259,6 +280,7 @@ GgufArray read_array(Reader& r, const std::string& what, int depth) {
     r.fail(count_at, fmt::format("{}: array of {} {} elements cannot fit in the {} bytes left",
                                  what, count, to_string(element_type), r.remaining()));
   }
+  r.count_array_elements(count, count_at, what);
   GgufArray array;
   array.element_type = element_type;
   array.items.reserve(static_cast<std::size_t>(count));
@@ -376,6 +398,14 @@ GgufFile read_gguf(ByteSource& source, const std::string& display_name) {
   if (kv_count > (r.remaining() - tensor_count * k_min_tensor_info_bytes) / k_min_kv_bytes) {
     r.fail(16, fmt::format("metadata key count {} cannot fit in the {} bytes left", kv_count,
                            r.remaining()));
+  }
+  if (tensor_count > k_max_tensors) {
+    r.fail(8, fmt::format("tensor count {} is more than the {} llmroof reads", tensor_count,
+                          k_max_tensors));
+  }
+  if (kv_count > k_max_keys) {
+    r.fail(16, fmt::format("metadata key count {} is more than the {} llmroof reads", kv_count,
+                           k_max_keys));
   }
 
   std::unordered_set<std::string> keys;

@@ -101,10 +101,11 @@ Report inspect_report(const LoadedModel& model) {
   const ModelSpec& spec = model.spec;
   Report report;
   report.command = "inspect";
+  report.rows_key = "tensor_types";
 
   std::vector<TensorInfo> tensors = model.tensors;
   if (model.from_gguf && tensors.empty()) {
-    // A vocab-only GGUF: the layout its metadata implies, at F16 (spec.assumed_fields says so).
+    // A vocab-only GGUF read without load_model_file: the layout its metadata implies, at F16.
     tensors = model_tensors(spec);
   } else if (!model.from_gguf) {
     // A config.json: the converter's layout, every tensor in the checkpoint's dtype.

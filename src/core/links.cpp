@@ -1,6 +1,7 @@
 #include "llmroof/links.hpp"
 
 #include <fmt/format.h>
+
 #include <map>
 
 #include "json_reader.hpp"
@@ -27,7 +28,7 @@ Link read_link(const nlohmann::json& value, const std::string& pointer,
   const bool aggregate = r.boolean("bidirectional_aggregate", true).value_or(false);
   // Transfers between two devices use one direction at a time; an aggregate counts both.
   link.bandwidth_bytes_per_s = gb_per_s * units::k_gb / (aggregate ? 2.0 : 1.0);
-  link.latency_s = r.number("latency_us", Check::positive, true).value_or(0) * 1e-6;
+  link.latency_s = r.number("latency_us", Check::positive, true).value_or(0) / 1e6;
   if (const auto* sources = r.child("sources", true)) {
     detail::ObjectReader sr(*sources, r.child_pointer("sources"), diagnostics);
     link.bandwidth_source = sr.string("bandwidth", true);
@@ -67,9 +68,9 @@ LinkDb parse_links(std::string_view text, const std::string& display_name) {
   db.schema_version =
       static_cast<int>(top.integer("schema_version", detail::Check::positive, true).value_or(0));
   if (db.schema_version != 0 && db.schema_version != 1) {
-    diagnostics.add("/schema_version",
-                    fmt::format("unsupported schema_version {} (this llmroof reads 1)",
-                                db.schema_version));
+    diagnostics.add(
+        "/schema_version",
+        fmt::format("unsupported schema_version {} (this llmroof reads 1)", db.schema_version));
   }
   db.description = top.optional_string("description").value_or("");
   if (const auto* links = top.child("links", true)) {
@@ -142,8 +143,8 @@ const Link& require_link(const LinkDb& db, std::string_view name) {
     return *link;
   }
   const std::string hint = did_you_mean(closest_matches(name, link_names(db)));
-  throw UsageError(fmt::format("unknown link '{}'{}{} (see links.json in the data directory)",
-                               name, hint.empty() ? "" : "; ", hint));
+  throw UsageError(fmt::format("unknown link '{}'{}{} (see links.json in the data directory)", name,
+                               hint.empty() ? "" : "; ", hint));
 }
 
 }  // namespace llmroof

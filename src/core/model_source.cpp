@@ -81,6 +81,11 @@ LoadedModel load_gguf(const fs::path& path) {
   LoadedModel loaded;
   loaded.spec = std::move(model.spec);
   loaded.tensors = std::move(model.tensors);
+  if (loaded.tensors.empty()) {
+    // Vocab-only file: the layout its metadata implies, at F16 (listed in assumed_fields), so
+    // that callers always get weights to count.
+    loaded.tensors = model_tensors(loaded.spec);
+  }
   loaded.from_gguf = true;
   loaded.files = std::move(model.files);
   loaded.file_type = model.file_type;

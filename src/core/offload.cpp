@@ -1,8 +1,9 @@
 #include "llmroof/offload.hpp"
 
+#include <fmt/format.h>
+
 #include <algorithm>
 #include <cmath>
-#include <fmt/format.h>
 #include <memory>
 
 #include "llmroof/cluster.hpp"
@@ -49,8 +50,8 @@ PrefillResult retime(PrefillResult p, const Roofs& roofs, double prompt_tokens) 
 
 // One side of the split: the weights it holds and its share of the work.
 struct Part {
-  Weights weights;        // layer split: all of them (scaled by share); cpu-moe: its tensors
-  double share = 0;       // layer split: fraction of the layers; cpu-moe: 1; 0 = nothing
+  Weights weights;   // layer split: all of them (scaled by share); cpu-moe: its tensors
+  double share = 0;  // layer split: fraction of the layers; cpu-moe: 1; 0 = nothing
   int layers = 0;
   bool attention = true;  // holds the KV cache and runs attention
 };
@@ -80,8 +81,8 @@ double part_prefill_seconds(const Part& p, const Shard& shard, const ModelInput&
   if (p.share <= 0) {
     return 0;
   }
-  PrefillResult pre = prefill(model.spec, p.weights, shard.roofs, o.prompt_tokens,
-                              o.context_tokens, o.kv_bytes_per_element);
+  PrefillResult pre = prefill(model.spec, p.weights, shard.roofs, o.prompt_tokens, o.context_tokens,
+                              o.kv_bytes_per_element);
   if (!p.attention) {
     const double n = std::max(1.0, o.prompt_tokens);
     pre.flops -= attention_flops_sum(model.spec, o.context_tokens, n);
@@ -111,14 +112,13 @@ PartShards shards_of(const Part& p, const EstimateResult& on, const ModelSpec& s
 }  // namespace
 
 OffloadResult estimate_offload(const OffloadSpec& spec, const ModelInput& model,
-                               const EstimateOptions& options,
-                               const EfficiencyTable& efficiency) {
+                               const EstimateOptions& options, const EfficiencyTable& efficiency) {
   if (spec.gpu == nullptr || spec.host == nullptr) {
     throw UsageError("partial offload needs a GPU and a host");
   }
   if (spec.gpu->kind != DeviceKind::gpu) {
     throw UsageError(fmt::format(
-        "partial offload needs a discrete GPU; '{}' is a {} whose memory the host shares",
+        "partial offload needs a discrete GPU; '{}' (kind {}) shares its memory with the host",
         spec.gpu->id, to_string(spec.gpu->kind)));
   }
   if (spec.host->kind != DeviceKind::cpu) {
@@ -126,9 +126,9 @@ OffloadResult estimate_offload(const OffloadSpec& spec, const ModelInput& model,
                                  spec.host->id, to_string(spec.host->kind)));
   }
   if (spec.cpu_moe && model.weights.routed_expert_bytes <= 0) {
-    throw UsageError(fmt::format(
-        "--cpu-moe keeps routed experts on the host, but '{}' has none (a dense model)",
-        model.spec.id));
+    throw UsageError(
+        fmt::format("--cpu-moe keeps routed experts on the host, but '{}' has none (a dense model)",
+                    model.spec.id));
   }
   OffloadResult r;
   r.gpu_alone = estimate(*spec.gpu, model, options, efficiency);
@@ -186,8 +186,7 @@ OffloadResult estimate_offload(const OffloadSpec& spec, const ModelInput& model,
   }
   r.host_kv_bytes = kv_total - r.gpu_kv_bytes;
   r.gpu_fit = memory_fit(r.gpu_weights_bytes, r.gpu_kv_bytes, gpu_available);
-  r.host_fit = memory_fit(r.host_weights_bytes, r.host_kv_bytes,
-                          r.host_alone.fit.available_bytes);
+  r.host_fit = memory_fit(r.host_weights_bytes, r.host_kv_bytes, r.host_alone.fit.available_bytes);
   r.fits = r.gpu_fit.fits && r.host_fit.fits;
 
   const PartShards gpu_shards = shards_of(gpu, r.gpu_alone, model.spec, options, efficiency);
@@ -196,8 +195,8 @@ OffloadResult estimate_offload(const OffloadSpec& spec, const ModelInput& model,
   const auto step_at = [&](double context, bool ideal) {
     return part_decode_seconds(gpu, ideal ? gpu_shards.ideal : gpu_shards.real, model, options,
                                context) +
-           part_decode_seconds(host, ideal ? host_shards.ideal : host_shards.real, model,
-                               options, context);
+           part_decode_seconds(host, ideal ? host_shards.ideal : host_shards.real, model, options,
+                               context);
   };
   r.gpu_seconds = part_decode_seconds(gpu, gpu_shards.real, model, options, options.context_tokens);
   r.host_seconds =
@@ -222,9 +221,8 @@ OffloadResult estimate_offload(const OffloadSpec& spec, const ModelInput& model,
     if (spec.bus != nullptr && options.prompt_tokens >= k_offload_min_batch && host.share > 0) {
       const double host_read =
           host.share * (host.weights.dense_read_bytes + host.weights.routed_expert_bytes);
-      const Shard on_gpu =
-          make_shard(r.gpu_alone, host.share, host.layers, model.spec, host.weights, options,
-                     efficiency);
+      const Shard on_gpu = make_shard(r.gpu_alone, host.share, host.layers, model.spec,
+                                      host.weights, options, efficiency);
       const double streamed = std::max(link_hop_seconds(host_read, *spec.bus),
                                        part_prefill_seconds(host, on_gpu, model, options));
       r.prefill_on_gpu = streamed < host_prefill;
@@ -278,10 +276,10 @@ std::shared_ptr<const RecordList> part_records(const OffloadResult& r) {
   };
   const std::int64_t host_layers = r.cpu_moe ? r.layers : r.layers - r.gpu_layers;
   list->records.push_back({Cell{r.gpu_alone.device->id}, Cell{std::string("gpu")},
-                           Cell{static_cast<std::int64_t>(r.gpu_layers)},
-                           Cell{r.gpu_weights_bytes}, Cell{r.gpu_kv_bytes},
-                           Cell{r.gpu_fit.required_bytes}, Cell{r.gpu_fit.available_bytes},
-                           Cell{r.gpu_fit.fits}, Cell{r.gpu_seconds}});
+                           Cell{static_cast<std::int64_t>(r.gpu_layers)}, Cell{r.gpu_weights_bytes},
+                           Cell{r.gpu_kv_bytes}, Cell{r.gpu_fit.required_bytes},
+                           Cell{r.gpu_fit.available_bytes}, Cell{r.gpu_fit.fits},
+                           Cell{r.gpu_seconds}});
   list->records.push_back({Cell{r.host_alone.device->id}, Cell{std::string("host")},
                            Cell{host_layers}, Cell{r.host_weights_bytes}, Cell{r.host_kv_bytes},
                            Cell{r.host_fit.required_bytes}, Cell{r.host_fit.available_bytes},

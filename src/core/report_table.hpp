@@ -4,9 +4,10 @@
 // a table is one output field, its id, title and how it is read off a result, as in
 // estimate.cpp. Private to the core.
 
+#include <fmt/format.h>
+
 #include <algorithm>
 #include <cmath>
-#include <fmt/format.h>
 #include <functional>
 #include <optional>
 #include <string>

@@ -1,8 +1,9 @@
 #include "llmroof/speculative.hpp"
 
+#include <fmt/format.h>
+
 #include <algorithm>
 #include <cmath>
-#include <fmt/format.h>
 
 #include "llmroof/cluster.hpp"
 #include "llmroof/errors.hpp"
@@ -49,8 +50,7 @@ DecodeStep verification_step(const ModelSpec& model, const Weights& weights, con
 }
 
 SpeculativeResult estimate_speculative(const Device& device, const ModelInput& target,
-                                       const SpeculativeSpec& spec,
-                                       const EstimateOptions& options,
+                                       const SpeculativeSpec& spec, const EstimateOptions& options,
                                        const EfficiencyTable& efficiency) {
   if (options.batch > 1) {
     throw UsageError("speculative decoding is estimated for one sequence; drop --batch");
@@ -72,8 +72,8 @@ SpeculativeResult estimate_speculative(const Device& device, const ModelInput& t
   in.context_tokens = options.context_tokens;
   in.kv_bytes_per_element = options.kv_bytes_per_element;
   in.expert_skew = options.expert_skew;
-  r.verify = verification_step(target.spec, target.weights, r.target.roofs, in,
-                               spec.draft_tokens + 1);
+  r.verify =
+      verification_step(target.spec, target.weights, r.target.roofs, in, spec.draft_tokens + 1);
   // The target's own engine figures (share 1): realistic, or the roofline with --ideal.
   const Shard engine = make_shard(r.target, 1.0, target.spec.layers, target.spec, target.weights,
                                   options, efficiency);
@@ -99,17 +99,17 @@ SpeculativeResult estimate_speculative(const Device& device, const ModelInput& t
   r.fit.margin_bytes = r.fit.available_bytes - r.fit.required_bytes;
   r.fit.fits = r.fit.margin_bytes >= 0;
 
-  const auto cost = detail::cost_figures(r.tokens_per_s, device.launch_price_usd,
-                                         r.target.power_w, options.price_usd_per_hour);
+  const auto cost = detail::cost_figures(r.tokens_per_s, device.launch_price_usd, r.target.power_w,
+                                         options.price_usd_per_hour);
   r.tokens_per_s_per_kusd = cost.tokens_per_s_per_kusd;
   r.joules_per_token = cost.joules_per_token;
   r.usd_per_million_tokens = cost.usd_per_million_tokens;
   return r;
 }
 
-Report speculative_report(const std::vector<SpeculativeResult>& results,
-                          const ModelInput& target, const SpeculativeSpec& spec,
-                          const EstimateOptions& options, const std::string& sort_key) {
+Report speculative_report(const std::vector<SpeculativeResult>& results, const ModelInput& target,
+                          const SpeculativeSpec& spec, const EstimateOptions& options,
+                          const std::string& sort_key) {
   using detail::ColumnDef;
   using detail::integer_cell;
   using detail::make_column;
@@ -145,10 +145,10 @@ Report speculative_report(const std::vector<SpeculativeResult>& results,
        [](const R& r) { return integer_cell(r.draft_tokens); }},
       {make_column("acceptance", "accept", K::real, U::ratio_percent, false),
        [](const R& r) { return real_cell(r.acceptance); }},
-      {make_column("draft_acceptance_rate", "accepted/drafted", K::real, U::ratio_percent,
-                   false),
-       [](const R& r) { return real_cell(expected_draft_acceptance_rate(r.acceptance,
-                                                                        r.draft_tokens)); }},
+      {make_column("draft_acceptance_rate", "accepted/drafted", K::real, U::ratio_percent, false),
+       [](const R& r) {
+         return real_cell(expected_draft_acceptance_rate(r.acceptance, r.draft_tokens));
+       }},
       {make_column("accepted_tokens_per_step", "tok/pass", K::real, U::none, true),
        [](const R& r) { return real_cell(r.accepted_tokens_per_step); }},
       {make_column("draft_seconds", "draft", K::real, U::seconds_auto, true),

@@ -1,9 +1,10 @@
 #include "llmroof/sweep.hpp"
 
+#include <fmt/format.h>
+
 #include <algorithm>
 #include <charconv>
 #include <cmath>
-#include <fmt/format.h>
 #include <string>
 
 #include "llmroof/errors.hpp"
@@ -42,8 +43,8 @@ std::optional<std::int64_t> parse_whole(std::string_view text) {
 struct RangeItem {
   std::int64_t start = 0;
   std::int64_t end = 0;
-  std::int64_t step = 1;   ///< arithmetic step (factor == 0)
-  std::int64_t factor = 0; ///< geometric factor; 0 = arithmetic
+  std::int64_t step = 1;    ///< arithmetic step (factor == 0)
+  std::int64_t factor = 0;  ///< geometric factor; 0 = arithmetic
 };
 
 constexpr std::string_view k_syntax_hint =
@@ -175,6 +176,20 @@ bool fits_with(double weights_bytes, double kv_bytes, double available_bytes) {
   return memory_fit(weights_bytes, kv_bytes, available_bytes).fits;
 }
 
+// The analytic answer can be off by one where rounding meets the boundary: step to the largest
+// value >= 0 that fits (a few steps at most; bounded so a flat curve cannot loop).
+template <typename Fits>
+std::int64_t settle(std::int64_t value, const Fits& fits) {
+  value = std::max<std::int64_t>(0, value);
+  for (int i = 0; i < 16 && value > 0 && !fits(value); ++i) {
+    --value;
+  }
+  for (int i = 0; i < 16 && fits(value + 1); ++i) {
+    ++value;
+  }
+  return value;
+}
+
 }  // namespace
 
 FitLimit max_batch_that_fits(const ModelSpec& model, double weights_bytes, double available_bytes,
@@ -190,15 +205,9 @@ FitLimit max_batch_that_fits(const ModelSpec& model, double weights_bytes, doubl
   auto fits = [&](std::int64_t batch) {
     return fits_with(weights_bytes, static_cast<double>(batch) * per_sequence, available_bytes);
   };
-  // Linear in the batch: the quotient, then a step either way against rounding.
-  auto batch = static_cast<std::int64_t>(std::floor(empty.margin_bytes / per_sequence));
-  while (batch > 0 && !fits(batch)) {
-    --batch;
-  }
-  while (fits(batch + 1)) {
-    ++batch;
-  }
-  return {batch, false};
+  // Linear in the batch: the quotient, settled against rounding.
+  return {settle(static_cast<std::int64_t>(std::floor(empty.margin_bytes / per_sequence)), fits),
+          false};
 }
 
 FitLimit max_tokens_that_fit(const ModelSpec& model, double weights_bytes, double available_bytes,
@@ -219,22 +228,13 @@ FitLimit max_tokens_that_fit(const ModelSpec& model, double weights_bytes, doubl
   const double windowed = shape.window_tokens > 0 ? shape.window_elements_per_token * scale : 0.0;
   const double window = shape.window_tokens;
   const double budget = memory_fit(weights_bytes, 0, available_bytes).margin_bytes;
-  double tokens = 0;
-  if (windowed > 0 && budget <= (full + windowed) * window) {
-    tokens = budget / (full + windowed);
-  } else if (full > 0) {
-    tokens = (budget - windowed * window) / full;
-  } else {
-    return {std::nullopt, true};  // nothing grows past the window
+  if (!(full > 0) && budget >= windowed * window) {
+    return {std::nullopt, true};  // nothing grows past the window, and full windows fit
   }
-  auto whole = static_cast<std::int64_t>(std::floor(tokens));
-  while (whole > 0 && !fits(whole)) {
-    --whole;
-  }
-  while (fits(whole + 1)) {
-    ++whole;
-  }
-  return {whole, false};
+  const double tokens = windowed > 0 && budget <= (full + windowed) * window
+                            ? budget / (full + windowed)
+                            : (budget - windowed * window) / full;
+  return {settle(static_cast<std::int64_t>(std::floor(tokens)), fits), false};
 }
 
 // --- sweeps -------------------------------------------------------------------------------
@@ -258,12 +258,12 @@ SweepLimits solve_limits(const ModelInput& model, const EstimateOptions& base,
   const double available = anchor.fit.available_bytes;
   const std::int64_t extra = extra_tokens(base);
   limits.max_batch_context_tokens = longest_context;
-  limits.max_batch = max_batch_that_fits(model.spec, weights, available,
-                                         static_cast<double>(longest_context + extra),
-                                         base.kv_bytes_per_element);
+  limits.max_batch =
+      max_batch_that_fits(model.spec, weights, available,
+                          static_cast<double>(longest_context + extra), base.kv_bytes_per_element);
   limits.max_context_batch = largest_batch;
-  const FitLimit tokens = max_tokens_that_fit(model.spec, weights, available, largest_batch,
-                                              base.kv_bytes_per_element);
+  const FitLimit tokens =
+      max_tokens_that_fit(model.spec, weights, available, largest_batch, base.kv_bytes_per_element);
   limits.max_context = tokens;
   if (tokens.value) {
     limits.max_context.value = *tokens.value - extra;
@@ -279,8 +279,7 @@ void check_list(const std::vector<std::int64_t>& values, std::string_view what) 
     throw UsageError(fmt::format("a sweep needs at least one {}", what));
   }
   if (values.size() > k_max_sweep_points) {
-    throw UsageError(
-        fmt::format("a sweep takes at most {} {} values", k_max_sweep_points, what));
+    throw UsageError(fmt::format("a sweep takes at most {} {} values", k_max_sweep_points, what));
   }
 }
 
@@ -307,9 +306,9 @@ SweepResult sweep(const Device& device, const ModelInput& model, const SweepOpti
     }
   }
   // The first point sits at the smallest context, where the critical batch is read.
-  result.limits = solve_limits(model, options.base, result.points.front().estimate,
-                               options.contexts.front(), options.contexts.back(),
-                               options.batches.back());
+  result.limits =
+      solve_limits(model, options.base, result.points.front().estimate, options.contexts.front(),
+                   options.contexts.back(), options.batches.back());
   return result;
 }
 
@@ -324,9 +323,9 @@ PrefillResult batched_prefill(const ModelInput& model, const Roofs& roofs,
   const double n = static_cast<double>(users);
   PrefillResult all;
   all.flops = n * one.flops;
-  all.bytes = one.bytes + (n - 1.0) * kv_cache_bytes(model.spec,
-                                                     base.context_tokens + base.prompt_tokens,
-                                                     base.kv_bytes_per_element);
+  all.bytes =
+      one.bytes + (n - 1.0) * kv_cache_bytes(model.spec, base.context_tokens + base.prompt_tokens,
+                                             base.kv_bytes_per_element);
   all.memory_seconds = all.bytes / roofs.mem_bw_bytes_per_s;
   all.compute_seconds = all.flops / roofs.peak_flops_per_s;
   all.compute_bound = all.compute_seconds >= all.memory_seconds;
@@ -359,14 +358,12 @@ ParallelResult parallel_sweep(const Device& device, const ModelInput& model,
       if (base.ideal) {
         run.time_to_first_token_s = run.prefill->seconds;
       } else {
-        const EfficiencyClass* cls =
-            find_efficiency_class(efficiency, run.decode.efficiency_class);
+        const EfficiencyClass* cls = find_efficiency_class(efficiency, run.decode.efficiency_class);
         if (cls == nullptr) {
-          throw Error(fmt::format("efficiency table has no class '{}'",
-                                  run.decode.efficiency_class));
+          throw Error(
+              fmt::format("efficiency table has no class '{}'", run.decode.efficiency_class));
         }
-        run.time_to_first_token_s = realistic_prefill_seconds(*cls, *run.prefill,
-                                                              run.decode.roofs);
+        run.time_to_first_token_s = realistic_prefill_seconds(*cls, *run.prefill, run.decode.roofs);
       }
     }
     const double n = static_cast<double>(users);
@@ -379,9 +376,9 @@ ParallelResult parallel_sweep(const Device& device, const ModelInput& model,
     result.runs.push_back(std::move(run));
   }
   const auto context = std::llround(base.context_tokens);
-  result.limits = solve_limits(model, base, result.runs.front().decode,
-                               context + std::llround(base.prompt_tokens), context,
-                               options.users.back());
+  result.limits =
+      solve_limits(model, base, result.runs.front().decode,
+                   context + std::llround(base.prompt_tokens), context, options.users.back());
   return result;
 }
 
@@ -497,9 +494,9 @@ const std::vector<ColumnDef<ParallelRun>>& parallel_columns() {
        [](const R& r, const O&) { return r.prefill ? real(r.time_to_first_token_s) : Cell{}; }},
       {col("prefill_tokens_per_s", "prefill", K::real, U::tokens_per_s, false),
        [](const R& r, const O& o) {
-         return r.prefill ? real(static_cast<double>(r.users) * o.prompt_tokens /
-                                 r.time_to_first_token_s)
-                          : Cell{};
+         return r.prefill
+                    ? real(static_cast<double>(r.users) * o.prompt_tokens / r.time_to_first_token_s)
+                    : Cell{};
        }},
       {col("generate_seconds", "generate time", K::real, U::seconds_auto, false),
        [](const R& r, const O&) { return real(r.generate_seconds); }},
@@ -561,20 +558,19 @@ void add_limits(Report& report, const SweepLimits& limits, const EstimateResult&
   auto at_batch = [users](std::int64_t n) {
     return users ? fmt::format("{} users", n) : fmt::format("batch {}", n);
   };
-  report.fields.push_back({"critical_batch",
-                           fmt::format("critical batch (context {})",
-                                       limits.critical_batch_context_tokens),
-                           limits.critical_batch ? Cell{*limits.critical_batch} : Cell{},
-                           HumanUnit::none});
-  report.fields.push_back({"max_batch_that_fits",
-                           fmt::format("{} (context {})",
-                                       users ? "max users that fit" : "max batch that fits",
-                                       limits.max_batch_context_tokens),
-                           limit_cell(limits.max_batch), HumanUnit::none});
-  report.fields.push_back({"max_context_that_fits",
-                           fmt::format("max context that fits ({})",
-                                       at_batch(limits.max_context_batch)),
-                           limit_cell(limits.max_context), HumanUnit::none});
+  report.fields.push_back(
+      {"critical_batch",
+       fmt::format("critical batch (context {})", limits.critical_batch_context_tokens),
+       limits.critical_batch ? Cell{*limits.critical_batch} : Cell{}, HumanUnit::none});
+  report.fields.push_back(
+      {"max_batch_that_fits",
+       fmt::format("{} (context {})", users ? "max users that fit" : "max batch that fits",
+                   limits.max_batch_context_tokens),
+       limit_cell(limits.max_batch), HumanUnit::none});
+  report.fields.push_back(
+      {"max_context_that_fits",
+       fmt::format("max context that fits ({})", at_batch(limits.max_context_batch)),
+       limit_cell(limits.max_context), HumanUnit::none});
   report.fields.push_back({"memory_available_bytes", "usable memory",
                            Cell{anchor.fit.available_bytes}, HumanUnit::bytes_gib});
 
@@ -592,15 +588,15 @@ void add_limits(Report& report, const SweepLimits& limits, const EstimateResult&
                                 users ? "any number of users" : "any batch",
                                 limits.max_batch_context_tokens));
   } else if (limits.max_batch.value && *limits.max_batch.value == 0) {
-    notes.push_back(fmt::format("nothing fits: weights and overhead need {:.2f} GiB of {:.2f} GiB",
-                                (anchor.fit.weights_bytes + anchor.fit.overhead_bytes) /
-                                    units::k_gib,
-                                anchor.fit.available_bytes / units::k_gib));
+    notes.push_back(
+        fmt::format("nothing fits: weights and overhead need {:.2f} GiB of {:.2f} GiB",
+                    (anchor.fit.weights_bytes + anchor.fit.overhead_bytes) / units::k_gib,
+                    anchor.fit.available_bytes / units::k_gib));
   }
   if (limits.max_context.unbounded) {
-    notes.push_back(fmt::format(
-        "no context limit at {}: every layer's KV cache stops growing at the window",
-        at_batch(limits.max_context_batch)));
+    notes.push_back(
+        fmt::format("no context limit at {}: every layer's KV cache stops growing at the window",
+                    at_batch(limits.max_context_batch)));
   } else if (!limits.max_context.value) {
     notes.push_back(fmt::format("no context fits at {}", at_batch(limits.max_context_batch)));
   } else if (model.spec.max_context > 0 && *limits.max_context.value > model.spec.max_context) {
@@ -617,9 +613,10 @@ void add_limits(Report& report, const SweepLimits& limits, const EstimateResult&
   if (base.ideal) {
     notes.push_back("--ideal: pure roofline (efficiency 1, no overheads)");
   } else {
-    notes.push_back(fmt::format("tokens/s are realistic ({} efficiency class); bound, critical "
-                                "batch and the ideal_* fields are the pure roofline's",
-                                anchor.efficiency_class));
+    notes.push_back(
+        fmt::format("tokens/s are realistic ({} efficiency class); bound, critical "
+                    "batch and the ideal_* fields are the pure roofline's",
+                    anchor.efficiency_class));
   }
 }
 
@@ -642,14 +639,14 @@ Report sweep_report(const SweepResult& result, const ModelInput& model,
     show(report, "end_to_end_seconds");
   }
   if (!result.points.empty()) {
-    add_limits(report, result.limits, result.points.front().estimate, model, options.base,
-               false);
+    add_limits(report, result.limits, result.points.front().estimate, model, options.base, false);
   }
   if (model.spec.max_context > 0 && !options.contexts.empty() &&
       options.contexts.back() + extra_tokens(options.base) > model.spec.max_context) {
-    report.notes.push_back(fmt::format("context + prompt + generated tokens past {} exceed {}'s "
-                                       "trained context",
-                                       model.spec.max_context, model.spec.id));
+    report.notes.push_back(
+        fmt::format("context + prompt + generated tokens past {} exceed {}'s "
+                    "trained context",
+                    model.spec.max_context, model.spec.id));
   }
   return report;
 }
@@ -709,9 +706,9 @@ BarChart sweep_chart(const SweepResult& result, const SweepOptions& options) {
       }
       for (const auto& p : result.points) {
         if (p.context_tokens == context) {
-          group.bars.push_back({std::to_string(p.batch), p.estimate.aggregate_tokens_per_s,
-                                format_tokens_per_s(p.estimate.aggregate_tokens_per_s) +
-                                    remarks(p.estimate)});
+          group.bars.push_back(
+              {std::to_string(p.batch), p.estimate.aggregate_tokens_per_s,
+               format_tokens_per_s(p.estimate.aggregate_tokens_per_s) + remarks(p.estimate)});
         }
       }
       chart.groups.push_back(std::move(group));
@@ -739,9 +736,10 @@ BarChart parallel_chart(const ParallelResult& result, const ParallelOptions& opt
   chart.label_title = "users";
   BarGroup group;
   for (const auto& run : result.runs) {
-    group.bars.push_back({std::to_string(run.users), run.aggregate_tokens_per_s,
-                          fmt::format("{} ({}/user){}", format_tokens_per_s(run.aggregate_tokens_per_s),
-                                      format_tokens_per_s(run.tokens_per_s), remarks(run.decode))});
+    group.bars.push_back(
+        {std::to_string(run.users), run.aggregate_tokens_per_s,
+         fmt::format("{} ({}/user){}", format_tokens_per_s(run.aggregate_tokens_per_s),
+                     format_tokens_per_s(run.tokens_per_s), remarks(run.decode))});
   }
   chart.groups.push_back(std::move(group));
   return chart;

@@ -20,7 +20,9 @@ fi
 
 cmake -S "$src" -B "$build" -DCMAKE_CXX_COMPILER="$cxx" -DCMAKE_BUILD_TYPE=RelWithDebInfo \
   -DLLMROOF_BUILD_FUZZERS=ON -DBUILD_TESTING=ON -DLLMROOF_BUILD_BENCHMARKS=OFF >/dev/null
-cmake --build "$build" --target fuzz_gguf fuzz_hf_config -j "$jobs"
+# One target at a time: parallel Makefile builds of two targets would compile the core twice.
+cmake --build "$build" --target fuzz_gguf -j "$jobs"
+cmake --build "$build" --target fuzz_hf_config -j "$jobs"
 
 status=0
 for target in gguf hf_config; do

@@ -66,6 +66,8 @@ TEST_CASE("bar chart: groups with headings, default width", "[chart]") {
   chart.groups = {{"context 0", {{"1", 84.3, "84.3"}, {"8", 674.3, "674.3"}}},
                   {"context 8192", {{"1", 68.7, "68.7"}, {"8", 240, "240.0"}}}};
   // 60 - 5 - 2 - 1 - 5 = 47 plot columns, at most 7 intervals: 100 per interval up to 700.
+  // Ticks end cells round(47 * i / 7) - 1 = 6, 12, 19, 26, 33, 39, 46; 674.3 -> 45.28 columns
+  // (362 eighths), 240 -> 16.11 (129), 84.3 -> 5.66 (45), 68.7 -> 4.61 (37).
   CHECK(render_bar_chart(chart) ==
         "total decode speed of all sequences, by batch\n"
         "batch │\n"
@@ -74,9 +76,9 @@ TEST_CASE("bar chart: groups with headings, default width", "[chart]") {
         "    8 │█████████████████████████████████████████████▎ 674.3\n"
         "      │ context 8192\n"
         "    1 │████▋ 68.7\n"
-        "    8 │████████████████ 240.0\n"
-        "      └──────┬──────┬──────┬─────┬──────┬──────┬──────┬\n"
-        "      0     100    200    300   400    500    600    700 tok/s\n");
+        "    8 │████████████████▏ 240.0\n"
+        "      └──────┬─────┬──────┬──────┬──────┬─────┬──────┬\n"
+        "      0     100   200    300    400    500   600    700 tok/s\n");
 }
 
 TEST_CASE("bar chart: bars are exact to an eighth of a column", "[chart]") {

@@ -464,22 +464,29 @@ TEST_CASE("gguf: a missing architecture key names the file and the key", "[gguf]
 }
 
 TEST_CASE("gguf: every truncation is a FileFormatError", "[gguf]") {
-  ModelSpec spec = small_spec(Architecture::qwen3_moe);
-  spec.layers = 1;
-  spec.moe = MoeSpec{4, 2, 0, 32, 0, 0, 0};
+  // Small tensors (a few rows) keep the file at about 1 KB, so every prefix can be tried.
   GgufWriter w;
   w.kv("general.architecture", w.str("qwen3moe"));
+  w.kv("qwen3moe.expert_count", w.u32(4));
   w.kv("t.nested", w.array(gt::array, {w.str_array({"x", "yy"})}));
   w.kv("t.f64", w.f64(1.5));
   w.kv("t.bool", w.boolean(false));
-  for (const TensorInfo& t : model_tensors(spec)) {
-    w.tensor(t.name, t.dims, static_cast<std::uint32_t>(t.type));
-  }
+  w.tensor("token_embd.weight", {32, 2}, 8);
+  w.tensor("blk.0.attn_norm.weight", {8}, 0);
+  w.tensor("blk.0.ffn_gate_inp.weight", {8, 4}, 0);
+  w.tensor("blk.0.ffn_up_exps.weight", {32, 1, 4}, 2);
+  w.tensor("blk.0.ffn_down_exps.weight", {256, 1, 4}, 12);
   const std::string bytes = w.bytes();
+  REQUIRE(bytes.size() < 2048);
   REQUIRE_NOTHROW(read_bytes(bytes));
   for (std::size_t length = 0; length < bytes.size(); ++length) {
-    INFO("prefix of " << length << " bytes");
-    CHECK_THROWS_AS(read_bytes(bytes.substr(0, length)), FileFormatError);
+    MemorySource prefix(std::string_view(bytes).substr(0, length));
+    try {
+      read_gguf(prefix, "cut.gguf");
+      FAIL("a prefix of " << length << " bytes was accepted");
+    } catch (const FileFormatError& error) {
+      CHECK(error.offset() <= length);
+    }
   }
 }
 
@@ -655,6 +662,58 @@ TEST_CASE("gguf: a 100 GB file is read from its header alone", "[gguf]") {
   CHECK(file.tensors.size() == 64);
   CHECK(file.tensor_bytes[0] == 8192ULL / 256 * 144 * 2048 * 128);
   CHECK(source.bytes_read <= 64 * 1024);
+}
+
+TEST_CASE("gguf: a huge file's header cannot demand a huge allocation", "[gguf]") {
+  // 100 GB of source: the counts fit in the bytes left, so only the reader's limits stop them.
+  class ZeroTail final : public ByteSource {
+   public:
+    explicit ZeroTail(std::string header) : m_header(std::move(header)) {}
+    std::uint64_t size() const override { return 100'000'000'000ULL; }
+    void read(std::uint64_t offset, std::span<std::byte> out) override {
+      for (std::size_t i = 0; i < out.size(); ++i) {
+        out[i] = offset + i < m_header.size() ? static_cast<std::byte>(m_header[offset + i])
+                                              : std::byte{0};
+      }
+    }
+
+   private:
+    std::string m_header;
+  };
+  auto error_of = [](const std::string& header) {
+    ZeroTail source(header);
+    try {
+      read_gguf(source, "huge.gguf");
+    } catch (const FileFormatError& error) {
+      return std::string(error.what());
+    }
+    return std::string("(no error)");
+  };
+  GgufWriter tensors;
+  tensors.tensor_count_override = std::uint64_t{1} << 30;
+  CHECK(error_of(tensors.bytes()) ==
+        "huge.gguf: at byte 8: tensor count 1073741824 is more than the 1048576 llmroof reads");
+  GgufWriter keys;
+  keys.kv_count_override = std::uint64_t{1} << 30;
+  CHECK(error_of(keys.bytes()) ==
+        "huge.gguf: at byte 16: metadata key count 1073741824 is more than the 1048576 llmroof "
+        "reads");
+  GgufWriter array;
+  array.kv("a", array.array(gt::u8, {}));
+  std::string bytes = array.bytes();
+  const std::uint64_t count = std::uint64_t{1} << 24;
+  std::memcpy(bytes.data() + 4 + 4 + 8 + 8 + 8 + 1 + 4 + 4, &count, 8);
+  CHECK(error_of(bytes) ==
+        "huge.gguf: at byte 41: value of 'a': the arrays of this file hold more than the 8388608 "
+        "elements llmroof reads");
+  GgufWriter text;
+  text.kv("s", text.str(""));
+  bytes = text.bytes();
+  const std::uint64_t length = std::uint64_t{1} << 27;
+  std::memcpy(bytes.data() + 4 + 4 + 8 + 8 + 8 + 1 + 4, &length, 8);
+  CHECK(error_of(bytes) ==
+        "huge.gguf: at byte 37: value of 's': string of 134217728 bytes is longer than the "
+        "67108864 llmroof reads");
 }
 
 TEST_CASE("gguf: split model names and parts", "[gguf]") {

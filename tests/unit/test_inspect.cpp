@@ -1,9 +1,15 @@
+#include <fmt/format.h>
+#include <unistd.h>
+
 #include <catch2/catch.hpp>
 #include <cstdint>
+#include <filesystem>
+#include <fstream>
 #include <string>
 #include <variant>
 
 #include "gguf_writer.hpp"
+#include "llmroof/errors.hpp"
 #include "llmroof/gguf.hpp"
 #include "llmroof/hf_config.hpp"
 #include "llmroof/inspect.hpp"
@@ -74,6 +80,7 @@ TEST_CASE("inspect report of a config.json", "[inspect]") {
   model.files = {"config.json"};
   const Report report = inspect_report(model);
   CHECK(report.command == "inspect");
+  CHECK(report.rows_key == "tensor_types");
   // The tiny-random-llama shape: 107,200 parameters, all BF16 (2 bytes each).
   CHECK(int_field(report, "total_params") == 107200);
   CHECK(int_field(report, "active_params") == 107200);
@@ -161,10 +168,90 @@ TEST_CASE("load_model_file on the shared fixtures", "[inspect][shared]") {
   CHECK(std::get<double>(field_of(report, "bits_per_weight")) == Approx(114840.0 * 8 / 107200));
   CHECK(int_field(report, "decode_weights_bytes") == 114840 - 17612);
 
+  // A vocab-only file gets the layout its metadata implies, so callers always have weights.
+  const auto vocab =
+      load_model_file((*dir / "fixtures" / "gguf" / "ggml-vocab-gpt-2.gguf").string());
+  REQUIRE(vocab);
+  CHECK(count_total_params(vocab->tensors) == 124439808.0);
+  CHECK(vocab->spec.total_params == 124439808.0);
+  CHECK_FALSE(vocab->spec.assumed_fields.empty());
+
   const auto config =
       load_model_file((*dir / "fixtures" / "hf-configs" / "Qwen3-30B-A3B.json").string());
   REQUIRE(config);
   CHECK_FALSE(config->from_gguf);
   CHECK(config->spec.total_params == 30532122624.0);
   CHECK(config->tensors.empty());
+}
+
+TEST_CASE("load_model_file: directories, split parts and names", "[inspect]") {
+  namespace fs = std::filesystem;
+  const fs::path dir = fs::temp_directory_path() / fmt::format("llmroof-h3-{}", ::getpid());
+  fs::remove_all(dir);
+  fs::create_directories(dir / "cfg" / "Tiny-Llama");
+  fs::create_directories(dir / "one");
+  fs::create_directories(dir / "two");
+  auto write = [](const fs::path& path, const std::string& bytes) {
+    std::ofstream(path, std::ios::binary) << bytes;
+  };
+  write(dir / "cfg" / "Tiny-Llama" / "config.json",
+        R"({"model_type": "llama", "hidden_size": 64, "num_hidden_layers": 2,
+            "num_attention_heads": 4, "num_key_value_heads": 2, "intermediate_size": 128,
+            "vocab_size": 259})");
+
+  // A two-part split model: metadata in part 1, tensors in both.
+  using llmroof_test::GgufWriter;
+  std::vector<std::string> parts;
+  for (int part = 0; part < 2; ++part) {
+    GgufWriter w;
+    if (part == 0) {
+      w.kv("general.architecture", w.str("llama"));
+      w.kv("llama.block_count", w.u32(1));
+      w.kv("llama.embedding_length", w.u32(32));
+      w.kv("llama.attention.head_count", w.u32(2));
+    }
+    w.kv("split.no", w.u16(static_cast<std::uint16_t>(part)));
+    w.kv("split.count", w.u16(2));
+    w.tensor(part == 0 ? "token_embd.weight" : "output.weight", {32, 8}, 8);  // 272 bytes
+    parts.push_back(w.bytes());
+  }
+  write(dir / "one" / "m-00001-of-00002.gguf", parts[0]);
+  write(dir / "one" / "m-00002-of-00002.gguf", parts[1]);
+  GgufWriter single;
+  single.kv("general.architecture", single.str("llama"));
+  single.kv("llama.block_count", single.u32(1));
+  single.kv("llama.embedding_length", single.u32(32));
+  single.kv("llama.attention.head_count", single.u32(2));
+  single.tensor("token_embd.weight", {32, 8}, 8);
+  write(dir / "two" / "a.gguf", single.bytes());
+  write(dir / "two" / "b.gguf", single.bytes());
+  write(dir / "two" / "renamed.bin", single.bytes());
+
+  const auto config = load_model_file((dir / "cfg" / "Tiny-Llama").string());
+  REQUIRE(config);
+  CHECK(config->spec.name == "Tiny-Llama");  // no _name_or_path: the folder's name
+  CHECK(config->spec.total_params == 107200);
+
+  // Naming any part reads them all; so does naming the folder.
+  for (const fs::path& path : {dir / "one" / "m-00002-of-00002.gguf", dir / "one"}) {
+    INFO(path.string());
+    const auto split = load_model_file(path.string());
+    REQUIRE(split);
+    CHECK(split->files.size() == 2);
+    CHECK(split->tensors.size() == 2);
+    CHECK(split->spec.total_params == 512);
+    CHECK_FALSE(split->spec.tied_embeddings);
+  }
+  fs::remove(dir / "one" / "m-00002-of-00002.gguf");
+  CHECK_THROWS_AS(load_model_file((dir / "one" / "m-00001-of-00002.gguf").string()), Error);
+
+  CHECK_THROWS_WITH(
+      load_model_file((dir / "two").string()),
+      (dir / "two").string() + ": 2 GGUF models in this directory; name one of the files");
+  // The magic bytes decide, not the extension.
+  const auto renamed = load_model_file((dir / "two" / "renamed.bin").string());
+  REQUIRE(renamed);
+  CHECK(renamed->from_gguf);
+  CHECK(renamed->spec.tied_embeddings);
+  fs::remove_all(dir);
 }

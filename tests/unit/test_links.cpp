@@ -53,8 +53,8 @@ TEST_CASE("the shipped catalog validates and carries the interconnects of the is
   CHECK(db.schema_version == 1);
   CHECK(check_link_db(db).empty());
   for (const char* id : {"nvlink-3", "nvlink-4", "nvlink-5", "pcie-3-x16", "pcie-4-x16",
-                         "pcie-5-x16", "thunderbolt-4", "thunderbolt-5", "usb4", "10gbe",
-                         "25gbe", "100gbe", "400gbe", "infiniband-hdr", "infiniband-ndr"}) {
+                         "pcie-5-x16", "thunderbolt-4", "thunderbolt-5", "usb4", "10gbe", "25gbe",
+                         "100gbe", "400gbe", "infiniband-hdr", "infiniband-ndr"}) {
     INFO(id);
     const Link* link = find_link(db, id);
     REQUIRE(link != nullptr);
@@ -74,10 +74,14 @@ TEST_CASE("the shipped catalog validates and carries the interconnects of the is
 TEST_CASE("link lookup forgives case, spaces, dashes and dots", "[links][lookup]") {
   const LinkDb& db = shipped();
   const std::vector<std::pair<std::string, std::string>> cases = {
-      {"thunderbolt5", "thunderbolt-5"}, {"tb5", "thunderbolt-5"},
-      {"Thunderbolt 5", "thunderbolt-5"}, {"pcie4", "pcie-4-x16"},
-      {"PCIe 4.0 x16", "pcie-4-x16"},    {"10gbe", "10gbe"},
-      {"10GbE", "10gbe"},                {"ib-ndr", "infiniband-ndr"},
+      {"thunderbolt5", "thunderbolt-5"},
+      {"tb5", "thunderbolt-5"},
+      {"Thunderbolt 5", "thunderbolt-5"},
+      {"pcie4", "pcie-4-x16"},
+      {"PCIe 4.0 x16", "pcie-4-x16"},
+      {"10gbe", "10gbe"},
+      {"10GbE", "10gbe"},
+      {"ib-ndr", "infiniband-ndr"},
       {"NVLink-4", "nvlink-4"},
   };
   for (const auto& [name, id] : cases) {
@@ -98,7 +102,8 @@ TEST_CASE("an unknown link names the closest ids", "[links][lookup]") {
   } catch (const UsageError& e) {
     const std::string what = e.what();
     CHECK(what.find("unknown link 'thunderbolt6'") == 0);
-    CHECK(what.find("did you mean 'thunderbolt-5'") != std::string::npos);
+    CHECK(what.find("did you mean") != std::string::npos);
+    CHECK(what.find("'thunderbolt-5'") != std::string::npos);
   }
 }
 
@@ -117,8 +122,7 @@ TEST_CASE("link validation reports every problem with its line", "[links]") {
   const auto messages = messages_of(bad);
   REQUIRE(messages.size() == 2);
   CHECK(messages[0].find("bad.json:4: /links/0/bandwidth_gb_per_s") == 0);
-  CHECK(messages[1].find("bad.json:4: /links/0") == 0);
-  CHECK(messages[1].find("colour") != std::string::npos);
+  CHECK(messages[1] == "bad.json:5: /links/0/colour: unknown field 'colour'");
   // Aliases that collide after normalization are refused once the fields are valid.
   const std::string clash = R"J({"schema_version": 1, "links": [
     {"id": "a", "aliases": ["x"], "name": "A", "bandwidth_gb_per_s": 1,

@@ -3,6 +3,7 @@
 
 #include <catch2/catch.hpp>
 
+#include "llmroof/efficiency.hpp"
 #include "llmroof/errors.hpp"
 #include "llmroof/model_spec.hpp"
 #include "llmroof/offload.hpp"
@@ -106,9 +107,8 @@ TEST_CASE("offload at 40 and 20 GPU layers of 71, by hand", "[offload]") {
   CHECK(forty.step_seconds == Approx(0.019561815336463 + 0.170554577464789).epsilon(1e-9));
   CHECK(forty.tokens_per_s == Approx(1 / 0.190116392801252).epsilon(1e-9));  // 5.26 tok/s
   const OffloadResult twenty = offload(gpu, host, 20, m, o);
-  CHECK(twenty.step_seconds ==
-        Approx(k_gpu_all * 20 / 71 + k_host_all * 51 / 71).epsilon(1e-9));
-  CHECK(twenty.tokens_per_s == Approx(3.443870).epsilon(1e-6));
+  CHECK(twenty.step_seconds == Approx(k_gpu_all * 20 / 71 + k_host_all * 51 / 71).epsilon(1e-9));
+  CHECK(twenty.tokens_per_s == Approx(3.4438736842).epsilon(1e-9));  // 1 / 290.37 ms
   CHECK(twenty.tokens_per_s < forty.tokens_per_s);
   // Weights and KV cache follow the layers.
   CHECK(forty.gpu_weights_bytes == Approx(35e9 * 40 / 71).epsilon(1e-12));
@@ -120,27 +120,32 @@ TEST_CASE("offload at 40 and 20 GPU layers of 71, by hand", "[offload]") {
   CHECK(forty.fits);
 }
 
-TEST_CASE("offload with realistic efficiency classes on both sides", "[offload]") {
+TEST_CASE("realistic offload: all layers on one side is that side's estimate", "[offload]") {
+  const EfficiencyTable table =
+      parse_efficiency(test::read(test::data_dir() / "efficiency.json"), "efficiency.json");
   const Device gpu = rtx_4090();
   const Device host = desktop_host();
   const ModelInput m = generic_70b_int4();
-  EfficiencyTable table;
-  EfficiencyClass nvidia;
-  nvidia.id = "nvidia-gpu";
-  nvidia.decode_bw_efficiency = 0.7;
-  nvidia.decode_per_layer_s = 4e-6;
-  EfficiencyClass x86;
-  x86.id = "cpu-x86";
-  x86.decode_bw_efficiency = 0.6;
-  table.classes = {nvidia, x86};
   EstimateOptions o;
-  o.prompt_tokens = 0;
-  const OffloadResult r = offload(gpu, host, 40, m, o, table);
-  // GPU: 40/71 of 35e9 B at 70% of 1008 GB/s plus 40 layers * 4 us; host at 60% of 89.6 GB/s.
-  CHECK(r.gpu_seconds == Approx(35e9 * 40 / 71 / (0.7 * 1008e9) + 40 * 4e-6).epsilon(1e-9));
-  CHECK(r.host_seconds == Approx(35e9 * 31 / 71 / (0.6 * 89.6e9)).epsilon(1e-9));
-  CHECK(r.gpu_alone.efficiency_class == "nvidia-gpu");
-  CHECK(r.host_alone.efficiency_class == "cpu-x86");
+  o.context_tokens = 2000;
+  const OffloadResult none = offload(gpu, host, 0, m, o, table);
+  const EstimateResult host_alone = estimate(host, m, o, table);
+  CHECK(none.gpu_seconds == 0);
+  CHECK(none.tokens_per_s == Approx(host_alone.tokens_per_s).epsilon(1e-12));
+  CHECK(none.time_to_first_token_s == Approx(host_alone.time_to_first_token_s).epsilon(1e-12));
+  const OffloadResult all = offload(gpu, host, 71, m, o, table);
+  const EstimateResult gpu_alone = estimate(gpu, m, o, table);
+  CHECK(all.host_seconds == 0);
+  CHECK(all.tokens_per_s == Approx(gpu_alone.tokens_per_s).epsilon(1e-12));
+  CHECK(all.generate_tokens_per_s == Approx(gpu_alone.generate_tokens_per_s).epsilon(1e-9));
+  // In between, every GPU layer helps.
+  double previous = none.tokens_per_s;
+  for (int layers : {10, 30, 50, 70}) {
+    const double speed = offload(gpu, host, layers, m, o, table).tokens_per_s;
+    CHECK(speed > previous);
+    previous = speed;
+  }
+  CHECK(all.tokens_per_s > previous);
 }
 
 TEST_CASE("automatic offload puts as many layers on the GPU as fit", "[offload]") {
@@ -150,30 +155,31 @@ TEST_CASE("automatic offload puts as many layers on the GPU as fit", "[offload]"
   EstimateOptions o = ideal_options();
   const OffloadResult r = offload(gpu, host, std::nullopt, m, o);
   CHECK(r.automatic);
-  // Per layer: (35e9 + KV of 640 tokens) / 71, plus 2% of the weights; 512 MiB of overhead:
-  // N <= 71 * (24 GiB - 512 MiB) / (35e9 * 1.02 + KV) = 47.96.
+  // Per layer: (35e9 + KV of 128 generated tokens) / 71, plus 2% of the weights; 512 MiB of
+  // overhead: N <= 71 * (24 GiB - 512 MiB) / (35e9 * 1.02 + KV) = 49.72.
   const double kv = r.gpu_kv_bytes + r.host_kv_bytes;
-  CHECK(kv == Approx(640.0 * 2 * 71 * 9088 * 2).epsilon(1e-12));  // MHA, f16
+  CHECK(kv == Approx(128.0 * 2 * 71 * 9088 * 2).epsilon(1e-12));  // K and V, 71 layers, f16
   const double limit = 71 * (24 * units::k_gib - 512 * units::k_mib) / (35e9 * 1.02 + kv);
-  CHECK(limit == Approx(47.96).epsilon(1e-3));
-  CHECK(r.gpu_layers == 47);
-  CHECK(layers_that_fit(71, 35e9, kv, 24 * units::k_gib) == 47);
+  CHECK(limit == Approx(49.723).epsilon(1e-4));
+  CHECK(r.gpu_layers == 49);
+  CHECK(layers_that_fit(71, 35e9, kv, 24 * units::k_gib) == 49);
   CHECK(r.gpu_fit.fits);
-  CHECK_FALSE(offload(gpu, host, 48, m, o).gpu_fit.fits);
+  CHECK_FALSE(offload(gpu, host, 50, m, o).gpu_fit.fits);
   // A model that fits entirely stays on the GPU: the plain single-device estimate.
   const ModelInput small = model_input(generic_model(8e9, "8b"), "int4");
-  EstimateOptions realistic;
-  const OffloadResult all = offload(gpu, host, std::nullopt, small, realistic);
+  EstimateOptions with_prompt = o;
+  with_prompt.prompt_tokens = 512;
+  const OffloadResult all = offload(gpu, host, std::nullopt, small, with_prompt);
   CHECK(all.gpu_layers == small.spec.layers);
   CHECK(all.host_seconds == 0);
-  const EstimateResult alone = estimate(gpu, small, realistic, EfficiencyTable{});
+  const EstimateResult alone = estimate(gpu, small, with_prompt, EfficiencyTable{});
   CHECK(all.tokens_per_s == Approx(alone.tokens_per_s).epsilon(1e-12));
   CHECK(all.time_to_first_token_s == Approx(alone.time_to_first_token_s).epsilon(1e-12));
   // ...and pays for the GPU only.
   CHECK(*all.price_usd == 1599);
   CHECK(all.power_w == 450);
   // -ngl 99 means every layer.
-  CHECK(offload(gpu, host, 99, small, realistic).gpu_layers == small.spec.layers);
+  CHECK(offload(gpu, host, 99, small, o).gpu_layers == small.spec.layers);
 }
 
 TEST_CASE("cost of an offload counts the host once it holds layers", "[offload][cost]") {
@@ -221,8 +227,7 @@ TEST_CASE("--cpu-moe: routed experts read by the host, the rest by the GPU", "[o
   CHECK_THROWS_AS(offload(gpu, host, std::nullopt, generic_70b_int4(), o, {}, true), UsageError);
 }
 
-TEST_CASE("a long prompt streams the host's weights to the GPU when that is faster",
-          "[offload]") {
+TEST_CASE("a long prompt streams the host's weights to the GPU when that is faster", "[offload]") {
   const Device gpu = rtx_4090();
   const Device host = desktop_host();
   const ModelInput m = generic_70b_int4();

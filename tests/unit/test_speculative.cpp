@@ -60,8 +60,7 @@ ModelInput generic_int4(double params, const char* label) {
   return m;
 }
 
-SpeculativeResult speculate(const Device& d, double acceptance, int k = 8,
-                            EstimateOptions o = {}) {
+SpeculativeResult speculate(const Device& d, double acceptance, int k = 8, EstimateOptions o = {}) {
   o.ideal = true;
   o.prompt_tokens = 0;
   SpeculativeSpec spec;
@@ -75,8 +74,7 @@ SpeculativeResult speculate(const Device& d, double acceptance, int k = 8,
 
 TEST_CASE("expected tokens per target pass", "[speculative]") {
   // (1 - 0.78^9) / (1 - 0.78) = 4.0597.
-  CHECK(expected_tokens_per_pass(0.78, 8) ==
-        Approx((1 - std::pow(0.78, 9)) / 0.22).epsilon(1e-12));
+  CHECK(expected_tokens_per_pass(0.78, 8) == Approx((1 - std::pow(0.78, 9)) / 0.22).epsilon(1e-12));
   CHECK(expected_tokens_per_pass(0.78, 8) == Approx(4.059686723121434).epsilon(1e-12));
   CHECK(expected_tokens_per_pass(0.0, 8) == 1.0);
   CHECK(expected_tokens_per_pass(1.0, 8) == 9.0);
@@ -103,18 +101,24 @@ TEST_CASE("verification: K+1 tokens of one sequence share the weight read", "[sp
   CHECK_FALSE(w.compute_bound);
 }
 
-TEST_CASE("speculative 70B with an 8B draft on an M4 Pro and a W7900, by hand",
-          "[speculative]") {
-  // M4 Pro: draft step max(4e9 / 273e9, 1.6e10 / 7.53e12) = 14.652 ms, 8 of them 117.2 ms;
-  // verify max(35e9 / 273e9, 1.26e12 / 7.53e12) = 167.33 ms; 4.0597 tokens per 284.55 ms.
+TEST_CASE("speculative 70B with an 8B draft on an M4 Pro and a W7900, by hand", "[speculative]") {
+  // M4 Pro: draft step max(4e9 / 273e9, 1.6e10 / 7.53e12) = 14.652 ms, 8 of them 117.2 ms.
+  // Verify: 9 * 1.4e11 FLOPs plus the 9 tokens attending to each other (token i to i earlier
+  // ones: 4 * 71 heads * 128 * 71 layers * (0 + 1 + ... + 8) = 92,915,712 FLOPs) at
+  // 7.53 TFLOPS = 167.343 ms, more than reading 35e9 B at 273 GB/s (128.2 ms).
+  const double verify_flops = 9 * 1.4e11 + 4.0 * 71 * 128 * 71 * 36;
   const SpeculativeResult mac = speculate(m4_pro(), 0.78);
   CHECK(mac.draft_seconds == Approx(8 * 4e9 / 273e9).epsilon(1e-9));
-  CHECK(mac.verify_seconds == Approx(1.26e12 / 7.53e12).epsilon(1e-9));
+  CHECK(mac.verify.flops == Approx(verify_flops).epsilon(1e-12));
+  CHECK(mac.verify_seconds == Approx(verify_flops / 7.53e12).epsilon(1e-9));
   CHECK(mac.verify.compute_bound);
   CHECK(mac.accepted_tokens_per_step == Approx(4.059686723121434).epsilon(1e-12));
   CHECK(mac.plain_tokens_per_s == Approx(7.8).epsilon(1e-9));  // 273e9 / 35e9
-  CHECK(mac.tokens_per_s == Approx(14.267202447863886).epsilon(1e-9));
-  CHECK(mac.speedup == Approx(1.8291285189569082).epsilon(1e-9));
+  // 4.0597 tokens per 117.216 + 167.343 ms.
+  const double pass = 8 * 4e9 / 273e9 + verify_flops / 7.53e12;
+  CHECK(mac.tokens_per_s == Approx(4.059686723121434 / pass).epsilon(1e-9));
+  CHECK(mac.tokens_per_s == Approx(14.26658).epsilon(1e-6));
+  CHECK(mac.speedup == Approx(14.26658 / 7.8).epsilon(1e-6));
   // W7900: draft 4.63 ms, verify memory-bound 40.51 ms: 4.0597 tokens per 77.55 ms.
   const SpeculativeResult amd = speculate(w7900(), 0.78);
   CHECK(amd.verify_seconds == Approx(35e9 / 864e9).epsilon(1e-9));
