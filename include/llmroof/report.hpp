@@ -4,6 +4,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <variant>
 #include <vector>
 
@@ -77,5 +78,14 @@ struct Report {
   /// Index of column `id`, or -1.
   int column_index(const std::string& id) const;
 };
+
+/// True for columns where less is better (times, energy and money per token, memory needed):
+/// ids ending in "_seconds", joules_per_token, usd_per_million_tokens, memory_required_bytes.
+bool lower_is_better(std::string_view column_id);
+
+/// Sorts the rows by column `key`, stably: text ascending, numbers best first (descending, or
+/// ascending where lower_is_better), nulls last. Throws UsageError for an unknown column or
+/// one that holds records.
+void sort_rows(Report& report, const std::string& key);
 
 }  // namespace llmroof

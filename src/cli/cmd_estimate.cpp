@@ -471,9 +471,12 @@ int run_groups(const EstimateCliOptions& o, Context& context, const ModelChoice&
     } else if (g.devices.size() > 1) {
       const std::string id = default_link_id(g.devices);
       g.link = &require_link(*links, id);
+      const DeviceKind kind = g.devices.front()->kind;
       const std::string note = fmt::format(
-          "no --link given: {} assumed between {} ({}); choose with --link", id,
-          g.devices.front()->kind == DeviceKind::gpu ? "GPUs" : "devices", g.link->name);
+          "no --link given: {} ({}) assumed between {}; choose with --link", id, g.link->name,
+          kind == DeviceKind::gpu         ? "GPUs"
+          : kind == DeviceKind::apple_soc ? "Macs"
+                                          : "machines");
       if (std::find(notes.begin(), notes.end(), note) == notes.end()) {
         notes.push_back(note);
       }

@@ -139,9 +139,10 @@ void setup(CLI::App& sub, SweepCliOptions& o) {
       "  llmroof sweep -m llama-3.1-8b -q q4_k_m -d rtx-4090 --batch 1..256x2 --chart\n"
       "  llmroof sweep -m qwen3-30b-a3b -q q4_k_m -d m4-pro --context 0..32768+4096\n"
       "  llmroof sweep -m 70b -q q4_k_m -d a100 --parallel 1,2,4,8,12 -p 512 -n 128\n"
-      "Fields: critical_batch (at the smallest context), max_batch_that_fits (at the longest\n"
-      "context), max_context_that_fits (at the largest batch); JSON rows are under \"points\"\n"
-      "(grid) or \"runs\" (--parallel). JSON/CSV carry base units.");
+      "Fields: critical_batch (at the smallest context), max_batch_that_fits (at the\n"
+      "longest context), max_context_that_fits (at the largest batch), solved exactly.\n"
+      "JSON rows are under \"points\" (grid) or \"runs\" (--parallel); JSON/CSV carry\n"
+      "base units; tokens_per_s is per sequence (per user).");
 }
 
 // Columns of the terminal when stdout is one; the default otherwise (deterministic output).
@@ -281,8 +282,7 @@ int run(const SweepCliOptions& o, Context& context) {
 Command add_sweep(CLI::App& parent, CommonOptions& common) {
   auto options = std::make_shared<SweepCliOptions>();
   CLI::App* sub = parent.add_subcommand(
-      "sweep",
-      "Tokens/s of one model on one device over batch and context, or over parallel users");
+      "sweep", "Tokens/s of one model on one device over batch x context, or parallel users");
   setup(*sub, *options);
   add_common_options(*sub, common, true);
   return {sub, [options](Context& context) { return run(*options, context); }};

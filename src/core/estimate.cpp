@@ -5,6 +5,7 @@
 #include <fmt/format.h>
 
 #include "llmroof/errors.hpp"
+#include "report_table.hpp"
 
 namespace llmroof {
 
@@ -101,16 +102,11 @@ EstimateResult estimate(const Device& device, const ModelInput& model,
   // Cost and energy follow the aggregate rate, whichever model gives it (set at the end).
   auto finish = [&](EstimateResult& out) {
     out.power_w = options.power_w.value_or(device.tdp_w);
-    if (device.launch_price_usd && *device.launch_price_usd > 0) {
-      out.tokens_per_s_per_kusd = out.aggregate_tokens_per_s / (*device.launch_price_usd / 1000.0);
-    }
-    if (out.power_w > 0) {
-      out.joules_per_token = out.power_w / out.aggregate_tokens_per_s;
-    }
-    if (options.price_usd_per_hour) {
-      out.usd_per_million_tokens =
-          *options.price_usd_per_hour / 3600.0 / out.aggregate_tokens_per_s * 1e6;
-    }
+    const auto cost = detail::cost_figures(out.aggregate_tokens_per_s, device.launch_price_usd,
+                                           out.power_w, options.price_usd_per_hour);
+    out.tokens_per_s_per_kusd = cost.tokens_per_s_per_kusd;
+    out.joules_per_token = cost.joules_per_token;
+    out.usd_per_million_tokens = cost.usd_per_million_tokens;
     return out;
   };
   auto ideal_step_at = [&](double context) {
@@ -205,20 +201,17 @@ double decode_span_seconds(double context_tokens, double tokens,
 
 namespace {
 
-Cell real(double v) { return Cell{v}; }
-Cell integer(double v) { return Cell{static_cast<std::int64_t>(std::llround(v))}; }
-Cell text(std::string v) { return Cell{std::move(v)}; }
-Cell optional_real(const std::optional<double>& v) { return v ? Cell{*v} : Cell{}; }
+constexpr auto real = detail::real_cell;
+constexpr auto integer = detail::integer_cell;
+constexpr auto text = detail::text_cell;
+constexpr auto optional_real = detail::optional_real_cell;
+using detail::make_column;
 
+// Estimate fields read the result, the model and the options; a plain function pointer each.
 struct ColumnDef {
   Column column;
   Cell (*value)(const EstimateResult&, const ModelInput&, const EstimateOptions&);
 };
-
-Column col(std::string id, std::string title, CellKind kind, HumanUnit unit, bool human,
-           int precision = 2) {
-  return Column{std::move(id), std::move(title), kind, unit, precision, human};
-}
 
 // The estimate's fields: machine id, human title, and how each is read off a result.
 // Rows of this table are the JSON/CSV schema (schema_version 1); keep ids stable.
@@ -226,205 +219,192 @@ const std::vector<ColumnDef>& estimate_columns() {
   using K = CellKind;
   using U = HumanUnit;
   static const std::vector<ColumnDef> defs = {
-      {col("device.id", "device", K::text, U::none, true),
+      {make_column("device.id", "device", K::text, U::none, true),
        [](const EstimateResult& r, const ModelInput&, const EstimateOptions&) {
          return text(r.device->id);
        }},
-      {col("device.name", "name", K::text, U::none, false),
+      {make_column("device.name", "name", K::text, U::none, false),
        [](const EstimateResult& r, const ModelInput&, const EstimateOptions&) {
          return text(r.device->name);
        }},
-      {col("device.vendor", "vendor", K::text, U::none, false),
+      {make_column("device.vendor", "vendor", K::text, U::none, false),
        [](const EstimateResult& r, const ModelInput&, const EstimateOptions&) {
          return text(r.device->vendor);
        }},
-      {col("device.kind", "kind", K::text, U::none, false),
+      {make_column("device.kind", "kind", K::text, U::none, false),
        [](const EstimateResult& r, const ModelInput&, const EstimateOptions&) {
          return text(std::string(to_string(r.device->kind)));
        }},
-      {col("model.id", "model", K::text, U::none, false),
+      {make_column("model.id", "model", K::text, U::none, false),
        [](const EstimateResult&, const ModelInput& m, const EstimateOptions&) {
          return text(m.spec.id);
        }},
-      {col("model.total_params", "params", K::real, U::none, false),
+      {make_column("model.total_params", "params", K::real, U::none, false),
        [](const EstimateResult&, const ModelInput& m, const EstimateOptions&) {
          return real(m.weights.total_params);
        }},
-      {col("model.active_params", "active params", K::real, U::none, false),
+      {make_column("model.active_params", "active params", K::real, U::none, false),
        [](const EstimateResult&, const ModelInput& m, const EstimateOptions&) {
          return real(m.spec.active_params > 0 ? m.spec.active_params : m.weights.total_params);
        }},
-      {col("quant", "quant", K::text, U::none, false),
+      {make_column("quant", "quant", K::text, U::none, false),
        [](const EstimateResult&, const ModelInput& m, const EstimateOptions&) {
          return text(m.quant_id);
        }},
-      {col("kv_quant", "kv quant", K::text, U::none, false),
+      {make_column("kv_quant", "kv quant", K::text, U::none, false),
        [](const EstimateResult&, const ModelInput&, const EstimateOptions& o) {
          return text(o.kv_quant);
        }},
-      {col("compute_precision", "precision", K::text, U::none, false),
+      {make_column("compute_precision", "precision", K::text, U::none, false),
        [](const EstimateResult& r, const ModelInput&, const EstimateOptions&) {
          return text(std::string(to_string(r.precision)));
        }},
-      {col("batch", "batch", K::integer, U::none, false),
+      {make_column("batch", "batch", K::integer, U::none, false),
        [](const EstimateResult&, const ModelInput&, const EstimateOptions& o) {
          return integer(o.batch);
        }},
-      {col("context_tokens", "context", K::integer, U::none, false),
+      {make_column("context_tokens", "context", K::integer, U::none, false),
        [](const EstimateResult&, const ModelInput&, const EstimateOptions& o) {
          return integer(o.context_tokens);
        }},
-      {col("prompt_tokens", "prompt", K::integer, U::none, false),
+      {make_column("prompt_tokens", "prompt", K::integer, U::none, false),
        [](const EstimateResult&, const ModelInput&, const EstimateOptions& o) {
          return integer(o.prompt_tokens);
        }},
-      {col("mem_bw_bytes_per_s", "bandwidth", K::real, U::bytes_per_s_gb, false),
+      {make_column("mem_bw_bytes_per_s", "bandwidth", K::real, U::bytes_per_s_gb, false),
        [](const EstimateResult& r, const ModelInput&, const EstimateOptions&) {
          return real(r.roofs.mem_bw_bytes_per_s);
        }},
-      {col("peak_flops_per_s", "peak", K::real, U::flops_tera, false),
+      {make_column("peak_flops_per_s", "peak", K::real, U::flops_tera, false),
        [](const EstimateResult& r, const ModelInput&, const EstimateOptions&) {
          return real(r.roofs.peak_flops_per_s);
        }},
-      {col("weights_bytes", "weights", K::real, U::bytes_gib, true),
+      {make_column("weights_bytes", "weights", K::real, U::bytes_gib, true),
        [](const EstimateResult&, const ModelInput& m, const EstimateOptions&) {
          return real(m.weights.total_bytes);
        }},
-      {col("kv_cache_bytes", "KV cache", K::real, U::bytes_gib, true),
+      {make_column("kv_cache_bytes", "KV cache", K::real, U::bytes_gib, true),
        [](const EstimateResult& r, const ModelInput&, const EstimateOptions&) {
          return real(r.fit.kv_cache_bytes);
        }},
-      {col("weights_read_bytes", "weights read", K::real, U::bytes_gib, false),
+      {make_column("weights_read_bytes", "weights read", K::real, U::bytes_gib, false),
        [](const EstimateResult& r, const ModelInput&, const EstimateOptions&) {
          return real(r.step.weights_read_bytes);
        }},
-      {col("kv_read_bytes", "KV read", K::real, U::bytes_gib, false),
+      {make_column("kv_read_bytes", "KV read", K::real, U::bytes_gib, false),
        [](const EstimateResult& r, const ModelInput&, const EstimateOptions&) {
          return real(r.step.kv_read_bytes);
        }},
-      {col("flops_per_step", "FLOPs", K::real, U::none, false),
+      {make_column("flops_per_step", "FLOPs", K::real, U::none, false),
        [](const EstimateResult& r, const ModelInput&, const EstimateOptions&) {
          return real(r.step.flops);
        }},
-      {col("memory_seconds", "memory time", K::real, U::seconds_auto, false),
+      {make_column("memory_seconds", "memory time", K::real, U::seconds_auto, false),
        [](const EstimateResult& r, const ModelInput&, const EstimateOptions&) {
          return real(r.step.memory_seconds);
        }},
-      {col("compute_seconds", "compute time", K::real, U::seconds_auto, false),
+      {make_column("compute_seconds", "compute time", K::real, U::seconds_auto, false),
        [](const EstimateResult& r, const ModelInput&, const EstimateOptions&) {
          return real(r.step.compute_seconds);
        }},
-      {col("memory_bound_tokens_per_s", "mem roof", K::real, U::tokens_per_s, true),
+      {make_column("memory_bound_tokens_per_s", "mem roof", K::real, U::tokens_per_s, true),
        [](const EstimateResult& r, const ModelInput&, const EstimateOptions&) {
          return real(1.0 / r.step.memory_seconds);
        }},
-      {col("compute_bound_tokens_per_s", "compute roof", K::real, U::tokens_per_s, true),
+      {make_column("compute_bound_tokens_per_s", "compute roof", K::real, U::tokens_per_s, true),
        [](const EstimateResult& r, const ModelInput&, const EstimateOptions&) {
          return real(1.0 / r.step.compute_seconds);
        }},
-      {col("bound", "bound", K::text, U::none, true),
+      {make_column("bound", "bound", K::text, U::none, true),
        [](const EstimateResult& r, const ModelInput&, const EstimateOptions&) {
          return text(r.step.compute_bound ? "compute" : "memory");
        }},
-      {col("ideal_tokens_per_s", "ideal", K::real, U::tokens_per_s, false),
+      {make_column("ideal_tokens_per_s", "ideal", K::real, U::tokens_per_s, false),
        [](const EstimateResult& r, const ModelInput&, const EstimateOptions&) {
          return real(r.step.tokens_per_s);
        }},
-      {col("tokens_per_s", "estimate", K::real, U::tokens_per_s, true),
+      {make_column("tokens_per_s", "estimate", K::real, U::tokens_per_s, true),
        [](const EstimateResult& r, const ModelInput&, const EstimateOptions&) {
          return real(r.tokens_per_s);
        }},
-      {col("tokens_per_s_low", "low", K::real, U::tokens_per_s, true),
+      {make_column("tokens_per_s_low", "low", K::real, U::tokens_per_s, true),
        [](const EstimateResult& r, const ModelInput&, const EstimateOptions&) {
          return real(r.tokens_per_s_low);
        }},
-      {col("tokens_per_s_high", "high", K::real, U::tokens_per_s, true),
+      {make_column("tokens_per_s_high", "high", K::real, U::tokens_per_s, true),
        [](const EstimateResult& r, const ModelInput&, const EstimateOptions&) {
          return real(r.tokens_per_s_high);
        }},
-      {col("aggregate_tokens_per_s", "total", K::real, U::tokens_per_s, false),
+      {make_column("aggregate_tokens_per_s", "total", K::real, U::tokens_per_s, false),
        [](const EstimateResult& r, const ModelInput&, const EstimateOptions&) {
          return real(r.aggregate_tokens_per_s);
        }},
-      {col("fits", "fits", K::boolean, U::none, true),
+      {make_column("fits", "fits", K::boolean, U::none, true),
        [](const EstimateResult& r, const ModelInput&, const EstimateOptions&) {
          return Cell{r.fit.fits};
        }},
-      {col("memory_required_bytes", "needs", K::real, U::bytes_gib, false),
+      {make_column("memory_required_bytes", "needs", K::real, U::bytes_gib, false),
        [](const EstimateResult& r, const ModelInput&, const EstimateOptions&) {
          return real(r.fit.required_bytes);
        }},
-      {col("memory_available_bytes", "usable", K::real, U::bytes_gib, false),
+      {make_column("memory_available_bytes", "usable", K::real, U::bytes_gib, false),
        [](const EstimateResult& r, const ModelInput&, const EstimateOptions&) {
          return real(r.fit.available_bytes);
        }},
-      {col("memory_margin_bytes", "margin", K::real, U::bytes_gib, true),
+      {make_column("memory_margin_bytes", "margin", K::real, U::bytes_gib, true),
        [](const EstimateResult& r, const ModelInput&, const EstimateOptions&) {
          return real(r.fit.margin_bytes);
        }},
-      {col("critical_batch", "crit. batch", K::real, U::none, false, 0),
+      {make_column("critical_batch", "crit. batch", K::real, U::none, false, 0),
        [](const EstimateResult& r, const ModelInput&, const EstimateOptions&) {
          return optional_real(r.critical_batch);
        }},
-      {col("prefill_tokens_per_s", "prefill", K::real, U::tokens_per_s, true),
+      {make_column("prefill_tokens_per_s", "prefill", K::real, U::tokens_per_s, true),
        [](const EstimateResult& r, const ModelInput&, const EstimateOptions&) {
          return r.prefill ? real(r.prefill_tokens_per_s) : Cell{};
        }},
-      {col("time_to_first_token_seconds", "TTFT", K::real, U::seconds_auto, true),
+      {make_column("time_to_first_token_seconds", "TTFT", K::real, U::seconds_auto, true),
        [](const EstimateResult& r, const ModelInput&, const EstimateOptions&) {
          return r.prefill ? real(r.time_to_first_token_s) : Cell{};
        }},
-      {col("generate_tokens", "generate", K::integer, U::none, false),
+      {make_column("generate_tokens", "generate", K::integer, U::none, false),
        [](const EstimateResult&, const ModelInput&, const EstimateOptions& o) {
          return integer(o.generate_tokens);
        }},
-      {col("generate_tokens_per_s", "tg avg", K::real, U::tokens_per_s, false),
+      {make_column("generate_tokens_per_s", "tg avg", K::real, U::tokens_per_s, false),
        [](const EstimateResult& r, const ModelInput&, const EstimateOptions&) {
          return real(r.generate_tokens_per_s);
        }},
-      {col("end_to_end_seconds", "end to end", K::real, U::seconds_auto, false),
+      {make_column("end_to_end_seconds", "end to end", K::real, U::seconds_auto, false),
        [](const EstimateResult& r, const ModelInput&, const EstimateOptions&) {
          return real(r.end_to_end_seconds);
        }},
-      {col("power_w", "power [W]", K::real, U::none, false, 0),
+      {make_column("power_w", "power [W]", K::real, U::none, false, 0),
        [](const EstimateResult& r, const ModelInput&, const EstimateOptions&) {
          return r.power_w > 0 ? real(r.power_w) : Cell{};
        }},
-      {col("tokens_per_s_per_kusd", "tok/s per k$", K::real, U::none, false),
+      {make_column("tokens_per_s_per_kusd", "tok/s per k$", K::real, U::none, false),
        [](const EstimateResult& r, const ModelInput&, const EstimateOptions&) {
          return optional_real(r.tokens_per_s_per_kusd);
        }},
-      {col("joules_per_token", "J/token", K::real, U::none, false),
+      {make_column("joules_per_token", "J/token", K::real, U::none, false),
        [](const EstimateResult& r, const ModelInput&, const EstimateOptions&) {
          return optional_real(r.joules_per_token);
        }},
-      {col("usd_per_million_tokens", "$/Mtok", K::real, U::none, false),
+      {make_column("usd_per_million_tokens", "$/Mtok", K::real, U::none, false),
        [](const EstimateResult& r, const ModelInput&, const EstimateOptions&) {
          return optional_real(r.usd_per_million_tokens);
        }},
-      {col("kv_read_share", "KV share", K::real, U::ratio_percent, false),
+      {make_column("kv_read_share", "KV share", K::real, U::ratio_percent, false),
        [](const EstimateResult& r, const ModelInput&, const EstimateOptions&) {
          return real(r.step.bytes > 0 ? r.step.kv_read_bytes / r.step.bytes : 0.0);
        }},
-      {col("efficiency_class", "class", K::text, U::none, false),
+      {make_column("efficiency_class", "class", K::text, U::none, false),
        [](const EstimateResult& r, const ModelInput&, const EstimateOptions&) {
          return text(r.efficiency_class);
        }},
   };
   return defs;
-}
-
-double sort_value(const Cell& c) {
-  if (const auto* d = std::get_if<double>(&c)) {
-    return *d;
-  }
-  if (const auto* i = std::get_if<std::int64_t>(&c)) {
-    return static_cast<double>(*i);
-  }
-  if (const auto* b = std::get_if<bool>(&c)) {
-    return *b ? 1.0 : 0.0;
-  }
-  return -1e300;  // nulls last
 }
 
 }  // namespace
@@ -453,21 +433,7 @@ Report estimate_report(const std::vector<EstimateResult>& results, const ModelIn
     }
     report.rows.push_back(std::move(row));
   }
-  const int index = report.column_index(sort_key);
-  if (index < 0) {
-    throw UsageError(fmt::format("unknown sort column '{}'", sort_key));
-  }
-  const auto i = static_cast<std::size_t>(index);
-  const bool textual = report.columns[i].kind == CellKind::text;
-  std::stable_sort(report.rows.begin(), report.rows.end(),
-                   [i, textual](const std::vector<Cell>& a, const std::vector<Cell>& b) {
-                     if (textual) {
-                       const auto* x = std::get_if<std::string>(&a[i]);
-                       const auto* y = std::get_if<std::string>(&b[i]);
-                       return x != nullptr && y != nullptr && *x < *y;
-                     }
-                     return sort_value(a[i]) > sort_value(b[i]);
-                   });
+  sort_rows(report, sort_key);
   return report;
 }
 

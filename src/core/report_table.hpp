@@ -34,22 +34,8 @@ inline Cell integer_cell(double v) { return Cell{static_cast<std::int64_t>(std::
 inline Cell text_cell(std::string v) { return Cell{std::move(v)}; }
 inline Cell optional_real_cell(const std::optional<double>& v) { return v ? Cell{*v} : Cell{}; }
 
-/// Sort value of a cell: numbers as they are, booleans 0/1, nulls last.
-inline double sort_value(const Cell& c) {
-  if (const auto* d = std::get_if<double>(&c)) {
-    return *d;
-  }
-  if (const auto* i = std::get_if<std::int64_t>(&c)) {
-    return static_cast<double>(*i);
-  }
-  if (const auto* b = std::get_if<bool>(&c)) {
-    return *b ? 1.0 : 0.0;
-  }
-  return -1e300;
-}
-
-/// One row per result, sorted by column `sort_key` as estimate_report sorts (numbers
-/// descending, text ascending, stable). Throws UsageError for an unknown key.
+/// One row per result, sorted by column `sort_key` (see sort_rows). Throws UsageError for an
+/// unknown key.
 template <class R>
 Report build_report(std::string command, const std::vector<ColumnDef<R>>& defs,
                     const std::vector<R>& results, const std::string& sort_key) {
@@ -66,21 +52,7 @@ Report build_report(std::string command, const std::vector<ColumnDef<R>>& defs,
     }
     report.rows.push_back(std::move(row));
   }
-  const int index = report.column_index(sort_key);
-  if (index < 0 || report.columns[static_cast<std::size_t>(index)].kind == CellKind::records) {
-    throw UsageError(fmt::format("unknown sort column '{}'", sort_key));
-  }
-  const auto i = static_cast<std::size_t>(index);
-  const bool textual = report.columns[i].kind == CellKind::text;
-  std::stable_sort(report.rows.begin(), report.rows.end(),
-                   [i, textual](const std::vector<Cell>& a, const std::vector<Cell>& b) {
-                     if (textual) {
-                       const auto* x = std::get_if<std::string>(&a[i]);
-                       const auto* y = std::get_if<std::string>(&b[i]);
-                       return x != nullptr && y != nullptr && *x < *y;
-                     }
-                     return sort_value(a[i]) > sort_value(b[i]);
-                   });
+  sort_rows(report, sort_key);
   return report;
 }
 

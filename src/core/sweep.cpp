@@ -363,7 +363,12 @@ ParallelResult parallel_sweep(const Device& device, const ModelInput& model,
           throw Error(
               fmt::format("efficiency table has no class '{}'", run.decode.efficiency_class));
         }
-        run.time_to_first_token_s = realistic_prefill_seconds(*cls, *run.prefill, run.decode.roofs);
+        // As estimate() models one prompt, with every user's tokens in the engine's passes.
+        const bool host_cpu = base.backend == "cpu" && device.kind != DeviceKind::cpu;
+        const EngineRun engine = engine_run(efficiency, *cls, device, host_cpu, model.spec,
+                                            model.weights, run.decode.roofs, run.decode.precision,
+                                            static_cast<double>(users) * base.prompt_tokens);
+        run.time_to_first_token_s = realistic_prefill_seconds(*cls, *run.prefill, engine);
       }
     }
     const double n = static_cast<double>(users);

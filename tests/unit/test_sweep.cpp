@@ -401,6 +401,29 @@ TEST_CASE("parallel users: llama-3.1-70b fp16, prompt 512, generate 128, ideal, 
   CHECK(report.fields[1].title == "max users that fit (context 0)");
 }
 
+TEST_CASE("parallel users: one user is estimate's prefill and generation", "[sweep][parallel]") {
+  for (const char* id : {"llama-3.1-8b", "mixtral-8x7b"}) {
+    CAPTURE(id);
+    const ModelInput m = model_input(id, "q4_k_m");
+    ParallelOptions o;
+    o.base.context_tokens = 1000;
+    o.base.prompt_tokens = 512;
+    o.base.generate_tokens = 128;
+    o.users = {1};
+    const ParallelRun run = parallel_sweep(unit_gpu(), m, o, efficiency()).runs.front();
+    EstimateOptions one = o.base;
+    const EstimateResult prompt = estimate(unit_gpu(), m, one, efficiency());
+    one.context_tokens = 1512;
+    one.prompt_tokens = 0;
+    const EstimateResult decode = estimate(unit_gpu(), m, one, efficiency());
+    CHECK(run.time_to_first_token_s == Approx(prompt.time_to_first_token_s).epsilon(1e-12));
+    CHECK(run.generate_seconds == Approx(decode.generate_seconds).epsilon(1e-12));
+    CHECK(run.tokens_per_s == Approx(decode.generate_tokens_per_s).epsilon(1e-12));
+    CHECK(run.end_to_end_seconds ==
+          Approx(prompt.time_to_first_token_s + decode.generate_seconds).epsilon(1e-12));
+  }
+}
+
 TEST_CASE("parallel users: generating nothing is a usage error", "[sweep][parallel]") {
   ParallelOptions o;
   o.base.generate_tokens = 0;
