@@ -4,10 +4,8 @@
 
 #include "cli.hpp"
 #include "llmroof/data_dir.hpp"
-#include "llmroof/efficiency.hpp"
+#include "llmroof/data_files.hpp"
 #include "llmroof/errors.hpp"
-#include "llmroof/hardware.hpp"
-#include "llmroof/model_spec.hpp"
 
 namespace llmroof::cli {
 
@@ -19,7 +17,7 @@ struct CheckDataOptions {
 
 void setup(CLI::App& sub, CheckDataOptions& o) {
   sub.add_option("files", o.files,
-                 "Data files to check (devices, models or efficiency tables, told apart by their "
+                 "Data files to check (devices, models, efficiency or links, told apart by their "
                  "top-level key); default: every shipped file")
       ->type_name("FILE");
   sub.footer(
@@ -29,30 +27,15 @@ void setup(CLI::App& sub, CheckDataOptions& o) {
       "Exit code 1 and one 'file:line: /pointer: message' line per problem.");
 }
 
-// Validates one file; returns the number of entries it holds.
-std::size_t check_file(const std::filesystem::path& path) {
-  const std::string text = read_text_file(path);
-  const std::string name = path.filename().string();
-  if (text.find("\"devices\"") != std::string::npos) {
-    return parse_devices(text, path.string()).devices.size();
-  }
-  if (text.find("\"models\"") != std::string::npos) {
-    return parse_models(text, path.string()).models.size();
-  }
-  if (text.find("\"classes\"") != std::string::npos) {
-    return parse_efficiency(text, path.string()).classes.size();
-  }
-  throw Error(fmt::format("{}: not a devices, models or efficiency file", path.string()));
-}
-
 int run(const CheckDataOptions& o, Context& context) {
   std::vector<std::filesystem::path> files(o.files.begin(), o.files.end());
   if (files.empty()) {
     const auto dir = context.data_dir();
-    files = {dir / "devices.json", dir / "models.json", dir / "efficiency.json"};
+    files = {dir / "devices.json", dir / "models.json", dir / "efficiency.json",
+             dir / "links.json"};
   }
   for (const auto& file : files) {
-    const std::size_t entries = check_file(file);
+    const std::size_t entries = check_data_file(read_text_file(file), file.string());
     context.io().err << fmt::format("{}: ok ({} entries)\n", file.filename().string(), entries);
   }
   return static_cast<int>(ExitCode::ok);

@@ -2,6 +2,7 @@
 // as one, split between a GPU and the host, or with a draft model (speculative decoding).
 
 #include <fmt/format.h>
+#include <map>
 #include <fmt/ranges.h>
 
 #include <algorithm>
@@ -367,7 +368,8 @@ void finish(Report& report, const EstimateCliOptions& o, std::vector<std::string
     }
     show_column(report, id);
   }
-  report.notes = std::move(notes);
+  // The command's notes first, then what the report itself states.
+  report.notes.insert(report.notes.begin(), notes.begin(), notes.end());
   report.warnings = std::move(warnings);
   if (o.ideal) {
     report.notes.insert(report.notes.begin(),
@@ -382,16 +384,21 @@ int run_single(const EstimateCliOptions& o, Context& context, const ModelChoice&
   std::vector<EstimateResult> results;
   std::vector<std::string> notes = model.notes;
   std::vector<std::string> warnings = model.warnings;
+  // Devices that lack the requested precision, by the precision used instead: one note each.
+  std::map<Precision, std::vector<std::string>> fell_back;
   for (const auto& match : matches) {
     results.push_back(estimate(*match.device, model.input, options, context.efficiency()));
     family_note(notes, match);
     const auto& r = results.back();
     if (r.precision_fell_back) {
-      notes.push_back(
-          fmt::format("{} has no {} rate; its {} peak is the compute roof", match.device->id,
-                      to_string(options.compute_precision.value_or(model.input.compute)),
-                      to_string(r.precision)));
+      fell_back[r.precision].push_back(match.device->id);
     }
+  }
+  const auto requested = to_string(options.compute_precision.value_or(model.input.compute));
+  for (const auto& [used, ids] : fell_back) {
+    notes.push_back(fmt::format("{} {} no {} rate; {} {} peak is the compute roof",
+                                fmt::join(ids, ", "), ids.size() == 1 ? "has" : "have", requested,
+                                ids.size() == 1 ? "its" : "their", to_string(used)));
   }
   if (matches.size() == 1 && !results.front().fit.fits) {
     warnings.push_back(fmt::format(

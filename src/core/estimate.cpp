@@ -150,13 +150,17 @@ EstimateResult estimate(const Device& device, const ModelInput& model,
     r.prefill_tokens_per_s = options.prompt_tokens / prefill_s;
     r.time_to_first_token_s = prefill_s;
   }
-  r.generate_seconds = decode_span_seconds(
-      options.context_tokens, options.generate_tokens, [&](double context) {
-        return realistic_decode_seconds(*cls, ideal_step_at(context), engine);
-      });
+  const auto realistic_seconds = [&](double context) {
+    return realistic_decode_seconds(*cls, ideal_step_at(context), engine);
+  };
+  r.generate_seconds =
+      decode_span_seconds(options.context_tokens, options.generate_tokens, realistic_seconds);
   r.generate_tokens_per_s =
       r.generate_seconds > 0 ? options.generate_tokens / r.generate_seconds : r.tokens_per_s;
-  r.end_to_end_seconds = r.time_to_first_token_s + r.generate_seconds;
+  // End to end: the prompt is in the cache when generation starts.
+  r.end_to_end_seconds =
+      r.time_to_first_token_s + decode_span_seconds(options.context_tokens + options.prompt_tokens,
+                                                    options.generate_tokens, realistic_seconds);
   return finish(r);
 }
 
@@ -395,6 +399,10 @@ const std::vector<ColumnDef>& estimate_columns() {
        [](const EstimateResult& r, const ModelInput&, const EstimateOptions&) {
          return optional_real(r.usd_per_million_tokens);
        }},
+      {make_column("experts_touched", "experts read", K::real, U::none, false, 1),
+       [](const EstimateResult& r, const ModelInput& m, const EstimateOptions&) {
+         return m.weights.experts > 0 ? real(r.step.experts_touched) : Cell{};
+       }},
       {make_column("kv_read_share", "KV share", K::real, U::ratio_percent, false),
        [](const EstimateResult& r, const ModelInput&, const EstimateOptions&) {
          return real(r.step.bytes > 0 ? r.step.kv_read_bytes / r.step.bytes : 0.0);
@@ -432,6 +440,16 @@ Report estimate_report(const std::vector<EstimateResult>& results, const ModelIn
       row.push_back(def.value(r, model, options));
     }
     report.rows.push_back(std::move(row));
+  }
+  if (model.weights.experts > 0) {
+    report.notes.push_back(fmt::format(
+        "mixture of experts: a step reads the expected distinct experts per layer, "
+        "E * (1 - (1 - k/E)^B) = {} * (1 - (1 - {}/{})^{}) under uniform routing{} "
+        "(experts_touched; --expert-skew for less uniform routing)",
+        model.weights.experts, model.weights.experts_used, model.weights.experts, options.batch,
+        options.expert_skew > 0 ? fmt::format(", skew {} (effective batch B^(1 - skew))",
+                                              options.expert_skew)
+                                : std::string()));
   }
   sort_rows(report, sort_key);
   return report;
