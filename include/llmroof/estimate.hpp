@@ -23,22 +23,22 @@ struct EstimateOptions {
   double generate_tokens = 128;       ///< tokens generated (memory fit)
   std::string kv_quant = "f16";       ///< KV-cache element type
   double kv_bytes_per_element = 2.0;  ///< matches kv_quant
-  std::optional<Precision> compute_precision;     ///< override of the quant's precision
-  std::optional<double> bandwidth_bytes_per_s;    ///< override of the device's bandwidth
-  std::optional<double> peak_flops_per_s;         ///< override of the device's peak
-  std::optional<double> memory_bytes;             ///< override of the device's memory size
-  std::string backend;                ///< "" = the device's usual backend
-  bool ideal = false;                 ///< pure roofline: efficiency 1, no overheads, no range
-  double expert_skew = 0;             ///< see expected_experts_touched
-  std::optional<double> power_w;              ///< override of the device's TDP, watts
-  std::optional<double> price_usd_per_hour;   ///< rental price, for usd_per_million_tokens
+  std::optional<Precision> compute_precision;   ///< override of the quant's precision
+  std::optional<double> bandwidth_bytes_per_s;  ///< override of the device's bandwidth
+  std::optional<double> peak_flops_per_s;       ///< override of the device's peak
+  std::optional<double> memory_bytes;           ///< override of the device's memory size
+  std::string backend;                          ///< "" = the device's usual backend
+  bool ideal = false;             ///< pure roofline: efficiency 1, no overheads, no range
+  double expert_skew = 0;         ///< see expected_experts_touched
+  std::optional<double> power_w;  ///< override of the device's TDP, watts
+  std::optional<double> price_usd_per_hour;  ///< rental price, for usd_per_million_tokens
 };
 
 /// The model side of an estimate: its architecture and what its weights weigh.
 struct ModelInput {
   ModelSpec spec;
   Weights weights;
-  std::string quant_id;       ///< "q4_k_m", or "file" for a model file's own types
+  std::string quant_id;                 ///< "q4_k_m", or "file" for a model file's own types
   Precision compute = Precision::fp16;  ///< the quant's default compute precision
 };
 
@@ -53,19 +53,19 @@ struct EstimateResult {
   double tokens_per_s = 0;                ///< realistic per sequence (ideal with --ideal)
   double tokens_per_s_low = 0;
   double tokens_per_s_high = 0;
-  double aggregate_tokens_per_s = 0;      ///< realistic, all sequences
-  std::optional<PrefillResult> prefill;   ///< ideal prefill (none when prompt_tokens is 0)
-  double prefill_tokens_per_s = 0;        ///< realistic (ideal with --ideal)
+  double aggregate_tokens_per_s = 0;     ///< realistic, all sequences
+  std::optional<PrefillResult> prefill;  ///< ideal prefill (none when prompt_tokens is 0)
+  double prefill_tokens_per_s = 0;       ///< realistic (ideal with --ideal)
   double time_to_first_token_s = 0;
   MemoryFit fit;
   std::optional<double> critical_batch;
-  std::string efficiency_class;           ///< "ideal" with --ideal
+  std::string efficiency_class;  ///< "ideal" with --ideal
   /// Average decode speed per sequence over generating generate_tokens tokens from the
   /// context (as llama-bench's tg tests report), realistic (ideal with --ideal).
   double generate_tokens_per_s = 0;
-  double generate_seconds = 0;            ///< time to generate them
-  double end_to_end_seconds = 0;          ///< time to first token + generate_seconds
-  double power_w = 0;                     ///< TDP or --power; 0 = unknown
+  double generate_seconds = 0;                   ///< time to generate them
+  double end_to_end_seconds = 0;                 ///< time to first token + generate_seconds
+  double power_w = 0;                            ///< TDP or --power; 0 = unknown
   std::optional<double> tokens_per_s_per_kusd;   ///< aggregate tokens/s per 1000 USD
   std::optional<double> joules_per_token;        ///< power / aggregate tokens/s
   std::optional<double> usd_per_million_tokens;  ///< given a price per hour

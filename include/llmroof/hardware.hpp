@@ -26,9 +26,9 @@ std::optional<Precision> parse_precision(std::string_view text);
 /// The host CPU of a SoC or GPU machine, for CPU-backend estimates.
 struct CpuSpec {
   int cores = 0;
-  std::string isa;                     ///< e.g. "arm64-neon-i8mm", "x86-avx512"
-  double fp32_flops_per_s = 0;         ///< peak FP32 of all cores
-  double mem_bw_bytes_per_s = 0;       ///< what the CPU cluster can draw; 0 = the device's bandwidth
+  std::string isa;                ///< e.g. "arm64-neon-i8mm", "x86-avx512"
+  double fp32_flops_per_s = 0;    ///< peak FP32 of all cores
+  double mem_bw_bytes_per_s = 0;  ///< what the CPU cluster can draw; 0 = the device's bandwidth
   std::string source;
 };
 

@@ -42,13 +42,13 @@ std::optional<AttentionKind> parse_attention_kind(std::string_view text);
 
 /// Mixture-of-experts layout. Invariant: 0 < experts_used <= experts.
 struct MoeSpec {
-  int experts = 0;                               ///< routed experts per MoE layer (E)
-  int experts_used = 0;                          ///< routed experts per token (k)
-  int shared_experts = 0;                        ///< always-on experts per MoE layer
-  std::int64_t expert_intermediate = 0;          ///< FFN width of one routed expert
-  std::int64_t shared_expert_intermediate = 0;   ///< FFN width of one shared expert
-  int dense_layers_first = 0;                    ///< leading layers with a dense FFN
-  std::int64_t dense_intermediate = 0;           ///< FFN width of those dense layers
+  int experts = 0;                              ///< routed experts per MoE layer (E)
+  int experts_used = 0;                         ///< routed experts per token (k)
+  int shared_experts = 0;                       ///< always-on experts per MoE layer
+  std::int64_t expert_intermediate = 0;         ///< FFN width of one routed expert
+  std::int64_t shared_expert_intermediate = 0;  ///< FFN width of one shared expert
+  int dense_layers_first = 0;                   ///< leading layers with a dense FFN
+  std::int64_t dense_intermediate = 0;          ///< FFN width of those dense layers
 };
 
 /// Multi-head latent attention (DeepSeek-V2/V3): the cache holds a compressed latent.

@@ -37,8 +37,8 @@ struct Column {
   std::string title;
   CellKind kind = CellKind::text;
   HumanUnit unit = HumanUnit::none;
-  int precision = 2;   ///< digits after the point for HumanUnit::none reals
-  bool human = true;   ///< shown in table/Markdown output
+  int precision = 2;  ///< digits after the point for HumanUnit::none reals
+  bool human = true;  ///< shown in table/Markdown output
 };
 
 struct RecordList;
@@ -66,13 +66,13 @@ struct DocField {
 
 /// Computed once, rendered by any format. Renderers never compute.
 struct Report {
-  std::string command;  ///< "estimate", "devices", ...
+  std::string command;               ///< "estimate", "devices", ...
   std::string rows_key = "results";  ///< JSON key of the rows array
   std::vector<Column> columns;
-  std::vector<std::vector<Cell>> rows;  ///< each row has columns.size() cells
-  std::vector<DocField> fields;         ///< document-level values
-  std::vector<std::string> notes;       ///< assumptions stated to the reader
-  std::vector<std::string> warnings;    ///< also printed to stderr by the CLI
+  std::vector<std::vector<Cell>> rows;         ///< each row has columns.size() cells
+  std::vector<DocField> fields;                ///< document-level values
+  std::vector<std::string> notes;              ///< assumptions stated to the reader
+  std::vector<std::string> warnings;           ///< also printed to stderr by the CLI
   std::optional<std::string> sparkline_title;  ///< reserved for charts
 
   /// Index of column `id`, or -1.

@@ -17,10 +17,10 @@ struct Roofs {
 
 /// One decode step: `batch` sequences each produce one token after `context_tokens` of context.
 struct DecodeInput {
-  int batch = 1;                       ///< >= 1
-  double context_tokens = 0;           ///< tokens already in each sequence's KV cache
-  double kv_bytes_per_element = 2;     ///< KV-cache element size (f16 = 2)
-  double expert_skew = 0;              ///< 0 = uniform routing; see expected_experts_touched
+  int batch = 1;                    ///< >= 1
+  double context_tokens = 0;        ///< tokens already in each sequence's KV cache
+  double kv_bytes_per_element = 2;  ///< KV-cache element size (f16 = 2)
+  double expert_skew = 0;           ///< 0 = uniform routing; see expected_experts_touched
 };
 
 /// The roofline of one decode step, in base units.
@@ -50,12 +50,12 @@ DecodeStep decode_step(const ModelSpec& model, const Weights& weights, const Roo
 
 /// Prompt processing: `prompt_tokens` tokens after `context_tokens` of context, in one pass.
 struct PrefillResult {
-  double flops = 0;            ///< 2 * multiplied params * N + attention over the prompt
-  double bytes = 0;            ///< every weight once (all experts for MoE) + KV written and read
+  double flops = 0;  ///< 2 * multiplied params * N + attention over the prompt
+  double bytes = 0;  ///< every weight once (all experts for MoE) + KV written and read
   double memory_seconds = 0;
   double compute_seconds = 0;
-  double seconds = 0;          ///< max of the two
-  double tokens_per_s = 0;     ///< prompt_tokens / seconds
+  double seconds = 0;       ///< max of the two
+  double tokens_per_s = 0;  ///< prompt_tokens / seconds
   bool compute_bound = false;
 };
 PrefillResult prefill(const ModelSpec& model, const Weights& weights, const Roofs& roofs,

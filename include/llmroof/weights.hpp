@@ -31,8 +31,8 @@ struct Weights {
   double dense_read_bytes = 0;
   /// Parameters multiplied per token outside the routed experts (no embedding lookup).
   double dense_matmul_params = 0;
-  int experts = 0;       ///< routed experts per MoE layer (0 = dense model)
-  int experts_used = 0;  ///< routed experts per token
+  int experts = 0;                 ///< routed experts per MoE layer (0 = dense model)
+  int experts_used = 0;            ///< routed experts per token
   std::vector<TypeShare> by_type;  ///< ordered by bytes, largest first
 
   /// total_bytes * 8 / total_params.

@@ -1,7 +1,8 @@
 #include "cli.hpp"
 
-#include <cstdlib>
 #include <fmt/format.h>
+
+#include <cstdlib>
 #include <fstream>
 #include <map>
 #include <sstream>
@@ -14,7 +15,6 @@ namespace llmroof::cli {
 
 namespace {
 
-
 bool color_wanted(const std::string& mode, bool tty) {
   if (mode == "never") {
     return false;
@@ -25,8 +25,8 @@ bool color_wanted(const std::string& mode, bool tty) {
   if (const char* no_color = std::getenv("NO_COLOR"); no_color != nullptr && *no_color != '\0') {
     return false;
   }
-  if (const char* force = std::getenv("CLICOLOR_FORCE"); force != nullptr && *force != '\0' &&
-                                                          std::string(force) != "0") {
+  if (const char* force = std::getenv("CLICOLOR_FORCE");
+      force != nullptr && *force != '\0' && std::string(force) != "0") {
     return true;
   }
   const char* term = std::getenv("TERM");
@@ -211,9 +211,9 @@ int run(const std::vector<std::string>& args, Io& io) {
     }
     std::string message = e.what();
     const auto* chosen = app.get_subcommands().empty() ? nullptr : app.get_subcommands().front();
-    print_error(io.err, fmt::format("{} (see 'llmroof{}{} --help')", message,
-                                    chosen != nullptr ? " " : "",
-                                    chosen != nullptr ? chosen->get_name() : ""));
+    print_error(io.err,
+                fmt::format("{} (see 'llmroof{}{} --help')", message, chosen != nullptr ? " " : "",
+                            chosen != nullptr ? chosen->get_name() : ""));
     return static_cast<int>(ExitCode::usage);
   }
   try {

@@ -31,7 +31,9 @@ int run(const std::vector<std::string>& args, Io& io);
 /// Options every subcommand takes.
 struct CommonOptions {
   std::string format_name = "table";  ///< as given to --format (validated by CLI11)
-  OutputFormat format() const { return parse_output_format(format_name).value_or(OutputFormat::table); }
+  OutputFormat format() const {
+    return parse_output_format(format_name).value_or(OutputFormat::table);
+  }
   std::string output = "-";
   std::string color = "auto";
   std::optional<std::string> data_dir;

@@ -2,11 +2,11 @@
 // as one, split between a GPU and the host, or with a draft model (speculative decoding).
 
 #include <fmt/format.h>
-#include <map>
 #include <fmt/ranges.h>
 
 #include <algorithm>
 #include <cmath>
+#include <map>
 
 #include "cli.hpp"
 #include "llmroof/cluster.hpp"

@@ -60,9 +60,9 @@ ModelChoice resolve_model(Context& context, const std::string& model_arg,
       const auto preset = find_preset_by_ftype(file->file_type);
       choice.input.quant_id = preset ? "file:" + preset->id : std::string("file");
       choice.input.compute = Precision::fp16;
-      choice.notes.push_back(fmt::format(
-          "weights as stored in the file: {:.4g} bits per weight over {} tensors",
-          choice.input.weights.bits_per_weight(), file->tensors.size()));
+      choice.notes.push_back(
+          fmt::format("weights as stored in the file: {:.4g} bits per weight over {} tensors",
+                      choice.input.weights.bits_per_weight(), file->tensors.size()));
       for (const auto& field : spec.assumed_fields) {
         choice.warnings.push_back(fmt::format("{}: assumed {}", model_arg, field));
       }
@@ -70,10 +70,10 @@ ModelChoice resolve_model(Context& context, const std::string& model_arg,
     }
     default_quant = quant_for_dtype(spec.torch_dtype);
     if (!quant_arg) {
-      choice.notes.push_back(fmt::format("no --quant given: using {} from the config's torch_dtype "
-                                         "'{}'",
-                                         default_quant,
-                                         spec.torch_dtype.empty() ? "(absent)" : spec.torch_dtype));
+      choice.notes.push_back(
+          fmt::format("no --quant given: using {} from the config's torch_dtype "
+                      "'{}'",
+                      default_quant, spec.torch_dtype.empty() ? "(absent)" : spec.torch_dtype));
     }
     for (const auto& field : spec.assumed_fields) {
       choice.warnings.push_back(fmt::format("{}: assumed {}", model_arg, field));
@@ -82,9 +82,9 @@ ModelChoice resolve_model(Context& context, const std::string& model_arg,
     spec = *found;
     default_quant = quant_for_dtype(spec.torch_dtype);
     if (!quant_arg) {
-      choice.notes.push_back(fmt::format(
-          "no --quant given: using {} (the dtype {} was published in)", default_quant,
-          spec.torch_dtype.empty() ? "it" : spec.torch_dtype));
+      choice.notes.push_back(
+          fmt::format("no --quant given: using {} (the dtype {} was published in)", default_quant,
+                      spec.torch_dtype.empty() ? "it" : spec.torch_dtype));
     }
   } else if (auto params = parse_size(model_arg)) {
     spec = generic_model(*params, model_arg);
@@ -97,7 +97,8 @@ ModelChoice resolve_model(Context& context, const std::string& model_arg,
       choice.notes.emplace_back("no --quant given: using fp16");
     }
   } else {
-    const std::string hint = did_you_mean(closest_matches(model_arg, model_names(context.models())));
+    const std::string hint =
+        did_you_mean(closest_matches(model_arg, model_names(context.models())));
     throw UsageError(fmt::format(
         "unknown model '{}'{}{} (give a catalog id from 'llmroof models', a size such as 70b, or "
         "a path to a config.json or .gguf file)",

@@ -1460,6 +1460,7 @@ class Fitter {
            const EfficiencyTable* anchor = nullptr) {
     m_skip = skip_device;
     m_anchor = anchor != nullptr ? *anchor : m_table;
+    m_prior_weight = options.prior_weight;
     std::vector<std::string> ids = options.classes;
     if (ids.empty()) {
       for (const auto& c : m_table.classes) {
@@ -1584,14 +1585,13 @@ class Fitter {
     return sum;
   }
 
-  // Weak pull towards the anchor (the prior's figures), per unit of unconstrained parameter
-  // squared: figures the rows do not constrain stay where physics put them, while a handful of
-  // rows outweighs it (one row 10% off costs 0.005).
-  static constexpr double k_shrink = 0.001;
-  static double shrink(const std::vector<double>& x, const std::vector<double>& anchor) {
+  // Pull towards the anchor (the prior's figures), FitOptions::prior_weight per unit of
+  // unconstrained parameter squared: figures the rows do not constrain stay where physics put
+  // them, and figures few rows constrain move only as far as the rows insist.
+  double shrink(const std::vector<double>& x, const std::vector<double>& anchor) const {
     double s = 0;
     for (std::size_t i = 0; i < x.size(); ++i) {
-      s += k_shrink * (x[i] - anchor[i]) * (x[i] - anchor[i]);
+      s += m_prior_weight * (x[i] - anchor[i]) * (x[i] - anchor[i]);
     }
     return s;
   }
@@ -1686,6 +1686,7 @@ class Fitter {
   EfficiencyTable m_anchor;
   std::vector<FitRow> m_rows;
   std::string m_skip;
+  double m_prior_weight = 0.02;
 };
 
 }  // namespace

@@ -1,7 +1,8 @@
 #include "llmroof/data_dir.hpp"
 
-#include <cstdlib>
 #include <fmt/format.h>
+
+#include <cstdlib>
 #include <fstream>
 #include <sstream>
 

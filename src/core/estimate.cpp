@@ -1,8 +1,9 @@
 #include "llmroof/estimate.hpp"
 
+#include <fmt/format.h>
+
 #include <algorithm>
 #include <cmath>
-#include <fmt/format.h>
 
 #include "llmroof/errors.hpp"
 #include "report_table.hpp"
@@ -72,9 +73,10 @@ EstimateResult estimate(const Device& device, const ModelInput& model,
     r.precision_fell_back = false;
   }
   if (!(r.roofs.mem_bw_bytes_per_s > 0) || !(r.roofs.peak_flops_per_s > 0)) {
-    throw UsageError(fmt::format("device '{}' has no bandwidth or peak figure; give --bandwidth "
-                                 "and --tflops",
-                                 device.id));
+    throw UsageError(
+        fmt::format("device '{}' has no bandwidth or peak figure; give --bandwidth "
+                    "and --tflops",
+                    device.id));
   }
 
   DecodeInput input;
@@ -124,9 +126,9 @@ EstimateResult estimate(const Device& device, const ModelInput& model,
       r.prefill_tokens_per_s = r.prefill->tokens_per_s;
       r.time_to_first_token_s = r.prefill->seconds;
     }
-    r.generate_seconds = decode_span_seconds(
-        options.context_tokens, options.generate_tokens,
-        [&](double context) { return ideal_step_at(context).step_seconds; });
+    r.generate_seconds =
+        decode_span_seconds(options.context_tokens, options.generate_tokens,
+                            [&](double context) { return ideal_step_at(context).step_seconds; });
     r.generate_tokens_per_s =
         r.generate_seconds > 0 ? options.generate_tokens / r.generate_seconds : r.tokens_per_s;
     r.end_to_end_seconds = r.time_to_first_token_s + r.generate_seconds;
@@ -447,9 +449,9 @@ Report estimate_report(const std::vector<EstimateResult>& results, const ModelIn
         "E * (1 - (1 - k/E)^B) = {} * (1 - (1 - {}/{})^{}) under uniform routing{} "
         "(experts_touched; --expert-skew for less uniform routing)",
         model.weights.experts, model.weights.experts_used, model.weights.experts, options.batch,
-        options.expert_skew > 0 ? fmt::format(", skew {} (effective batch B^(1 - skew))",
-                                              options.expert_skew)
-                                : std::string()));
+        options.expert_skew > 0
+            ? fmt::format(", skew {} (effective batch B^(1 - skew))", options.expert_skew)
+            : std::string()));
   }
   sort_rows(report, sort_key);
   return report;

@@ -1,7 +1,8 @@
 #include "llmroof/hardware.hpp"
 
-#include <algorithm>
 #include <fmt/format.h>
+
+#include <algorithm>
 #include <map>
 
 #include "json_reader.hpp"
@@ -23,16 +24,14 @@ constexpr std::array<std::string_view, k_precision_count> k_peak_fields = {
 
 const std::vector<std::string> k_segments = {"datacenter", "workstation", "desktop", "laptop",
                                              "edge",       "phone",       "sbc",     "server"};
-const std::vector<std::string> k_backends = {"cuda", "rocm",   "metal", "vulkan",
-                                             "sycl", "cpu",    "opencl"};
+const std::vector<std::string> k_backends = {"cuda", "rocm", "metal", "vulkan",
+                                             "sycl", "cpu",  "opencl"};
 const std::vector<std::string> k_isas = {
-    "x86-sse",         "x86-avx2",        "x86-avx512", "x86-amx",     "arm64-neon",
-    "arm64-neon-dotprod", "arm64-neon-i8mm", "arm64-sve", "riscv64-rvv", "riscv64"};
+    "x86-sse",         "x86-avx2",  "x86-avx512",  "x86-amx", "arm64-neon", "arm64-neon-dotprod",
+    "arm64-neon-i8mm", "arm64-sve", "riscv64-rvv", "riscv64"};
 const std::vector<std::string> k_verification = {"V", "K", "D"};
 
-std::vector<std::string> kind_list() {
-  return {k_kind_names.begin(), k_kind_names.end()};
-}
+std::vector<std::string> kind_list() { return {k_kind_names.begin(), k_kind_names.end()}; }
 
 CpuSpec read_cpu(detail::ObjectReader& r) {
   CpuSpec cpu;
@@ -163,9 +162,9 @@ DeviceDb parse_devices(std::string_view text, const std::string& display_name) {
   db.schema_version =
       static_cast<int>(top.integer("schema_version", detail::Check::positive, true).value_or(0));
   if (db.schema_version != 0 && db.schema_version != 1) {
-    diagnostics.add("/schema_version",
-                    fmt::format("unsupported schema_version {} (this llmroof reads 1)",
-                                db.schema_version));
+    diagnostics.add(
+        "/schema_version",
+        fmt::format("unsupported schema_version {} (this llmroof reads 1)", db.schema_version));
   }
   top.optional_string("description");
   // Shipped databases carry provenance for every number; a user's --device-file may omit it.
@@ -175,9 +174,8 @@ DeviceDb parse_devices(std::string_view text, const std::string& display_name) {
       diagnostics.add("/devices", "expected an array of devices");
     } else {
       for (std::size_t i = 0; i < devices->size(); ++i) {
-        db.devices.push_back(
-            read_device((*devices)[i], fmt::format("/devices/{}", i), diagnostics, strict,
-                        display_name));
+        db.devices.push_back(read_device((*devices)[i], fmt::format("/devices/{}", i), diagnostics,
+                                         strict, display_name));
       }
     }
   }
@@ -186,8 +184,7 @@ DeviceDb parse_devices(std::string_view text, const std::string& display_name) {
       diagnostics.add("/family_aliases", "expected an array");
     } else {
       for (std::size_t i = 0; i < families->size(); ++i) {
-        detail::ObjectReader fr((*families)[i], fmt::format("/family_aliases/{}", i),
-                                diagnostics);
+        detail::ObjectReader fr((*families)[i], fmt::format("/family_aliases/{}", i), diagnostics);
         FamilyAlias family;
         family.alias = fr.string("alias", true);
         family.device = fr.string("device", true);
@@ -217,8 +214,8 @@ std::vector<std::string> check_device_db(const DeviceDb& db) {
     const std::string key = normalize_key(name);
     auto [it, inserted] = owners.emplace(key, owner);
     if (!inserted && it->second != owner) {
-      problems.push_back(fmt::format("name '{}' of '{}' is already used by '{}'", name, owner,
-                                     it->second));
+      problems.push_back(
+          fmt::format("name '{}' of '{}' is already used by '{}'", name, owner, it->second));
     }
   };
   std::map<std::string, int> ids;
@@ -331,9 +328,8 @@ std::vector<DeviceMatch> select_devices(const DeviceDb& db, std::string_view spe
   std::size_t start = 0;
   while (start <= spec.size()) {
     const std::size_t comma = spec.find(',', start);
-    const std::string_view part =
-        spec.substr(start, comma == std::string_view::npos ? std::string_view::npos
-                                                           : comma - start);
+    const std::string_view part = spec.substr(
+        start, comma == std::string_view::npos ? std::string_view::npos : comma - start);
     start = comma == std::string_view::npos ? spec.size() + 1 : comma + 1;
     const std::string key = normalize_key(part);
     if (key.empty()) {

@@ -1,7 +1,8 @@
 #include "json_reader.hpp"
 
-#include <algorithm>
 #include <fmt/format.h>
+
+#include <algorithm>
 
 #include "llmroof/errors.hpp"
 
@@ -156,7 +157,8 @@ nlohmann::json parse_json_text(std::string_view text, const std::string& display
     // nlohmann's text is "[json.exception.parse_error.101] parse error at line L, column C: msg"
     const auto colon = what.find(": ", what.find("parse error"));
     std::string detail = colon == std::string::npos ? what : what.substr(colon + 2);
-    throw DataError({fmt::format("{}:{}:{}: invalid JSON: {}", display_name, line, column, detail)});
+    throw DataError(
+        {fmt::format("{}:{}:{}: invalid JSON: {}", display_name, line, column, detail)});
   }
 }
 

@@ -141,11 +141,11 @@ Report models_report(const ModelCatalog& catalog, std::string_view query) {
         static_cast<std::int64_t>(m.kv_heads),
         static_cast<std::int64_t>(m.head_dim),
         std::string(to_string(m.attention)),
-        m.moe ? Cell{fmt::format("{}/{}{}", m.moe->experts_used, m.moe->experts,
-                                 m.moe->shared_experts > 0
-                                     ? fmt::format("+{}", m.moe->shared_experts)
-                                     : std::string())}
-              : Cell{},
+        m.moe
+            ? Cell{fmt::format("{}/{}{}", m.moe->experts_used, m.moe->experts,
+                               m.moe->shared_experts > 0 ? fmt::format("+{}", m.moe->shared_experts)
+                                                         : std::string())}
+            : Cell{},
         static_cast<std::int64_t>(m.max_context),
         kv_cache_bytes(m, 1.0, 2.0),
         aliases,
@@ -163,8 +163,8 @@ Report quants_report(const ModelSpec& reference, std::string_view query) {
   report.columns = {
       col("id", "id", K::text, U::none, true),
       col("kind", "kind", K::text, U::none, true),
-      col("bits_per_weight", fmt::format("bits/weight ({})", reference.id), K::real, U::none,
-          true, 4),
+      col("bits_per_weight", fmt::format("bits/weight ({})", reference.id), K::real, U::none, true,
+          4),
       col("weights_bytes", fmt::format("{} size", reference.id), K::real, U::bytes_gib, true),
       col("ggml_type", "ggml type", K::text, U::none, false),
       col("llama_ftype", "ftype", K::integer, U::none, false),
@@ -176,9 +176,9 @@ Report quants_report(const ModelSpec& reference, std::string_view query) {
     if (!matches_query(query, {q.id, q.description})) {
       continue;
     }
-    std::string_view kind = q.kind == QuantKind::nominal     ? "nominal"
-                            : q.kind == QuantKind::preset    ? "preset"
-                                                             : "type";
+    std::string_view kind = q.kind == QuantKind::nominal  ? "nominal"
+                            : q.kind == QuantKind::preset ? "preset"
+                                                          : "type";
     const auto* type = find_ggml_type(q.type);
     const Weights w = model_weights(reference, q);
     report.rows.push_back({

@@ -1,8 +1,9 @@
 #include "llmroof/lookup.hpp"
 
+#include <fmt/format.h>
+
 #include <algorithm>
 #include <cctype>
-#include <fmt/format.h>
 
 namespace llmroof {
 

@@ -1,10 +1,11 @@
 #include "llmroof/model_spec.hpp"
 
+#include <fmt/format.h>
+
 #include <algorithm>
 #include <array>
 #include <cctype>
 #include <cmath>
-#include <fmt/format.h>
 #include <map>
 
 #include "json_reader.hpp"
@@ -106,8 +107,7 @@ ModelSpec read_model(const nlohmann::json& value, const std::string& pointer,
         mr.integer("dense_intermediate_size", Check::positive, false).value_or(m.intermediate);
     mr.finish();
     if (spec.experts_used > spec.experts) {
-      diagnostics.add(r.child_pointer("moe") + "/experts_used",
-                      "experts_used exceeds experts");
+      diagnostics.add(r.child_pointer("moe") + "/experts_used", "experts_used exceeds experts");
     }
     m.moe = spec;
   }
@@ -285,8 +285,8 @@ ModelSpec generic_model(double params, std::string_view label) {
   const double hidden_exact = std::sqrt(params / (12.0 * layers));
   // Hidden is a whole number of heads: 128 wide, or 64 for very small models.
   const std::int64_t head = hidden_exact >= 128 ? 128 : 64;
-  const auto hidden = std::max<std::int64_t>(
-      head, std::llround(hidden_exact / static_cast<double>(head)) * head);
+  const auto hidden =
+      std::max<std::int64_t>(head, std::llround(hidden_exact / static_cast<double>(head)) * head);
   ModelSpec m;
   m.id = std::string(label);
   m.name = fmt::format("generic {} dense model", label);
@@ -361,16 +361,16 @@ double attention_flops_per_token(const ModelSpec& model, double context_tokens) 
   if (model.attention == AttentionKind::mla && model.mla) {
     // llama.cpp multiplies in the latent space (weights absorbed): scores over
     // kv_lora_rank + rope dims, values over kv_lora_rank, for every head.
-    const double per_layer = 2.0 * model.heads *
-                             (2.0 * model.mla->kv_lora_rank + model.mla->qk_rope_head_dim);
+    const double per_layer =
+        2.0 * model.heads * (2.0 * model.mla->kv_lora_rank + model.mla->qk_rope_head_dim);
     return per_layer * model.layers * context_tokens;
   }
   const int window_layers = model.sliding_window > 0 ? model.sliding_window_layers : 0;
   const double per_layer_per_token = 4.0 * model.heads * model.head_dim;
   const double window_context =
       window_layers > 0 ? std::min(context_tokens, static_cast<double>(model.sliding_window)) : 0;
-  return per_layer_per_token * ((model.layers - window_layers) * context_tokens +
-                                window_layers * window_context);
+  return per_layer_per_token *
+         ((model.layers - window_layers) * context_tokens + window_layers * window_context);
 }
 
 double attention_flops_sum(const ModelSpec& model, double context_tokens, double tokens) {

@@ -1,8 +1,9 @@
 #include "llmroof/quant.hpp"
 
+#include <fmt/format.h>
+
 #include <algorithm>
 #include <array>
-#include <fmt/format.h>
 
 #include "llmroof/lookup.hpp"
 
@@ -63,9 +64,8 @@ namespace ft {
 constexpr int all_f32 = 0, f16 = 1, q4_0 = 2, q4_1 = 3, q8_0 = 7, q5_0 = 8, q5_1 = 9, q2_k = 10,
               q3_k_s = 11, q3_k_m = 12, q3_k_l = 13, q4_k_s = 14, q4_k_m = 15, q5_k_s = 16,
               q5_k_m = 17, q6_k = 18, iq2_xxs = 19, iq2_xs = 20, q2_k_s = 21, iq3_xs = 22,
-              iq3_xxs = 23, iq1_s = 24, iq4_nl = 25, iq3_s = 26, iq3_m = 27, iq2_s = 28,
-              iq2_m = 29, iq4_xs = 30, iq1_m = 31, bf16 = 32, tq1_0 = 36, tq2_0 = 37,
-              mxfp4_moe = 38;
+              iq3_xxs = 23, iq1_s = 24, iq4_nl = 25, iq3_s = 26, iq3_m = 27, iq2_s = 28, iq2_m = 29,
+              iq4_xs = 30, iq1_m = 31, bf16 = 32, tq1_0 = 36, tq2_0 = 37, mxfp4_moe = 38;
 }
 
 struct PresetRow {
@@ -262,9 +262,8 @@ int tensor_type(int ftype, int new_type, const TensorInfo& tensor, PresetState& 
   const std::uint64_t nx = tensor.dims.empty() ? 1 : tensor.dims[0];
   const auto block = [](int type) {
     const auto* info = find_ggml_type(type);
-    return static_cast<std::uint64_t>(info != nullptr && info->block_elements > 0
-                                          ? info->block_elements
-                                          : 1);
+    return static_cast<std::uint64_t>(
+        info != nullptr && info->block_elements > 0 ? info->block_elements : 1);
   };
   const auto layer_of = [&](int counter, int count) {
     if (qs.n_expert > 1) {
@@ -273,8 +272,8 @@ int tensor_type(int ftype, int new_type, const TensorInfo& tensor, PresetState& 
     }
     return std::pair<int, int>(counter, count);
   };
-  const bool iq_low = is_any_of(ftype, {ft::iq2_xxs, ft::iq2_xs, ft::iq1_s, ft::iq2_s, ft::iq2_m,
-                                        ft::iq1_m});
+  const bool iq_low =
+      is_any_of(ftype, {ft::iq2_xxs, ft::iq2_xs, ft::iq1_s, ft::iq2_s, ft::iq2_m, ft::iq1_m});
 
   if (name == "output.weight" || (!qs.has_output && name == "token_embd.weight")) {
     if (ftype == ft::mxfp4_moe) {
@@ -377,7 +376,7 @@ int tensor_type(int ftype, int new_type, const TensorInfo& tensor, PresetState& 
     } else if (ftype == ft::iq3_xxs && !qs.has_imatrix) {
       new_type = i_layer < n_layer / 8 ? ggml::q4_k : ggml::q3_k;
     } else if (ftype == ft::q3_k_m) {
-      new_type = i_layer < n_layer / 16                       ? ggml::q5_k
+      new_type = i_layer < n_layer / 16                          ? ggml::q5_k
                  : !qs.falcon || use_more_bits(i_layer, n_layer) ? ggml::q4_k
                                                                  : ggml::q3_k;
     } else if (ftype == ft::iq3_m &&
@@ -557,10 +556,10 @@ std::vector<int> preset_tensor_types(const Quant& preset, std::span<const Tensor
   qs.n_gqa = model.kv_heads > 0 ? model.heads / model.kv_heads : 1;
   qs.falcon = model.architecture == Architecture::falcon;
   // llama.cpp calls an 80-layer grouped-query llama/qwen2 a "70B" and widens its attn_v.
-  qs.is_70b = model.layers == 80 && model.kv_heads < model.heads &&
-              (model.architecture == Architecture::llama ||
-               model.architecture == Architecture::mistral ||
-               model.architecture == Architecture::qwen2);
+  qs.is_70b =
+      model.layers == 80 && model.kv_heads < model.heads &&
+      (model.architecture == Architecture::llama || model.architecture == Architecture::mistral ||
+       model.architecture == Architecture::qwen2);
   qs.has_imatrix = is_any_of(preset.ftype, {ft::iq1_s, ft::iq1_m, ft::iq2_xxs, ft::iq2_xs,
                                             ft::iq2_s, ft::iq2_m, ft::iq3_xxs});
   for (const auto& t : tensors) {

@@ -1,10 +1,11 @@
 #include "llmroof/render.hpp"
 
+#include <fmt/color.h>
+#include <fmt/format.h>
+
 #include <algorithm>
 #include <array>
 #include <cmath>
-#include <fmt/color.h>
-#include <fmt/format.h>
 #include <future>
 #include <nlohmann/json.hpp>
 

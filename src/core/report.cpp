@@ -1,7 +1,8 @@
 #include "llmroof/report.hpp"
 
-#include <algorithm>
 #include <fmt/format.h>
+
+#include <algorithm>
 
 #include "llmroof/errors.hpp"
 

@@ -36,8 +36,7 @@ DecodeStep decode_step(const ModelSpec& model, const Weights& weights, const Roo
   s.experts_touched =
       expected_experts_touched(weights.experts, weights.experts_used, batch, input.expert_skew);
   s.weights_read_bytes = weights_read(weights, s.experts_touched);
-  s.kv_read_bytes =
-      batch * kv_cache_bytes(model, input.context_tokens, input.kv_bytes_per_element);
+  s.kv_read_bytes = batch * kv_cache_bytes(model, input.context_tokens, input.kv_bytes_per_element);
   s.bytes = s.weights_read_bytes + s.kv_read_bytes;
   s.flops = batch * (2.0 * weights.matmul_params_per_token() +
                      attention_flops_per_token(model, input.context_tokens));
@@ -73,8 +72,8 @@ std::optional<double> critical_batch(const ModelSpec& model, const Weights& weig
                                      const Roofs& roofs, const DecodeInput& input) {
   auto gap = [&](double batch) {
     // Evaluated at a real-valued batch: the per-sequence parts scale linearly.
-    const double touched = expected_experts_touched(weights.experts, weights.experts_used, batch,
-                                                    input.expert_skew);
+    const double touched =
+        expected_experts_touched(weights.experts, weights.experts_used, batch, input.expert_skew);
     const double bytes =
         weights_read(weights, touched) +
         batch * kv_cache_bytes(model, input.context_tokens, input.kv_bytes_per_element);

@@ -83,8 +83,8 @@ BENCHMARK(BM_ModelWeightsPreset);
 
 // Loading and validating the shipped databases (every CLI run does this once).
 void BM_LoadDevices(benchmark::State& state) {
-  const std::string text = llmroof::read_text_file(
-      std::filesystem::path(LLMROOF_SOURCE_DATA_DIR) / "devices.json");
+  const std::string text =
+      llmroof::read_text_file(std::filesystem::path(LLMROOF_SOURCE_DATA_DIR) / "devices.json");
   for (auto _ : state) {
     benchmark::DoNotOptimize(llmroof::parse_devices(text, "devices.json"));
   }

@@ -438,6 +438,7 @@ TEST_CASE("the fitter recovers the parameters that generated the rows", "[calibr
   FitOptions options;
   options.classes = {"nvidia-gpu", "apple-gpu"};
   options.globals = false;
+  options.prior_weight = 0;  // the rows alone
   EfficiencyTable fitted = fit_efficiency(rows, start, options);
   for (const char* id : {"nvidia-gpu", "apple-gpu"}) {
     INFO(id);
@@ -455,6 +456,29 @@ TEST_CASE("the fitter recovers the parameters that generated the rows", "[calibr
   for (const auto& r : rows) {
     CHECK(predict(r, fitted).tokens_per_s == Approx(r.measurement.tokens_per_s).epsilon(0.02));
   }
+}
+
+TEST_CASE("the prior holds figures the rows do not constrain", "[calibration][fit]") {
+  EfficiencyTable truth = shipped();
+  class_of(truth, "nvidia-gpu").decode_bw_efficiency = 0.6;
+  std::vector<MappedMeasurement> decode_only;
+  for (const auto& r : synthetic_rows(truth)) {
+    if (r.kind == TestKind::decode && r.device->vendor == "NVIDIA") {
+      decode_only.push_back(r);
+    }
+  }
+  FitOptions options;
+  options.classes = {"nvidia-gpu"};
+  options.globals = false;
+  const EfficiencyTable fitted = fit_efficiency(decode_only, shipped(), options);
+  const EfficiencyClass& got = class_of(fitted, "nvidia-gpu");
+  // No prefill rows: the prefill figure stays at the prior's.
+  CHECK(got.prefill_flops_efficiency ==
+        Approx(class_of(shipped(), "nvidia-gpu").prefill_flops_efficiency).epsilon(0.01));
+  // The decode rows move the bandwidth efficiency most of the way to the truth.
+  CHECK(got.decode_bw_efficiency == Approx(0.6).epsilon(0.1));
+  CHECK(got.prefill_rows == 0);
+  CHECK(got.decode_rows == 16);
 }
 
 TEST_CASE("leave-one-device-out cross-validation of exact rows has no error",

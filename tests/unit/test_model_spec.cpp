@@ -39,13 +39,13 @@ TEST_CASE("the shipped catalog loads and every entry is consistent", "[model][da
   const ModelCatalog c = parse_models(test::read(test::data_dir() / "models.json"), "models.json");
   CHECK(c.schema_version == 1);
   CHECK(c.models.size() >= 28);
-  for (const char* id : {"llama-2-7b", "llama-2-13b", "llama-2-70b", "llama-3-8b", "llama-3-70b",
-                         "llama-3.1-8b", "llama-3.1-70b", "llama-3.1-405b", "llama-3.2-1b",
-                         "llama-3.2-3b", "mistral-7b", "mixtral-8x7b", "mixtral-8x22b",
-                         "qwen2.5-0.5b", "qwen2.5-7b", "qwen2.5-14b", "qwen2.5-32b", "qwen2.5-72b",
-                         "qwen3-8b", "qwen3-30b-a3b", "qwen3-235b-a22b", "deepseek-v3",
-                         "deepseek-r1", "gpt-oss-20b", "gpt-oss-120b", "gemma-2-9b", "phi-4",
-                         "falcon-7b"}) {
+  for (const char* id :
+       {"llama-2-7b",      "llama-2-13b",   "llama-2-70b",    "llama-3-8b",   "llama-3-70b",
+        "llama-3.1-8b",    "llama-3.1-70b", "llama-3.1-405b", "llama-3.2-1b", "llama-3.2-3b",
+        "mistral-7b",      "mixtral-8x7b",  "mixtral-8x22b",  "qwen2.5-0.5b", "qwen2.5-7b",
+        "qwen2.5-14b",     "qwen2.5-32b",   "qwen2.5-72b",    "qwen3-8b",     "qwen3-30b-a3b",
+        "qwen3-235b-a22b", "deepseek-v3",   "deepseek-r1",    "gpt-oss-20b",  "gpt-oss-120b",
+        "gemma-2-9b",      "phi-4",         "falcon-7b"}) {
     INFO(id);
     CHECK(find_model(c, id) != nullptr);
   }

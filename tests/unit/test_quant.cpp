@@ -115,9 +115,9 @@ TEST_CASE("--quant names", "[quant]") {
   CHECK(find_quant("int4")->compute == Precision::int4);
   CHECK(find_quant("q4_k_m")->compute == Precision::fp16);
   CHECK_FALSE(find_quant("q4_k_x").has_value());
-  for (const char* name : {"f16", "q8_0", "q6_k", "q5_k_m", "q5_k_s", "q5_0", "q4_k_m", "q4_k_s",
-                           "q4_0", "q4_1", "iq4_xs", "iq4_nl", "q3_k_m", "q3_k_s", "q2_k",
-                           "iq2_xs", "mxfp4", "bf16", "fp8", "int8", "fp32"}) {
+  for (const char* name : {"f16",    "q8_0",   "q6_k",  "q5_k_m", "q5_k_s", "q5_0",   "q4_k_m",
+                           "q4_k_s", "q4_0",   "q4_1",  "iq4_xs", "iq4_nl", "q3_k_m", "q3_k_s",
+                           "q2_k",   "iq2_xs", "mxfp4", "bf16",   "fp8",    "int8",   "fp32"}) {
     INFO(name);
     CHECK(find_quant(name).has_value());
   }
@@ -179,9 +179,9 @@ TEST_CASE("preset rules per tensor", "[quant][preset]") {
   }
   CHECK(type_of.at("output.weight") == ggml::q6_k);
   CHECK(type_of.at("token_embd.weight") == ggml::q4_k);
-  CHECK(type_of.at("blk.0.attn_v.weight") == ggml::q6_k);   // first eighth: more bits
-  CHECK(type_of.at("blk.4.attn_v.weight") == ggml::q4_k);   // (4 - 4) % 3 != 2
-  CHECK(type_of.at("blk.6.attn_v.weight") == ggml::q6_k);   // (6 - 4) % 3 == 2
+  CHECK(type_of.at("blk.0.attn_v.weight") == ggml::q6_k);     // first eighth: more bits
+  CHECK(type_of.at("blk.4.attn_v.weight") == ggml::q4_k);     // (4 - 4) % 3 != 2
+  CHECK(type_of.at("blk.6.attn_v.weight") == ggml::q6_k);     // (6 - 4) % 3 == 2
   CHECK(type_of.at("blk.31.ffn_down.weight") == ggml::q6_k);  // last eighth
   CHECK(type_of.at("blk.0.attn_q.weight") == ggml::q4_k);
   CHECK(type_of.at("blk.0.attn_norm.weight") == ggml::f32);

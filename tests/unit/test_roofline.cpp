@@ -59,7 +59,8 @@ TEST_CASE("seed 000: 7B at int4 on the A100 80GB PCIe and the Mac mini M4", "[ro
   CHECK(1.0 / m4.compute_seconds == Approx(2714.285714286).epsilon(1e-9));
 }
 
-TEST_CASE("seed 001: critical batch 161 at 1.935e12 B/s, 3.12e14 FLOPS, 2 bytes", "[roofline][seed]") {
+TEST_CASE("seed 001: critical batch 161 at 1.935e12 B/s, 3.12e14 FLOPS, 2 bytes",
+          "[roofline][seed]") {
   const ModelSpec m = generic_model(7e9, "7b");
   const Weights w = weights_of(m, "fp16");
   DecodeInput in;
@@ -72,7 +73,8 @@ TEST_CASE("seed 001: critical batch 161 at 1.935e12 B/s, 3.12e14 FLOPS, 2 bytes"
   CHECK(step(m, w, {1.935e12, 3.12e14}, 162, 0).compute_bound);
 }
 
-TEST_CASE("seed 001: LLaMA-65B KV cache at 2048 tokens and 0.5 bytes is 1.34 GB", "[roofline][seed]") {
+TEST_CASE("seed 001: LLaMA-65B KV cache at 2048 tokens and 0.5 bytes is 1.34 GB",
+          "[roofline][seed]") {
   ModelSpec m;
   m.layers = 80;
   m.hidden = 8192;
@@ -172,8 +174,8 @@ TEST_CASE("roofline invariants", "[roofline][invariant]") {
     const auto b = critical_batch(m, w, roofs, DecodeInput{});
     REQUIRE(b.has_value());
     const double intensity_per_batch = 2.0 * w.matmul_params_per_token() / w.dense_read_bytes;
-    CHECK(*b * intensity_per_batch == Approx(roofs.peak_flops_per_s / roofs.mem_bw_bytes_per_s)
-                                          .epsilon(1e-6));
+    CHECK(*b * intensity_per_batch ==
+          Approx(roofs.peak_flops_per_s / roofs.mem_bw_bytes_per_s).epsilon(1e-6));
   }
   SECTION("per-sequence speed never rises with batch or context") {
     double previous = 1e300;
