@@ -20,27 +20,27 @@ namespace llmroof {
 /// of llama-bench (-o json, jsonl, csv or md). Text fields keep the source's spelling; the
 /// mapping to devices, models and quants happens in map_measurements.
 struct Measurement {
-  std::string origin;          ///< "file:line" of the row (JSON: of its object)
-  std::string device;          ///< calibration device id ("2x-rtx-3090"), or gpu_info/cpu_info
-  std::string device_detail;   ///< the source's own description of the machine
-  std::string backend;         ///< as stated: "CUDA", "Metal,BLAS", "CPU", "Vulkan (RADV)"
-  std::string engine;          ///< "llama.cpp 9c35706", "ik_llama.cpp ...", "MLX ..."
-  std::string model;           ///< as stated: "LLaMA 2 7B", or llama-bench's model_type
-  std::string model_file;      ///< llama-bench model_filename; may be empty
-  double model_params = 0;     ///< parameter count when stated, else 0
-  double model_size_bytes = 0; ///< file size when stated, else 0
-  std::string quant;           ///< as stated: "Q4_0", "Q4_K - Medium"; "" when absent
-  std::string test;            ///< as stated: "tg128", "pp512", "pp512+tg128", "tg32-batched"
-  int prompt_tokens = 0;       ///< tokens of the timed prompt (n_prompt); 0 for tg tests
-  int generate_tokens = 0;     ///< tokens generated (n_gen); 0 for pp tests
-  int depth_tokens = 0;        ///< tokens already in the KV cache when timing starts (n_depth)
-  int sequences = 1;           ///< sequences decoded in parallel (llama-batched-bench), >= 1
-  bool test_understood = true; ///< false when the test name gives no token counts
-  double tokens_per_s = 0;     ///< > 0; for batched tests the aggregate over all sequences
-  int threads = 0;             ///< CPU threads; 0 = not stated
+  std::string origin;             ///< "file:line" of the row (JSON: of its object)
+  std::string device;             ///< calibration device id ("2x-rtx-3090"), or gpu_info/cpu_info
+  std::string device_detail;      ///< the source's own description of the machine
+  std::string backend;            ///< as stated: "CUDA", "Metal,BLAS", "CPU", "Vulkan (RADV)"
+  std::string engine;             ///< "llama.cpp 9c35706", "ik_llama.cpp ...", "MLX ..."
+  std::string model;              ///< as stated: "LLaMA 2 7B", or llama-bench's model_type
+  std::string model_file;         ///< llama-bench model_filename; may be empty
+  double model_params = 0;        ///< parameter count when stated, else 0
+  double model_size_bytes = 0;    ///< file size when stated, else 0
+  std::string quant;              ///< as stated: "Q4_0", "Q4_K - Medium"; "" when absent
+  std::string test;               ///< as stated: "tg128", "pp512", "pp512+tg128", "tg32-batched"
+  int prompt_tokens = 0;          ///< tokens of the timed prompt (n_prompt); 0 for tg tests
+  int generate_tokens = 0;        ///< tokens generated (n_gen); 0 for pp tests
+  int depth_tokens = 0;           ///< tokens already in the KV cache when timing starts (n_depth)
+  int sequences = 1;              ///< sequences decoded in parallel (llama-batched-bench), >= 1
+  bool test_understood = true;    ///< false when the test name gives no token counts
+  double tokens_per_s = 0;        ///< > 0; for batched tests the aggregate over all sequences
+  int threads = 0;                ///< CPU threads; 0 = not stated
   std::optional<int> gpu_layers;  ///< layers offloaded; nullopt = not stated, 999 = "all"
-  bool kv_on_host = false;     ///< KV cache kept in host memory (llama-bench -nkvo 1)
-  std::string source;          ///< URL of the source, when known
+  bool kv_on_host = false;        ///< KV cache kept in host memory (llama-bench -nkvo 1)
+  std::string source;             ///< URL of the source, when known
   std::string note;
 };
 
@@ -56,7 +56,8 @@ std::vector<Measurement> parse_calibration_csv(std::string_view text,
 /// DataError naming the file and line of each bad result.
 std::vector<Measurement> parse_llama_bench(std::string_view text, const std::string& display_name);
 
-/// Either layout: the calibration CSV when its header names `tokens_per_s`, else llama-bench.
+/// Either layout: the calibration CSV when a CSV header names a `device` column and no
+/// `avg_ts`, else llama-bench output.
 std::vector<Measurement> parse_measurements(std::string_view text, const std::string& display_name);
 
 /// Splits a test name into token counts: "tg128", "pp512", "pp512+tg128", "pp 512",
@@ -105,12 +106,12 @@ struct MappingOptions {
 struct MappedMeasurement {
   Measurement measurement;
   const Device* device = nullptr;
-  std::string backend;            ///< normalized: cuda rocm metal vulkan sycl opencl cpu
-  ModelInput model;               ///< catalog model, weights typed by the quant
+  std::string backend;  ///< normalized: cuda rocm metal vulkan sycl opencl cpu
+  ModelInput model;     ///< catalog model, weights typed by the quant
   TestKind kind = TestKind::decode;
-  EstimateOptions options;        ///< prompt, generate, context, batch and backend of the test
-  std::string class_key;          ///< efficiency_class_id of the run (see resolved_class)
-  std::string label;              ///< normalized test label: "tg128", "pp512", "tg32 @ d4096"
+  EstimateOptions options;           ///< prompt, generate, context, batch and backend of the test
+  std::string class_key;             ///< efficiency_class_id of the run (see resolved_class)
+  std::string label;                 ///< normalized test label: "tg128", "pp512", "tg32 @ d4096"
   std::vector<std::string> caveats;  ///< assumptions made while mapping
   /// Why the row is left out of fits and error statistics ("" = in scope): another engine,
   /// a quant the source did not state, partial offload, a thread count below the sweep's top.
@@ -146,7 +147,7 @@ std::optional<Quant> quant_from_text(std::string_view text, const CalibrationAli
 /// A prediction of a measured test, in the test's own unit (tokens/s).
 struct Prediction {
   double tokens_per_s = 0;
-  double tokens_per_s_low = 0;   ///< the class's band (see EfficiencyClass)
+  double tokens_per_s_low = 0;  ///< the class's band (see EfficiencyClass)
   double tokens_per_s_high = 0;
 };
 
@@ -186,8 +187,9 @@ struct FitOptions {
   int rounds = 6;  ///< rounds of block coordinate descent (classes, then table-wide figures)
   /// Weight of the pull towards the prior, per unit of unconstrained parameter (logit of an
   /// efficiency, log of a cost or factor) squared, against the weighted Huber loss of the rows.
-  /// 0.02 keeps the shipped fit near its physical starting figures where the rows are few (it
-  /// also gave the best cross-validated accuracy of 0.001, 0.02 and 0.1); 0 fits the rows alone.
+  /// 0.02 keeps the shipped fit near its physical starting figures where the rows are few (its
+  /// cross-validated accuracy beat 0.001's: tg128 90th percentile 24.5% against 28.2%); 0 fits
+  /// the rows alone.
   double prior_weight = 0.02;
 };
 
@@ -203,9 +205,9 @@ EfficiencyTable fit_efficiency(std::span<const MappedMeasurement> rows,
 
 /// One held-out prediction of cross-validation.
 struct HeldOut {
-  std::size_t row = 0;       ///< index into the rows given
-  Prediction prediction;     ///< through predict(), with the fold's table
-  double log_residual = 0;   ///< ln(measured / predicted)
+  std::size_t row = 0;      ///< index into the rows given
+  Prediction prediction;    ///< through predict(), with the fold's table
+  double log_residual = 0;  ///< ln(measured / predicted)
 };
 
 /// Leave-one-device-out cross-validation: for every device, refits the table without the
@@ -252,9 +254,9 @@ Report validation_report(std::span<const MappedMeasurement> rows,
 /// Leave-one-device-out cross-validation of the whole procedure: fits the table to the rows from
 /// `prior`, cross-validates it, and sets the band spreads from the held-out residuals.
 struct CrossValidation {
-  EfficiencyTable table;               ///< fitted to every in-scope row, with spreads
-  std::vector<Prediction> predictions; ///< parallel to the rows: held-out predictions (bands
-                                       ///< from `table`) for in-scope rows, `table`'s for others
+  EfficiencyTable table;                ///< fitted to every in-scope row, with spreads
+  std::vector<Prediction> predictions;  ///< parallel to the rows: held-out predictions (bands
+                                        ///< from `table`) for in-scope rows, `table`'s for others
 };
 CrossValidation cross_validation(std::span<const MappedMeasurement> rows,
                                  const EfficiencyTable& prior);
@@ -273,7 +275,8 @@ EfficiencyTable refit_table(const MappingResult& mapped, const EfficiencyTable& 
                             const RefitOptions& options);
 
 /// A calibration profile: one class per (device, backend) of the in-scope rows, starting from
-/// the class `table` gives that device and fitted to its rows (table-wide figures fixed). Band
+/// the class `table` gives that device and fitted to its rows (table-wide figures fixed, a
+/// tenth of the shipped fit's pull towards the starting class). Band
 /// spreads are the 80th percentile of the in-sample |log residuals|, at least 0.05. Throws
 /// Error when no row is in scope.
 EfficiencyTable calibration_profile(std::span<const MappedMeasurement> rows,

@@ -26,23 +26,31 @@ std::string_view to_string(PeakBasis basis);
 std::optional<PeakBasis> parse_peak_basis(std::string_view text);
 
 /// How far a llama.cpp-like engine stays below the roofline on one class of device and backend.
-///   decode step = bytes / (decode_bw_efficiency * bandwidth)
-///                 + flops / (decode_flops_efficiency * decode format factor * decode peak)
-///                 + layers * decode_per_layer_s
+///   decode step = min(vector path, matrix path) + layers * decode_per_layer_s
+///     vector path = bytes / (decode_bw_efficiency * bandwidth)
+///                   + flops / (decode_flops_efficiency * decode format factor * decode peak)
+///     matrix path = max(bytes / (decode_bw_efficiency * bandwidth)
+///                       + (2 * weights read + attention flops) / (same vector rate),
+///                       flops / (prefill_flops_efficiency * format factor * B / (B + half rows)
+///                                * prefill peak))
 ///   prefill     = max(flops / (prefill_flops_efficiency * format factor * rows factor *
 ///                              prefill peak),
 ///                     bytes / (decode_bw_efficiency * bandwidth))
 /// A decode step's matrix-vector products stream each weight once and dequantize it on the
-/// vector units (dp4a, int8 or FP16 dot products) while waiting on memory, so the two times add;
-/// prefill reuses each weight across the ubatch on the matrix units. The peaks are the class's
+/// vector units (dp4a, int8 or FP16 dot products) while waiting on memory, so the two times add
+/// (the vector path: every sequence's products on the vector units). A batch of B sequences can
+/// instead run as small matrix products on the matrix units, each weight dequantized once, at
+/// the prefill efficiency scaled by the rows factor B / (B + half rows); the engine takes the
+/// faster path. At batch 1 the matrix path is never faster, so batch-1 predictions are the
+/// fitted vector path exactly. The peaks are the class's
 /// PeakBasis figures; format and rows factors are the table's (see EngineRun). The range is the
 /// estimate times exp(-/+ spread), see the spread fields.
 struct EfficiencyClass {
-  std::string id;           ///< "apple-gpu", "nvidia-gpu", "cpu-x86", or a profile's own id
+  std::string id;  ///< "apple-gpu", "nvidia-gpu", "cpu-x86", or a profile's own id
   std::string description;
   PeakBasis prefill_peak = PeakBasis::fp16;  ///< the figure prefill matmuls scale with
   PeakBasis decode_peak = PeakBasis::fp32;   ///< the figure decode dequantization scales with
-  double decode_bw_efficiency = 1;      ///< share of the bandwidth roof decode reaches, (0, 1]
+  double decode_bw_efficiency = 1;           ///< share of the bandwidth roof decode reaches, (0, 1]
   double decode_per_layer_s = 0;        ///< fixed cost per layer and step (launches, syncs), >= 0
   double decode_flops_efficiency = 1;   ///< share of the decode peak decode matmuls reach, (0, 1]
   double prefill_flops_efficiency = 1;  ///< share of the prefill peak its matmuls reach, (0, 1]
@@ -95,8 +103,8 @@ struct AccuracyFigure {
   int rows = 0;
   double median_abs_error = 0;  ///< |pred / meas - 1|
   double p90_abs_error = 0;
-  double bias = 0;       ///< exp(median ln(pred / meas)) - 1
-  double coverage = 0;   ///< share of measurements inside the band
+  double bias = 0;      ///< exp(median ln(pred / meas)) - 1
+  double coverage = 0;  ///< share of measurements inside the band
 };
 
 /// The realistic-efficiency table (data/efficiency.json, or a calibration profile).
@@ -143,8 +151,8 @@ struct EngineRun {
   int layers = 0;
   double format_factor = 1;         ///< the weights' WeightFormat factor for prefill, > 0
   double decode_format_factor = 1;  ///< ... and for decode, > 0
-  double rows_factor = 1;    ///< prefill rows factor r / (r + matmul_half_rows), (0, 1]
-
+  double rows_factor = 1;           ///< prefill rows factor r / (r + matmul_half_rows), (0, 1]
+  double matmul_half_rows = 0;      ///< the table's matmul_half_rows, for decode batches
 };
 
 /// The EngineRun of `model` (`weights`) on `device` under `roofs` as estimate() sets them
@@ -164,12 +172,5 @@ double realistic_decode_seconds(const EfficiencyClass& cls, const DecodeStep& st
 /// Realistic seconds of an ideal `prefill`.
 double realistic_prefill_seconds(const EfficiencyClass& cls, const PrefillResult& prefill,
                                  const EngineRun& run);
-
-/// Compatibility forms for callers without the device at hand: the matmul peak is the roof's
-/// peak and the format and rows factors are 1. Prefer the EngineRun forms.
-double realistic_decode_seconds(const EfficiencyClass& cls, const DecodeStep& step, int layers,
-                                const Roofs& roofs);
-double realistic_prefill_seconds(const EfficiencyClass& cls, const PrefillResult& prefill,
-                                 const Roofs& roofs);
 
 }  // namespace llmroof

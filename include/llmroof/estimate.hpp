@@ -56,6 +56,8 @@ struct EstimateResult {
   double aggregate_tokens_per_s = 0;     ///< realistic, all sequences
   std::optional<PrefillResult> prefill;  ///< ideal prefill (none when prompt_tokens is 0)
   double prefill_tokens_per_s = 0;       ///< realistic (ideal with --ideal)
+  double prefill_tokens_per_s_low = 0;   ///< its range from the class's prefill spread
+  double prefill_tokens_per_s_high = 0;
   double time_to_first_token_s = 0;
   MemoryFit fit;
   std::optional<double> critical_batch;

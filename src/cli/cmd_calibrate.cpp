@@ -2,6 +2,7 @@
 // (or refit the shipped efficiency table from the calibration data).
 
 #include <fmt/format.h>
+
 #include <fstream>
 
 #include "cli.hpp"
@@ -60,9 +61,10 @@ void setup(CLI::App& sub, CalibrateOptions& o) {
       "Examples:\n"
       "  llama-bench -m model.gguf -o json > bench.json\n"
       "  llmroof calibrate bench.json --device rtx-4090 --profile rtx-4090.json\n"
-      "  llmroof estimate -m llama-3.1-8b -q q4_k_m -d rtx-4090 --calibration rtx-4090.json\n"
-      "The report shows the fitted figures and the error on the benchmark's own rows before\n"
-      "and after calibration.");
+      "  llmroof estimate -m llama-3.1-8b -q q4_k_m -d rtx-4090 \\\n"
+      "      --calibration rtx-4090.json\n"
+      "The report shows the fitted figures and the error on the benchmark's own rows\n"
+      "before and after calibration.");
 }
 
 Column column(std::string id, std::string title, CellKind kind, HumanUnit unit, int precision = 3) {
@@ -95,10 +97,24 @@ Report classes_report(const EfficiencyTable& table) {
   return report;
 }
 
+// Kind totals ("decode", "prefill") that only repeat their reference test add nothing.
+bool repeats(const std::vector<AccuracyFigure>& figures, const AccuracyFigure& f) {
+  const char* reference = f.test == "decode" ? "tg128" : f.test == "prefill" ? "pp512" : nullptr;
+  if (reference == nullptr) {
+    return false;
+  }
+  for (const auto& g : figures) {
+    if (g.class_id == f.class_id && g.test == reference && g.rows == f.rows) {
+      return true;
+    }
+  }
+  return false;
+}
+
 std::string accuracy_note(const std::string& what, const AccuracyFigure& f) {
-  return fmt::format("{} {} {}: {} rows, median error {:.1f}%, 90th percentile {:.1f}%, bias {:+.1f}%",
-                     what, f.class_id, f.test, f.rows, 100 * f.median_abs_error,
-                     100 * f.p90_abs_error, 100 * f.bias);
+  return fmt::format(
+      "{} {} {}: {} rows, median error {:.1f}%, 90th percentile {:.1f}%, bias {:+.1f}%", what,
+      f.class_id, f.test, f.rows, 100 * f.median_abs_error, 100 * f.p90_abs_error, 100 * f.bias);
 }
 
 void write_text(const std::string& path, const std::string& text, Context& context) {
@@ -149,7 +165,8 @@ int run(const CalibrateOptions& o, Context& context) {
     write_text(o.profile, efficiency_to_json(table), context);
     Report report = classes_report(table);
     for (const auto& f : table.accuracy) {
-      if (f.class_id == "all" || f.test == "tg128" || f.test == "pp512") {
+      if ((f.class_id == "all" || f.test == "tg128" || f.test == "pp512") &&
+          !repeats(table.accuracy, f)) {
         report.notes.push_back(accuracy_note("cross-validated", f));
       }
     }
@@ -163,9 +180,10 @@ int run(const CalibrateOptions& o, Context& context) {
       continue;
     }
     if (!device.empty() && row.device->id != device) {
-      throw UsageError(fmt::format("the measurements come from several devices ('{}' and '{}'): "
-                                   "calibrate one device at a time, or give --device",
-                                   device, row.device->id));
+      throw UsageError(
+          fmt::format("the measurements come from several devices ('{}' and '{}'): "
+                      "calibrate one device at a time, or give --device",
+                      device, row.device->id));
     }
     device = row.device->id;
   }
@@ -191,12 +209,12 @@ int run(const CalibrateOptions& o, Context& context) {
   const auto was = accuracy_figures(mapped.mapped, before, shipped);
   const auto now = accuracy_figures(mapped.mapped, after, merged);
   for (const auto& f : was) {
-    if (f.class_id == "all") {
+    if (f.class_id == "all" && !repeats(was, f)) {
       report.notes.push_back(accuracy_note("before calibration:", f));
     }
   }
   for (const auto& f : now) {
-    if (f.class_id == "all") {
+    if (f.class_id == "all" && !repeats(now, f)) {
       report.notes.push_back(accuracy_note("after calibration:", f));
     }
   }

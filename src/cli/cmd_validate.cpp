@@ -48,8 +48,8 @@ void setup(CLI::App& sub, ValidateOptions& o) {
       "Examples:\n"
       "  llmroof validate bench.json --device rtx-4090\n"
       "  llmroof validate --cross-validate llamacpp-and-peers-measured.csv\n"
-      "error = predicted / measured - 1; the band is the estimate's low..high range. Rows other\n"
-      "engines, unstated quants or partial offload produced are shown but not scored.");
+      "error = predicted / measured - 1; the band is the estimate's low..high range.\n"
+      "Rows of other engines, unstated quants or partial offload are shown, not scored.");
 }
 
 struct Limit {
@@ -107,8 +107,8 @@ int run(const ValidateOptions& o, Context& context) {
   EfficiencyTable table;
   std::string method;
   if (o.cross_validate) {
-    const EfficiencyTable prior = parse_efficiency(
-        read_text_file(dir / "efficiency-prior.json"), "efficiency-prior.json");
+    const EfficiencyTable prior =
+        parse_efficiency(read_text_file(dir / "efficiency-prior.json"), "efficiency-prior.json");
     CrossValidation cv = cross_validation(mapped.mapped, prior);
     table = std::move(cv.table);
     predictions = std::move(cv.predictions);
@@ -143,16 +143,15 @@ int run(const ValidateOptions& o, Context& context) {
       }
     }
     if (figure == nullptr) {
-      context.io().err << fmt::format("llmroof: error: no {} rows in scope to check\n",
-                                      limit.test);
+      context.io().err << fmt::format("llmroof: error: no {} rows in scope to check\n", limit.test);
       ++failures;
       return;
     }
     const double value = p90 ? figure->p90_abs_error : figure->median_abs_error;
     if (value > limit.fraction) {
-      context.io().err << fmt::format(
-          "llmroof: error: {} {} error {:.1f}% exceeds {:.1f}%\n", limit.test,
-          p90 ? "90th percentile" : "median", 100 * value, 100 * limit.fraction);
+      context.io().err << fmt::format("llmroof: error: {} {} error {:.1f}% exceeds {:.1f}%\n",
+                                      limit.test, p90 ? "90th percentile" : "median", 100 * value,
+                                      100 * limit.fraction);
       ++failures;
     }
   };

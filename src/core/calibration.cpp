@@ -1,10 +1,11 @@
 #include "llmroof/calibration.hpp"
 
+#include <fmt/format.h>
+
 #include <algorithm>
 #include <cctype>
 #include <charconv>
 #include <cmath>
-#include <fmt/format.h>
 #include <functional>
 #include <map>
 #include <set>
@@ -180,8 +181,8 @@ bool read_count(std::string_view& s, std::string_view prefix, int& count) {
 // --- Calibration CSV ----------------------------------------------------------------------------
 
 // Column ids of the calibration layout: required ones first.
-const std::vector<std::string> k_required_columns = {"device", "backend",      "model",
-                                                     "quant",  "test",         "tokens_per_s"};
+const std::vector<std::string> k_required_columns = {"device", "backend", "model",
+                                                     "quant",  "test",    "tokens_per_s"};
 
 std::vector<Measurement> parse_calibration_records(const std::vector<CsvRecord>& records,
                                                    const std::string& display_name) {
@@ -282,8 +283,8 @@ std::string field(const BenchFields& f, const std::string& key) {
 // The ggml backend names llama-bench joins into `backends` for GPU runs.
 bool gpu_backend_name(std::string_view backends) {
   const std::string b = lower(backends);
-  for (const char* name : {"cuda", "metal", "rocm", "hip", "vulkan", "sycl", "opencl", "musa",
-                           "cann", "kompute"}) {
+  for (const char* name :
+       {"cuda", "metal", "rocm", "hip", "vulkan", "sycl", "opencl", "musa", "cann", "kompute"}) {
     if (b.find(name) != std::string::npos) {
       return true;
     }
@@ -564,7 +565,7 @@ std::vector<Measurement> parse_bench_md(std::string_view text, const std::string
       }
       continue;
     }
-    if (!cells.empty() && starts_with(cells.front(), "--") ) {
+    if (!cells.empty() && starts_with(cells.front(), "--")) {
       continue;  // the alignment row
     }
     if (cells.front().find_first_not_of("-: ") == std::string::npos) {
@@ -664,8 +665,7 @@ std::vector<Measurement> parse_calibration_csv(std::string_view text,
   return parse_calibration_records(read_csv(first_content(text)), display_name);
 }
 
-std::vector<Measurement> parse_llama_bench(std::string_view text,
-                                           const std::string& display_name) {
+std::vector<Measurement> parse_llama_bench(std::string_view text, const std::string& display_name) {
   const std::string_view body = first_content(text);
   if (body.empty()) {
     throw DataError({fmt::format("{}:1: empty file", display_name)});
@@ -700,8 +700,15 @@ std::vector<Measurement> parse_measurements(std::string_view text,
                                             const std::string& display_name) {
   const std::string_view body = first_content(text);
   const std::string_view first_line = body.substr(0, body.find('\n'));
-  if (!body.empty() && body.front() != '[' && body.front() != '{' && body.front() != '|' &&
-      first_line.find("tokens_per_s") != std::string_view::npos) {
+  // A CSV header naming a device column but no avg_ts is the calibration layout (which then
+  // reports any missing column); everything else is llama-bench's.
+  const auto records = read_csv(first_line);
+  const bool calibration_header =
+      !records.empty() &&
+      std::find(records.front().fields.begin(), records.front().fields.end(), "device") !=
+          records.front().fields.end() &&
+      first_line.find("avg_ts") == std::string_view::npos;
+  if (!body.empty() && body.front() != '[' && body.front() != '{' && calibration_header) {
     return parse_calibration_csv(body, display_name);
   }
   return parse_llama_bench(body, display_name);
@@ -754,8 +761,8 @@ namespace {
 
 // Vendor words llama-bench's gpu_info and cpu_info carry that device ids leave out.
 const std::vector<std::string> k_vendor_words = {
-    "nvidia", "geforce", "amd", "radeon", "intel(r)", "intel", "core(tm)", "(tm)", "(r)",
-    "apple", "qualcomm", "processor", "graphics", "gpu"};
+    "nvidia", "geforce", "amd",   "radeon",   "intel(r)",  "intel",    "core(tm)",
+    "(tm)",   "(r)",     "apple", "qualcomm", "processor", "graphics", "gpu"};
 
 // Backend ids llmroof knows (efficiency classes, --backend).
 std::string normalize_backend(std::string_view stated) {
@@ -854,9 +861,8 @@ std::string ftype_name_to_preset(std::string_view text) {
 // "Qwen2.5-7B-Instruct-Q4_K_M", "Qwen2.5-7B-Instruct", ...
 std::vector<std::string> file_name_candidates(std::string_view path) {
   std::vector<std::string> out;
-  std::string stem(path.substr(path.find_last_of("/\\") == std::string_view::npos
-                                   ? 0
-                                   : path.find_last_of("/\\") + 1));
+  std::string stem(path.substr(
+      path.find_last_of("/\\") == std::string_view::npos ? 0 : path.find_last_of("/\\") + 1));
   for (const char* ext : {".gguf", ".bin"}) {
     if (stem.size() > std::string(ext).size() &&
         lower(stem.substr(stem.size() - std::string(ext).size())) == ext) {
@@ -1002,7 +1008,8 @@ const Device* find_device_by_description(const DeviceDb& devices, std::string_vi
   }
   if (const auto core = s.find("-core"); core != std::string::npos) {
     auto begin = s.rfind(' ', core);
-    s.erase(begin == std::string::npos ? 0 : begin, core + 5 - (begin == std::string::npos ? 0 : begin));
+    s.erase(begin == std::string::npos ? 0 : begin,
+            core + 5 - (begin == std::string::npos ? 0 : begin));
   }
   if (auto match = find_device(devices, s)) {
     return match->device;
@@ -1084,8 +1091,8 @@ MappingResult map_measurements(std::span<const Measurement> measurements, const 
     } else if (auto match = find_device(devices, device_id)) {
       row.device = match->device;
       if (match->family != nullptr) {
-        row.caveats.push_back(fmt::format("'{}' taken as {} ({})", device_id, row.device->id,
-                                          match->family->note));
+        row.caveats.push_back(
+            fmt::format("'{}' taken as {} ({})", device_id, row.device->id, match->family->note));
       }
     } else if (const Device* described = find_device_by_description(devices, device_id)) {
       row.device = described;
@@ -1148,8 +1155,8 @@ MappingResult map_measurements(std::span<const Measurement> measurements, const 
     o.context_tokens = t.depth_tokens;
     o.batch = std::max(1, t.sequences);
     row.kind = t.prompt_tokens > 0 && t.generate_tokens > 0 ? TestKind::prefill_decode
-               : t.prompt_tokens > 0                         ? TestKind::prefill
-                                                             : TestKind::decode;
+               : t.prompt_tokens > 0                        ? TestKind::prefill
+                                                            : TestKind::decode;
     row.label = test_label(t);
     const bool cpu_run = backend == "cpu";
     row.class_key = efficiency_class_id(*row.device, cpu_run ? "cpu" : backend);
@@ -1189,8 +1196,8 @@ MappingResult map_measurements(std::span<const Measurement> measurements, const 
   std::map<std::string, int> most_threads;
   auto sweep_key = [](const MappedMeasurement& r) {
     const Measurement& m = r.measurement;
-    return fmt::format("{}|{}|{}|{}|{}|{}|{}|{}", r.device->id, r.backend, m.engine, r.model.spec.id,
-                       r.model.quant_id, r.label, m.source, m.model);
+    return fmt::format("{}|{}|{}|{}|{}|{}|{}|{}", r.device->id, r.backend, m.engine,
+                       r.model.spec.id, r.model.quant_id, r.label, m.source, m.model);
   };
   for (const auto& r : result.mapped) {
     if (r.measurement.threads > 0) {
@@ -1202,8 +1209,8 @@ MappingResult map_measurements(std::span<const Measurement> measurements, const 
     if (r.exclusion.empty() && r.measurement.threads > 0) {
       const int top = most_threads[sweep_key(r)];
       if (r.measurement.threads < top) {
-        r.exclusion = fmt::format("thread sweep: {} of the {} threads tried", r.measurement.threads,
-                                  top);
+        r.exclusion =
+            fmt::format("thread sweep: {} of the {} threads tried", r.measurement.threads, top);
       }
     }
   }
@@ -1228,8 +1235,8 @@ Prediction predict(const MappedMeasurement& row, const EfficiencyTable& table) {
       spread = prefill_spread;
       break;
     case TestKind::prefill_decode:
-      p.tokens_per_s = (row.options.prompt_tokens + row.options.generate_tokens) /
-                       r.end_to_end_seconds;
+      p.tokens_per_s =
+          (row.options.prompt_tokens + row.options.generate_tokens) / r.end_to_end_seconds;
       spread = std::max(decode_spread, prefill_spread);
       break;
   }
@@ -1428,9 +1435,9 @@ double rows_factor(const FitRow& r, double half) {
   if (total <= 0) {
     return 1.0;
   }
-  const double time = r.dense_flops * (r.rows + half) / r.rows +
-                      (r.expert_flops > 0 ? r.expert_flops * (r.expert_rows + half) / r.expert_rows
-                                          : 0.0);
+  const double time =
+      r.dense_flops * (r.rows + half) / r.rows +
+      (r.expert_flops > 0 ? r.expert_flops * (r.expert_rows + half) / r.expert_rows : 0.0);
   return total / time;
 }
 
@@ -1448,8 +1455,9 @@ class Fitter {
       m_rows.push_back(std::move(f));
     }
     for (auto& f : m_rows) {
-      f.weight = 1.0 / std::sqrt(static_cast<double>(
-                           per_device_kind[fmt::format("{}|{}", f.device, f.kind == TestKind::prefill)]));
+      f.weight =
+          1.0 / std::sqrt(static_cast<double>(
+                    per_device_kind[fmt::format("{}|{}", f.device, f.kind == TestKind::prefill)]));
     }
   }
 
@@ -1697,9 +1705,9 @@ EfficiencyTable fit_efficiency(std::span<const MappedMeasurement> rows,
   fitter.fit(options);
   EfficiencyTable table = fitter.table();
   for (auto& c : table.classes) {
-    const bool fitted = options.classes.empty() ||
-                        std::find(options.classes.begin(), options.classes.end(), c.id) !=
-                            options.classes.end();
+    const bool fitted =
+        options.classes.empty() ||
+        std::find(options.classes.begin(), options.classes.end(), c.id) != options.classes.end();
     if (!fitted) {
       continue;
     }
@@ -1753,7 +1761,8 @@ std::vector<HeldOut> cross_validate(std::span<const MappedMeasurement> rows,
       out.push_back(h);
     }
   }
-  std::sort(out.begin(), out.end(), [](const HeldOut& a, const HeldOut& b) { return a.row < b.row; });
+  std::sort(out.begin(), out.end(),
+            [](const HeldOut& a, const HeldOut& b) { return a.row < b.row; });
   return out;
 }
 
@@ -1838,7 +1847,8 @@ std::string compact_origins(const std::vector<std::string>& origins) {
   }
   std::vector<std::string> parts;
   for (const auto& [file, lines] : files) {
-    parts.push_back(fmt::format("{} line{} {}", file, lines.size() > 1 ? "s" : "", join(lines, ", ")));
+    parts.push_back(
+        fmt::format("{} line{} {}", file, lines.size() > 1 ? "s" : "", join(lines, ", ")));
   }
   return join(parts, "; ");
 }
@@ -1877,8 +1887,8 @@ std::vector<AccuracyFigure> accuracy_figures(std::span<const MappedMeasurement> 
         continue;
       }
       const ErrorStats st = error_stats(it->second);
-      out.push_back({cls, test, st.rows, st.median_abs_error, st.p90_abs_error, st.bias,
-                     st.coverage});
+      out.push_back(
+          {cls, test, st.rows, st.median_abs_error, st.p90_abs_error, st.bias, st.coverage});
     }
   }
   return out;
@@ -1942,13 +1952,13 @@ Report validation_report(std::span<const MappedMeasurement> rows,
   for (const auto& row : rows) {
     in_scope += row.exclusion.empty() ? 1 : 0;
   }
-  report.fields.push_back({"rows_read", "rows read",
-                           Cell{static_cast<std::int64_t>(rows.size() + unmapped.size())}});
+  report.fields.push_back(
+      {"rows_read", "rows read", Cell{static_cast<std::int64_t>(rows.size() + unmapped.size())}});
   report.fields.push_back({"rows_used", "rows used", Cell{static_cast<std::int64_t>(in_scope)}});
-  report.fields.push_back({"rows_excluded", "rows excluded",
-                           Cell{static_cast<std::int64_t>(rows.size()) - in_scope}});
-  report.fields.push_back({"rows_unmapped", "rows unmapped",
-                           Cell{static_cast<std::int64_t>(unmapped.size())}});
+  report.fields.push_back(
+      {"rows_excluded", "rows excluded", Cell{static_cast<std::int64_t>(rows.size()) - in_scope}});
+  report.fields.push_back(
+      {"rows_unmapped", "rows unmapped", Cell{static_cast<std::int64_t>(unmapped.size())}});
   if (!options.method.empty()) {
     report.notes.push_back(options.method);
   }
@@ -1962,12 +1972,12 @@ Report validation_report(std::span<const MappedMeasurement> rows,
                          column("bias", "bias", K::real, U::ratio_percent, true),
                          column("coverage", "coverage", K::real, U::ratio_percent, true)};
     for (const auto& f : figures) {
-      accuracy->records.push_back({Cell{f.class_id}, Cell{f.test},
-                                   Cell{static_cast<std::int64_t>(f.rows)},
-                                   Cell{f.median_abs_error}, Cell{f.p90_abs_error}, Cell{f.bias},
-                                   Cell{f.coverage}});
+      accuracy->records.push_back(
+          {Cell{f.class_id}, Cell{f.test}, Cell{static_cast<std::int64_t>(f.rows)},
+           Cell{f.median_abs_error}, Cell{f.p90_abs_error}, Cell{f.bias}, Cell{f.coverage}});
     }
-    report.fields.push_back({"accuracy", "accuracy", Cell{std::shared_ptr<const RecordList>(accuracy)}});
+    report.fields.push_back(
+        {"accuracy", "accuracy", Cell{std::shared_ptr<const RecordList>(accuracy)}});
     auto list = std::make_shared<RecordList>();
     list->columns = {column("origin", "origin", K::text, U::none, true),
                      column("device", "device", K::text, U::none, true),
@@ -1980,7 +1990,8 @@ Report validation_report(std::span<const MappedMeasurement> rows,
                                Cell{u.measurement.model}, Cell{u.measurement.quant},
                                Cell{u.measurement.test}, Cell{u.reason}});
     }
-    report.fields.push_back({"unmapped", "unmapped", Cell{std::shared_ptr<const RecordList>(list)}});
+    report.fields.push_back(
+        {"unmapped", "unmapped", Cell{std::shared_ptr<const RecordList>(list)}});
   } else {
     std::map<std::pair<std::string, std::string>, int> counts;
     for (const auto& f : figures) {
@@ -1995,8 +2006,8 @@ Report validation_report(std::span<const MappedMeasurement> rows,
       report.notes.push_back(fmt::format(
           "accuracy {} {}: {} rows, median error {:.1f}%, 90th percentile {:.1f}%, bias "
           "{:+.1f}%, {:.0f}% inside the band",
-          f.class_id, f.test, f.rows, 100 * f.median_abs_error, 100 * f.p90_abs_error,
-          100 * f.bias, 100 * f.coverage));
+          f.class_id, f.test, f.rows, 100 * f.median_abs_error, 100 * f.p90_abs_error, 100 * f.bias,
+          100 * f.coverage));
     }
     std::map<std::string, std::vector<std::string>> by_reason;
     for (const auto& u : unmapped) {
@@ -2106,6 +2117,8 @@ EfficiencyTable calibration_profile(std::span<const MappedMeasurement> rows,
   FitOptions options;
   options.classes = ids;
   options.globals = false;
+  // The device's own rows are direct evidence: a tenth of the shipped fit's pull.
+  options.prior_weight = 0.002;
   const EfficiencyTable fitted = fit_efficiency(rows, working, options);
   EfficiencyTable profile;
   profile.schema_version = 2;
@@ -2124,8 +2137,8 @@ EfficiencyTable calibration_profile(std::span<const MappedMeasurement> rows,
       if (!row.exclusion.empty() || resolved_class(row, fitted) != id) {
         continue;
       }
-      const double r = std::fabs(std::log(row.measurement.tokens_per_s /
-                                           predict(row, fitted).tokens_per_s));
+      const double r =
+          std::fabs(std::log(row.measurement.tokens_per_s / predict(row, fitted).tokens_per_s));
       (row.kind == TestKind::prefill ? prefill : decode).push_back(r);
     }
     constexpr double k_min_spread = 0.05;

@@ -1,8 +1,9 @@
 #include "llmroof/efficiency.hpp"
 
+#include <fmt/format.h>
+
 #include <algorithm>
 #include <cmath>
-#include <fmt/format.h>
 
 #include "json_reader.hpp"
 #include "llmroof/lookup.hpp"
@@ -113,9 +114,9 @@ EfficiencyTable parse_efficiency(std::string_view text, const std::string& displ
   table.schema_version =
       static_cast<int>(top.integer("schema_version", Check::positive, true).value_or(0));
   if (table.schema_version != 0 && table.schema_version != 2) {
-    diagnostics.add("/schema_version",
-                    fmt::format("unsupported schema_version {} (this llmroof reads 2)",
-                                table.schema_version));
+    diagnostics.add(
+        "/schema_version",
+        fmt::format("unsupported schema_version {} (this llmroof reads 2)", table.schema_version));
   }
   table.description = top.string("description", true);
   table.matmul_half_rows = top.number("matmul_half_rows", Check::non_negative, false).value_or(0);
@@ -406,6 +407,7 @@ EngineRun engine_run(const EfficiencyTable& table, const EfficiencyClass& cls, c
   // (k of E experts) for expert weights. Their FLOPs add, so the factors combine harmonically.
   const double rows = std::min(std::max(1.0, prompt_tokens), table.ubatch_tokens);
   const double half = table.matmul_half_rows;
+  run.matmul_half_rows = half;
   const double dense_flops = weights.dense_matmul_params;
   double expert_flops = 0;
   double expert_rows = rows;
@@ -417,8 +419,8 @@ EngineRun engine_run(const EfficiencyTable& table, const EfficiencyClass& cls, c
   }
   const double total = dense_flops + expert_flops;
   if (total > 0) {
-    const double time = dense_flops * (rows + half) / rows +
-                        expert_flops * (expert_rows + half) / expert_rows;
+    const double time =
+        dense_flops * (rows + half) / rows + expert_flops * (expert_rows + half) / expert_rows;
     run.rows_factor = total / time;
   }
   return run;
@@ -427,9 +429,20 @@ EngineRun engine_run(const EfficiencyTable& table, const EfficiencyClass& cls, c
 double realistic_decode_seconds(const EfficiencyClass& cls, const DecodeStep& step,
                                 const EngineRun& run) {
   const double memory = step.bytes / (cls.decode_bw_efficiency * run.mem_bw_bytes_per_s);
-  const double compute = step.flops / (cls.decode_flops_efficiency * run.decode_format_factor *
-                                       run.decode_peak_flops_per_s);
-  return memory + compute + run.layers * cls.decode_per_layer_s;
+  const double vector_rate =
+      cls.decode_flops_efficiency * run.decode_format_factor * run.decode_peak_flops_per_s;
+  // Vector path: every sequence's products on the vector units, overlapped with nothing.
+  const double vector_path = memory + step.flops / vector_rate;
+  // Matrix path: each weight dequantized once for the batch (attention stays per sequence),
+  // the products on the matrix units at the prefill efficiency for B rows.
+  const double rows = std::max(1.0, step.batch);
+  const double rows_factor = rows / (rows + run.matmul_half_rows);
+  const double matmul = step.flops / (cls.prefill_flops_efficiency * run.format_factor *
+                                      rows_factor * run.matmul_peak_flops_per_s);
+  const double shared =
+      memory + (2.0 * step.weights_read_params + step.attention_flops) / vector_rate;
+  const double matrix_path = std::max(shared, matmul);
+  return std::min(vector_path, matrix_path) + run.layers * cls.decode_per_layer_s;
 }
 
 double realistic_prefill_seconds(const EfficiencyClass& cls, const PrefillResult& prefill,
@@ -438,24 +451,6 @@ double realistic_prefill_seconds(const EfficiencyClass& cls, const PrefillResult
                                           run.rows_factor * run.matmul_peak_flops_per_s);
   const double memory = prefill.bytes / (cls.decode_bw_efficiency * run.mem_bw_bytes_per_s);
   return std::max(compute, memory);
-}
-
-double realistic_decode_seconds(const EfficiencyClass& cls, const DecodeStep& step, int layers,
-                                const Roofs& roofs) {
-  EngineRun run;
-  run.mem_bw_bytes_per_s = roofs.mem_bw_bytes_per_s;
-  run.matmul_peak_flops_per_s = roofs.peak_flops_per_s;
-  run.decode_peak_flops_per_s = roofs.peak_flops_per_s;
-  run.layers = layers;
-  return realistic_decode_seconds(cls, step, run);
-}
-
-double realistic_prefill_seconds(const EfficiencyClass& cls, const PrefillResult& prefill,
-                                 const Roofs& roofs) {
-  EngineRun run;
-  run.mem_bw_bytes_per_s = roofs.mem_bw_bytes_per_s;
-  run.matmul_peak_flops_per_s = roofs.peak_flops_per_s;
-  return realistic_prefill_seconds(cls, prefill, run);
 }
 
 }  // namespace llmroof

@@ -124,14 +124,19 @@ EstimateResult estimate(const Device& device, const ModelInput& model,
     r.aggregate_tokens_per_s = r.step.aggregate_tokens_per_s;
     if (r.prefill) {
       r.prefill_tokens_per_s = r.prefill->tokens_per_s;
+      r.prefill_tokens_per_s_low = r.prefill_tokens_per_s;
+      r.prefill_tokens_per_s_high = r.prefill_tokens_per_s;
       r.time_to_first_token_s = r.prefill->seconds;
     }
+    const auto ideal_seconds = [&](double context) { return ideal_step_at(context).step_seconds; };
     r.generate_seconds =
-        decode_span_seconds(options.context_tokens, options.generate_tokens,
-                            [&](double context) { return ideal_step_at(context).step_seconds; });
+        decode_span_seconds(options.context_tokens, options.generate_tokens, ideal_seconds);
     r.generate_tokens_per_s =
         r.generate_seconds > 0 ? options.generate_tokens / r.generate_seconds : r.tokens_per_s;
-    r.end_to_end_seconds = r.time_to_first_token_s + r.generate_seconds;
+    // End to end: the prompt is in the cache when generation starts.
+    r.end_to_end_seconds =
+        r.time_to_first_token_s + decode_span_seconds(options.context_tokens + options.prompt_tokens,
+                                                      options.generate_tokens, ideal_seconds);
     return finish(r);
   }
   const std::string class_id = efficiency_class_id(device, cpu_backend ? "cpu" : options.backend);
@@ -150,6 +155,8 @@ EstimateResult estimate(const Device& device, const ModelInput& model,
   if (r.prefill) {
     const double prefill_s = realistic_prefill_seconds(*cls, *r.prefill, engine);
     r.prefill_tokens_per_s = options.prompt_tokens / prefill_s;
+    r.prefill_tokens_per_s_low = r.prefill_tokens_per_s * std::exp(-cls->prefill_log_spread);
+    r.prefill_tokens_per_s_high = r.prefill_tokens_per_s * std::exp(cls->prefill_log_spread);
     r.time_to_first_token_s = prefill_s;
   }
   const auto realistic_seconds = [&](double context) {
@@ -368,6 +375,15 @@ const std::vector<ColumnDef>& estimate_columns() {
       {make_column("prefill_tokens_per_s", "prefill", K::real, U::tokens_per_s, true),
        [](const EstimateResult& r, const ModelInput&, const EstimateOptions&) {
          return r.prefill ? real(r.prefill_tokens_per_s) : Cell{};
+       }},
+      {make_column("prefill_tokens_per_s_low", "prefill low", K::real, U::tokens_per_s, false),
+       [](const EstimateResult& r, const ModelInput&, const EstimateOptions&) {
+         return r.prefill ? real(r.prefill_tokens_per_s_low) : Cell{};
+       }},
+      {make_column("prefill_tokens_per_s_high", "prefill high", K::real, U::tokens_per_s,
+                   false),
+       [](const EstimateResult& r, const ModelInput&, const EstimateOptions&) {
+         return r.prefill ? real(r.prefill_tokens_per_s_high) : Cell{};
        }},
       {make_column("time_to_first_token_seconds", "TTFT", K::real, U::seconds_auto, true),
        [](const EstimateResult& r, const ModelInput&, const EstimateOptions&) {

@@ -47,6 +47,10 @@ EfficiencyClass& class_of(EfficiencyTable& t, const std::string& id) {
   return t.classes.front();
 }
 
+const EfficiencyClass& class_of(const EfficiencyTable& t, const std::string& id) {
+  return class_of(const_cast<EfficiencyTable&>(t), id);
+}
+
 // The messages of the DataError `f` throws ("" when it does not throw).
 template <typename F>
 std::vector<std::string> data_errors(F f) {
@@ -129,9 +133,10 @@ TEST_CASE("bad calibration CSV rows are reported with file and line", "[calibrat
           parse_calibration_csv("device,backend,model,quant,test\nrtx,CUDA,m,q,tg128\n", "c.csv");
         }) == std::vector<std::string>{"c.csv:1: missing column 'tokens_per_s'"});
   CHECK(data_errors([] {
-          parse_calibration_csv("device,backend,model,quant,test,tokens_per_s\n"
-                                "rtx,CUDA,m,q,tg128,fast\nrtx,CUDA,m,q,pp512,0\nrtx,CUDA\n",
-                                "c.csv");
+          parse_calibration_csv(
+              "device,backend,model,quant,test,tokens_per_s\n"
+              "rtx,CUDA,m,q,tg128,fast\nrtx,CUDA,m,q,pp512,0\nrtx,CUDA\n",
+              "c.csv");
         }) == std::vector<std::string>{
                   "c.csv:2: column 'tokens_per_s': expected a positive number, got 'fast'",
                   "c.csv:3: column 'tokens_per_s': expected a positive number, got '0'",
@@ -326,8 +331,9 @@ TEST_CASE("mapping resolves rows or says why not", "[calibration][mapping]") {
   CHECK(r.mapped[2].device->id == "m2-max-38c");
   CHECK(r.mapped[2].options.backend == "cpu");
   CHECK(resolved_class(r.mapped[2], shipped()) == "cpu-arm");
-  CHECK(r.mapped[2].exclusion == "engine ik_llama.cpp (a fork with its own CPU kernels) is not "
-                                 "llama.cpp");
+  CHECK(r.mapped[2].exclusion ==
+        "engine ik_llama.cpp (a fork with its own CPU kernels) is not "
+        "llama.cpp");
   CHECK(r.mapped[3].exclusion.empty());
   CHECK(r.mapped[4].exclusion == "4 threads on a 12-core CPU: llmroof models a run on every core");
   // Ollama's eval rate: read as tg128, quant assumed and the row left out of scope.
@@ -356,7 +362,8 @@ TEST_CASE("mapping overrides and partial offload", "[calibration][mapping]") {
   m.gpu_layers = 20;
   const auto none = map_measurements({&m, 1}, devices(), catalog(), aliases());
   REQUIRE(none.unmapped.size() == 1);
-  CHECK(none.unmapped[0].reason == "no device named (llama-bench markdown has none): give --device");
+  CHECK(none.unmapped[0].reason ==
+        "no device named (llama-bench markdown has none): give --device");
   MappingOptions options;
   options.device = "rtx-4090";
   const auto forced = map_measurements({&m, 1}, devices(), catalog(), aliases(), options);
@@ -390,11 +397,13 @@ namespace {
 std::vector<MappedMeasurement> synthetic_rows(const EfficiencyTable& truth) {
   std::vector<Measurement> ms;
   const std::vector<std::pair<std::string, std::string>> gpus = {
-      {"rtx-3090", "CUDA"}, {"rtx-4080", "CUDA"}, {"a40", "CUDA"},
+      {"rtx-3090", "CUDA"},    {"rtx-4080", "CUDA"},    {"a40", "CUDA"},
       {"rtx-2080-ti", "CUDA"}, {"m1-max-32c", "Metal"}, {"m2-ultra-76c", "Metal"},
       {"m3-pro-18c", "Metal"}, {"m1-pro-14c", "Metal"}};
   const std::vector<std::pair<std::string, std::string>> models = {
-      {"TinyLlama 1.1B (1t-openorca)", "Q4_K_M"}, {"LLaMA 2 7B", "Q4_0"}, {"LLaMA 2 7B", "F16"},
+      {"TinyLlama 1.1B (1t-openorca)", "Q4_K_M"},
+      {"LLaMA 2 7B", "Q4_0"},
+      {"LLaMA 2 7B", "F16"},
       {"LLaMA 2 13B", "Q8_0"}};
   for (const auto& [device, backend] : gpus) {
     for (const auto& [model, quant] : models) {
@@ -499,8 +508,8 @@ TEST_CASE("leave-one-device-out cross-validation of exact rows has no error",
   for (auto& h : shifted) {
     const auto& r = rows[h.row];
     const int k = seen[resolved_class(r, truth) + (r.kind == TestKind::prefill ? "p" : "d")]++;
-    h.log_residual = (k % 2 == 0 ? 1 : -1) * (0.02 + 0.04 * (k / 2)) *
-                     (r.kind == TestKind::prefill ? 2.0 : 1.0);
+    h.log_residual =
+        (k % 2 == 0 ? 1 : -1) * (0.02 + 0.04 * (k / 2)) * (r.kind == TestKind::prefill ? 2.0 : 1.0);
   }
   set_spreads(spread, rows, shifted);
   std::vector<double> decode_abs;
@@ -514,11 +523,13 @@ TEST_CASE("leave-one-device-out cross-validation of exact rows has no error",
 }
 
 TEST_CASE("a calibration profile fits one device and applies to it only", "[calibration][fit]") {
-  // A device that runs 20% faster than its class says.
+  // A device that runs 15% slower than its class says.
   std::vector<Measurement> ms;
-  for (const auto& [model, quant] : std::vector<std::pair<std::string, std::string>>{
-           {"LLaMA 2 7B", "Q4_0"}, {"LLaMA 2 7B", "F16"}, {"TinyLlama 1.1B (1t-openorca)", "Q4_K_M"},
-           {"LLaMA 2 13B", "Q8_0"}}) {
+  for (const auto& [model, quant] :
+       std::vector<std::pair<std::string, std::string>>{{"LLaMA 2 7B", "Q4_0"},
+                                                        {"LLaMA 2 7B", "F16"},
+                                                        {"TinyLlama 1.1B (1t-openorca)", "Q4_K_M"},
+                                                        {"LLaMA 2 13B", "Q8_0"}}) {
     for (const char* test : {"tg128", "pp512"}) {
       ms.push_back(row("rtx-4090", "CUDA", model, quant, test));
     }
@@ -526,7 +537,7 @@ TEST_CASE("a calibration profile fits one device and applies to it only", "[cali
   MappingResult r = map_measurements(ms, devices(), catalog(), aliases());
   REQUIRE(r.mapped.size() == 8);
   for (auto& m : r.mapped) {
-    m.measurement.tokens_per_s = 1.2 * predict(m, shipped()).tokens_per_s;
+    m.measurement.tokens_per_s = 0.85 * predict(m, shipped()).tokens_per_s;
   }
   const EfficiencyTable profile = calibration_profile(r.mapped, shipped(), "bench.json");
   REQUIRE(profile.classes.size() == 1);
@@ -539,8 +550,7 @@ TEST_CASE("a calibration profile fits one device and applies to it only", "[cali
   EfficiencyTable merged = shipped();
   merge_efficiency(merged, profile);
   for (const auto& m : r.mapped) {
-    CHECK(predict(m, merged).tokens_per_s ==
-          Approx(m.measurement.tokens_per_s).epsilon(0.05));
+    CHECK(predict(m, merged).tokens_per_s == Approx(m.measurement.tokens_per_s).epsilon(0.05));
   }
   // Other devices keep their class.
   Measurement other = row("rtx-3090", "CUDA", "LLaMA 2 7B", "Q4_0", "tg128");

@@ -196,7 +196,7 @@ TEST_CASE("cost of an offload counts the host once it holds layers", "[offload][
   CHECK(*r.usd_per_million_tokens == Approx(0.8 / 3600 * 0.190116392801252 * 1e6).epsilon(1e-9));
 }
 
-TEST_CASE("--cpu-moe: routed experts read by the host, the rest by the GPU", "[offload]") {
+TEST_CASE("cpu-moe offload: routed experts read by the host, the rest by the GPU", "[offload]") {
   const ModelCatalog catalog =
       parse_models(test::read(test::data_dir() / "models.json"), "models.json");
   const ModelSpec* spec = find_model(catalog, "qwen3-30b-a3b");

@@ -102,7 +102,7 @@ TEST_CASE("tensor bytes from the type table", "[quant]") {
   CHECK_FALSE(ggml_tensor_bytes(ggml::f32, huge).has_value());  // overflow
 }
 
-TEST_CASE("--quant names", "[quant]") {
+TEST_CASE("quant names given to --quant", "[quant]") {
   CHECK(find_quant("int4")->nominal_bytes_per_weight == 0.5);
   CHECK(find_quant("fp16")->kind == QuantKind::nominal);
   CHECK(find_quant("Q4_K_M")->kind == QuantKind::preset);

@@ -281,3 +281,39 @@ TEST_CASE("critical batch of a mixture of experts solves the crossover", "[roofl
   CHECK_FALSE(step(m, w, roofs, static_cast<int>(std::floor(*b)), 2048).compute_bound);
   CHECK(step(m, w, roofs, static_cast<int>(std::ceil(*b)), 2048).compute_bound);
 }
+
+TEST_CASE("end to end: prefill, then generation after the prompt", "[roofline][estimate]") {
+  // Regression: generation starts with the prompt in the KV cache.
+  const ModelSpec m = generic_model(7e9, "7b");
+  ModelInput input;
+  input.spec = m;
+  input.weights = model_weights(m, *find_quant("int4"));
+  input.quant_id = "int4";
+  input.compute = Precision::int4;
+  Device d;
+  d.id = "test";
+  d.kind = DeviceKind::gpu;
+  d.mem_bw_bytes_per_s = 1935e9;
+  d.peak_flops_per_s[static_cast<std::size_t>(Precision::int4)] = 1248e12;
+  d.memory_sizes_bytes = {80.0 * 1024 * 1024 * 1024};
+  EstimateOptions options;
+  options.ideal = true;
+  options.prompt_tokens = 512;
+  options.generate_tokens = 128;
+  const EstimateResult r = estimate(d, input, options, EfficiencyTable{});
+  double generation = 0;
+  for (int i = 0; i < 128; ++i) {
+    DecodeInput in;
+    in.context_tokens = 512 + i;
+    generation += decode_step(m, input.weights, r.roofs, in).step_seconds;
+  }
+  CHECK(r.end_to_end_seconds == Approx(r.time_to_first_token_s + generation).epsilon(1e-12));
+  // The average generation speed is llama-bench's tg128: from the given context (0).
+  double from_zero = 0;
+  for (int i = 0; i < 128; ++i) {
+    DecodeInput in;
+    in.context_tokens = i;
+    from_zero += decode_step(m, input.weights, r.roofs, in).step_seconds;
+  }
+  CHECK(r.generate_tokens_per_s == Approx(128 / from_zero).epsilon(1e-12));
+}
