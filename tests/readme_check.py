@@ -12,7 +12,7 @@ import re
 import subprocess
 import sys
 
-readme = pathlib.Path(sys.argv[1])
+readme = pathlib.Path(sys.argv[1]).resolve()
 binary = pathlib.Path(sys.argv[2]).resolve()
 update = "--update" in sys.argv[3:]
 root = readme.parent

@@ -92,6 +92,23 @@ struct DeviceDb {
   std::vector<FamilyAlias> families;
 };
 
+/// Provenance of one device's figures (data/device-sources.json, or inline in a user's file).
+struct DeviceProvenance {
+  DeviceSources sources;
+  std::string verification;
+  std::string notes;
+  std::string price_note;
+};
+
+/// Parses and validates a provenance file: device id -> provenance, in file order.
+std::vector<std::pair<std::string, DeviceProvenance>> parse_device_sources(
+    std::string_view text, const std::string& display_name);
+
+/// Fills in the provenance of `db`'s devices from `provenance`. Returns the problems: a shipped
+/// device (one without inline sources) that has no entry, or an entry for an unknown device.
+std::vector<std::string> attach_device_sources(
+    DeviceDb& db, const std::vector<std::pair<std::string, DeviceProvenance>>& provenance);
+
 /// Parses and validates a devices file (the schema of data/schema/devices.schema.json).
 /// `display_name` is used in messages. Throws DataError listing every problem with its line.
 DeviceDb parse_devices(std::string_view text, const std::string& display_name);

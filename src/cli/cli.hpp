@@ -48,6 +48,9 @@ class Context {
   Io& io() { return m_io; }
   const CommonOptions& common() const { return m_common; }
   const DeviceDb& devices();
+  /// Loads data/device-sources.json and attaches every device's sources, notes and verification
+  /// (estimates do not need them; listings do). Throws DataError on a missing or orphan entry.
+  void attach_device_sources();
   /// Starts loading the device database on another thread (devices() waits for it), so that a
   /// command can resolve its model meanwhile.
   void prefetch_devices();

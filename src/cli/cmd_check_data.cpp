@@ -17,8 +17,9 @@ struct CheckDataOptions {
 
 void setup(CLI::App& sub, CheckDataOptions& o) {
   sub.add_option("files", o.files,
-                 "Data files to check (devices, models, efficiency or links, told apart by their "
-                 "top-level key); default: every shipped file")
+                 "Data files to check (devices, device sources, models, efficiency or links, told apart "
+                 "by their top-level key); default: every shipped file, devices cross-checked with "
+                 "their sources")
       ->type_name("FILE");
   sub.footer(
       "Examples:\n"
@@ -31,12 +32,23 @@ int run(const CheckDataOptions& o, Context& context) {
   std::vector<std::filesystem::path> files(o.files.begin(), o.files.end());
   if (files.empty()) {
     const auto dir = context.data_dir();
-    files = {dir / "devices.json", dir / "models.json", dir / "efficiency.json",
-             dir / "links.json"};
+    files = {dir / "devices.json", dir / "device-sources.json", dir / "models.json",
+             dir / "efficiency.json", dir / "links.json"};
   }
   for (const auto& file : files) {
     const std::size_t entries = check_data_file(read_text_file(file), file.string());
     context.io().err << fmt::format("{}: ok ({} entries)\n", file.filename().string(), entries);
+  }
+  if (o.files.empty()) {
+    // The shipped devices carry their sources in the companion file: one entry each.
+    const auto dir = context.data_dir();
+    auto problems = check_device_sources(read_text_file(dir / "devices.json"), "devices.json",
+                                         read_text_file(dir / "device-sources.json"),
+                                         "device-sources.json");
+    if (!problems.empty()) {
+      throw DataError(std::move(problems));
+    }
+    context.io().err << "device-sources.json: every device has its sources\n";
   }
   return static_cast<int>(ExitCode::ok);
 }

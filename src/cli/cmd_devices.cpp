@@ -27,6 +27,7 @@ void setup(CLI::App& sub, DevicesOptions& o) {
 }
 
 int run(const DevicesOptions& o, Context& context) {
+  context.attach_device_sources();
   context.emit(devices_report(context.devices(), o.query));
   return static_cast<int>(ExitCode::ok);
 }

@@ -15,6 +15,8 @@ std::string_view to_string(DataFileKind kind) {
   switch (kind) {
     case DataFileKind::devices:
       return "devices";
+    case DataFileKind::device_sources:
+      return "device sources";
     case DataFileKind::models:
       return "models";
     case DataFileKind::efficiency:
@@ -40,6 +42,9 @@ std::optional<DataFileKind> detect_data_file(std::string_view text, const std::s
   if (doc.contains("models")) {
     return DataFileKind::models;
   }
+  if (doc.contains("provenance")) {
+    return DataFileKind::device_sources;
+  }
   if (doc.contains("devices")) {
     return DataFileKind::devices;
   }
@@ -49,11 +54,14 @@ std::optional<DataFileKind> detect_data_file(std::string_view text, const std::s
 std::size_t check_data_file(std::string_view text, const std::string& name) {
   const auto kind = detect_data_file(text, name);
   if (!kind) {
-    throw Error(fmt::format("{}: not a devices, models, efficiency or links file", name));
+    throw Error(
+        fmt::format("{}: not a devices, device sources, models, efficiency or links file", name));
   }
   switch (*kind) {
     case DataFileKind::devices:
       return parse_devices(text, name).devices.size();
+    case DataFileKind::device_sources:
+      return parse_device_sources(text, name).size();
     case DataFileKind::models:
       return parse_models(text, name).models.size();
     case DataFileKind::efficiency:
@@ -62,6 +70,18 @@ std::size_t check_data_file(std::string_view text, const std::string& name) {
       return parse_links(text, name).links.size();
   }
   return 0;
+}
+
+std::vector<std::string> check_device_sources(std::string_view devices_text,
+                                              const std::string& devices_name,
+                                              std::string_view sources_text,
+                                              const std::string& sources_name) {
+  DeviceDb db = parse_devices(devices_text, devices_name);
+  auto problems = attach_device_sources(db, parse_device_sources(sources_text, sources_name));
+  for (auto& p : problems) {
+    p = sources_name + ": " + p;
+  }
+  return problems;
 }
 
 }  // namespace llmroof

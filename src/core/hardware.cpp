@@ -47,6 +47,15 @@ CpuSpec read_cpu(detail::ObjectReader& r) {
   return cpu;
 }
 
+void read_sources(const nlohmann::json& value, const std::string& pointer,
+                  detail::Diagnostics& diagnostics, DeviceSources& out) {
+  detail::ObjectReader sr(value, pointer, diagnostics);
+  out.memory = sr.string("memory", true);
+  out.compute = sr.string("compute", true);
+  out.power_price = sr.string("power_price", true);
+  sr.finish();
+}
+
 Device read_device(const nlohmann::json& value, const std::string& pointer,
                    detail::Diagnostics& diagnostics, bool strict, const std::string& origin) {
   using detail::Check;
@@ -95,14 +104,12 @@ Device read_device(const nlohmann::json& value, const std::string& pointer,
   d.launch_year = static_cast<int>(r.integer("launch_year", Check::positive, strict).value_or(0));
   d.launch_price_usd = r.number("launch_price_usd", Check::positive, false);
   d.price_note = r.optional_string("price_note").value_or("");
-  if (const auto* sources = r.child("sources", strict)) {
-    detail::ObjectReader sr(*sources, r.child_pointer("sources"), diagnostics);
-    d.sources.memory = sr.string("memory", true);
-    d.sources.compute = sr.string("compute", true);
-    d.sources.power_price = sr.string("power_price", true);
-    sr.finish();
+  // Provenance may be inline (a user's file); the shipped database keeps it in
+  // device-sources.json, which attach_device_sources() checks entry by entry.
+  if (const auto* sources = r.child("sources", false)) {
+    read_sources(*sources, r.child_pointer("sources"), diagnostics, d.sources);
   }
-  d.verification = r.one_of("verification", k_verification, strict).value_or("");
+  d.verification = r.one_of("verification", k_verification, false).value_or("");
   d.notes = r.optional_string("notes").value_or("");
   if (const auto* link = r.child("interconnect", false)) {
     detail::ObjectReader lr(*link, r.child_pointer("interconnect"), diagnostics);
@@ -152,6 +159,70 @@ std::optional<Precision> parse_precision(std::string_view text) {
 
 double Device::max_memory_bytes() const {
   return memory_sizes_bytes.empty() ? 0.0 : memory_sizes_bytes.back();
+}
+
+std::vector<std::pair<std::string, DeviceProvenance>> parse_device_sources(
+    std::string_view text, const std::string& display_name) {
+  const nlohmann::json doc = detail::parse_json_text(text, display_name);
+  detail::Diagnostics diagnostics;
+  detail::ObjectReader top(doc, "", diagnostics);
+  const auto version = top.integer("schema_version", detail::Check::positive, true).value_or(0);
+  if (version > 1) {
+    diagnostics.add("/schema_version",
+                    fmt::format("unsupported schema_version {} (this llmroof reads 1)", version));
+  }
+  top.optional_string("description");
+  std::vector<std::pair<std::string, DeviceProvenance>> out;
+  if (const auto* entries = top.child("provenance", true)) {
+    if (!entries->is_object()) {
+      diagnostics.add("/provenance", "expected an object of device ids");
+    } else {
+      for (auto it = entries->begin(); it != entries->end(); ++it) {
+        const std::string pointer = "/provenance/" + detail::pointer_token(it.key());
+        detail::ObjectReader r(it.value(), pointer, diagnostics);
+        DeviceProvenance p;
+        if (const auto* sources = r.child("sources", true)) {
+          read_sources(*sources, r.child_pointer("sources"), diagnostics, p.sources);
+        }
+        p.verification = r.one_of("verification", k_verification, true).value_or("");
+        p.notes = r.optional_string("notes").value_or("");
+        p.price_note = r.optional_string("price_note").value_or("");
+        r.finish();
+        out.emplace_back(it.key(), std::move(p));
+      }
+    }
+  }
+  top.finish();
+  diagnostics.throw_if_any(text, display_name);
+  return out;
+}
+
+std::vector<std::string> attach_device_sources(
+    DeviceDb& db, const std::vector<std::pair<std::string, DeviceProvenance>>& provenance) {
+  std::vector<std::string> problems;
+  std::map<std::string, const DeviceProvenance*> by_id;
+  for (const auto& [id, p] : provenance) {
+    by_id.emplace(id, &p);
+  }
+  for (auto& d : db.devices) {
+    const auto it = by_id.find(d.id);
+    if (it == by_id.end()) {
+      if (d.sources.memory.empty()) {
+        problems.push_back(fmt::format("device '{}' has no sources", d.id));
+      }
+      continue;
+    }
+    const DeviceProvenance& p = *it->second;
+    d.sources = p.sources;
+    d.verification = p.verification;
+    d.notes = p.notes;
+    d.price_note = p.price_note;
+    by_id.erase(it);
+  }
+  for (const auto& [id, p] : by_id) {
+    problems.push_back(fmt::format("sources for unknown device '{}'", id));
+  }
+  return problems;
 }
 
 DeviceDb parse_devices(std::string_view text, const std::string& display_name) {
