@@ -13,7 +13,8 @@ enum class DataFileKind { devices, device_sources, models, efficiency, links };
 std::string_view to_string(DataFileKind kind);
 
 /// Kind of a data file from its top-level keys ("classes" efficiency, "links" links, "models"
-/// models, "provenance" device sources, "devices" devices); nullopt when none matches. Throws DataError for invalid JSON.
+/// models, "provenance" device sources, "devices" devices); nullopt when none matches. Throws
+/// DataError for invalid JSON.
 std::optional<DataFileKind> detect_data_file(std::string_view text, const std::string& name);
 
 /// Loads and validates a data file of any kind; returns how many entries it holds.

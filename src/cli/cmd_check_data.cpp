@@ -16,10 +16,11 @@ struct CheckDataOptions {
 };
 
 void setup(CLI::App& sub, CheckDataOptions& o) {
-  sub.add_option("files", o.files,
-                 "Data files to check (devices, device sources, models, efficiency or links, told apart "
-                 "by their top-level key); default: every shipped file, devices cross-checked with "
-                 "their sources")
+  sub.add_option(
+         "files", o.files,
+         "Data files to check (devices, device sources, models, efficiency or links, told apart "
+         "by their top-level key); default: every shipped file, devices cross-checked with "
+         "their sources")
       ->type_name("FILE");
   sub.footer(
       "Examples:\n"
@@ -42,9 +43,9 @@ int run(const CheckDataOptions& o, Context& context) {
   if (o.files.empty()) {
     // The shipped devices carry their sources in the companion file: one entry each.
     const auto dir = context.data_dir();
-    auto problems = check_device_sources(read_text_file(dir / "devices.json"), "devices.json",
-                                         read_text_file(dir / "device-sources.json"),
-                                         "device-sources.json");
+    auto problems =
+        check_device_sources(read_text_file(dir / "devices.json"), "devices.json",
+                             read_text_file(dir / "device-sources.json"), "device-sources.json");
     if (!problems.empty()) {
       throw DataError(std::move(problems));
     }

@@ -134,9 +134,9 @@ EstimateResult estimate(const Device& device, const ModelInput& model,
     r.generate_tokens_per_s =
         r.generate_seconds > 0 ? options.generate_tokens / r.generate_seconds : r.tokens_per_s;
     // End to end: the prompt is in the cache when generation starts.
-    r.end_to_end_seconds =
-        r.time_to_first_token_s + decode_span_seconds(options.context_tokens + options.prompt_tokens,
-                                                      options.generate_tokens, ideal_seconds);
+    r.end_to_end_seconds = r.time_to_first_token_s +
+                           decode_span_seconds(options.context_tokens + options.prompt_tokens,
+                                               options.generate_tokens, ideal_seconds);
     return finish(r);
   }
   const std::string class_id = efficiency_class_id(device, cpu_backend ? "cpu" : options.backend);
@@ -380,8 +380,7 @@ const std::vector<ColumnDef>& estimate_columns() {
        [](const EstimateResult& r, const ModelInput&, const EstimateOptions&) {
          return r.prefill ? real(r.prefill_tokens_per_s_low) : Cell{};
        }},
-      {make_column("prefill_tokens_per_s_high", "prefill high", K::real, U::tokens_per_s,
-                   false),
+      {make_column("prefill_tokens_per_s_high", "prefill high", K::real, U::tokens_per_s, false),
        [](const EstimateResult& r, const ModelInput&, const EstimateOptions&) {
          return r.prefill ? real(r.prefill_tokens_per_s_high) : Cell{};
        }},

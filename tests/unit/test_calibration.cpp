@@ -1,10 +1,10 @@
 // Calibration: parsing measured speeds (calibration CSV, every llama-bench format), mapping them
 // to devices, models and quants, the fitter, cross-validation and the accuracy statistics.
 
-#include <catch2/catch.hpp>
 #include <cmath>
 #include <map>
 
+#include "catch.hpp"
 #include "llmroof/calibration.hpp"
 #include "llmroof/errors.hpp"
 #include "test_support.hpp"

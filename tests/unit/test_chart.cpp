@@ -1,9 +1,9 @@
 // Terminal bar charts: the axis choice, bar lengths in eighths of a column, exact snapshots.
 
-#include <catch2/catch.hpp>
 #include <cmath>
 #include <limits>
 
+#include "catch.hpp"
 #include "llmroof/chart.hpp"
 
 using namespace llmroof;

@@ -1,11 +1,11 @@
 // Device groups: tensor and layer split over real links, hand-computed; memory per device;
 // cost of a group; the source article's DeepSeek-V3 on eight Mac minis.
 
-#include <catch2/catch.hpp>
 #include <cmath>
 #include <memory>
 #include <sstream>
 
+#include "catch.hpp"
 #include "llmroof/cluster.hpp"
 #include "llmroof/efficiency.hpp"
 #include "llmroof/errors.hpp"

@@ -1,9 +1,9 @@
 // The realistic-efficiency table: loading and validating it, class lookup, the EngineRun a run
 // reads, and the realistic step and prefill times by hand.
 
-#include <catch2/catch.hpp>
 #include <cmath>
 
+#include "catch.hpp"
 #include "llmroof/efficiency.hpp"
 #include "llmroof/errors.hpp"
 #include "llmroof/estimate.hpp"

@@ -1,10 +1,10 @@
-#include <catch2/catch.hpp>
 #include <cstdint>
 #include <cstring>
 #include <limits>
 #include <string>
 #include <vector>
 
+#include "catch.hpp"
 #include "gguf_writer.hpp"
 #include "llmroof/errors.hpp"
 #include "llmroof/gguf.hpp"

@@ -1,7 +1,6 @@
 // Device database: loading, validation messages, lookup and selection.
 
-#include <catch2/catch.hpp>
-
+#include "catch.hpp"
 #include "llmroof/errors.hpp"
 #include "llmroof/hardware.hpp"
 #include "llmroof/lookup.hpp"

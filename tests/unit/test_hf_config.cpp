@@ -1,8 +1,8 @@
-#include <catch2/catch.hpp>
 #include <cmath>
 #include <filesystem>
 #include <string>
 
+#include "catch.hpp"
 #include "llmroof/errors.hpp"
 #include "llmroof/hf_config.hpp"
 #include "llmroof/model_spec.hpp"

@@ -1,13 +1,13 @@
 #include <fmt/format.h>
 #include <unistd.h>
 
-#include <catch2/catch.hpp>
 #include <cstdint>
 #include <filesystem>
 #include <fstream>
 #include <string>
 #include <variant>
 
+#include "catch.hpp"
 #include "gguf_writer.hpp"
 #include "llmroof/errors.hpp"
 #include "llmroof/gguf.hpp"

@@ -1,7 +1,6 @@
 // Interconnect catalog: loading in base units, validation messages, forgiving lookup.
 
-#include <catch2/catch.hpp>
-
+#include "catch.hpp"
 #include "llmroof/errors.hpp"
 #include "llmroof/links.hpp"
 #include "test_support.hpp"

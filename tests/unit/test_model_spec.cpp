@@ -1,7 +1,6 @@
 // Model catalog loading, shorthand sizes, KV cache and attention arithmetic.
 
-#include <catch2/catch.hpp>
-
+#include "catch.hpp"
 #include "llmroof/errors.hpp"
 #include "llmroof/model_spec.hpp"
 #include "test_support.hpp"

@@ -1,8 +1,7 @@
 // Partial offload: GPU layers over GPU bandwidth plus host layers over host bandwidth, by hand;
 // automatic layer count; --cpu-moe; the prompt over PCIe.
 
-#include <catch2/catch.hpp>
-
+#include "catch.hpp"
 #include "llmroof/efficiency.hpp"
 #include "llmroof/errors.hpp"
 #include "llmroof/model_spec.hpp"

@@ -1,10 +1,10 @@
 // GGML types, --quant names and llama-quantize's preset mixes.
 
-#include <catch2/catch.hpp>
 #include <fstream>
 #include <map>
 #include <sstream>
 
+#include "catch.hpp"
 #include "llmroof/model_spec.hpp"
 #include "llmroof/quant.hpp"
 #include "llmroof/units.hpp"

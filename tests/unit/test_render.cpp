@@ -1,8 +1,8 @@
 // Renderers: one two-row report in every format, and the human number formats.
 
-#include <catch2/catch.hpp>
 #include <sstream>
 
+#include "catch.hpp"
 #include "llmroof/render.hpp"
 
 using namespace llmroof;

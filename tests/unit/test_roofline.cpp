@@ -1,8 +1,8 @@
 // The roofline arithmetic: the source articles' figures, hand-computed cases, invariants.
 
-#include <catch2/catch.hpp>
 #include <cmath>
 
+#include "catch.hpp"
 #include "llmroof/estimate.hpp"
 #include "llmroof/model_spec.hpp"
 #include "llmroof/quant.hpp"

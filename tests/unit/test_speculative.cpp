@@ -1,9 +1,9 @@
 // Speculative decoding: expected tokens per pass, the verification step, a hand-computed case,
 // and the invariants (acceptance 0 gives no gain; more matrix throughput, more gain).
 
-#include <catch2/catch.hpp>
 #include <cmath>
 
+#include "catch.hpp"
 #include "llmroof/errors.hpp"
 #include "llmroof/model_spec.hpp"
 #include "llmroof/quant.hpp"

@@ -1,9 +1,9 @@
 // Sweeps: the list parser, the exact memory limits, hand-computed grid and parallel runs, and
 // the invariants of issue 4.
 
-#include <catch2/catch.hpp>
 #include <cmath>
 
+#include "catch.hpp"
 #include "llmroof/efficiency.hpp"
 #include "llmroof/errors.hpp"
 #include "llmroof/estimate.hpp"

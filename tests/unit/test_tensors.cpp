@@ -1,9 +1,9 @@
-#include <catch2/catch.hpp>
 #include <cstdint>
 #include <regex>
 #include <string>
 #include <vector>
 
+#include "catch.hpp"
 #include "llmroof/model_spec.hpp"
 #include "llmroof/tensors.hpp"
 #include "reference_csv.hpp"
