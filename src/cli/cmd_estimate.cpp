@@ -9,6 +9,7 @@
 #include <map>
 
 #include "cli.hpp"
+#include "engine_options.hpp"
 #include "llmroof/cluster.hpp"
 #include "llmroof/data_dir.hpp"
 #include "llmroof/errors.hpp"
@@ -28,21 +29,14 @@ namespace {
 constexpr std::string_view k_default_host = "i9-13900k-ddr5";
 
 struct EstimateCliOptions {
+  EngineCliOptions engine;
   std::string model;
   std::optional<std::string> quant;
   std::string devices;
-  std::optional<double> bandwidth_gb_per_s;
-  std::optional<double> tflops;
-  std::optional<double> memory_gib;
   int batch = 1;
   long long context = 0;
   long long prompt = 512;
   long long generate = 128;
-  std::string kv_quant = "f16";
-  std::optional<std::string> compute_precision;
-  std::string backend;
-  bool ideal = false;
-  double expert_skew = 0;
   std::string sort = "tokens_per_s";
   std::optional<double> power_w;
   std::optional<double> price_per_hour;
@@ -92,19 +86,7 @@ void setup(CLI::App& sub, EstimateCliOptions& o) {
                  "--count N makes a group of N of each listed device")
       ->required()
       ->type_name("DEVICES");
-  sub.add_option("--bandwidth", o.bandwidth_gb_per_s,
-                 "Override the memory bandwidth of every selected device, in GB/s")
-      ->check(CLI::PositiveNumber)
-      ->type_name("GB/s");
-  sub.add_option("--tflops", o.tflops,
-                 "Override the peak at the compute precision, in TFLOP/s (TOPS for int types)")
-      ->check(CLI::PositiveNumber)
-      ->type_name("TFLOPS");
-  sub.add_option("--memory", o.memory_gib,
-                 "Memory available to the model on each device, in GiB (default: the device's "
-                 "largest configuration, less what the OS keeps)")
-      ->check(CLI::PositiveNumber)
-      ->type_name("GiB");
+  add_engine_options(sub, o.engine);
   sub.add_option("--batch,-b", o.batch, "Sequences decoded together (>= 1)")
       ->check(CLI::Range(1, 1 << 20))
       ->type_name("N")
@@ -124,33 +106,6 @@ void setup(CLI::App& sub, EstimateCliOptions& o) {
       ->check(CLI::Range(0LL, 100000000LL))
       ->type_name("TOKENS")
       ->default_str("128");
-  std::vector<std::string> kv_names;
-  for (auto name : kv_quant_names()) {
-    kv_names.emplace_back(name);
-  }
-  sub.add_option("--kv-quant", o.kv_quant, "KV-cache element type: f16, bf16, fp8, q8_0, q4_0")
-      ->check(CLI::IsMember(kv_names, CLI::ignore_case))
-      ->type_name("TYPE")
-      ->default_str("f16");
-  sub.add_option("--compute-precision", o.compute_precision,
-                 "Precision of the matrix products: fp32 fp16 bf16 fp8 int8 int4 (default: the "
-                 "quant's; GGUF types are dequantized to fp16)")
-      ->check(CLI::IsMember({"fp32", "fp16", "bf16", "fp8", "int8", "int4"}, CLI::ignore_case))
-      ->type_name("PRECISION");
-  sub.add_option("--backend", o.backend,
-                 "Engine backend: cpu runs a GPU machine's model on its host CPU (default: the "
-                 "device's usual backend)")
-      ->check(CLI::IsMember({"cuda", "rocm", "metal", "vulkan", "sycl", "cpu", "opencl"},
-                            CLI::ignore_case))
-      ->type_name("BACKEND");
-  sub.add_flag("--ideal", o.ideal,
-               "Pure roofline of the source articles: efficiency 1, no overheads, no range");
-  sub.add_option("--expert-skew", o.expert_skew,
-                 "MoE routing skew in [0, 1): 0 = uniform routing (default), larger = batches "
-                 "share more experts")
-      ->check(CLI::Range(0.0, 0.99))
-      ->type_name("SKEW")
-      ->default_str("0");
   sub.add_option("--sort", o.sort,
                  "Sort rows by this output column (numbers descending), e.g. tokens_per_s, "
                  "prefill_tokens_per_s, memory_margin_bytes, tokens_per_s_per_kusd, "
@@ -254,23 +209,7 @@ EstimateOptions make_options(const EstimateCliOptions& o) {
   options.context_tokens = static_cast<double>(o.context);
   options.prompt_tokens = static_cast<double>(o.prompt);
   options.generate_tokens = static_cast<double>(o.generate);
-  options.kv_quant = o.kv_quant;
-  options.kv_bytes_per_element = kv_bytes_per_element(o.kv_quant).value_or(2.0);
-  if (o.compute_precision) {
-    options.compute_precision = parse_precision(*o.compute_precision);
-  }
-  if (o.bandwidth_gb_per_s) {
-    options.bandwidth_bytes_per_s = *o.bandwidth_gb_per_s * units::k_gb;
-  }
-  if (o.tflops) {
-    options.peak_flops_per_s = *o.tflops * units::k_tera;
-  }
-  if (o.memory_gib) {
-    options.memory_bytes = *o.memory_gib * units::k_gib;
-  }
-  options.backend = o.backend;
-  options.ideal = o.ideal;
-  options.expert_skew = o.expert_skew;
+  apply_engine_options(o.engine, options);
   options.power_w = o.power_w;
   options.price_usd_per_hour = o.price_per_hour;
   return options;
@@ -371,7 +310,7 @@ void finish(Report& report, const EstimateCliOptions& o, std::vector<std::string
   // The command's notes first, then what the report itself states.
   report.notes.insert(report.notes.begin(), notes.begin(), notes.end());
   report.warnings = std::move(warnings);
-  if (o.ideal) {
+  if (o.engine.ideal) {
     report.notes.insert(report.notes.begin(),
                         "--ideal: pure roofline (efficiency 1, no overheads); low = high = ideal");
   }
@@ -524,7 +463,7 @@ int run_groups(const EstimateCliOptions& o, Context& context, const ModelChoice&
 int run_offload(const EstimateCliOptions& o, Context& context, const ModelChoice& model,
                 const EstimateOptions& options) {
   const DeviceDb& db = context.devices();
-  if (normalize_key(o.backend) == "cpu") {
+  if (normalize_key(o.engine.backend) == "cpu") {
     throw UsageError("--backend cpu runs the whole model on the CPU; drop it for partial offload");
   }
   const std::string host_name = o.host.value_or(std::string(k_default_host));

@@ -6,6 +6,7 @@
 #include <fstream>
 
 #include "cli.hpp"
+#include "engine_options.hpp"
 #include "llmroof/chart.hpp"
 #include "llmroof/errors.hpp"
 #include "llmroof/sweep.hpp"
@@ -29,6 +30,7 @@ constexpr long long k_parallel_prompt = 512;
 constexpr long long k_parallel_generate = 128;
 
 struct SweepCliOptions {
+  EngineCliOptions engine;
   std::string model;
   std::optional<std::string> quant;
   std::string device;
@@ -37,14 +39,6 @@ struct SweepCliOptions {
   std::optional<std::string> parallel;
   std::optional<long long> prompt;
   std::optional<long long> generate;
-  std::optional<double> bandwidth_gb_per_s;
-  std::optional<double> tflops;
-  std::optional<double> memory_gib;
-  std::string kv_quant = "f16";
-  std::optional<std::string> compute_precision;
-  std::string backend;
-  bool ideal = false;
-  double expert_skew = 0;
   bool chart = false;
   std::vector<std::string> show;
 };
@@ -88,44 +82,7 @@ void setup(CLI::App& sub, SweepCliOptions& o) {
                  "end-to-end time, and held in memory (default: 0; 128 with --parallel)")
       ->check(CLI::Range(0LL, 100000000LL))
       ->type_name("TOKENS");
-  std::vector<std::string> kv_names;
-  for (auto name : kv_quant_names()) {
-    kv_names.emplace_back(name);
-  }
-  sub.add_option("--kv-quant", o.kv_quant, "KV-cache element type: f16, bf16, fp8, q8_0, q4_0")
-      ->check(CLI::IsMember(kv_names, CLI::ignore_case))
-      ->type_name("TYPE")
-      ->default_str("f16");
-  sub.add_option("--compute-precision", o.compute_precision,
-                 "Precision of the matrix products: fp32 fp16 bf16 fp8 int8 int4 (default: the "
-                 "quant's)")
-      ->check(CLI::IsMember({"fp32", "fp16", "bf16", "fp8", "int8", "int4"}, CLI::ignore_case))
-      ->type_name("PRECISION");
-  sub.add_option("--backend", o.backend,
-                 "Engine backend: cpu runs a GPU machine's model on its host CPU (default: the "
-                 "device's usual backend)")
-      ->check(CLI::IsMember({"cuda", "rocm", "metal", "vulkan", "sycl", "cpu", "opencl"},
-                            CLI::ignore_case))
-      ->type_name("BACKEND");
-  sub.add_option("--bandwidth", o.bandwidth_gb_per_s, "Override the memory bandwidth, in GB/s")
-      ->check(CLI::PositiveNumber)
-      ->type_name("GB/s");
-  sub.add_option("--tflops", o.tflops, "Override the peak at the compute precision, in TFLOP/s")
-      ->check(CLI::PositiveNumber)
-      ->type_name("TFLOPS");
-  sub.add_option("--memory", o.memory_gib,
-                 "Memory available to the model, in GiB (default: the device's largest "
-                 "configuration, less what the OS keeps)")
-      ->check(CLI::PositiveNumber)
-      ->type_name("GiB");
-  sub.add_flag("--ideal", o.ideal,
-               "Pure roofline: efficiency 1, no overheads (tokens_per_s = ideal_tokens_per_s)");
-  sub.add_option("--expert-skew", o.expert_skew,
-                 "MoE routing skew in [0, 1). Expert traffic assumes uniform routing: batch B "
-                 "reads E*(1-(1-k/E)^B) distinct experts per layer; skew S uses B^(1-S)")
-      ->check(CLI::Range(0.0, 0.99))
-      ->type_name("SKEW")
-      ->default_str("0");
+  add_engine_options(sub, o.engine);
   sub.add_flag("--chart", o.chart,
                "Draw the sweep as bars after the table (table format only; 60 columns, or the "
                "terminal's width)");
@@ -192,23 +149,7 @@ int run(const SweepCliOptions& o, Context& context) {
   base.prompt_tokens = static_cast<double>(o.prompt.value_or(parallel ? k_parallel_prompt : 0));
   base.generate_tokens =
       static_cast<double>(o.generate.value_or(parallel ? k_parallel_generate : 0));
-  base.kv_quant = o.kv_quant;
-  base.kv_bytes_per_element = kv_bytes_per_element(o.kv_quant).value_or(2.0);
-  if (o.compute_precision) {
-    base.compute_precision = parse_precision(*o.compute_precision);
-  }
-  if (o.bandwidth_gb_per_s) {
-    base.bandwidth_bytes_per_s = *o.bandwidth_gb_per_s * units::k_gb;
-  }
-  if (o.tflops) {
-    base.peak_flops_per_s = *o.tflops * units::k_tera;
-  }
-  if (o.memory_gib) {
-    base.memory_bytes = *o.memory_gib * units::k_gib;
-  }
-  base.backend = o.backend;
-  base.ideal = o.ideal;
-  base.expert_skew = o.expert_skew;
+  apply_engine_options(o.engine, base);
   const auto contexts = parse_sweep_list(o.context, "--context", 0, k_max_context);
 
   auto precision_note = [&](const EstimateResult& r) {

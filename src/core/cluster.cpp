@@ -392,7 +392,7 @@ Report group_report(const std::vector<GroupResult>& results, const ModelInput& m
   const std::string model_id = model.spec.id;
   const std::string quant_id = model.quant_id;
   const EstimateOptions o = options;
-  const std::vector<ColumnDef<R>> defs = {
+  std::vector<ColumnDef<R>> defs = {
       {make_column("group", "group", K::text, U::none, false),
        [](const R& r) { return text_cell(r.label); }},
       {make_column("devices", "devices", K::records, U::none, true),
@@ -454,27 +454,8 @@ Report group_report(const std::vector<GroupResult>& results, const ModelInput& m
        [](const R& r) { return real_cell(r.memory_available_bytes); }},
       {make_column("prefill_tokens_per_s", "prefill", K::real, U::tokens_per_s, true),
        [](const R& r) { return optional_real_cell(r.prefill_tokens_per_s); }},
-      {make_column("time_to_first_token_seconds", "TTFT", K::real, U::seconds_auto, true),
-       [](const R& r) {
-         return r.prefill_tokens_per_s ? real_cell(r.time_to_first_token_s) : Cell{};
-       }},
-      {make_column("generate_tokens", "generate", K::integer, U::none, false),
-       [o](const R&) { return integer_cell(o.generate_tokens); }},
-      {make_column("generate_tokens_per_s", "tg avg", K::real, U::tokens_per_s, false),
-       [](const R& r) { return real_cell(r.generate_tokens_per_s); }},
-      {make_column("end_to_end_seconds", "end to end", K::real, U::seconds_auto, false),
-       [](const R& r) { return real_cell(r.end_to_end_seconds); }},
-      {make_column("power_w", "power [W]", K::real, U::none, false, 0),
-       [](const R& r) { return r.power_w > 0 ? real_cell(r.power_w) : Cell{}; }},
-      {make_column("price_usd", "price [$]", K::real, U::none, false, 0),
-       [](const R& r) { return optional_real_cell(r.price_usd); }},
-      {make_column("tokens_per_s_per_kusd", "tok/s per k$", K::real, U::none, false),
-       [](const R& r) { return optional_real_cell(r.tokens_per_s_per_kusd); }},
-      {make_column("joules_per_token", "J/token", K::real, U::none, false),
-       [](const R& r) { return optional_real_cell(r.joules_per_token); }},
-      {make_column("usd_per_million_tokens", "$/Mtok", K::real, U::none, false),
-       [](const R& r) { return optional_real_cell(r.usd_per_million_tokens); }},
   };
+  detail::append_time_and_cost_columns(defs, o.generate_tokens);
   return detail::build_report("estimate", defs, results, sort_key);
 }
 

@@ -56,6 +56,37 @@ Report build_report(std::string command, const std::vector<ColumnDef<R>>& defs,
   return report;
 }
 
+/// Appends the columns a group or offload result ends with: time to first token, generation,
+/// end to end, power, price and the cost figures. `R` has time_to_first_token_s,
+/// prefill_tokens_per_s (optional), generate_tokens_per_s, end_to_end_seconds, power_w,
+/// price_usd, tokens_per_s_per_kusd, joules_per_token and usd_per_million_tokens.
+template <class R>
+void append_time_and_cost_columns(std::vector<ColumnDef<R>>& defs, double generate_tokens) {
+  using K = CellKind;
+  using U = HumanUnit;
+  defs.push_back(
+      {make_column("time_to_first_token_seconds", "TTFT", K::real, U::seconds_auto, true),
+       [](const R& r) {
+         return r.prefill_tokens_per_s ? real_cell(r.time_to_first_token_s) : Cell{};
+       }});
+  defs.push_back({make_column("generate_tokens", "generate", K::integer, U::none, false),
+                  [generate_tokens](const R&) { return integer_cell(generate_tokens); }});
+  defs.push_back({make_column("generate_tokens_per_s", "tg avg", K::real, U::tokens_per_s, false),
+                  [](const R& r) { return real_cell(r.generate_tokens_per_s); }});
+  defs.push_back({make_column("end_to_end_seconds", "end to end", K::real, U::seconds_auto, false),
+                  [](const R& r) { return real_cell(r.end_to_end_seconds); }});
+  defs.push_back({make_column("power_w", "power [W]", K::real, U::none, false, 0),
+                  [](const R& r) { return r.power_w > 0 ? real_cell(r.power_w) : Cell{}; }});
+  defs.push_back({make_column("price_usd", "price [$]", K::real, U::none, false, 0),
+                  [](const R& r) { return optional_real_cell(r.price_usd); }});
+  defs.push_back({make_column("tokens_per_s_per_kusd", "tok/s per k$", K::real, U::none, false),
+                  [](const R& r) { return optional_real_cell(r.tokens_per_s_per_kusd); }});
+  defs.push_back({make_column("joules_per_token", "J/token", K::real, U::none, false),
+                  [](const R& r) { return optional_real_cell(r.joules_per_token); }});
+  defs.push_back({make_column("usd_per_million_tokens", "$/Mtok", K::real, U::none, false),
+                  [](const R& r) { return optional_real_cell(r.usd_per_million_tokens); }});
+}
+
 /// Cost and energy of a result, from its aggregate rate, as estimate() computes them for one
 /// device: tokens/s per 1000 USD of hardware, joules per token at `power_w`, USD per million
 /// tokens at `usd_per_hour`. Unknown inputs (no price, power 0) give nullopt.

@@ -3,6 +3,7 @@
 #include "catch.hpp"
 #include "llmroof/errors.hpp"
 #include "llmroof/model_spec.hpp"
+#include "llmroof/tensors.hpp"
 #include "test_support.hpp"
 
 using namespace llmroof;
@@ -109,4 +110,18 @@ TEST_CASE("malformed catalogs name the file, line and field", "[model][errors]")
                     "bad.json:4: /models/0: missing required field 'hidden_size'") != m.end());
   }
   CHECK_THROWS_AS(parse_models("{\"schema_version\": 1, \"models\": [", "cut.json"), DataError);
+}
+
+TEST_CASE("catalog parameter counts agree with the architecture's tensors", "[model][data]") {
+  // The declared total and active counts of every catalog entry are what its tensor layout
+  // sums to (the same code reads config.json and GGUF files).
+  const ModelCatalog c = parse_models(test::read(test::data_dir() / "models.json"), "models.json");
+  for (const auto& m : c.models) {
+    INFO(m.id);
+    const auto tensors = model_tensors(m);
+    CHECK(count_total_params(tensors) == Approx(m.total_params).epsilon(0.001));
+    const int experts = m.moe ? m.moe->experts : 0;
+    const int used = m.moe ? m.moe->experts_used : 0;
+    CHECK(count_active_params(tensors, experts, used) == Approx(m.active_params).epsilon(0.01));
+  }
 }
