@@ -26,23 +26,17 @@ std::string_view to_string(PeakBasis basis);
 std::optional<PeakBasis> parse_peak_basis(std::string_view text);
 
 /// How far a llama.cpp-like engine stays below the roofline on one class of device and backend.
-///   decode step = min(vector path, matrix path) + layers * decode_per_layer_s
-///     vector path = bytes / (decode_bw_efficiency * bandwidth)
-///                   + flops / (decode_flops_efficiency * decode format factor * decode peak)
-///     matrix path = max(bytes / (decode_bw_efficiency * bandwidth)
-///                       + (2 * weights read + attention flops) / (same vector rate),
-///                       flops / (prefill_flops_efficiency * format factor * B / (B + half rows)
-///                                * prefill peak))
+///   decode step = bytes / (decode_bw_efficiency * bandwidth)
+///                 + flops / (decode_flops_efficiency * decode format factor * decode peak)
+///                 + layers * decode_per_layer_s
 ///   prefill     = max(flops / (prefill_flops_efficiency * format factor * rows factor *
 ///                              prefill peak),
 ///                     bytes / (decode_bw_efficiency * bandwidth))
 /// A decode step's matrix-vector products stream each weight once and dequantize it on the
-/// vector units (dp4a, int8 or FP16 dot products) while waiting on memory, so the two times add
-/// (the vector path: every sequence's products on the vector units). A batch of B sequences can
-/// instead run as small matrix products on the matrix units, each weight dequantized once, at
-/// the prefill efficiency scaled by the rows factor B / (B + half rows); the engine takes the
-/// faster path. At batch 1 the matrix path is never faster, so batch-1 predictions are the
-/// fitted vector path exactly. The peaks are the class's
+/// vector units (dp4a, int8 or FP16 dot products) while waiting on memory, so the two times add;
+/// with a batch every sequence's dot products are done again (llama.cpp's batched
+/// llama-batched-bench runs in the calibration data follow this for dense models); prefill
+/// reuses each weight across the ubatch on the matrix units. The peaks are the class's
 /// PeakBasis figures; format and rows factors are the table's (see EngineRun). The range is the
 /// estimate times exp(-/+ spread), see the spread fields.
 struct EfficiencyClass {
@@ -152,7 +146,6 @@ struct EngineRun {
   double format_factor = 1;         ///< the weights' WeightFormat factor for prefill, > 0
   double decode_format_factor = 1;  ///< ... and for decode, > 0
   double rows_factor = 1;           ///< prefill rows factor r / (r + matmul_half_rows), (0, 1]
-  double matmul_half_rows = 0;      ///< the table's matmul_half_rows, for decode batches
 };
 
 /// The EngineRun of `model` (`weights`) on `device` under `roofs` as estimate() sets them

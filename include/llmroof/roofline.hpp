@@ -25,16 +25,13 @@ struct DecodeInput {
 
 /// The roofline of one decode step, in base units.
 struct DecodeStep {
-  double weights_read_bytes = 0;   ///< weights streamed from memory in the step
-  double kv_read_bytes = 0;        ///< KV cache read by attention, all sequences
-  double bytes = 0;                ///< weights_read_bytes + kv_read_bytes
-  double flops = 0;                ///< batch * (2 * multiplied params + attention FLOPs)
-  double batch = 1;                ///< rows of each product: sequences (or tokens verified)
-  double weights_read_params = 0;  ///< parameters behind weights_read_bytes
-  double attention_flops = 0;      ///< batch * attention FLOPs over the context
-  double memory_seconds = 0;       ///< bytes / bandwidth
-  double compute_seconds = 0;      ///< flops / peak
-  double step_seconds = 0;         ///< max(memory_seconds, compute_seconds)
+  double weights_read_bytes = 0;  ///< weights streamed from memory in the step
+  double kv_read_bytes = 0;       ///< KV cache read by attention, all sequences
+  double bytes = 0;               ///< weights_read_bytes + kv_read_bytes
+  double flops = 0;               ///< batch * (2 * multiplied params + attention FLOPs)
+  double memory_seconds = 0;      ///< bytes / bandwidth
+  double compute_seconds = 0;     ///< flops / peak
+  double step_seconds = 0;        ///< max(memory_seconds, compute_seconds)
   bool compute_bound = false;
   double tokens_per_s = 0;            ///< per sequence: 1 / step_seconds
   double aggregate_tokens_per_s = 0;  ///< batch / step_seconds

@@ -102,8 +102,7 @@ double shard_decode_seconds(const Shard& shard, const DecodeStep& step) {
   // Every byte and FLOP scales with the share; the times follow.
   DecodeStep part = step;
   for (double* v : {&part.weights_read_bytes, &part.kv_read_bytes, &part.bytes, &part.flops,
-                    &part.weights_read_params, &part.attention_flops, &part.memory_seconds,
-                    &part.compute_seconds, &part.step_seconds}) {
+                    &part.memory_seconds, &part.compute_seconds, &part.step_seconds}) {
     *v *= shard.share;
   }
   return shard.cls != nullptr ? realistic_decode_seconds(*shard.cls, part, shard.run)

@@ -407,7 +407,6 @@ EngineRun engine_run(const EfficiencyTable& table, const EfficiencyClass& cls, c
   // (k of E experts) for expert weights. Their FLOPs add, so the factors combine harmonically.
   const double rows = std::min(std::max(1.0, prompt_tokens), table.ubatch_tokens);
   const double half = table.matmul_half_rows;
-  run.matmul_half_rows = half;
   const double dense_flops = weights.dense_matmul_params;
   double expert_flops = 0;
   double expert_rows = rows;
@@ -429,20 +428,9 @@ EngineRun engine_run(const EfficiencyTable& table, const EfficiencyClass& cls, c
 double realistic_decode_seconds(const EfficiencyClass& cls, const DecodeStep& step,
                                 const EngineRun& run) {
   const double memory = step.bytes / (cls.decode_bw_efficiency * run.mem_bw_bytes_per_s);
-  const double vector_rate =
-      cls.decode_flops_efficiency * run.decode_format_factor * run.decode_peak_flops_per_s;
-  // Vector path: every sequence's products on the vector units, overlapped with nothing.
-  const double vector_path = memory + step.flops / vector_rate;
-  // Matrix path: each weight dequantized once for the batch (attention stays per sequence),
-  // the products on the matrix units at the prefill efficiency for B rows.
-  const double rows = std::max(1.0, step.batch);
-  const double rows_factor = rows / (rows + run.matmul_half_rows);
-  const double matmul = step.flops / (cls.prefill_flops_efficiency * run.format_factor *
-                                      rows_factor * run.matmul_peak_flops_per_s);
-  const double shared =
-      memory + (2.0 * step.weights_read_params + step.attention_flops) / vector_rate;
-  const double matrix_path = std::max(shared, matmul);
-  return std::min(vector_path, matrix_path) + run.layers * cls.decode_per_layer_s;
+  const double compute = step.flops / (cls.decode_flops_efficiency * run.decode_format_factor *
+                                       run.decode_peak_flops_per_s);
+  return memory + compute + run.layers * cls.decode_per_layer_s;
 }
 
 double realistic_prefill_seconds(const EfficiencyClass& cls, const PrefillResult& prefill,

@@ -69,8 +69,7 @@ double part_decode_seconds(const Part& p, const Shard& shard, const ModelInput& 
   DecodeStep step = decode_step(model.spec, p.weights, shard.roofs, in);
   if (!p.attention) {
     step.kv_read_bytes = 0;
-    step.flops -= step.attention_flops;
-    step.attention_flops = 0;
+    step.flops -= in.batch * attention_flops_per_token(model.spec, context);
     step = retime(step, shard.roofs, in.batch);
   }
   return shard_decode_seconds(shard, step);

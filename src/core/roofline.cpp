@@ -38,13 +38,8 @@ DecodeStep decode_step(const ModelSpec& model, const Weights& weights, const Roo
   s.weights_read_bytes = weights_read(weights, s.experts_touched);
   s.kv_read_bytes = batch * kv_cache_bytes(model, input.context_tokens, input.kv_bytes_per_element);
   s.bytes = s.weights_read_bytes + s.kv_read_bytes;
-  s.batch = batch;
-  s.weights_read_params = weights.dense_matmul_params +
-                          (weights.experts > 0 ? weights.routed_expert_params * s.experts_touched /
-                                                     static_cast<double>(weights.experts)
-                                               : 0.0);
-  s.attention_flops = batch * attention_flops_per_token(model, input.context_tokens);
-  s.flops = batch * 2.0 * weights.matmul_params_per_token() + s.attention_flops;
+  s.flops = batch * (2.0 * weights.matmul_params_per_token() +
+                     attention_flops_per_token(model, input.context_tokens));
   s.memory_seconds = s.bytes / roofs.mem_bw_bytes_per_s;
   s.compute_seconds = s.flops / roofs.peak_flops_per_s;
   s.compute_bound = s.compute_seconds > s.memory_seconds;

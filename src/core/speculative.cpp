@@ -36,9 +36,8 @@ DecodeStep verification_step(const ModelSpec& model, const Weights& weights, con
   const double n = static_cast<double>(in.batch);
   // One sequence: its cache is read once, and token i of the pass attends to context + i.
   s.kv_read_bytes = kv_cache_bytes(model, in.context_tokens, in.kv_bytes_per_element);
-  const double attention = attention_flops_sum(model, in.context_tokens, n);
-  s.flops += attention - s.attention_flops;
-  s.attention_flops = attention;
+  s.flops += attention_flops_sum(model, in.context_tokens, n) -
+             n * attention_flops_per_token(model, in.context_tokens);
   s.bytes = s.weights_read_bytes + s.kv_read_bytes;
   s.memory_seconds = s.bytes / roofs.mem_bw_bytes_per_s;
   s.compute_seconds = s.flops / roofs.peak_flops_per_s;
