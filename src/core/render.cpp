@@ -6,7 +6,9 @@
 #include <algorithm>
 #include <array>
 #include <cmath>
+#include <functional>
 #include <future>
+#include <map>
 #include <nlohmann/json.hpp>
 
 #include "llmroof/lookup.hpp"
@@ -347,14 +349,6 @@ void set_path(nlohmann::json& object, const std::string& id, nlohmann::json valu
   }
 }
 
-nlohmann::json row_object(const Report& report, const std::vector<Cell>& row) {
-  nlohmann::json object = nlohmann::json::object();
-  for (std::size_t i = 0; i < report.columns.size(); ++i) {
-    set_path(object, report.columns[i].id, json_value(row[i]));
-  }
-  return object;
-}
-
 std::string csv_text(const Cell& cell) {
   return std::visit(
       [](const auto& v) -> std::string {
@@ -377,56 +371,145 @@ std::string csv_text(const Cell& cell) {
 }
 
 // Serializes rows [begin, end) with `serialize`, joined by `separator`.
-std::string rows_text(const Report& report, std::size_t begin, std::size_t end,
-                      const std::string& separator,
-                      std::string (*serialize)(const Report&, const std::vector<Cell>&)) {
+struct KeyNode;
+using RowWriter = std::string (*)(const std::vector<KeyNode>&, const std::vector<Cell>&);
+
+std::string rows_text(const Report& report, const std::vector<KeyNode>& layout, std::size_t begin,
+                      std::size_t end, const std::string& separator, RowWriter serialize) {
   std::string text;
   for (std::size_t i = begin; i < end; ++i) {
     if (i > begin) {
       text += separator;
     }
-    text += serialize(report, report.rows[i]);
+    text += serialize(layout, report.rows[i]);
   }
   return text;
 }
 
 // Rows of a large report are serialized on two threads; the texts are joined in order.
-std::string all_rows_text(const Report& report, const std::string& separator,
-                          std::string (*serialize)(const Report&, const std::vector<Cell>&)) {
+std::string all_rows_text(const Report& report, const std::vector<KeyNode>& layout,
+                          const std::string& separator, RowWriter serialize) {
   const std::size_t n = report.rows.size();
   if (n < 64) {
-    return rows_text(report, 0, n, separator, serialize);
+    return rows_text(report, layout, 0, n, separator, serialize);
   }
   const std::size_t half = n / 2;
-  auto first = std::async(std::launch::async, rows_text, std::cref(report), std::size_t{0}, half,
-                          std::cref(separator), serialize);
-  std::string second = rows_text(report, half, n, separator, serialize);
+  auto first = std::async(std::launch::async, rows_text, std::cref(report), std::cref(layout),
+                          std::size_t{0}, half, std::cref(separator), serialize);
+  std::string second = rows_text(report, layout, half, n, separator, serialize);
   std::string text = first.get();
   text += separator;
   text += second;
   return text;
 }
 
-// A row as it appears inside the JSON document's rows array (indented two levels).
-std::string json_row(const Report& report, const std::vector<Cell>& row) {
-  const std::string text = row_object(report, row).dump(2);
-  // dump() escapes line breaks inside strings, so every raw '\n' separates two lines.
-  std::string indented = "    ";
-  indented.reserve(text.size() + text.size() / 4);
-  std::size_t start = 0;
-  for (auto nl = text.find('\n'); nl != std::string::npos; nl = text.find('\n', start)) {
-    indented.append(text, start, nl + 1 - start);
-    indented += "    ";
-    start = nl + 1;
+// The keys of a row object as nlohmann orders them (sorted; dotted ids nest), computed once per
+// report so that each row is written without building a JSON tree. Keys and values are still
+// serialized by nlohmann; only the braces, commas and indentation are laid out here, exactly as
+// dump() lays them out.
+struct KeyNode {
+  std::string key_json;           // the key as JSON text
+  int column = -1;                // a leaf's column; k_schema_version_leaf; -1 for a group
+  std::vector<KeyNode> children;  // a group's keys, sorted
+};
+constexpr int k_schema_version_leaf = -2;
+
+std::vector<KeyNode> key_layout(const Report& report, bool with_schema_version) {
+  struct Tree {
+    int column = -1;
+    std::map<std::string, Tree> children;
+  };
+  Tree root;
+  for (std::size_t i = 0; i < report.columns.size(); ++i) {
+    Tree* node = &root;
+    const std::string& id = report.columns[i].id;
+    std::size_t start = 0;
+    while (true) {
+      const std::size_t dot = id.find('.', start);
+      node = &node->children[id.substr(start, dot == std::string::npos ? dot : dot - start)];
+      if (dot == std::string::npos) {
+        break;
+      }
+      start = dot + 1;
+    }
+    node->column = static_cast<int>(i);
   }
-  indented.append(text, start, std::string::npos);
-  return indented;
+  if (with_schema_version) {
+    root.children["schema_version"].column = k_schema_version_leaf;
+  }
+  std::function<std::vector<KeyNode>(const Tree&)> convert = [&](const Tree& tree) {
+    std::vector<KeyNode> nodes;
+    for (const auto& [key, child] : tree.children) {
+      KeyNode node;
+      node.key_json = nlohmann::json(key).dump();
+      node.column = child.children.empty() ? child.column : -1;
+      node.children = convert(child);
+      nodes.push_back(std::move(node));
+    }
+    return nodes;
+  };
+  return convert(root);
 }
 
-std::string jsonl_row(const Report& report, const std::vector<Cell>& row) {
-  nlohmann::json object = row_object(report, row);
-  object["schema_version"] = k_output_schema_version;
-  return object.dump();
+// Appends `nodes` of `row` as one JSON object: pretty with `indent` spaces per level starting at
+// `margin` columns (as dump(indent) of the row object, shifted right by `margin`), or compact
+// when indent < 0.
+void write_object(std::string& out, const std::vector<KeyNode>& nodes, const std::vector<Cell>& row,
+                  int indent, int margin, int level) {
+  if (nodes.empty()) {
+    out += "{}";
+    return;
+  }
+  const bool pretty = indent >= 0;
+  out += pretty ? "{\n" : "{";
+  const std::string pad(pretty ? static_cast<std::size_t>(margin + indent * (level + 1)) : 0, ' ');
+  for (std::size_t i = 0; i < nodes.size(); ++i) {
+    const KeyNode& node = nodes[i];
+    out += pad;
+    out += node.key_json;
+    out += pretty ? ": " : ":";
+    if (node.column == -1) {
+      write_object(out, node.children, row, indent, margin, level + 1);
+    } else if (node.column == k_schema_version_leaf) {
+      out += std::to_string(k_output_schema_version);
+    } else {
+      const Cell& cell = row[static_cast<std::size_t>(node.column)];
+      const std::string value =
+          pretty && std::holds_alternative<std::shared_ptr<const RecordList>>(cell)
+              ? json_value(cell).dump(indent)
+              : json_value(cell).dump();
+      // A nested array's own lines start at this key's depth.
+      std::size_t start = 0;
+      for (auto nl = value.find('\n'); nl != std::string::npos; nl = value.find('\n', start)) {
+        out.append(value, start, nl + 1 - start);
+        out += pad;
+        start = nl + 1;
+      }
+      out.append(value, start, std::string::npos);
+    }
+    if (i + 1 < nodes.size()) {
+      out += pretty ? ",\n" : ",";
+    } else if (pretty) {
+      out += "\n";
+    }
+  }
+  if (pretty) {
+    out.append(static_cast<std::size_t>(margin + indent * level), ' ');
+  }
+  out += "}";
+}
+
+// A row as it appears inside the JSON document's rows array (indented two levels).
+std::string json_row(const std::vector<KeyNode>& layout, const std::vector<Cell>& row) {
+  std::string text = "    ";
+  write_object(text, layout, row, 2, 4, 0);
+  return text;
+}
+
+std::string jsonl_row(const std::vector<KeyNode>& layout, const std::vector<Cell>& row) {
+  std::string text;
+  write_object(text, layout, row, -1, 0, 0);
+  return text;
 }
 
 }  // namespace
@@ -527,16 +610,17 @@ void render(const Report& report, OutputFormat format, const RenderOptions& opti
         // the only unescaped `"key": []` at the top level: quotes inside strings are escaped.
         const std::string placeholder = fmt::format("\n  \"{}\": []", report.rows_key);
         const auto at = text.find(placeholder);
-        text.replace(at, placeholder.size(),
-                     fmt::format("\n  \"{}\": [\n{}\n  ]", report.rows_key,
-                                 all_rows_text(report, ",\n", json_row)));
+        text.replace(
+            at, placeholder.size(),
+            fmt::format("\n  \"{}\": [\n{}\n  ]", report.rows_key,
+                        all_rows_text(report, key_layout(report, false), ",\n", json_row)));
       }
       out << text << '\n';
       return;
     }
     case OutputFormat::jsonl: {
       if (!report.rows.empty()) {
-        out << all_rows_text(report, "\n", jsonl_row) << '\n';
+        out << all_rows_text(report, key_layout(report, true), "\n", jsonl_row) << '\n';
       }
       if (!report.fields.empty()) {
         nlohmann::json summary = nlohmann::json::object();
