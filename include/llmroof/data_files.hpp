@@ -22,10 +22,8 @@ std::optional<DataFileKind> detect_data_file(std::string_view text, const std::s
 std::size_t check_data_file(std::string_view text, const std::string& name);
 
 /// Cross-checks a devices file and its provenance file: every device without inline sources has
-/// an entry, and no entry names an unknown device. Returns the problems.
-std::vector<std::string> check_device_sources(std::string_view devices_text,
-                                              const std::string& devices_name,
-                                              std::string_view sources_text,
-                                              const std::string& sources_name);
+/// an entry, and no entry names an unknown device. Throws DataError listing the problems.
+void check_device_sources(std::string_view devices_text, const std::string& devices_name,
+                          std::string_view sources_text, const std::string& sources_name);
 
 }  // namespace llmroof

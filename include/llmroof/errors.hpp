@@ -3,6 +3,7 @@
 #include <cstdint>
 #include <stdexcept>
 #include <string>
+#include <string_view>
 #include <vector>
 
 namespace llmroof {
@@ -26,6 +27,9 @@ class DataError : public Error {
  private:
   std::vector<std::string> m_messages;
 };
+
+/// Throws DataError with "prefix: problem" for each problem; does nothing when there are none.
+void throw_if_problems(std::vector<std::string> problems, std::string_view prefix);
 
 /// A model description (config.json, GGUF, catalog entry) is missing a field or is malformed.
 class ModelSpecError : public Error {

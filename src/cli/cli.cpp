@@ -119,14 +119,10 @@ DeviceDb load_devices(const std::filesystem::path& dir, const std::vector<std::s
 void Context::attach_device_sources() {
   devices();
   const auto path = data_dir() / "device-sources.json";
-  auto problems = llmroof::attach_device_sources(
-      *m_devices, parse_device_sources(read_text_file(path), "device-sources.json"));
-  if (!problems.empty()) {
-    for (auto& p : problems) {
-      p = "device-sources.json: " + p;
-    }
-    throw DataError(std::move(problems));
-  }
+  throw_if_problems(
+      llmroof::attach_device_sources(
+          *m_devices, parse_device_sources(read_text_file(path), "device-sources.json")),
+      "device-sources.json");
 }
 
 void Context::prefetch_devices() {

@@ -43,12 +43,8 @@ int run(const CheckDataOptions& o, Context& context) {
   if (o.files.empty()) {
     // The shipped devices carry their sources in the companion file: one entry each.
     const auto dir = context.data_dir();
-    auto problems =
-        check_device_sources(read_text_file(dir / "devices.json"), "devices.json",
-                             read_text_file(dir / "device-sources.json"), "device-sources.json");
-    if (!problems.empty()) {
-      throw DataError(std::move(problems));
-    }
+    check_device_sources(read_text_file(dir / "devices.json"), "devices.json",
+                         read_text_file(dir / "device-sources.json"), "device-sources.json");
     context.io().err << "device-sources.json: every device has its sources\n";
   }
   return static_cast<int>(ExitCode::ok);

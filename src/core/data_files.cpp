@@ -72,16 +72,11 @@ std::size_t check_data_file(std::string_view text, const std::string& name) {
   return 0;
 }
 
-std::vector<std::string> check_device_sources(std::string_view devices_text,
-                                              const std::string& devices_name,
-                                              std::string_view sources_text,
-                                              const std::string& sources_name) {
+void check_device_sources(std::string_view devices_text, const std::string& devices_name,
+                          std::string_view sources_text, const std::string& sources_name) {
   DeviceDb db = parse_devices(devices_text, devices_name);
-  auto problems = attach_device_sources(db, parse_device_sources(sources_text, sources_name));
-  for (auto& p : problems) {
-    p = sources_name + ": " + p;
-  }
-  return problems;
+  throw_if_problems(attach_device_sources(db, parse_device_sources(sources_text, sources_name)),
+                    sources_name);
 }
 
 }  // namespace llmroof

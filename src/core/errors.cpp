@@ -17,6 +17,16 @@ DataError::DataError(std::vector<std::string> messages)
   }
 }
 
+void throw_if_problems(std::vector<std::string> problems, std::string_view prefix) {
+  if (problems.empty()) {
+    return;
+  }
+  for (auto& p : problems) {
+    p = fmt::format("{}: {}", prefix, p);
+  }
+  throw DataError(std::move(problems));
+}
+
 FileFormatError::FileFormatError(const std::string& file, std::uint64_t offset,
                                  const std::string& message)
     : Error(fmt::format("{}: at byte {}: {}", file, offset, message)), m_offset(offset) {}

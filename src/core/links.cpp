@@ -84,24 +84,17 @@ LinkDb parse_links(std::string_view text, const std::string& display_name) {
   }
   top.finish();
   diagnostics.throw_if_any(text, display_name);
-  auto problems = check_link_db(db);
-  if (!problems.empty()) {
-    for (auto& p : problems) {
-      p = fmt::format("{}: {}", display_name, p);
-    }
-    throw DataError(std::move(problems));
-  }
+  throw_if_problems(check_link_db(db), display_name);
   return db;
 }
 
 std::vector<std::string> check_link_db(const LinkDb& db) {
   std::vector<std::string> problems;
-  std::map<std::string, std::string> owners;  // normalized key -> link id
+  NameClaims names;
   auto claim = [&](const std::string& name, const std::string& owner) {
-    auto [it, inserted] = owners.emplace(normalize_key(name), owner);
-    if (!inserted && it->second != owner) {
+    if (auto other = names.claim(name, owner)) {
       problems.push_back(
-          fmt::format("name '{}' of link '{}' is already used by '{}'", name, owner, it->second));
+          fmt::format("name '{}' of link '{}' is already used by '{}'", name, owner, *other));
     }
   };
   std::map<std::string, int> ids;

@@ -19,6 +19,14 @@ std::string normalize_key(std::string_view text) {
   return key;
 }
 
+std::optional<std::string> NameClaims::claim(std::string_view name, const std::string& owner) {
+  const auto [it, inserted] = m_owners.emplace(normalize_key(name), owner);
+  if (!inserted && it->second != owner) {
+    return it->second;
+  }
+  return std::nullopt;
+}
+
 std::size_t edit_distance(std::string_view a, std::string_view b) {
   std::vector<std::size_t> row(b.size() + 1);
   for (std::size_t j = 0; j <= b.size(); ++j) {

@@ -202,16 +202,15 @@ ModelCatalog parse_models(std::string_view text, const std::string& display_name
   }
   top.finish();
   // Names must stay unambiguous after normalization.
-  std::map<std::string, std::string> owners;
+  NameClaims claims;
   for (std::size_t i = 0; i < catalog.models.size(); ++i) {
     const auto& m = catalog.models[i];
     std::vector<std::string> names = m.aliases;
     names.insert(names.begin(), m.id);
     for (const auto& name : names) {
-      auto [it, inserted] = owners.emplace(normalize_key(name), m.id);
-      if (!inserted && it->second != m.id) {
+      if (auto other = claims.claim(name, m.id)) {
         diagnostics.add(fmt::format("/models/{}", i),
-                        fmt::format("name '{}' is already used by '{}'", name, it->second));
+                        fmt::format("name '{}' is already used by '{}'", name, *other));
       }
     }
   }

@@ -1,6 +1,7 @@
 // Device database: loading, validation messages, lookup and selection.
 
 #include "catch.hpp"
+#include "llmroof/data_files.hpp"
 #include "llmroof/errors.hpp"
 #include "llmroof/hardware.hpp"
 #include "llmroof/lookup.hpp"
@@ -177,4 +178,33 @@ TEST_CASE("edit distance and suggestions", "[lookup]") {
   CHECK(did_you_mean({}).empty());
   CHECK(did_you_mean({"a"}) == "did you mean 'a'?");
   CHECK(did_you_mean({"a", "b", "c"}) == "did you mean 'a', 'b' or 'c'?");
+}
+
+TEST_CASE("name claims: one owner per normalized name", "[lookup]") {
+  NameClaims claims;
+  CHECK_FALSE(claims.claim("rtx-4090", "rtx-4090").has_value());
+  CHECK_FALSE(claims.claim("RTX 4090", "rtx-4090").has_value());  // same owner again
+  CHECK(claims.claim("rtx4090", "other").value() == "rtx-4090");
+}
+
+TEST_CASE("device provenance: one entry per device, no orphans", "[hardware][errors]") {
+  const std::string sources = R"({"schema_version": 1, "provenance": {
+    "rtx-4090": {"sources": {"memory": "m", "compute": "c", "power_price": "p"},
+                 "verification": "V"},
+    "ghost": {"sources": {"memory": "m", "compute": "c", "power_price": "p"},
+              "verification": "K"}}})";
+  try {
+    check_device_sources(k_small_db, "small.json", sources, "sources.json");
+    FAIL("no error");
+  } catch (const DataError& e) {
+    CHECK(e.messages() ==
+          std::vector<std::string>{"sources.json: device 'm4-pro-20c' has no sources",
+                                   "sources.json: device 'm4-pro-16c' has no sources",
+                                   "sources.json: sources for unknown device 'ghost'"});
+  }
+  DeviceDb db = small_db();
+  const auto problems = attach_device_sources(db, parse_device_sources(sources, "s.json"));
+  CHECK(problems.size() == 3);
+  CHECK(find_device(db, "rtx-4090")->device->verification == "V");
+  CHECK_NOTHROW(throw_if_problems({}, "x"));
 }
