@@ -13,28 +13,10 @@ using namespace llmroof;
 
 namespace {
 
-const DeviceDb& devices() {
-  static const DeviceDb db =
-      parse_devices(test::read(test::data_dir() / "devices.json"), "devices.json");
-  return db;
-}
-
-const ModelCatalog& catalog() {
-  static const ModelCatalog c =
-      parse_models(test::read(test::data_dir() / "models.json"), "models.json");
-  return c;
-}
-
 const CalibrationAliases& aliases() {
   static const CalibrationAliases a = parse_calibration_aliases(
       test::read(test::data_dir() / "calibration-aliases.json"), "calibration-aliases.json");
   return a;
-}
-
-const EfficiencyTable& shipped() {
-  static const EfficiencyTable t =
-      parse_efficiency(test::read(test::data_dir() / "efficiency.json"), "efficiency.json");
-  return t;
 }
 
 EfficiencyClass& class_of(EfficiencyTable& t, const std::string& id) {
@@ -295,7 +277,7 @@ TEST_CASE("quant names of every source map to llmroof quants", "[calibration][ma
 
 TEST_CASE("free-text device names find the database entry", "[calibration][mapping]") {
   auto id = [](std::string_view text) {
-    const Device* d = find_device_by_description(devices(), text);
+    const Device* d = find_device_by_description(test::devices(), text);
     return d != nullptr ? d->id : std::string("-");
   };
   CHECK(id("NVIDIA GeForce RTX 4090") == "rtx-4090");
@@ -308,7 +290,8 @@ TEST_CASE("free-text device names find the database entry", "[calibration][mappi
 TEST_CASE("mapping resolves rows or says why not", "[calibration][mapping]") {
   const auto measurements = parse_measurements(
       test::read(test::test_data_dir() / "good" / "calibration-sample.csv"), "sample.csv");
-  const MappingResult r = map_measurements(measurements, devices(), catalog(), aliases());
+  const MappingResult r =
+      map_measurements(measurements, test::devices(), test::catalog(), aliases());
   REQUIRE(r.mapped.size() + r.unmapped.size() == measurements.size());
   REQUIRE(r.unmapped.size() == 3);
   CHECK(r.unmapped[0].reason == "2 devices working together (llmroof estimates one device)");
@@ -323,14 +306,14 @@ TEST_CASE("mapping resolves rows or says why not", "[calibration][mapping]") {
   CHECK(pp.kind == TestKind::prefill);
   CHECK(pp.options.prompt_tokens == 512);
   CHECK(pp.backend == "cuda");
-  CHECK(resolved_class(pp, shipped()) == "nvidia-gpu");
+  CHECK(resolved_class(pp, test::efficiency()) == "nvidia-gpu");
   CHECK(pp.exclusion.empty());
   CHECK(r.mapped[1].kind == TestKind::decode);
   CHECK(r.mapped[1].options.generate_tokens == 128);
   // The M2 Max CPU rows: the host CPU of the family's default variant.
   CHECK(r.mapped[2].device->id == "m2-max-38c");
   CHECK(r.mapped[2].options.backend == "cpu");
-  CHECK(resolved_class(r.mapped[2], shipped()) == "cpu-arm");
+  CHECK(resolved_class(r.mapped[2], test::efficiency()) == "cpu-arm");
   CHECK(r.mapped[2].exclusion ==
         "engine ik_llama.cpp (a fork with its own CPU kernels) is not "
         "llama.cpp");
@@ -349,7 +332,7 @@ TEST_CASE("thread sweeps keep only their top thread count", "[calibration][mappi
     m.threads = threads;
     sweep.push_back(m);
   }
-  const auto r = map_measurements(sweep, devices(), catalog(), aliases());
+  const auto r = map_measurements(sweep, test::devices(), test::catalog(), aliases());
   REQUIRE(r.mapped.size() == 3);
   CHECK(r.mapped[0].exclusion == "4 threads on a 16-core CPU: llmroof models a run on every core");
   CHECK(r.mapped[1].exclusion == "thread sweep: 8 of the 16 threads tried");
@@ -360,19 +343,21 @@ TEST_CASE("mapping overrides and partial offload", "[calibration][mapping]") {
   Measurement m = row("", "CUDA", "llama 7B Q4_0", "Q4_0", "tg128");
   m.model_params = 6738415616;
   m.gpu_layers = 20;
-  const auto none = map_measurements({&m, 1}, devices(), catalog(), aliases());
+  const auto none = map_measurements({&m, 1}, test::devices(), test::catalog(), aliases());
   REQUIRE(none.unmapped.size() == 1);
   CHECK(none.unmapped[0].reason ==
         "no device named (llama-bench markdown has none): give --device");
   MappingOptions options;
   options.device = "rtx-4090";
-  const auto forced = map_measurements({&m, 1}, devices(), catalog(), aliases(), options);
+  const auto forced =
+      map_measurements({&m, 1}, test::devices(), test::catalog(), aliases(), options);
   REQUIRE(forced.mapped.size() == 1);
   CHECK(forced.mapped[0].device->id == "rtx-4090");
   CHECK(forced.mapped[0].model.spec.id == "llama-2-7b");  // by its parameter count
   CHECK(forced.mapped[0].exclusion == "partial offload: 20 of 32 layers on the GPU");
   options.device = "no-such-gpu";
-  CHECK_THROWS_AS(map_measurements({&m, 1}, devices(), catalog(), aliases(), options), UsageError);
+  CHECK_THROWS_AS(map_measurements({&m, 1}, test::devices(), test::catalog(), aliases(), options),
+                  UsageError);
 }
 
 TEST_CASE("quantiles and error statistics by hand", "[calibration][stats]") {
@@ -412,7 +397,7 @@ std::vector<MappedMeasurement> synthetic_rows(const EfficiencyTable& truth) {
       }
     }
   }
-  MappingResult r = map_measurements(ms, devices(), catalog(), aliases());
+  MappingResult r = map_measurements(ms, test::devices(), test::catalog(), aliases());
   REQUIRE(r.unmapped.empty());
   for (auto& m : r.mapped) {
     m.measurement.tokens_per_s = predict(m, truth).tokens_per_s;
@@ -423,7 +408,7 @@ std::vector<MappedMeasurement> synthetic_rows(const EfficiencyTable& truth) {
 }  // namespace
 
 TEST_CASE("the fitter recovers the parameters that generated the rows", "[calibration][fit]") {
-  EfficiencyTable truth = shipped();
+  EfficiencyTable truth = test::efficiency();
   EfficiencyClass& nv = class_of(truth, "nvidia-gpu");
   nv.decode_bw_efficiency = 0.78;
   nv.decode_per_layer_s = 45e-6;
@@ -468,7 +453,7 @@ TEST_CASE("the fitter recovers the parameters that generated the rows", "[calibr
 }
 
 TEST_CASE("the prior holds figures the rows do not constrain", "[calibration][fit]") {
-  EfficiencyTable truth = shipped();
+  EfficiencyTable truth = test::efficiency();
   class_of(truth, "nvidia-gpu").decode_bw_efficiency = 0.6;
   std::vector<MappedMeasurement> decode_only;
   for (const auto& r : synthetic_rows(truth)) {
@@ -479,11 +464,11 @@ TEST_CASE("the prior holds figures the rows do not constrain", "[calibration][fi
   FitOptions options;
   options.classes = {"nvidia-gpu"};
   options.globals = false;
-  const EfficiencyTable fitted = fit_efficiency(decode_only, shipped(), options);
+  const EfficiencyTable fitted = fit_efficiency(decode_only, test::efficiency(), options);
   const EfficiencyClass& got = class_of(fitted, "nvidia-gpu");
   // No prefill rows: the prefill figure stays at the prior's.
   CHECK(got.prefill_flops_efficiency ==
-        Approx(class_of(shipped(), "nvidia-gpu").prefill_flops_efficiency).epsilon(0.01));
+        Approx(class_of(test::efficiency(), "nvidia-gpu").prefill_flops_efficiency).epsilon(0.01));
   // The decode rows move the bandwidth efficiency most of the way to the truth.
   CHECK(got.decode_bw_efficiency == Approx(0.6).epsilon(0.1));
   CHECK(got.prefill_rows == 0);
@@ -492,7 +477,7 @@ TEST_CASE("the prior holds figures the rows do not constrain", "[calibration][fi
 
 TEST_CASE("leave-one-device-out cross-validation of exact rows has no error",
           "[calibration][fit]") {
-  const EfficiencyTable& truth = shipped();
+  const EfficiencyTable& truth = test::efficiency();
   const auto rows = synthetic_rows(truth);
   const auto held = cross_validate(rows, truth, truth);
   REQUIRE(held.size() == rows.size());
@@ -534,12 +519,12 @@ TEST_CASE("a calibration profile fits one device and applies to it only", "[cali
       ms.push_back(row("rtx-4090", "CUDA", model, quant, test));
     }
   }
-  MappingResult r = map_measurements(ms, devices(), catalog(), aliases());
+  MappingResult r = map_measurements(ms, test::devices(), test::catalog(), aliases());
   REQUIRE(r.mapped.size() == 8);
   for (auto& m : r.mapped) {
-    m.measurement.tokens_per_s = 0.85 * predict(m, shipped()).tokens_per_s;
+    m.measurement.tokens_per_s = 0.85 * predict(m, test::efficiency()).tokens_per_s;
   }
-  const EfficiencyTable profile = calibration_profile(r.mapped, shipped(), "bench.json");
+  const EfficiencyTable profile = calibration_profile(r.mapped, test::efficiency(), "bench.json");
   REQUIRE(profile.classes.size() == 1);
   const EfficiencyClass& c = profile.classes[0];
   CHECK(c.id == "rtx-4090-cuda");
@@ -547,14 +532,14 @@ TEST_CASE("a calibration profile fits one device and applies to it only", "[cali
   CHECK(c.backend == "cuda");
   CHECK(c.decode_rows == 4);
   CHECK(c.prefill_rows == 4);
-  EfficiencyTable merged = shipped();
+  EfficiencyTable merged = test::efficiency();
   merge_efficiency(merged, profile);
   for (const auto& m : r.mapped) {
     CHECK(predict(m, merged).tokens_per_s == Approx(m.measurement.tokens_per_s).epsilon(0.05));
   }
   // Other devices keep their class.
   Measurement other = row("rtx-3090", "CUDA", "LLaMA 2 7B", "Q4_0", "tg128");
-  const auto o = map_measurements({&other, 1}, devices(), catalog(), aliases());
+  const auto o = map_measurements({&other, 1}, test::devices(), test::catalog(), aliases());
   CHECK(resolved_class(o.mapped[0], merged) == "nvidia-gpu");
   CHECK(resolved_class(r.mapped[0], merged) == "rtx-4090-cuda");
   // The profile is a table of the shipped schema.
@@ -565,14 +550,14 @@ TEST_CASE("a calibration profile fits one device and applies to it only", "[cali
 }
 
 TEST_CASE("accuracy figures group by class and test", "[calibration][stats]") {
-  const auto rows = synthetic_rows(shipped());
+  const auto rows = synthetic_rows(test::efficiency());
   std::vector<Prediction> predictions;
   for (const auto& r : rows) {
-    Prediction p = predict(r, shipped());
+    Prediction p = predict(r, test::efficiency());
     p.tokens_per_s *= r.kind == TestKind::decode ? 1.1 : 0.8;  // +10% decode, -20% prefill
     predictions.push_back(p);
   }
-  const auto figures = accuracy_figures(rows, predictions, shipped());
+  const auto figures = accuracy_figures(rows, predictions, test::efficiency());
   auto find = [&](const std::string& cls, const std::string& test) {
     for (const auto& f : figures) {
       if (f.class_id == cls && f.test == test) {
@@ -599,19 +584,20 @@ TEST_CASE("shipped calibration data: every row is accounted for and the goals ho
   }
   const auto path = *shared / "calibration" / "llamacpp-and-peers-measured.csv";
   const auto measurements = parse_measurements(test::read(path), "calibration.csv");
-  const MappingResult r = map_measurements(measurements, devices(), catalog(), aliases());
+  const MappingResult r =
+      map_measurements(measurements, test::devices(), test::catalog(), aliases());
   CHECK(r.mapped.size() + r.unmapped.size() == measurements.size());
   // The shipped table records what it was fitted on.
-  REQUIRE(shipped().fitted_on.has_value());
-  CHECK(shipped().fitted_on->rows == static_cast<int>(measurements.size()));
-  CHECK(shipped().fitted_on->rows_unmapped == static_cast<int>(r.unmapped.size()));
+  REQUIRE(test::efficiency().fitted_on.has_value());
+  CHECK(test::efficiency().fitted_on->rows == static_cast<int>(measurements.size()));
+  CHECK(test::efficiency().fitted_on->rows_unmapped == static_cast<int>(r.unmapped.size()));
   int used = 0;
   for (const auto& m : r.mapped) {
     used += m.exclusion.empty() ? 1 : 0;
   }
-  CHECK(shipped().fitted_on->rows_used == used);
+  CHECK(test::efficiency().fitted_on->rows_used == used);
   // Its recorded cross-validated accuracy meets the issue's goals.
-  for (const auto& f : shipped().accuracy) {
+  for (const auto& f : test::efficiency().accuracy) {
     if (f.class_id != "all") {
       continue;
     }

@@ -66,12 +66,6 @@ const Link k_tb5 = link("thunderbolt-5", 10, 50);
 
 // The shipped realistic-efficiency table: realistic results are checked against estimate()
 // itself, so these tests hold whatever figures the table carries.
-const EfficiencyTable& shipped_efficiency() {
-  static const EfficiencyTable t =
-      parse_efficiency(test::read(test::data_dir() / "efficiency.json"), "efficiency.json");
-  return t;
-}
-
 // Generic 70B at int4: 35e9 bytes read and 1.4e11 FLOPs per token at context 0;
 // 71 layers, hidden 9088 (P ~= 12 * layers * hidden^2).
 ModelInput generic_70b_int4() {
@@ -227,7 +221,7 @@ TEST_CASE("more devices over a slow link can be slower", "[cluster][invariant]")
 TEST_CASE("a group of one is the single-device estimate", "[cluster][invariant]") {
   const Device gpu = rtx_3090();
   const ModelInput m = generic_70b_int4();
-  const EfficiencyTable& table = shipped_efficiency();
+  const EfficiencyTable& table = test::efficiency();
   EstimateOptions o;
   o.context_tokens = 1000;
   for (SplitMode split : {SplitMode::layer, SplitMode::tensor}) {
@@ -303,8 +297,7 @@ TEST_CASE("group errors", "[cluster][errors]") {
 
 TEST_CASE("source article: DeepSeek-V3 at 4 bits on 8 Mac mini M4 Pro 64 GB over TB5",
           "[cluster][seed]") {
-  const ModelCatalog catalog =
-      parse_models(test::read(test::data_dir() / "models.json"), "models.json");
+  const ModelCatalog& catalog = test::catalog();
   const ModelSpec* spec = find_model(catalog, "deepseek-v3");
   REQUIRE(spec != nullptr);
   ModelInput m;
@@ -361,8 +354,8 @@ TEST_CASE("source article: DeepSeek-V3 at 4 bits on 8 Mac mini M4 Pro 64 GB over
   // (as if it had the memory), plus the same 7 hops.
   EstimateOptions realistic = o;
   realistic.ideal = false;
-  const GroupResult r = estimate_group(g, m, realistic, shipped_efficiency());
-  const EstimateResult one_mac = estimate(mac, m, realistic, shipped_efficiency());
+  const GroupResult r = estimate_group(g, m, realistic, test::efficiency());
+  const EstimateResult one_mac = estimate(mac, m, realistic, test::efficiency());
   CHECK(1.0 / r.tokens_per_s ==
         Approx(1.0 / one_mac.tokens_per_s + 7 * (50e-6 + 28672 / 10e9)).epsilon(1e-9));
   CHECK(r.tokens_per_s < ideal.tokens_per_s);

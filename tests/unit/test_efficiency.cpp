@@ -13,20 +13,8 @@ using namespace llmroof;
 
 namespace {
 
-const EfficiencyTable& shipped() {
-  static const EfficiencyTable t =
-      parse_efficiency(test::read(test::data_dir() / "efficiency.json"), "efficiency.json");
-  return t;
-}
-
-const DeviceDb& devices() {
-  static const DeviceDb db =
-      parse_devices(test::read(test::data_dir() / "devices.json"), "devices.json");
-  return db;
-}
-
 const Device& device(const std::string& id) {
-  auto m = find_device(devices(), id);
+  auto m = find_device(test::devices(), id);
   REQUIRE(m);
   return *m->device;
 }
@@ -52,7 +40,7 @@ std::vector<std::string> errors_of(const std::string& text) {
 }  // namespace
 
 TEST_CASE("the shipped tables load and are physical", "[efficiency]") {
-  const EfficiencyTable& t = shipped();
+  const EfficiencyTable& t = test::efficiency();
   CHECK(t.schema_version == 2);
   REQUIRE(find_efficiency_class(t, "default") != nullptr);
   for (const auto& c : t.classes) {
@@ -100,7 +88,7 @@ TEST_CASE("efficiency files are validated with file, line and pointer", "[effici
 }
 
 TEST_CASE("class lookup: backend classes, profiles and fallbacks", "[efficiency]") {
-  const EfficiencyTable& t = shipped();
+  const EfficiencyTable& t = test::efficiency();
   auto resolve = [&](const std::string& id, std::string_view backend) {
     const EfficiencyClass* c = find_efficiency_class(t, efficiency_class_id(device(id), backend));
     return c != nullptr ? c->id : std::string("-");
@@ -138,7 +126,7 @@ TEST_CASE("class lookup: backend classes, profiles and fallbacks", "[efficiency]
 }
 
 TEST_CASE("engine runs read the class's peak basis", "[efficiency]") {
-  const EfficiencyTable& t = shipped();
+  const EfficiencyTable& t = test::efficiency();
   const ModelSpec model = generic_model(7e9, "7b");
   const Weights w = model_weights(model, *find_quant("q4_0"));
   EfficiencyClass cls = *find_efficiency_class(t, "nvidia-gpu");
@@ -178,7 +166,7 @@ TEST_CASE("engine runs read the class's peak basis", "[efficiency]") {
 }
 
 TEST_CASE("the rows factor: dense weights see the ubatch, experts their share", "[efficiency]") {
-  EfficiencyTable t = shipped();
+  EfficiencyTable t = test::efficiency();
   t.matmul_half_rows = 64;
   const EfficiencyClass& cls = *find_efficiency_class(t, "nvidia-gpu");
   const Device& d = device("rtx-3090");
@@ -193,8 +181,7 @@ TEST_CASE("the rows factor: dense weights see the ubatch, experts their share", 
   CHECK(engine_run(t, cls, d, false, dense, dw, roofs, Precision::fp16, 4096).rows_factor ==
         Approx(512.0 / 576.0));
   // An MoE model: its routed experts see 512 * k / E rows, so the factor drops.
-  const ModelCatalog catalog =
-      parse_models(test::read(test::data_dir() / "models.json"), "models.json");
+  const ModelCatalog& catalog = test::catalog();
   const ModelSpec& moe = *find_model(catalog, "qwen3-30b-a3b");
   const Weights mw = model_weights(moe, *find_quant("q4_k_m"));
   const double expert_rows = 512.0 * 8 / 128;
@@ -239,7 +226,7 @@ TEST_CASE("realistic step and prefill times by hand", "[efficiency]") {
 }
 
 TEST_CASE("a table survives JSON and back", "[efficiency]") {
-  const EfficiencyTable& t = shipped();
+  const EfficiencyTable& t = test::efficiency();
   const EfficiencyTable again = parse_efficiency(efficiency_to_json(t), "again.json");
   REQUIRE(again.classes.size() == t.classes.size());
   for (std::size_t i = 0; i < t.classes.size(); ++i) {
@@ -266,19 +253,19 @@ TEST_CASE("estimates use the realistic model, and --ideal the roof", "[efficienc
   input.quant_id = "q4_0";
   EstimateOptions options;
   const Device& d = device("rtx-3090");
-  const EstimateResult r = estimate(d, input, options, shipped());
+  const EstimateResult r = estimate(d, input, options, test::efficiency());
   CHECK(r.efficiency_class == "nvidia-gpu");
   CHECK(r.tokens_per_s < r.step.tokens_per_s);
-  const EfficiencyClass& c = *find_efficiency_class(shipped(), "nvidia-gpu");
+  const EfficiencyClass& c = *find_efficiency_class(test::efficiency(), "nvidia-gpu");
   CHECK(r.tokens_per_s_low == Approx(r.tokens_per_s * std::exp(-c.decode_log_spread)));
   CHECK(r.tokens_per_s_high == Approx(r.tokens_per_s * std::exp(c.decode_log_spread)));
-  const EngineRun run = engine_run(shipped(), c, d, false, model, input.weights, r.roofs,
+  const EngineRun run = engine_run(test::efficiency(), c, d, false, model, input.weights, r.roofs,
                                    r.precision, options.prompt_tokens);
   CHECK(r.tokens_per_s == Approx(1.0 / realistic_decode_seconds(c, r.step, run)));
   CHECK(r.prefill_tokens_per_s ==
         Approx(options.prompt_tokens / realistic_prefill_seconds(c, *r.prefill, run)));
   options.ideal = true;
-  const EstimateResult ideal = estimate(d, input, options, shipped());
+  const EstimateResult ideal = estimate(d, input, options, test::efficiency());
   CHECK(ideal.tokens_per_s == ideal.step.tokens_per_s);
   CHECK(ideal.tokens_per_s_low == ideal.tokens_per_s_high);
 }

@@ -36,7 +36,7 @@ TEST_CASE("a generic model follows P ~= 12 * layers * hidden^2", "[model]") {
 }
 
 TEST_CASE("the shipped catalog loads and every entry is consistent", "[model][data]") {
-  const ModelCatalog c = parse_models(test::read(test::data_dir() / "models.json"), "models.json");
+  const ModelCatalog& c = test::catalog();
   CHECK(c.schema_version == 1);
   CHECK(c.models.size() >= 28);
   for (const char* id :
@@ -57,7 +57,7 @@ TEST_CASE("the shipped catalog loads and every entry is consistent", "[model][da
 }
 
 TEST_CASE("KV cache by attention kind", "[model][kv]") {
-  const ModelCatalog c = parse_models(test::read(test::data_dir() / "models.json"), "models.json");
+  const ModelCatalog& c = test::catalog();
   // GQA: 2 * layers * kv_heads * head_dim * bytes.
   CHECK(kv_cache_bytes(*find_model(c, "llama-3.1-8b"), 1, 2) == 2.0 * 32 * 8 * 128 * 2);
   // MLA: the compressed latent, layers * (kv_lora_rank + rope) * bytes = 70,272 B at bf16.
@@ -75,7 +75,7 @@ TEST_CASE("KV cache by attention kind", "[model][kv]") {
 }
 
 TEST_CASE("attention FLOPs summed over a prompt equal the per-token sum", "[model][attention]") {
-  const ModelCatalog c = parse_models(test::read(test::data_dir() / "models.json"), "models.json");
+  const ModelCatalog& c = test::catalog();
   for (const char* id : {"llama-3.1-8b", "gemma-2-9b", "gpt-oss-20b", "deepseek-v3"}) {
     const ModelSpec& m = *find_model(c, id);
     for (double context : {0.0, 100.0, 4000.0, 10000.0}) {
@@ -115,7 +115,7 @@ TEST_CASE("malformed catalogs name the file, line and field", "[model][errors]")
 TEST_CASE("catalog parameter counts agree with the architecture's tensors", "[model][data]") {
   // The declared total and active counts of every catalog entry are what its tensor layout
   // sums to (the same code reads config.json and GGUF files).
-  const ModelCatalog c = parse_models(test::read(test::data_dir() / "models.json"), "models.json");
+  const ModelCatalog& c = test::catalog();
   for (const auto& m : c.models) {
     INFO(m.id);
     const auto tensors = model_tensors(m);

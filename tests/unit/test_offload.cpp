@@ -120,8 +120,7 @@ TEST_CASE("offload at 40 and 20 GPU layers of 71, by hand", "[offload]") {
 }
 
 TEST_CASE("realistic offload: all layers on one side is that side's estimate", "[offload]") {
-  const EfficiencyTable table =
-      parse_efficiency(test::read(test::data_dir() / "efficiency.json"), "efficiency.json");
+  const EfficiencyTable& table = test::efficiency();
   const Device gpu = rtx_4090();
   const Device host = desktop_host();
   const ModelInput m = generic_70b_int4();
@@ -196,8 +195,7 @@ TEST_CASE("cost of an offload counts the host once it holds layers", "[offload][
 }
 
 TEST_CASE("cpu-moe offload: routed experts read by the host, the rest by the GPU", "[offload]") {
-  const ModelCatalog catalog =
-      parse_models(test::read(test::data_dir() / "models.json"), "models.json");
+  const ModelCatalog& catalog = test::catalog();
   const ModelSpec* spec = find_model(catalog, "qwen3-30b-a3b");
   REQUIRE(spec != nullptr);
   const ModelInput m = model_input(*spec, "int4");

@@ -58,12 +58,6 @@ std::vector<std::map<std::string, std::string>> read_csv(const std::filesystem::
   return out;
 }
 
-const ModelCatalog& catalog() {
-  static const ModelCatalog c =
-      parse_models(test::read(test::data_dir() / "models.json"), "models.json");
-  return c;
-}
-
 }  // namespace
 
 TEST_CASE("ggml type table matches ggml-quant-types.csv", "[quant][shared]") {
@@ -134,7 +128,7 @@ TEST_CASE("presets reproduce llama.cpp's published bits per weight for Llama-3.1
     WARN("skipped: shared folder absent");
     return;
   }
-  const ModelSpec& m = *find_model(catalog(), "llama-3.1-8b");
+  const ModelSpec& m = *find_model(test::catalog(), "llama-3.1-8b");
   int checked = 0;
   for (const auto& row : read_csv(*shared / "reference" / "llama-ftype-presets.csv")) {
     const std::string& readme = row.at("readme_bpw_llama31_8b");
@@ -160,7 +154,7 @@ TEST_CASE("presets reproduce llama.cpp's published bits per weight for Llama-3.1
 
 TEST_CASE("preset sizes match llama-bench's sizes of LLaMA 2 7B files", "[quant][preset]") {
   // llama.cpp's scoreboards print F16 12.55 GiB, Q8_0 6.67 GiB, Q4_0 3.56 GiB for Llama-2-7B.
-  const ModelSpec& m = *find_model(catalog(), "llama-2-7b");
+  const ModelSpec& m = *find_model(test::catalog(), "llama-2-7b");
   CHECK(model_weights(m, *find_quant("f16")).total_bytes / units::k_gib ==
         Approx(12.55).epsilon(0.02));
   CHECK(model_weights(m, *find_quant("q8_0")).total_bytes / units::k_gib ==
@@ -170,7 +164,7 @@ TEST_CASE("preset sizes match llama-bench's sizes of LLaMA 2 7B files", "[quant]
 }
 
 TEST_CASE("preset rules per tensor", "[quant][preset]") {
-  const ModelSpec& m = *find_model(catalog(), "llama-3.1-8b");
+  const ModelSpec& m = *find_model(test::catalog(), "llama-3.1-8b");
   auto tensors = model_tensors(m);
   assign_types(tensors, *find_quant("q4_k_m"), m);
   std::map<std::string, int> type_of;
@@ -187,7 +181,7 @@ TEST_CASE("preset rules per tensor", "[quant][preset]") {
   CHECK(type_of.at("blk.0.attn_norm.weight") == ggml::f32);
 
   // Mixtral (8 experts): attn_v and attn_k go to Q8_0.
-  const ModelSpec& mixtral = *find_model(catalog(), "mixtral-8x7b");
+  const ModelSpec& mixtral = *find_model(test::catalog(), "mixtral-8x7b");
   auto mt = model_tensors(mixtral);
   assign_types(mt, *find_quant("q4_k_m"), mixtral);
   for (const auto& t : mt) {
@@ -200,7 +194,7 @@ TEST_CASE("preset rules per tensor", "[quant][preset]") {
   }
 
   // Rows that are not a multiple of 256 fall back (Qwen2.5-0.5B, hidden 896).
-  const ModelSpec& qwen = *find_model(catalog(), "qwen2.5-0.5b");
+  const ModelSpec& qwen = *find_model(test::catalog(), "qwen2.5-0.5b");
   auto qt = model_tensors(qwen);
   assign_types(qt, *find_quant("q4_k_m"), qwen);
   for (const auto& t : qt) {
@@ -211,7 +205,7 @@ TEST_CASE("preset rules per tensor", "[quant][preset]") {
 }
 
 TEST_CASE("nominal quants weigh P * n_bytes", "[quant]") {
-  const ModelSpec& m = *find_model(catalog(), "llama-3.1-70b");
+  const ModelSpec& m = *find_model(test::catalog(), "llama-3.1-70b");
   CHECK(model_weights(m, *find_quant("int4")).total_bytes == Approx(70553706496.0 * 0.5));
   CHECK(model_weights(m, *find_quant("fp32")).total_bytes == Approx(70553706496.0 * 4));
   CHECK(model_weights(m, *find_quant("int4")).bits_per_weight() == Approx(4.0));

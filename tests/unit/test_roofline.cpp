@@ -14,14 +14,8 @@ using namespace llmroof;
 
 namespace {
 
-const ModelCatalog& catalog() {
-  static const ModelCatalog c =
-      parse_models(test::read(test::data_dir() / "models.json"), "models.json");
-  return c;
-}
-
 const ModelSpec& catalog_model(const std::string& id) {
-  const ModelSpec* m = find_model(catalog(), id);
+  const ModelSpec* m = find_model(test::catalog(), id);
   REQUIRE(m != nullptr);
   return *m;
 }
@@ -263,7 +257,7 @@ TEST_CASE("decode span sums step times exactly over piecewise-linear pieces", "[
 }
 
 TEST_CASE("critical batch of a mixture of experts solves the crossover", "[roofline][moe]") {
-  const ModelCatalog c = parse_models(test::read(test::data_dir() / "models.json"), "models.json");
+  const ModelCatalog& c = test::catalog();
   const ModelSpec& m = *find_model(c, "qwen3-30b-a3b");
   const Weights w = model_weights(m, *find_quant("q4_k_m"));
   const Roofs roofs{273e9, 9e12};

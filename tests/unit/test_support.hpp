@@ -8,6 +8,9 @@
 #include <string>
 
 #include "llmroof/data_dir.hpp"
+#include "llmroof/efficiency.hpp"
+#include "llmroof/hardware.hpp"
+#include "llmroof/model_spec.hpp"
 
 namespace llmroof::test {
 
@@ -32,5 +35,24 @@ inline std::filesystem::path data_dir() { return LLMROOF_SOURCE_DATA_DIR; }
 inline std::filesystem::path test_data_dir() { return LLMROOF_TEST_DATA_DIR; }
 
 inline std::string read(const std::filesystem::path& path) { return read_text_file(path); }
+
+/// The shipped data/models.json, loaded once.
+inline const ModelCatalog& catalog() {
+  static const ModelCatalog c = parse_models(read(data_dir() / "models.json"), "models.json");
+  return c;
+}
+
+/// The shipped data/devices.json, loaded once.
+inline const DeviceDb& devices() {
+  static const DeviceDb db = parse_devices(read(data_dir() / "devices.json"), "devices.json");
+  return db;
+}
+
+/// The shipped data/efficiency.json, loaded once.
+inline const EfficiencyTable& efficiency() {
+  static const EfficiencyTable t =
+      parse_efficiency(read(data_dir() / "efficiency.json"), "efficiency.json");
+  return t;
+}
 
 }  // namespace llmroof::test

@@ -33,20 +33,8 @@ std::string parse_error(std::string_view text, std::int64_t min_value = 1,
   return "no error";
 }
 
-const ModelCatalog& catalog() {
-  static const ModelCatalog c =
-      parse_models(test::read(test::data_dir() / "models.json"), "models.json");
-  return c;
-}
-
-const EfficiencyTable& efficiency() {
-  static const EfficiencyTable t =
-      parse_efficiency(test::read(test::data_dir() / "efficiency.json"), "efficiency.json");
-  return t;
-}
-
 ModelInput model_input(const std::string& id, const std::string& quant_id) {
-  const ModelSpec* spec = find_model(catalog(), id);
+  const ModelSpec* spec = find_model(test::catalog(), id);
   REQUIRE(spec != nullptr);
   const auto quant = find_quant(quant_id);
   REQUIRE(quant.has_value());
@@ -315,7 +303,7 @@ TEST_CASE("sweep grid: the solved limits agree with the rows' own memory", "[swe
   o.base.generate_tokens = 28;
   o.batches = {1, 4};
   o.contexts = {0, 30000};
-  const SweepResult r = sweep(gpu, m, o, efficiency());
+  const SweepResult r = sweep(gpu, m, o, test::efficiency());
   REQUIRE(r.limits.max_batch.value.has_value());
   REQUIRE(r.limits.max_context.value.has_value());
   const std::int64_t b = *r.limits.max_batch.value;
@@ -324,12 +312,12 @@ TEST_CASE("sweep grid: the solved limits agree with the rows' own memory", "[swe
   SweepOptions at = o;
   at.batches = {b, b + 1};
   at.contexts = {30000};
-  const SweepResult batch_edge = sweep(gpu, m, at, efficiency());
+  const SweepResult batch_edge = sweep(gpu, m, at, test::efficiency());
   CHECK(batch_edge.points[0].estimate.fit.fits);
   CHECK_FALSE(batch_edge.points[1].estimate.fit.fits);
   at.batches = {4};
   at.contexts = {c, c + 1};
-  const SweepResult context_edge = sweep(gpu, m, at, efficiency());
+  const SweepResult context_edge = sweep(gpu, m, at, test::efficiency());
   CHECK(context_edge.points[0].estimate.fit.fits);
   CHECK_FALSE(context_edge.points[1].estimate.fit.fits);
 }
@@ -340,7 +328,7 @@ TEST_CASE("sweep: too many points is a usage error", "[sweep]") {
   o.batches = parse_sweep_list("1..101", "--batch", 1, 1 << 20);
   o.contexts = parse_sweep_list("0..9900+100", "--context", 0, 100000000);
   try {
-    sweep(unit_gpu(), m, o, efficiency());
+    sweep(unit_gpu(), m, o, test::efficiency());
     FAIL("no error");
   } catch (const UsageError& e) {
     CHECK(std::string(e.what()) ==
@@ -410,12 +398,12 @@ TEST_CASE("parallel users: one user is estimate's prefill and generation", "[swe
     o.base.prompt_tokens = 512;
     o.base.generate_tokens = 128;
     o.users = {1};
-    const ParallelRun run = parallel_sweep(unit_gpu(), m, o, efficiency()).runs.front();
+    const ParallelRun run = parallel_sweep(unit_gpu(), m, o, test::efficiency()).runs.front();
     EstimateOptions one = o.base;
-    const EstimateResult prompt = estimate(unit_gpu(), m, one, efficiency());
+    const EstimateResult prompt = estimate(unit_gpu(), m, one, test::efficiency());
     one.context_tokens = 1512;
     one.prompt_tokens = 0;
-    const EstimateResult decode = estimate(unit_gpu(), m, one, efficiency());
+    const EstimateResult decode = estimate(unit_gpu(), m, one, test::efficiency());
     CHECK(run.time_to_first_token_s == Approx(prompt.time_to_first_token_s).epsilon(1e-12));
     CHECK(run.generate_seconds == Approx(decode.generate_seconds).epsilon(1e-12));
     CHECK(run.tokens_per_s == Approx(decode.generate_tokens_per_s).epsilon(1e-12));
@@ -428,7 +416,7 @@ TEST_CASE("parallel users: generating nothing is a usage error", "[sweep][parall
   ParallelOptions o;
   o.base.generate_tokens = 0;
   CHECK_THROWS_AS(
-      parallel_sweep(unit_gpu(), model_input("llama-3.2-1b", "q4_k_m"), o, efficiency()),
+      parallel_sweep(unit_gpu(), model_input("llama-3.2-1b", "q4_k_m"), o, test::efficiency()),
       UsageError);
 }
 
@@ -452,7 +440,7 @@ TEST_CASE("sweep invariants over dense, windowed, MoE and MLA models", "[sweep][
       o.base.generate_tokens = 0;
       o.batches = parse_sweep_list("1..1024x2", "--batch", 1, 1 << 20);
       o.contexts = parse_sweep_list("0..65536+8192", "--context", 0, 100000000);
-      const SweepResult r = sweep(unit_gpu(), m, o, efficiency());
+      const SweepResult r = sweep(unit_gpu(), m, o, test::efficiency());
       const std::size_t nb = o.batches.size();
       auto at = [&](std::size_t ci, std::size_t bi) -> const EstimateResult& {
         return r.points[ci * nb + bi].estimate;
@@ -498,7 +486,7 @@ TEST_CASE("sweep invariants: memory is exactly linear in batch x context for a d
   o.base.generate_tokens = 0;
   o.batches = {1, 3, 10};
   o.contexts = {0, 1000, 7000};
-  const SweepResult r = sweep(unit_gpu(), m, o, efficiency());
+  const SweepResult r = sweep(unit_gpu(), m, o, test::efficiency());
   const double base_bytes = r.points.front().estimate.fit.required_bytes;
   for (const auto& p : r.points) {
     CHECK(p.estimate.fit.required_bytes - base_bytes ==
