@@ -7,8 +7,8 @@
 #include <map>
 #include <sstream>
 
-#include "llmroof/data_dir.hpp"
-#include "llmroof/errors.hpp"
+#include "llmroof/platform/data_dir.hpp"
+#include "llmroof/util/errors.hpp"
 #include "llmroof/version.hpp"
 
 namespace llmroof::cli {

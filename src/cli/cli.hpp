@@ -10,10 +10,10 @@
 #include <string>
 #include <vector>
 
-#include "llmroof/efficiency.hpp"
-#include "llmroof/hardware.hpp"
-#include "llmroof/model_spec.hpp"
-#include "llmroof/render.hpp"
+#include "llmroof/engine/efficiency.hpp"
+#include "llmroof/hardware/hardware.hpp"
+#include "llmroof/model/model_spec.hpp"
+#include "llmroof/report/render.hpp"
 
 namespace llmroof::cli {
 

@@ -6,9 +6,9 @@
 #include <fstream>
 
 #include "cli.hpp"
-#include "llmroof/calibration.hpp"
-#include "llmroof/data_dir.hpp"
-#include "llmroof/errors.hpp"
+#include "llmroof/calibration/calibration.hpp"
+#include "llmroof/platform/data_dir.hpp"
+#include "llmroof/util/errors.hpp"
 
 namespace llmroof::cli {
 

@@ -3,9 +3,9 @@
 #include <fmt/format.h>
 
 #include "cli.hpp"
-#include "llmroof/data_dir.hpp"
-#include "llmroof/data_files.hpp"
-#include "llmroof/errors.hpp"
+#include "llmroof/data/data_files.hpp"
+#include "llmroof/platform/data_dir.hpp"
+#include "llmroof/util/errors.hpp"
 
 namespace llmroof::cli {
 

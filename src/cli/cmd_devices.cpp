@@ -1,8 +1,8 @@
 // llmroof devices: list the hardware database.
 
 #include "cli.hpp"
-#include "llmroof/errors.hpp"
-#include "llmroof/listings.hpp"
+#include "llmroof/report/listings.hpp"
+#include "llmroof/util/errors.hpp"
 
 namespace llmroof::cli {
 

@@ -3,9 +3,9 @@
 #include <fmt/format.h>
 
 #include "cli.hpp"
-#include "llmroof/errors.hpp"
-#include "llmroof/inspect.hpp"
-#include "llmroof/model_source.hpp"
+#include "llmroof/model/inspect.hpp"
+#include "llmroof/platform/model_source.hpp"
+#include "llmroof/util/errors.hpp"
 
 namespace llmroof::cli {
 

@@ -3,8 +3,8 @@
 #include <fmt/format.h>
 
 #include "cli.hpp"
-#include "llmroof/errors.hpp"
-#include "llmroof/listings.hpp"
+#include "llmroof/report/listings.hpp"
+#include "llmroof/util/errors.hpp"
 #include "model_args.hpp"
 
 namespace llmroof::cli {

@@ -7,10 +7,10 @@
 
 #include "cli.hpp"
 #include "engine_options.hpp"
-#include "llmroof/chart.hpp"
-#include "llmroof/errors.hpp"
-#include "llmroof/sweep.hpp"
-#include "llmroof/units.hpp"
+#include "llmroof/report/chart.hpp"
+#include "llmroof/scenarios/sweep.hpp"
+#include "llmroof/util/errors.hpp"
+#include "llmroof/util/units.hpp"
 #include "model_args.hpp"
 
 #if defined(__unix__) || defined(__APPLE__)

@@ -4,9 +4,9 @@
 #include <fmt/format.h>
 
 #include "cli.hpp"
-#include "llmroof/calibration.hpp"
-#include "llmroof/data_dir.hpp"
-#include "llmroof/errors.hpp"
+#include "llmroof/calibration/calibration.hpp"
+#include "llmroof/platform/data_dir.hpp"
+#include "llmroof/util/errors.hpp"
 
 namespace llmroof::cli {
 

@@ -1,7 +1,7 @@
 #include "engine_options.hpp"
 
-#include "llmroof/quant.hpp"
-#include "llmroof/units.hpp"
+#include "llmroof/model/quant.hpp"
+#include "llmroof/util/units.hpp"
 
 namespace llmroof::cli {
 

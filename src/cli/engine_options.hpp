@@ -4,7 +4,7 @@
 #include <string>
 
 #include "cli.hpp"
-#include "llmroof/estimate.hpp"
+#include "llmroof/scenarios/estimate.hpp"
 
 namespace llmroof::cli {
 

@@ -2,9 +2,9 @@
 
 #include <fmt/format.h>
 
-#include "llmroof/errors.hpp"
-#include "llmroof/lookup.hpp"
-#include "llmroof/model_source.hpp"
+#include "llmroof/platform/model_source.hpp"
+#include "llmroof/util/errors.hpp"
+#include "llmroof/util/lookup.hpp"
 
 namespace llmroof::cli {
 

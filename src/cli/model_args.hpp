@@ -5,7 +5,7 @@
 #include <vector>
 
 #include "cli.hpp"
-#include "llmroof/estimate.hpp"
+#include "llmroof/scenarios/estimate.hpp"
 
 namespace llmroof::cli {
 

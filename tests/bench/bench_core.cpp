@@ -3,11 +3,11 @@
 
 #include <benchmark/benchmark.h>
 
-#include "llmroof/data_dir.hpp"
-#include "llmroof/estimate.hpp"
-#include "llmroof/hardware.hpp"
-#include "llmroof/model_spec.hpp"
-#include "llmroof/quant.hpp"
+#include "llmroof/hardware/hardware.hpp"
+#include "llmroof/model/model_spec.hpp"
+#include "llmroof/model/quant.hpp"
+#include "llmroof/platform/data_dir.hpp"
+#include "llmroof/scenarios/estimate.hpp"
 
 namespace {
 

@@ -5,9 +5,9 @@
 #include <cstdint>
 #include <span>
 
-#include "llmroof/errors.hpp"
-#include "llmroof/gguf.hpp"
-#include "llmroof/inspect.hpp"
+#include "llmroof/model/gguf.hpp"
+#include "llmroof/model/inspect.hpp"
+#include "llmroof/util/errors.hpp"
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
   llmroof::MemorySource source(

@@ -5,9 +5,9 @@
 #include <cstdint>
 #include <string_view>
 
-#include "llmroof/errors.hpp"
-#include "llmroof/hf_config.hpp"
-#include "llmroof/inspect.hpp"
+#include "llmroof/model/hf_config.hpp"
+#include "llmroof/model/inspect.hpp"
+#include "llmroof/util/errors.hpp"
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
   const std::string_view text(reinterpret_cast<const char*>(data), size);

@@ -5,8 +5,8 @@
 #include <map>
 
 #include "catch.hpp"
-#include "llmroof/calibration.hpp"
-#include "llmroof/errors.hpp"
+#include "llmroof/calibration/calibration.hpp"
+#include "llmroof/util/errors.hpp"
 #include "test_support.hpp"
 
 using namespace llmroof;

@@ -4,7 +4,7 @@
 #include <limits>
 
 #include "catch.hpp"
-#include "llmroof/chart.hpp"
+#include "llmroof/report/chart.hpp"
 
 using namespace llmroof;
 

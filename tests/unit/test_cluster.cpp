@@ -6,13 +6,13 @@
 #include <sstream>
 
 #include "catch.hpp"
-#include "llmroof/cluster.hpp"
-#include "llmroof/efficiency.hpp"
-#include "llmroof/errors.hpp"
-#include "llmroof/model_spec.hpp"
-#include "llmroof/quant.hpp"
-#include "llmroof/render.hpp"
-#include "llmroof/units.hpp"
+#include "llmroof/engine/efficiency.hpp"
+#include "llmroof/model/model_spec.hpp"
+#include "llmroof/model/quant.hpp"
+#include "llmroof/report/render.hpp"
+#include "llmroof/scenarios/cluster.hpp"
+#include "llmroof/util/errors.hpp"
+#include "llmroof/util/units.hpp"
 #include "test_support.hpp"
 
 using namespace llmroof;

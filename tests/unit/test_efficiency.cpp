@@ -4,9 +4,9 @@
 #include <cmath>
 
 #include "catch.hpp"
-#include "llmroof/efficiency.hpp"
-#include "llmroof/errors.hpp"
-#include "llmroof/estimate.hpp"
+#include "llmroof/engine/efficiency.hpp"
+#include "llmroof/scenarios/estimate.hpp"
+#include "llmroof/util/errors.hpp"
 #include "test_support.hpp"
 
 using namespace llmroof;

@@ -6,10 +6,11 @@
 
 #include "catch.hpp"
 #include "gguf_writer.hpp"
-#include "llmroof/errors.hpp"
-#include "llmroof/gguf.hpp"
-#include "llmroof/model_spec.hpp"
-#include "llmroof/tensors.hpp"
+#include "llmroof/model/gguf.hpp"
+#include "llmroof/model/model_spec.hpp"
+#include "llmroof/model/tensors.hpp"
+#include "llmroof/platform/file_source.hpp"
+#include "llmroof/util/errors.hpp"
 #include "reference_csv.hpp"
 
 using namespace llmroof;

@@ -1,11 +1,11 @@
 // Device database: loading, validation messages, lookup and selection.
 
 #include "catch.hpp"
-#include "llmroof/data_files.hpp"
-#include "llmroof/errors.hpp"
-#include "llmroof/hardware.hpp"
-#include "llmroof/lookup.hpp"
-#include "llmroof/units.hpp"
+#include "llmroof/data/data_files.hpp"
+#include "llmroof/hardware/hardware.hpp"
+#include "llmroof/util/errors.hpp"
+#include "llmroof/util/lookup.hpp"
+#include "llmroof/util/units.hpp"
 #include "test_support.hpp"
 
 using namespace llmroof;

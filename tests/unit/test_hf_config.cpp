@@ -3,9 +3,9 @@
 #include <string>
 
 #include "catch.hpp"
-#include "llmroof/errors.hpp"
-#include "llmroof/hf_config.hpp"
-#include "llmroof/model_spec.hpp"
+#include "llmroof/model/hf_config.hpp"
+#include "llmroof/model/model_spec.hpp"
+#include "llmroof/util/errors.hpp"
 #include "reference_csv.hpp"
 
 using namespace llmroof;

@@ -9,12 +9,12 @@
 
 #include "catch.hpp"
 #include "gguf_writer.hpp"
-#include "llmroof/errors.hpp"
-#include "llmroof/gguf.hpp"
-#include "llmroof/hf_config.hpp"
-#include "llmroof/inspect.hpp"
-#include "llmroof/model_source.hpp"
-#include "llmroof/tensors.hpp"
+#include "llmroof/model/gguf.hpp"
+#include "llmroof/model/hf_config.hpp"
+#include "llmroof/model/inspect.hpp"
+#include "llmroof/model/tensors.hpp"
+#include "llmroof/platform/model_source.hpp"
+#include "llmroof/util/errors.hpp"
 #include "reference_csv.hpp"
 
 using namespace llmroof;

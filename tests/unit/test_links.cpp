@@ -1,8 +1,8 @@
 // Interconnect catalog: loading in base units, validation messages, forgiving lookup.
 
 #include "catch.hpp"
-#include "llmroof/errors.hpp"
-#include "llmroof/links.hpp"
+#include "llmroof/hardware/links.hpp"
+#include "llmroof/util/errors.hpp"
 #include "test_support.hpp"
 
 using namespace llmroof;

@@ -1,9 +1,9 @@
 // Model catalog loading, shorthand sizes, KV cache and attention arithmetic.
 
 #include "catch.hpp"
-#include "llmroof/errors.hpp"
-#include "llmroof/model_spec.hpp"
-#include "llmroof/tensors.hpp"
+#include "llmroof/model/model_spec.hpp"
+#include "llmroof/model/tensors.hpp"
+#include "llmroof/util/errors.hpp"
 #include "test_support.hpp"
 
 using namespace llmroof;

@@ -2,12 +2,12 @@
 // automatic layer count; --cpu-moe; the prompt over PCIe.
 
 #include "catch.hpp"
-#include "llmroof/efficiency.hpp"
-#include "llmroof/errors.hpp"
-#include "llmroof/model_spec.hpp"
-#include "llmroof/offload.hpp"
-#include "llmroof/quant.hpp"
-#include "llmroof/units.hpp"
+#include "llmroof/engine/efficiency.hpp"
+#include "llmroof/model/model_spec.hpp"
+#include "llmroof/model/quant.hpp"
+#include "llmroof/scenarios/offload.hpp"
+#include "llmroof/util/errors.hpp"
+#include "llmroof/util/units.hpp"
 #include "test_support.hpp"
 
 using namespace llmroof;

@@ -5,10 +5,10 @@
 #include <sstream>
 
 #include "catch.hpp"
-#include "llmroof/model_spec.hpp"
-#include "llmroof/quant.hpp"
-#include "llmroof/units.hpp"
-#include "llmroof/weights.hpp"
+#include "llmroof/model/model_spec.hpp"
+#include "llmroof/model/quant.hpp"
+#include "llmroof/model/weights.hpp"
+#include "llmroof/util/units.hpp"
 #include "test_support.hpp"
 
 using namespace llmroof;

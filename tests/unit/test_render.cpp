@@ -3,7 +3,7 @@
 #include <sstream>
 
 #include "catch.hpp"
-#include "llmroof/render.hpp"
+#include "llmroof/report/render.hpp"
 
 using namespace llmroof;
 

@@ -3,11 +3,11 @@
 #include <cmath>
 
 #include "catch.hpp"
-#include "llmroof/estimate.hpp"
-#include "llmroof/model_spec.hpp"
-#include "llmroof/quant.hpp"
-#include "llmroof/roofline.hpp"
-#include "llmroof/weights.hpp"
+#include "llmroof/model/model_spec.hpp"
+#include "llmroof/model/quant.hpp"
+#include "llmroof/model/weights.hpp"
+#include "llmroof/physics/roofline.hpp"
+#include "llmroof/scenarios/estimate.hpp"
 #include "test_support.hpp"
 
 using namespace llmroof;

@@ -4,11 +4,11 @@
 #include <cmath>
 
 #include "catch.hpp"
-#include "llmroof/errors.hpp"
-#include "llmroof/model_spec.hpp"
-#include "llmroof/quant.hpp"
-#include "llmroof/speculative.hpp"
-#include "llmroof/units.hpp"
+#include "llmroof/model/model_spec.hpp"
+#include "llmroof/model/quant.hpp"
+#include "llmroof/scenarios/speculative.hpp"
+#include "llmroof/util/errors.hpp"
+#include "llmroof/util/units.hpp"
 
 using namespace llmroof;
 

@@ -7,10 +7,10 @@
 #include <optional>
 #include <string>
 
-#include "llmroof/data_dir.hpp"
-#include "llmroof/efficiency.hpp"
-#include "llmroof/hardware.hpp"
-#include "llmroof/model_spec.hpp"
+#include "llmroof/engine/efficiency.hpp"
+#include "llmroof/hardware/hardware.hpp"
+#include "llmroof/model/model_spec.hpp"
+#include "llmroof/platform/data_dir.hpp"
 
 namespace llmroof::test {
 

@@ -4,13 +4,13 @@
 #include <cmath>
 
 #include "catch.hpp"
-#include "llmroof/efficiency.hpp"
-#include "llmroof/errors.hpp"
-#include "llmroof/estimate.hpp"
-#include "llmroof/quant.hpp"
-#include "llmroof/roofline.hpp"
-#include "llmroof/sweep.hpp"
-#include "llmroof/units.hpp"
+#include "llmroof/engine/efficiency.hpp"
+#include "llmroof/model/quant.hpp"
+#include "llmroof/physics/roofline.hpp"
+#include "llmroof/scenarios/estimate.hpp"
+#include "llmroof/scenarios/sweep.hpp"
+#include "llmroof/util/errors.hpp"
+#include "llmroof/util/units.hpp"
 #include "test_support.hpp"
 
 using namespace llmroof;

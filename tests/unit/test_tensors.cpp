@@ -4,8 +4,8 @@
 #include <vector>
 
 #include "catch.hpp"
-#include "llmroof/model_spec.hpp"
-#include "llmroof/tensors.hpp"
+#include "llmroof/model/model_spec.hpp"
+#include "llmroof/model/tensors.hpp"
 #include "reference_csv.hpp"
 
 using namespace llmroof;

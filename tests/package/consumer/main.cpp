@@ -2,10 +2,10 @@
 #include <cmath>
 #include <cstdio>
 
-#include "llmroof/model_spec.hpp"
-#include "llmroof/quant.hpp"
-#include "llmroof/roofline.hpp"
-#include "llmroof/weights.hpp"
+#include "llmroof/model/model_spec.hpp"
+#include "llmroof/model/quant.hpp"
+#include "llmroof/model/weights.hpp"
+#include "llmroof/physics/roofline.hpp"
 
 int main() {
   const auto model = llmroof::generic_model(7e9, "7b");

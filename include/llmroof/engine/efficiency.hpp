@@ -1,0 +1,169 @@
+#pragma once
+
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "llmroof/hardware/hardware.hpp"
+#include "llmroof/model/model_spec.hpp"
+#include "llmroof/model/weights.hpp"
+#include "llmroof/physics/roofline.hpp"
+
+namespace llmroof {
+
+/// Which device figure a class's prefill efficiency is relative to: the rate llama.cpp's
+/// matrix kernels draw on for that kind of device.
+enum class PeakBasis {
+  /// max(INT8 dense tensor TOPS, 2 x FP16 tensor, 4 x FP32): CUDA runs quantized weights as
+  /// int8 dot products (MMQ: int8 tensor cores, or dp4a = 4 int8 MACs per FP32 lane) and F16
+  /// weights with FP16 accumulation, which GeForce cards run at the INT8 / 2 rate.
+  int8_equivalent,
+  fp16,  ///< FP16 peak (FP32 where the part lists none): Apple and AMD GPUs
+  fp32,  ///< FP32 vector peak: CPUs, and GPUs whose backends do not use matrix units
+};
+std::string_view to_string(PeakBasis basis);
+std::optional<PeakBasis> parse_peak_basis(std::string_view text);
+
+/// How far a llama.cpp-like engine stays below the roofline on one class of device and backend.
+///   decode step = bytes / (decode_bw_efficiency * bandwidth)
+///                 + flops / (decode_flops_efficiency * decode format factor * decode peak)
+///                 + layers * decode_per_layer_s
+///   prefill     = max(flops / (prefill_flops_efficiency * format factor * rows factor *
+///                              prefill peak),
+///                     bytes / (decode_bw_efficiency * bandwidth))
+/// A decode step's matrix-vector products stream each weight once and dequantize it on the
+/// vector units (dp4a, int8 or FP16 dot products) while waiting on memory, so the two times add;
+/// with a batch every sequence's dot products are done again (llama.cpp's batched
+/// llama-batched-bench runs in the calibration data follow this for dense models); prefill
+/// reuses each weight across the ubatch on the matrix units. The peaks are the class's
+/// PeakBasis figures; format and rows factors are the table's (see EngineRun). The range is the
+/// estimate times exp(-/+ spread), see the spread fields.
+struct EfficiencyClass {
+  std::string id;  ///< "apple-gpu", "nvidia-gpu", "cpu-x86", or a profile's own id
+  std::string description;
+  PeakBasis prefill_peak = PeakBasis::fp16;  ///< the figure prefill matmuls scale with
+  PeakBasis decode_peak = PeakBasis::fp32;   ///< the figure decode dequantization scales with
+  double decode_bw_efficiency = 1;           ///< share of the bandwidth roof decode reaches, (0, 1]
+  double decode_per_layer_s = 0;        ///< fixed cost per layer and step (launches, syncs), >= 0
+  double decode_flops_efficiency = 1;   ///< share of the decode peak decode matmuls reach, (0, 1]
+  double prefill_flops_efficiency = 1;  ///< share of the prefill peak its matmuls reach, (0, 1]
+  /// Band half-width in natural-log units: the 80th percentile of |ln(measured / predicted)|
+  /// of held-out (leave-one-device-out) predictions, so about 80% of measurements of new
+  /// devices fall inside estimate x exp(-/+ spread). >= 0.
+  double decode_log_spread = 0;
+  double prefill_log_spread = 0;
+  int decode_rows = 0;   ///< measurements behind the decode figures (0: not fitted)
+  int prefill_rows = 0;  ///< measurements behind the prefill figures
+  int devices = 0;       ///< distinct devices among them
+  std::string basis;     ///< why the figures are what they are (physics, sources)
+  /// A calibration profile's class applies to this device id only ("" = any device of the class).
+  std::string device;
+  /// ...and to this backend only (cuda, metal, ...; "" = any).
+  std::string backend;
+};
+
+/// A family of ggml weight types that llama.cpp's kernels treat alike.
+struct WeightFormat {
+  std::string id;                  ///< "float", "q8_0", "k_quant", ...
+  std::vector<std::string> types;  ///< ggml type names ("Q4_K", "Q5_K")
+  /// Prefill matmul speed of llama.cpp's CPU kernels for this format relative to the reference
+  /// (K-quants = 1): dequantization work per weight differs, and Q4_0, Q8_0 and F16 have
+  /// tiled GEMM paths (llamafile's tinyBLAS, repacking) that the others lack.
+  double cpu_factor = 1;
+  /// The same for the matrix-vector products of CPU decode (dot products only, no GEMM paths).
+  double cpu_decode_factor = 1;
+  /// Prefill and decode on GPUs (quantized formats share one int8 path, float weights use BLAS).
+  double gpu_factor = 1;
+  std::string basis;
+};
+
+/// Provenance of fitted figures.
+struct FitRecord {
+  std::string source;     ///< the measurements' file
+  std::string data_date;  ///< date of the data (YYYY-MM-DD)
+  std::string command;    ///< how to refit
+  int rows = 0;           ///< rows read
+  int rows_used = 0;      ///< rows in scope (fit and scored)
+  int rows_excluded = 0;  ///< mapped but out of scope (other engines, unstated quants, ...)
+  int rows_unmapped = 0;  ///< unknown device, model, quant or test
+  int devices = 0;        ///< devices among the rows used
+};
+
+/// One cross-validated accuracy figure (leave-one-device-out), for the record.
+struct AccuracyFigure {
+  std::string class_id;  ///< "all" for every class together
+  std::string test;      ///< "tg128", "pp512", "decode", "prefill"
+  int rows = 0;
+  double median_abs_error = 0;  ///< |pred / meas - 1|
+  double p90_abs_error = 0;
+  double bias = 0;      ///< exp(median ln(pred / meas)) - 1
+  double coverage = 0;  ///< share of measurements inside the band
+};
+
+/// The realistic-efficiency table (data/efficiency.json, or a calibration profile).
+struct EfficiencyTable {
+  int schema_version = 0;
+  std::string description;
+  /// Rows one weight matrix multiplies per prefill pass (its share of the ubatch for routed
+  /// experts) at which matmul efficiency halves: the rows factor is r / (r + half), >= 0.
+  double matmul_half_rows = 0;
+  double ubatch_tokens = 512;  ///< llama.cpp's default n_ubatch: prompt tokens per pass, > 0
+  std::vector<WeightFormat> formats;
+  std::optional<FitRecord> fitted_on;
+  std::vector<AccuracyFigure> accuracy;
+  std::vector<EfficiencyClass> classes;
+};
+
+/// Parses and validates an efficiency table or profile; throws DataError.
+EfficiencyTable parse_efficiency(std::string_view text, const std::string& display_name);
+
+/// The table as JSON text in the schema of data/schema/efficiency.schema.json (figures rounded
+/// to 4 significant digits), ending with a newline.
+std::string efficiency_to_json(const EfficiencyTable& table);
+
+/// Adds a profile's classes to `table`, replacing classes with the same id; the profile's
+/// formats and global figures are ignored (they come from the shipped table).
+void merge_efficiency(EfficiencyTable& table, const EfficiencyTable& profile);
+
+/// Lookup key for `device` running `backend` ("" = the device's usual backend): the class id
+/// (apple-gpu, nvidia-gpu, amd-gpu, intel-gpu, other-gpu, cpu-x86, cpu-arm, cpu-other), with
+/// "-<backend>" for GPUs (apple-gpu-vulkan), then "@<device id>/<backend>" so that
+/// find_efficiency_class can prefer a calibration profile.
+std::string efficiency_class_id(const Device& device, std::string_view backend);
+
+/// The class for a lookup key or class id: a profile matching its device and backend, else
+/// the class id itself, else the id with trailing "-part"s removed (apple-gpu-vulkan ->
+/// apple-gpu), else "default"; nullptr when none exists.
+const EfficiencyClass* find_efficiency_class(const EfficiencyTable& table, std::string_view id);
+
+/// What the realistic model reads of a run besides the ideal step or prefill.
+struct EngineRun {
+  double mem_bw_bytes_per_s = 0;       ///< the roof's bandwidth, > 0
+  double matmul_peak_flops_per_s = 0;  ///< the class's prefill PeakBasis figure, > 0
+  double decode_peak_flops_per_s = 0;  ///< the class's decode PeakBasis figure, > 0
+  int layers = 0;
+  double format_factor = 1;         ///< the weights' WeightFormat factor for prefill, > 0
+  double decode_format_factor = 1;  ///< ... and for decode, > 0
+  double rows_factor = 1;           ///< prefill rows factor r / (r + matmul_half_rows), (0, 1]
+};
+
+/// The EngineRun of `model` (`weights`) on `device` under `roofs` as estimate() sets them
+/// (`precision` is the precision whose peak the roofs hold; `host_cpu` is the CPU backend of
+/// a GPU machine). A user's peak override scales the basis figure by the same ratio.
+EngineRun engine_run(const EfficiencyTable& table, const EfficiencyClass& cls, const Device& device,
+                     bool host_cpu, const ModelSpec& model, const Weights& weights,
+                     const Roofs& roofs, Precision precision, double prompt_tokens);
+
+/// The WeightFormat of `weights` (the family of their largest type by bytes); nullptr if none.
+const WeightFormat* weight_format(const EfficiencyTable& table, const Weights& weights);
+
+/// Realistic seconds of one decode step of an ideal `step`.
+double realistic_decode_seconds(const EfficiencyClass& cls, const DecodeStep& step,
+                                const EngineRun& run);
+
+/// Realistic seconds of an ideal `prefill`.
+double realistic_prefill_seconds(const EfficiencyClass& cls, const PrefillResult& prefill,
+                                 const EngineRun& run);
+
+}  // namespace llmroof

@@ -1,0 +1,92 @@
+#pragma once
+
+#include <optional>
+
+#include "llmroof/hardware/hardware.hpp"
+#include "llmroof/model/model_spec.hpp"
+#include "llmroof/model/weights.hpp"
+
+namespace llmroof {
+
+/// The two ceilings of one run: memory bandwidth and peak arithmetic rate.
+/// Invariant: both > 0.
+struct Roofs {
+  double mem_bw_bytes_per_s = 0;
+  double peak_flops_per_s = 0;
+};
+
+/// One decode step: `batch` sequences each produce one token after `context_tokens` of context.
+struct DecodeInput {
+  int batch = 1;                    ///< >= 1
+  double context_tokens = 0;        ///< tokens already in each sequence's KV cache
+  double kv_bytes_per_element = 2;  ///< KV-cache element size (f16 = 2)
+  double expert_skew = 0;           ///< 0 = uniform routing; see expected_experts_touched
+};
+
+/// The roofline of one decode step, in base units.
+struct DecodeStep {
+  double weights_read_bytes = 0;  ///< weights streamed from memory in the step
+  double kv_read_bytes = 0;       ///< KV cache read by attention, all sequences
+  double bytes = 0;               ///< weights_read_bytes + kv_read_bytes
+  double flops = 0;               ///< batch * (2 * multiplied params + attention FLOPs)
+  double memory_seconds = 0;      ///< bytes / bandwidth
+  double compute_seconds = 0;     ///< flops / peak
+  double step_seconds = 0;        ///< max(memory_seconds, compute_seconds)
+  bool compute_bound = false;
+  double tokens_per_s = 0;            ///< per sequence: 1 / step_seconds
+  double aggregate_tokens_per_s = 0;  ///< batch / step_seconds
+  double experts_touched = 0;         ///< distinct routed experts read per MoE layer (0: dense)
+};
+
+/// Expected distinct routed experts read per layer when `batch` tokens each pick `used` of
+/// `experts`: E * (1 - (1 - k/E)^B) under uniform routing. `skew` in [0, 1) makes routing less
+/// uniform by shrinking the effective batch to B^(1 - skew) (skew 0: uniform; close to 1: every
+/// token picks the same experts). Equals k at batch 1, tends to E as the batch grows.
+double expected_experts_touched(int experts, int used, double batch, double skew = 0);
+
+/// Decode step of `model` stored as `weights` under `roofs`.
+DecodeStep decode_step(const ModelSpec& model, const Weights& weights, const Roofs& roofs,
+                       const DecodeInput& input);
+
+/// Prompt processing: `prompt_tokens` tokens after `context_tokens` of context, in one pass.
+struct PrefillResult {
+  double flops = 0;  ///< 2 * multiplied params * N + attention over the prompt
+  double bytes = 0;  ///< every weight once (all experts for MoE) + KV written and read
+  double memory_seconds = 0;
+  double compute_seconds = 0;
+  double seconds = 0;       ///< max of the two
+  double tokens_per_s = 0;  ///< prompt_tokens / seconds
+  bool compute_bound = false;
+};
+PrefillResult prefill(const ModelSpec& model, const Weights& weights, const Roofs& roofs,
+                      double prompt_tokens, double context_tokens, double kv_bytes_per_element);
+
+/// The batch at which decode turns compute-bound: compute time equals memory time
+/// (a real number; decode is memory-bound for batch < critical_batch). nullopt when the step
+/// stays memory-bound at any batch (KV traffic per sequence outweighs its compute).
+std::optional<double> critical_batch(const ModelSpec& model, const Weights& weights,
+                                     const Roofs& roofs, const DecodeInput& input);
+
+/// Memory a run needs against what the device offers.
+struct MemoryFit {
+  double weights_bytes = 0;
+  double kv_cache_bytes = 0;   ///< batch * kv bytes of (context + prompt + generated) tokens
+  double overhead_bytes = 0;   ///< runtime allowance, see runtime_overhead_bytes
+  double required_bytes = 0;   ///< sum of the three
+  double available_bytes = 0;  ///< usable memory of the device
+  double margin_bytes = 0;     ///< available - required (negative: does not fit)
+  bool fits = false;
+};
+
+/// Runtime allowance beyond weights and KV: 512 MiB (runtime context, compute buffers)
+/// plus 2% of the weights (scratch and alignment), as a llama.cpp-style engine needs.
+double runtime_overhead_bytes(double weights_bytes);
+
+/// Memory an inference engine can use on `device` with `memory_bytes` installed: all of it on a
+/// discrete GPU; on Apple silicon the GPU's default wired limit (2/3 up to 36 GiB, 3/4 above);
+/// on other shared-memory parts what is left after 10% for the operating system.
+double usable_memory_bytes(const Device& device, double memory_bytes);
+
+MemoryFit memory_fit(double weights_bytes, double kv_cache_bytes, double available_bytes);
+
+}  // namespace llmroof

@@ -1,0 +1,444 @@
+#include "llmroof/engine/efficiency.hpp"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <cmath>
+
+#include "data/json_reader.hpp"
+#include "llmroof/model/quant.hpp"
+#include "llmroof/util/lookup.hpp"
+
+namespace llmroof {
+
+namespace {
+
+constexpr std::array<std::string_view, 3> k_basis_names = {"int8_equivalent", "fp16", "fp32"};
+
+// 4 significant digits: fitted figures carry no more precision than that.
+double round4(double v) {
+  if (v == 0 || !std::isfinite(v)) {
+    return v;
+  }
+  const double scale = std::pow(10.0, 3 - std::floor(std::log10(std::fabs(v))));
+  return std::round(v * scale) / scale;
+}
+
+EfficiencyClass read_class(detail::ObjectReader& r) {
+  using detail::Check;
+  EfficiencyClass c;
+  c.id = r.string("id", true);
+  c.description = r.string("description", true);
+  std::vector<std::string> bases(k_basis_names.begin(), k_basis_names.end());
+  c.prefill_peak = parse_peak_basis(r.one_of("prefill_peak", bases, true).value_or("fp16"))
+                       .value_or(PeakBasis::fp16);
+  c.decode_peak = parse_peak_basis(r.one_of("decode_peak", bases, true).value_or("fp32"))
+                      .value_or(PeakBasis::fp32);
+  c.decode_bw_efficiency =
+      r.number("decode_bandwidth_efficiency", Check::positive, true).value_or(1);
+  c.decode_per_layer_s = r.number("decode_per_layer_s", Check::non_negative, true).value_or(0);
+  c.decode_flops_efficiency =
+      r.number("decode_flops_efficiency", Check::positive, true).value_or(1);
+  c.prefill_flops_efficiency =
+      r.number("prefill_flops_efficiency", Check::positive, true).value_or(1);
+  c.decode_log_spread = r.number("decode_log_spread", Check::non_negative, true).value_or(0);
+  c.prefill_log_spread = r.number("prefill_log_spread", Check::non_negative, true).value_or(0);
+  c.decode_rows = static_cast<int>(r.integer("decode_rows", Check::non_negative, true).value_or(0));
+  c.prefill_rows =
+      static_cast<int>(r.integer("prefill_rows", Check::non_negative, true).value_or(0));
+  c.devices = static_cast<int>(r.integer("devices", Check::non_negative, true).value_or(0));
+  c.basis = r.string("basis", true);
+  c.device = r.optional_string("device").value_or("");
+  c.backend = r.optional_string("backend").value_or("");
+  for (const auto& [name, value] :
+       {std::pair{"decode_bandwidth_efficiency", c.decode_bw_efficiency},
+        std::pair{"decode_flops_efficiency", c.decode_flops_efficiency},
+        std::pair{"prefill_flops_efficiency", c.prefill_flops_efficiency}}) {
+    if (value > 1.0) {
+      r.diagnostics().add(r.child_pointer(name),
+                          fmt::format("an efficiency above 1 is not physical, got {}", value));
+    }
+  }
+  r.finish();
+  return c;
+}
+
+// The class (not a profile) for a plain id, falling back by trailing "-part"s, then "default".
+const EfficiencyClass* find_plain(const EfficiencyTable& table, std::string_view id) {
+  std::string key(id);
+  while (!key.empty()) {
+    for (const auto& c : table.classes) {
+      if (c.id == key) {
+        return &c;
+      }
+    }
+    const auto dash = key.rfind('-');
+    if (dash == std::string::npos) {
+      break;
+    }
+    key.resize(dash);
+  }
+  for (const auto& c : table.classes) {
+    if (c.id == "default") {
+      return &c;
+    }
+  }
+  return nullptr;
+}
+
+double peak_or(const Device& d, Precision p, double fallback) {
+  return d.peak(p) > 0 ? d.peak(p) : fallback;
+}
+
+}  // namespace
+
+std::string_view to_string(PeakBasis basis) {
+  return k_basis_names[static_cast<std::size_t>(basis)];
+}
+
+std::optional<PeakBasis> parse_peak_basis(std::string_view text) {
+  for (std::size_t i = 0; i < k_basis_names.size(); ++i) {
+    if (k_basis_names[i] == text) {
+      return static_cast<PeakBasis>(i);
+    }
+  }
+  return std::nullopt;
+}
+
+EfficiencyTable parse_efficiency(std::string_view text, const std::string& display_name) {
+  using detail::Check;
+  const nlohmann::json doc = detail::parse_json_text(text, display_name);
+  detail::Diagnostics diagnostics;
+  detail::ObjectReader top(doc, "", diagnostics);
+  EfficiencyTable table;
+  table.schema_version =
+      static_cast<int>(top.integer("schema_version", Check::positive, true).value_or(0));
+  if (table.schema_version != 0 && table.schema_version != 2) {
+    diagnostics.add(
+        "/schema_version",
+        fmt::format("unsupported schema_version {} (this llmroof reads 2)", table.schema_version));
+  }
+  table.description = top.string("description", true);
+  table.matmul_half_rows = top.number("matmul_half_rows", Check::non_negative, false).value_or(0);
+  table.ubatch_tokens = top.number("ubatch_tokens", Check::positive, false).value_or(512);
+  if (const auto* formats = top.child("weight_formats", false); formats != nullptr) {
+    if (!formats->is_array()) {
+      diagnostics.add("/weight_formats", "expected an array");
+    } else {
+      for (std::size_t i = 0; i < formats->size(); ++i) {
+        detail::ObjectReader r((*formats)[i], fmt::format("/weight_formats/{}", i), diagnostics);
+        WeightFormat f;
+        f.id = r.string("id", true);
+        f.types = r.string_array("types", true);
+        for (const auto& type : f.types) {
+          if (find_ggml_type(type) == nullptr) {
+            diagnostics.add(r.child_pointer("types"), fmt::format("unknown ggml type '{}'", type));
+          }
+        }
+        f.cpu_factor = r.number("cpu_factor", Check::positive, true).value_or(1);
+        f.cpu_decode_factor = r.number("cpu_decode_factor", Check::positive, true).value_or(1);
+        f.gpu_factor = r.number("gpu_factor", Check::positive, true).value_or(1);
+        f.basis = r.string("basis", true);
+        r.finish();
+        table.formats.push_back(std::move(f));
+      }
+    }
+  }
+  if (const auto* fit = top.child("fitted_on", false); fit != nullptr) {
+    detail::ObjectReader r(*fit, "/fitted_on", diagnostics);
+    FitRecord f;
+    f.source = r.string("source", true);
+    f.data_date = r.string("data_date", true);
+    f.command = r.string("command", true);
+    f.rows = static_cast<int>(r.integer("rows", Check::non_negative, true).value_or(0));
+    f.rows_used = static_cast<int>(r.integer("rows_used", Check::non_negative, true).value_or(0));
+    f.rows_excluded =
+        static_cast<int>(r.integer("rows_excluded", Check::non_negative, true).value_or(0));
+    f.rows_unmapped =
+        static_cast<int>(r.integer("rows_unmapped", Check::non_negative, true).value_or(0));
+    f.devices = static_cast<int>(r.integer("devices", Check::non_negative, true).value_or(0));
+    r.finish();
+    table.fitted_on = f;
+  }
+  if (const auto* accuracy = top.child("cross_validated_accuracy", false); accuracy != nullptr) {
+    if (!accuracy->is_array()) {
+      diagnostics.add("/cross_validated_accuracy", "expected an array");
+    } else {
+      for (std::size_t i = 0; i < accuracy->size(); ++i) {
+        detail::ObjectReader r((*accuracy)[i], fmt::format("/cross_validated_accuracy/{}", i),
+                               diagnostics);
+        AccuracyFigure a;
+        a.class_id = r.string("class", true);
+        a.test = r.string("test", true);
+        a.rows = static_cast<int>(r.integer("rows", Check::non_negative, true).value_or(0));
+        a.median_abs_error = r.number("median_abs_error", Check::non_negative, true).value_or(0);
+        a.p90_abs_error = r.number("p90_abs_error", Check::non_negative, true).value_or(0);
+        a.bias = r.number("bias", Check::any, true).value_or(0);
+        a.coverage = r.number("coverage", Check::non_negative, true).value_or(0);
+        r.finish();
+        table.accuracy.push_back(std::move(a));
+      }
+    }
+  }
+  if (const auto* classes = top.child("classes", true); classes != nullptr) {
+    if (!classes->is_array()) {
+      diagnostics.add("/classes", "expected an array");
+    } else {
+      for (std::size_t i = 0; i < classes->size(); ++i) {
+        detail::ObjectReader r((*classes)[i], fmt::format("/classes/{}", i), diagnostics);
+        if (!r.is_object()) {
+          continue;
+        }
+        table.classes.push_back(read_class(r));
+        for (std::size_t j = 0; j + 1 < table.classes.size(); ++j) {
+          if (table.classes[j].id == table.classes.back().id) {
+            diagnostics.add(fmt::format("/classes/{}/id", i),
+                            fmt::format("duplicate class id '{}'", table.classes.back().id));
+          }
+        }
+      }
+    }
+  }
+  top.finish();
+  diagnostics.throw_if_any(text, display_name);
+  return table;
+}
+
+std::string efficiency_to_json(const EfficiencyTable& table) {
+  nlohmann::ordered_json doc;
+  doc["schema_version"] = 2;
+  doc["description"] = table.description;
+  doc["matmul_half_rows"] = round4(table.matmul_half_rows);
+  doc["ubatch_tokens"] = table.ubatch_tokens;
+  if (!table.formats.empty()) {
+    auto& formats = doc["weight_formats"] = nlohmann::ordered_json::array();
+    for (const auto& f : table.formats) {
+      nlohmann::ordered_json o;
+      o["id"] = f.id;
+      o["types"] = f.types;
+      o["cpu_factor"] = round4(f.cpu_factor);
+      o["cpu_decode_factor"] = round4(f.cpu_decode_factor);
+      o["gpu_factor"] = round4(f.gpu_factor);
+      o["basis"] = f.basis;
+      formats.push_back(std::move(o));
+    }
+  }
+  if (table.fitted_on) {
+    const FitRecord& f = *table.fitted_on;
+    nlohmann::ordered_json o;
+    o["source"] = f.source;
+    o["data_date"] = f.data_date;
+    o["command"] = f.command;
+    o["rows"] = f.rows;
+    o["rows_used"] = f.rows_used;
+    o["rows_excluded"] = f.rows_excluded;
+    o["rows_unmapped"] = f.rows_unmapped;
+    o["devices"] = f.devices;
+    doc["fitted_on"] = std::move(o);
+  }
+  if (!table.accuracy.empty()) {
+    auto& accuracy = doc["cross_validated_accuracy"] = nlohmann::ordered_json::array();
+    for (const auto& a : table.accuracy) {
+      nlohmann::ordered_json o;
+      o["class"] = a.class_id;
+      o["test"] = a.test;
+      o["rows"] = a.rows;
+      o["median_abs_error"] = round4(a.median_abs_error);
+      o["p90_abs_error"] = round4(a.p90_abs_error);
+      o["bias"] = round4(a.bias);
+      o["coverage"] = round4(a.coverage);
+      accuracy.push_back(std::move(o));
+    }
+  }
+  auto& classes = doc["classes"] = nlohmann::ordered_json::array();
+  for (const auto& c : table.classes) {
+    nlohmann::ordered_json o;
+    o["id"] = c.id;
+    o["description"] = c.description;
+    if (!c.device.empty()) {
+      o["device"] = c.device;
+    }
+    if (!c.backend.empty()) {
+      o["backend"] = c.backend;
+    }
+    o["prefill_peak"] = std::string(to_string(c.prefill_peak));
+    o["decode_peak"] = std::string(to_string(c.decode_peak));
+    o["decode_bandwidth_efficiency"] = round4(c.decode_bw_efficiency);
+    o["decode_per_layer_s"] = round4(c.decode_per_layer_s);
+    o["decode_flops_efficiency"] = round4(c.decode_flops_efficiency);
+    o["prefill_flops_efficiency"] = round4(c.prefill_flops_efficiency);
+    o["decode_log_spread"] = round4(c.decode_log_spread);
+    o["prefill_log_spread"] = round4(c.prefill_log_spread);
+    o["decode_rows"] = c.decode_rows;
+    o["prefill_rows"] = c.prefill_rows;
+    o["devices"] = c.devices;
+    o["basis"] = c.basis;
+    classes.push_back(std::move(o));
+  }
+  return doc.dump(2) + "\n";
+}
+
+void merge_efficiency(EfficiencyTable& table, const EfficiencyTable& profile) {
+  for (const auto& c : profile.classes) {
+    auto it = std::find_if(table.classes.begin(), table.classes.end(),
+                           [&](const EfficiencyClass& e) { return e.id == c.id; });
+    if (it != table.classes.end()) {
+      *it = c;
+    } else {
+      table.classes.push_back(c);
+    }
+  }
+}
+
+std::string efficiency_class_id(const Device& device, std::string_view backend) {
+  const std::string chosen = backend.empty() ? device.backend : normalize_key(backend);
+  const std::string vendor = normalize_key(device.vendor);
+  std::string id;
+  if (chosen == "cpu" || device.kind == DeviceKind::cpu) {
+    const std::string isa = device.kind == DeviceKind::cpu ? device.cpu_isa
+                            : device.cpu                   ? device.cpu->isa
+                                                           : std::string();
+    if (isa.rfind("x86", 0) == 0) {
+      id = "cpu-x86";
+    } else if (isa.rfind("arm64", 0) == 0 || device.kind == DeviceKind::apple_soc) {
+      id = "cpu-arm";
+    } else {
+      id = "cpu-other";
+    }
+  } else {
+    if (device.kind == DeviceKind::apple_soc) {
+      id = "apple-gpu";
+    } else if (vendor == "nvidia") {
+      id = "nvidia-gpu";
+    } else if (vendor == "amd") {
+      id = "amd-gpu";
+    } else if (vendor == "intel") {
+      id = "intel-gpu";
+    } else {
+      id = "other-gpu";
+    }
+    // A backend may have its own class (apple-gpu-vulkan: MoltenVK); the lookup falls back to
+    // the vendor's class.
+    if (!chosen.empty()) {
+      id += "-" + chosen;
+    }
+  }
+  return fmt::format("{}@{}/{}", id, device.id, chosen.empty() ? device.backend : chosen);
+}
+
+const EfficiencyClass* find_efficiency_class(const EfficiencyTable& table, std::string_view id) {
+  const auto at = id.find('@');
+  if (at != std::string_view::npos) {
+    const std::string_view rest = id.substr(at + 1);
+    const auto slash = rest.rfind('/');
+    const std::string_view device = rest.substr(0, slash);
+    const std::string_view backend =
+        slash == std::string_view::npos ? std::string_view() : rest.substr(slash + 1);
+    for (const auto& c : table.classes) {
+      if (!c.device.empty() && c.device == device &&
+          (c.backend.empty() || normalize_key(c.backend) == normalize_key(backend))) {
+        return &c;
+      }
+    }
+    return find_plain(table, id.substr(0, at));
+  }
+  return find_plain(table, id);
+}
+
+const WeightFormat* weight_format(const EfficiencyTable& table, const Weights& weights) {
+  if (weights.by_type.empty()) {
+    return nullptr;
+  }
+  const GgmlType* type = find_ggml_type(weights.by_type.front().type);
+  if (type == nullptr) {
+    return nullptr;
+  }
+  for (const auto& f : table.formats) {
+    if (std::find(f.types.begin(), f.types.end(), type->name) != f.types.end()) {
+      return &f;
+    }
+  }
+  return nullptr;
+}
+
+EngineRun engine_run(const EfficiencyTable& table, const EfficiencyClass& cls, const Device& device,
+                     bool host_cpu, const ModelSpec& model, const Weights& weights,
+                     const Roofs& roofs, Precision precision, double prompt_tokens) {
+  EngineRun run;
+  run.mem_bw_bytes_per_s = roofs.mem_bw_bytes_per_s;
+  run.layers = model.layers;
+  const bool cpu = host_cpu || device.kind == DeviceKind::cpu;
+  // The device's own figure at the roofs' precision: a ratio to it carries a --tflops override.
+  double own_peak = device.peak(precision);
+  auto figure = [&](PeakBasis basis) {
+    if (host_cpu && device.cpu) {
+      return device.cpu->fp32_flops_per_s;
+    }
+    const double fp32 = device.peak(Precision::fp32);
+    if (cpu) {
+      return fp32;
+    }
+    switch (basis) {
+      case PeakBasis::int8_equivalent:
+        return std::max(
+            {device.peak(Precision::int8), 2.0 * device.peak(Precision::fp16), 4.0 * fp32});
+      case PeakBasis::fp16:
+        return peak_or(device, Precision::fp16, fp32);
+      case PeakBasis::fp32:
+        return fp32;
+    }
+    return fp32;
+  };
+  if (host_cpu && device.cpu) {
+    own_peak = device.cpu->fp32_flops_per_s;
+  }
+  const double scale = own_peak > 0 ? roofs.peak_flops_per_s / own_peak : 0.0;
+  const double prefill_basis = figure(cls.prefill_peak);
+  const double decode_basis = figure(cls.decode_peak);
+  run.matmul_peak_flops_per_s =
+      prefill_basis > 0 && scale > 0 ? prefill_basis * scale : roofs.peak_flops_per_s;
+  run.decode_peak_flops_per_s =
+      decode_basis > 0 && scale > 0 ? decode_basis * scale : roofs.peak_flops_per_s;
+  if (const WeightFormat* format = weight_format(table, weights)) {
+    run.format_factor = cpu ? format->cpu_factor : format->gpu_factor;
+    run.decode_format_factor = cpu ? format->cpu_decode_factor : format->gpu_factor;
+  }
+  // Rows each weight matrix multiplies per pass: the ubatch for dense weights, its routed share
+  // (k of E experts) for expert weights. Their FLOPs add, so the factors combine harmonically.
+  const double rows = std::min(std::max(1.0, prompt_tokens), table.ubatch_tokens);
+  const double half = table.matmul_half_rows;
+  const double dense_flops = weights.dense_matmul_params;
+  double expert_flops = 0;
+  double expert_rows = rows;
+  if (weights.experts > 0 && weights.experts_used > 0) {
+    const double share =
+        static_cast<double>(weights.experts_used) / static_cast<double>(weights.experts);
+    expert_flops = weights.routed_expert_params * share;
+    expert_rows = rows * share;
+  }
+  const double total = dense_flops + expert_flops;
+  if (total > 0) {
+    const double time =
+        dense_flops * (rows + half) / rows + expert_flops * (expert_rows + half) / expert_rows;
+    run.rows_factor = total / time;
+  }
+  return run;
+}
+
+double realistic_decode_seconds(const EfficiencyClass& cls, const DecodeStep& step,
+                                const EngineRun& run) {
+  const double memory = step.bytes / (cls.decode_bw_efficiency * run.mem_bw_bytes_per_s);
+  const double compute = step.flops / (cls.decode_flops_efficiency * run.decode_format_factor *
+                                       run.decode_peak_flops_per_s);
+  return memory + compute + run.layers * cls.decode_per_layer_s;
+}
+
+double realistic_prefill_seconds(const EfficiencyClass& cls, const PrefillResult& prefill,
+                                 const EngineRun& run) {
+  const double compute = prefill.flops / (cls.prefill_flops_efficiency * run.format_factor *
+                                          run.rows_factor * run.matmul_peak_flops_per_s);
+  const double memory = prefill.bytes / (cls.decode_bw_efficiency * run.mem_bw_bytes_per_s);
+  return std::max(compute, memory);
+}
+
+}  // namespace llmroof

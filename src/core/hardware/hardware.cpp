@@ -1,0 +1,428 @@
+#include "llmroof/hardware/hardware.hpp"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <map>
+
+#include "data/json_reader.hpp"
+#include "llmroof/util/errors.hpp"
+#include "llmroof/util/lookup.hpp"
+#include "llmroof/util/units.hpp"
+
+namespace llmroof {
+
+namespace {
+
+constexpr std::array<std::string_view, 5> k_kind_names = {"gpu", "igpu", "apple-soc", "soc", "cpu"};
+constexpr std::array<std::string_view, k_precision_count> k_precision_names = {
+    "fp32", "fp16", "bf16", "fp8", "int8", "int4"};
+
+// Datasheet field of each precision's dense peak, in TFLOPS (or TOPS for integers).
+constexpr std::array<std::string_view, k_precision_count> k_peak_fields = {
+    "fp32_tflops", "fp16_tflops", "bf16_tflops", "fp8_tflops", "int8_tops", "int4_tops"};
+
+const std::vector<std::string> k_segments = {"datacenter", "workstation", "desktop", "laptop",
+                                             "edge",       "phone",       "sbc",     "server"};
+const std::vector<std::string> k_backends = {"cuda", "rocm", "metal", "vulkan",
+                                             "sycl", "cpu",  "opencl"};
+const std::vector<std::string> k_isas = {
+    "x86-sse",         "x86-avx2",  "x86-avx512",  "x86-amx", "arm64-neon", "arm64-neon-dotprod",
+    "arm64-neon-i8mm", "arm64-sve", "riscv64-rvv", "riscv64"};
+const std::vector<std::string> k_verification = {"V", "K", "D"};
+
+std::vector<std::string> kind_list() { return {k_kind_names.begin(), k_kind_names.end()}; }
+
+CpuSpec read_cpu(detail::ObjectReader& r) {
+  CpuSpec cpu;
+  cpu.cores = static_cast<int>(r.integer("cores", detail::Check::positive, true).value_or(0));
+  cpu.isa = r.one_of("isa", k_isas, true).value_or("");
+  cpu.fp32_flops_per_s =
+      r.number("fp32_tflops", detail::Check::positive, true).value_or(0) * units::k_tera;
+  cpu.mem_bw_bytes_per_s =
+      r.number("memory_bandwidth_gb_per_s", detail::Check::positive, false).value_or(0) *
+      units::k_gb;
+  cpu.source = r.string("source", true);
+  r.finish();
+  return cpu;
+}
+
+void read_sources(const nlohmann::json& value, const std::string& pointer,
+                  detail::Diagnostics& diagnostics, DeviceSources& out) {
+  detail::ObjectReader sr(value, pointer, diagnostics);
+  out.memory = sr.string("memory", true);
+  out.compute = sr.string("compute", true);
+  out.power_price = sr.string("power_price", true);
+  sr.finish();
+}
+
+Device read_device(const nlohmann::json& value, const std::string& pointer,
+                   detail::Diagnostics& diagnostics, bool strict, const std::string& origin) {
+  using detail::Check;
+  detail::ObjectReader r(value, pointer, diagnostics);
+  Device d;
+  d.origin = origin;
+  if (!r.is_object()) {
+    return d;
+  }
+  d.id = r.string("id", true);
+  d.aliases = r.string_array("aliases", false);
+  d.vendor = r.string("vendor", true);
+  d.name = r.string("name", true);
+  if (auto kind = r.one_of("kind", kind_list(), true)) {
+    d.kind = *parse_device_kind(*kind);
+  }
+  d.segment = r.one_of("segment", k_segments, strict).value_or("");
+  d.backend = r.one_of("backend", k_backends, strict).value_or("");
+  d.memory_sizes_bytes = r.number_array("memory_sizes_gib", Check::positive, true);
+  for (double& size : d.memory_sizes_bytes) {
+    size *= units::k_gib;
+  }
+  std::sort(d.memory_sizes_bytes.begin(), d.memory_sizes_bytes.end());
+  d.memory_type = r.optional_string("memory_type").value_or("");
+  d.bus_width_bits =
+      static_cast<int>(r.integer("bus_width_bits", Check::positive, false).value_or(0));
+  d.mem_bw_bytes_per_s =
+      r.number("memory_bandwidth_gb_per_s", Check::positive, true).value_or(0) * units::k_gb;
+  for (std::size_t i = 0; i < k_precision_count; ++i) {
+    const bool required = i == static_cast<std::size_t>(Precision::fp32);
+    d.peak_flops_per_s[i] =
+        r.number(k_peak_fields[i], Check::positive, required).value_or(0) * units::k_tera;
+  }
+  d.npu_ops_per_s = r.number("npu_tops", Check::positive, false).value_or(0) * units::k_tera;
+  d.gpu_cores = static_cast<int>(r.integer("gpu_cores", Check::positive, false).value_or(0));
+  d.cpu_isa = r.one_of("cpu_isa", k_isas, false).value_or("");
+  d.cpu_cores = static_cast<int>(r.integer("cpu_cores", Check::positive, false).value_or(0));
+  d.cpu_threads = static_cast<int>(r.integer("cpu_threads", Check::positive, false).value_or(0));
+  if (const auto* cpu = r.child("cpu", false)) {
+    detail::ObjectReader cr(*cpu, r.child_pointer("cpu"), diagnostics);
+    if (cr.is_object()) {
+      d.cpu = read_cpu(cr);
+    }
+  }
+  d.tdp_w = r.number("tdp_w", Check::positive, false).value_or(0);
+  d.launch_year = static_cast<int>(r.integer("launch_year", Check::positive, strict).value_or(0));
+  d.launch_price_usd = r.number("launch_price_usd", Check::positive, false);
+  d.price_note = r.optional_string("price_note").value_or("");
+  // Provenance may be inline (a user's file); the shipped database keeps it in
+  // device-sources.json, which attach_device_sources() checks entry by entry.
+  if (const auto* sources = r.child("sources", false)) {
+    read_sources(*sources, r.child_pointer("sources"), diagnostics, d.sources);
+  }
+  d.verification = r.one_of("verification", k_verification, false).value_or("");
+  d.notes = r.optional_string("notes").value_or("");
+  if (const auto* link = r.child("interconnect", false)) {
+    detail::ObjectReader lr(*link, r.child_pointer("interconnect"), diagnostics);
+    lr.string("name", true);
+    lr.number("gb_per_s", Check::positive, true);
+    lr.finish();
+  }
+  if (d.kind == DeviceKind::cpu && d.cpu_isa.empty() && strict) {
+    diagnostics.add(pointer, "a device of kind 'cpu' needs 'cpu_isa'");
+  }
+  // Plausibility: a bandwidth outside 1 GB/s .. 100 TB/s is a unit mistake.
+  if (d.mem_bw_bytes_per_s > 0 && (d.mem_bw_bytes_per_s < 1e9 || d.mem_bw_bytes_per_s > 1e14)) {
+    diagnostics.add(pointer + "/memory_bandwidth_gb_per_s",
+                    "implausible bandwidth (expected 1 to 100000 GB/s)");
+  }
+  r.finish();
+  return d;
+}
+
+}  // namespace
+
+std::string_view to_string(DeviceKind kind) { return k_kind_names[static_cast<std::size_t>(kind)]; }
+
+std::optional<DeviceKind> parse_device_kind(std::string_view text) {
+  const std::string key = normalize_key(text);
+  for (std::size_t i = 0; i < k_kind_names.size(); ++i) {
+    if (normalize_key(k_kind_names[i]) == key) {
+      return static_cast<DeviceKind>(i);
+    }
+  }
+  return std::nullopt;
+}
+
+std::string_view to_string(Precision precision) {
+  return k_precision_names[static_cast<std::size_t>(precision)];
+}
+
+std::optional<Precision> parse_precision(std::string_view text) {
+  const std::string key = normalize_key(text);
+  for (std::size_t i = 0; i < k_precision_names.size(); ++i) {
+    if (k_precision_names[i] == key) {
+      return static_cast<Precision>(i);
+    }
+  }
+  return std::nullopt;
+}
+
+double Device::max_memory_bytes() const {
+  return memory_sizes_bytes.empty() ? 0.0 : memory_sizes_bytes.back();
+}
+
+std::vector<std::pair<std::string, DeviceProvenance>> parse_device_sources(
+    std::string_view text, const std::string& display_name) {
+  const nlohmann::json doc = detail::parse_json_text(text, display_name);
+  detail::Diagnostics diagnostics;
+  detail::ObjectReader top(doc, "", diagnostics);
+  const auto version = top.integer("schema_version", detail::Check::positive, true).value_or(0);
+  if (version > 1) {
+    diagnostics.add("/schema_version",
+                    fmt::format("unsupported schema_version {} (this llmroof reads 1)", version));
+  }
+  top.optional_string("description");
+  std::vector<std::pair<std::string, DeviceProvenance>> out;
+  if (const auto* entries = top.child("provenance", true)) {
+    if (!entries->is_object()) {
+      diagnostics.add("/provenance", "expected an object of device ids");
+    } else {
+      for (auto it = entries->begin(); it != entries->end(); ++it) {
+        const std::string pointer = "/provenance/" + detail::pointer_token(it.key());
+        detail::ObjectReader r(it.value(), pointer, diagnostics);
+        DeviceProvenance p;
+        if (const auto* sources = r.child("sources", true)) {
+          read_sources(*sources, r.child_pointer("sources"), diagnostics, p.sources);
+        }
+        p.verification = r.one_of("verification", k_verification, true).value_or("");
+        p.notes = r.optional_string("notes").value_or("");
+        p.price_note = r.optional_string("price_note").value_or("");
+        r.finish();
+        out.emplace_back(it.key(), std::move(p));
+      }
+    }
+  }
+  top.finish();
+  diagnostics.throw_if_any(text, display_name);
+  return out;
+}
+
+std::vector<std::string> attach_device_sources(
+    DeviceDb& db, const std::vector<std::pair<std::string, DeviceProvenance>>& provenance) {
+  std::vector<std::string> problems;
+  std::map<std::string, const DeviceProvenance*> by_id;
+  for (const auto& [id, p] : provenance) {
+    by_id.emplace(id, &p);
+  }
+  for (auto& d : db.devices) {
+    const auto it = by_id.find(d.id);
+    if (it == by_id.end()) {
+      if (d.sources.memory.empty()) {
+        problems.push_back(fmt::format("device '{}' has no sources", d.id));
+      }
+      continue;
+    }
+    const DeviceProvenance& p = *it->second;
+    d.sources = p.sources;
+    d.verification = p.verification;
+    d.notes = p.notes;
+    d.price_note = p.price_note;
+    by_id.erase(it);
+  }
+  for (const auto& [id, p] : by_id) {
+    problems.push_back(fmt::format("sources for unknown device '{}'", id));
+  }
+  return problems;
+}
+
+DeviceDb parse_devices(std::string_view text, const std::string& display_name) {
+  const nlohmann::json doc = detail::parse_json_text(text, display_name);
+  detail::Diagnostics diagnostics;
+  detail::ObjectReader top(doc, "", diagnostics);
+  DeviceDb db;
+  db.schema_version =
+      static_cast<int>(top.integer("schema_version", detail::Check::positive, true).value_or(0));
+  if (db.schema_version != 0 && db.schema_version != 1) {
+    diagnostics.add(
+        "/schema_version",
+        fmt::format("unsupported schema_version {} (this llmroof reads 1)", db.schema_version));
+  }
+  top.optional_string("description");
+  // Shipped databases carry provenance for every number; a user's --device-file may omit it.
+  const bool strict = top.boolean("strict", false).value_or(true);
+  if (const auto* devices = top.child("devices", true)) {
+    if (!devices->is_array()) {
+      diagnostics.add("/devices", "expected an array of devices");
+    } else {
+      for (std::size_t i = 0; i < devices->size(); ++i) {
+        db.devices.push_back(read_device((*devices)[i], fmt::format("/devices/{}", i), diagnostics,
+                                         strict, display_name));
+      }
+    }
+  }
+  if (const auto* families = top.child("family_aliases", false)) {
+    if (!families->is_array()) {
+      diagnostics.add("/family_aliases", "expected an array");
+    } else {
+      for (std::size_t i = 0; i < families->size(); ++i) {
+        detail::ObjectReader fr((*families)[i], fmt::format("/family_aliases/{}", i), diagnostics);
+        FamilyAlias family;
+        family.alias = fr.string("alias", true);
+        family.device = fr.string("device", true);
+        family.covers = fr.string_array("covers", true);
+        family.note = fr.string("note", true);
+        fr.finish();
+        db.families.push_back(std::move(family));
+      }
+    }
+  }
+  top.finish();
+  diagnostics.throw_if_any(text, display_name);
+  throw_if_problems(check_device_db(db), display_name);
+  return db;
+}
+
+std::vector<std::string> check_device_db(const DeviceDb& db) {
+  std::vector<std::string> problems;
+  NameClaims names;
+  auto claim = [&](const std::string& name, const std::string& owner) {
+    if (auto other = names.claim(name, owner)) {
+      problems.push_back(
+          fmt::format("name '{}' of '{}' is already used by '{}'", name, owner, *other));
+    }
+  };
+  std::map<std::string, int> ids;
+  for (const auto& d : db.devices) {
+    if (++ids[d.id] > 1) {
+      problems.push_back(fmt::format("duplicate device id '{}'", d.id));
+    }
+    claim(d.id, d.id);
+    for (const auto& alias : d.aliases) {
+      claim(alias, d.id);
+    }
+  }
+  for (const auto& f : db.families) {
+    claim(f.alias, "family " + f.alias);
+    if (ids.find(f.device) == ids.end()) {
+      problems.push_back(
+          fmt::format("family alias '{}' points at unknown device '{}'", f.alias, f.device));
+    }
+    for (const auto& c : f.covers) {
+      if (ids.find(c) == ids.end()) {
+        problems.push_back(fmt::format("family alias '{}' covers unknown device '{}'", f.alias, c));
+      }
+    }
+  }
+  return problems;
+}
+
+void merge_devices(DeviceDb& db, DeviceDb extra) {
+  for (auto& device : extra.devices) {
+    auto it = std::find_if(db.devices.begin(), db.devices.end(),
+                           [&](const Device& d) { return d.id == device.id; });
+    if (it != db.devices.end()) {
+      *it = std::move(device);
+    } else {
+      db.devices.push_back(std::move(device));
+    }
+  }
+  for (auto& family : extra.families) {
+    db.families.push_back(std::move(family));
+  }
+  auto problems = check_device_db(db);
+  if (!problems.empty()) {
+    throw DataError(std::move(problems));
+  }
+}
+
+std::optional<DeviceMatch> find_device(const DeviceDb& db, std::string_view name) {
+  const std::string key = normalize_key(name);
+  if (key.empty()) {
+    return std::nullopt;
+  }
+  for (const auto& d : db.devices) {
+    if (normalize_key(d.id) == key) {
+      return DeviceMatch{&d, nullptr};
+    }
+  }
+  for (const auto& d : db.devices) {
+    for (const auto& alias : d.aliases) {
+      if (normalize_key(alias) == key) {
+        return DeviceMatch{&d, nullptr};
+      }
+    }
+  }
+  for (const auto& f : db.families) {
+    if (normalize_key(f.alias) == key) {
+      for (const auto& d : db.devices) {
+        if (d.id == f.device) {
+          return DeviceMatch{&d, &f};
+        }
+      }
+    }
+  }
+  return std::nullopt;
+}
+
+namespace {
+
+// A filter word selects devices by vendor, kind or segment.
+bool matches_filter(const Device& d, const std::string& key) {
+  return normalize_key(d.vendor) == key || normalize_key(to_string(d.kind)) == key ||
+         normalize_key(d.segment) == key;
+}
+
+std::vector<std::string> all_names(const DeviceDb& db) {
+  std::vector<std::string> names;
+  for (const auto& d : db.devices) {
+    names.push_back(d.id);
+    for (const auto& a : d.aliases) {
+      names.push_back(a);
+    }
+  }
+  for (const auto& f : db.families) {
+    names.push_back(f.alias);
+  }
+  return names;
+}
+
+}  // namespace
+
+std::vector<DeviceMatch> select_devices(const DeviceDb& db, std::string_view spec) {
+  std::vector<DeviceMatch> out;
+  auto add = [&out](DeviceMatch m) {
+    for (const auto& existing : out) {
+      if (existing.device == m.device) {
+        return;
+      }
+    }
+    out.push_back(m);
+  };
+  std::size_t start = 0;
+  while (start <= spec.size()) {
+    const std::size_t comma = spec.find(',', start);
+    const std::string_view part = spec.substr(
+        start, comma == std::string_view::npos ? std::string_view::npos : comma - start);
+    start = comma == std::string_view::npos ? spec.size() + 1 : comma + 1;
+    const std::string key = normalize_key(part);
+    if (key.empty()) {
+      throw UsageError(fmt::format("empty device name in '{}'", spec));
+    }
+    if (key == "all") {
+      for (const auto& d : db.devices) {
+        add({&d, nullptr});
+      }
+      continue;
+    }
+    if (auto match = find_device(db, part)) {
+      add(*match);
+      continue;
+    }
+    bool any = false;
+    for (const auto& d : db.devices) {
+      if (matches_filter(d, key)) {
+        add({&d, nullptr});
+        any = true;
+      }
+    }
+    if (!any) {
+      const auto suggestions = closest_matches(part, all_names(db));
+      std::string hint = did_you_mean(suggestions);
+      throw UsageError(fmt::format("unknown device '{}'{}{} (list them with 'llmroof devices')",
+                                   part, hint.empty() ? "" : "; ", hint));
+    }
+  }
+  return out;
+}
+
+}  // namespace llmroof

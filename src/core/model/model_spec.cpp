@@ -1,0 +1,396 @@
+#include "llmroof/model/model_spec.hpp"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <array>
+#include <cctype>
+#include <cmath>
+#include <map>
+
+#include "data/json_reader.hpp"
+#include "llmroof/util/errors.hpp"
+#include "llmroof/util/lookup.hpp"
+
+namespace llmroof {
+
+namespace {
+
+struct ArchName {
+  Architecture arch;
+  std::string_view hf;    // Hugging Face model_type
+  std::string_view gguf;  // GGUF general.architecture
+};
+
+constexpr std::array<ArchName, 17> k_arch_names = {{
+    {Architecture::llama, "llama", "llama"},
+    {Architecture::mistral, "mistral", "mistral"},
+    {Architecture::mixtral, "mixtral", "mixtral"},
+    {Architecture::qwen2, "qwen2", "qwen2"},
+    {Architecture::qwen2_moe, "qwen2_moe", "qwen2moe"},
+    {Architecture::qwen3, "qwen3", "qwen3"},
+    {Architecture::qwen3_moe, "qwen3_moe", "qwen3moe"},
+    {Architecture::deepseek_v2, "deepseek_v2", "deepseek2"},
+    {Architecture::deepseek_v3, "deepseek_v3", "deepseek3"},
+    {Architecture::gpt_oss, "gpt_oss", "gpt-oss"},
+    {Architecture::gemma2, "gemma2", "gemma2"},
+    {Architecture::gemma3, "gemma3", "gemma3"},
+    {Architecture::phi3, "phi3", "phi3"},
+    {Architecture::falcon, "falcon", "falcon"},
+    {Architecture::gpt2, "gpt2", "gpt2"},
+    {Architecture::opt, "opt", "opt"},
+    {Architecture::generic, "generic", "generic"},
+}};
+
+constexpr std::array<std::string_view, 4> k_attention_names = {"mha", "gqa", "mqa", "mla"};
+
+std::vector<std::string> architecture_list() {
+  std::vector<std::string> names;
+  for (const auto& a : k_arch_names) {
+    if (a.arch != Architecture::generic) {
+      names.emplace_back(a.hf);
+    }
+  }
+  return names;
+}
+
+ModelSpec read_model(const nlohmann::json& value, const std::string& pointer,
+                     detail::Diagnostics& diagnostics) {
+  using detail::Check;
+  detail::ObjectReader r(value, pointer, diagnostics);
+  ModelSpec m;
+  if (!r.is_object()) {
+    return m;
+  }
+  m.id = r.string("id", true);
+  m.name = r.string("name", true);
+  m.aliases = r.string_array("aliases", false);
+  if (auto arch = r.one_of("architecture", architecture_list(), true)) {
+    m.architecture = *parse_architecture(*arch);
+  }
+  m.total_params = r.number("total_params", Check::positive, true).value_or(0);
+  m.active_params = r.number("active_params", Check::positive, true).value_or(0);
+  m.official_params = r.optional_string("official_params").value_or("");
+  m.layers = static_cast<int>(r.integer("layers", Check::positive, true).value_or(0));
+  m.hidden = r.integer("hidden_size", Check::positive, true).value_or(0);
+  m.heads = static_cast<int>(r.integer("attention_heads", Check::positive, true).value_or(0));
+  m.kv_heads = static_cast<int>(r.integer("kv_heads", Check::positive, true).value_or(0));
+  m.head_dim = static_cast<int>(r.integer("head_dim", Check::positive, true).value_or(0));
+  m.intermediate = r.integer("intermediate_size", Check::positive, true).value_or(0);
+  m.vocab = r.integer("vocab_size", Check::positive, true).value_or(0);
+  m.tied_embeddings = r.boolean("tied_embeddings", true).value_or(false);
+  if (auto kind = r.one_of("attention_kind", {"mha", "gqa", "mqa", "mla"}, true)) {
+    m.attention = *parse_attention_kind(*kind);
+  }
+  m.sliding_window =
+      static_cast<int>(r.integer("sliding_window", Check::positive, false).value_or(0));
+  m.sliding_window_layers =
+      static_cast<int>(r.integer("sliding_window_layers", Check::non_negative, false).value_or(0));
+  m.max_context = r.integer("max_context", Check::positive, true).value_or(0);
+  m.torch_dtype = r.optional_string("torch_dtype").value_or("");
+  if (const auto* moe = r.child("moe", false)) {
+    detail::ObjectReader mr(*moe, r.child_pointer("moe"), diagnostics);
+    MoeSpec spec;
+    spec.experts = static_cast<int>(mr.integer("experts", Check::positive, true).value_or(0));
+    spec.experts_used =
+        static_cast<int>(mr.integer("experts_used", Check::positive, true).value_or(0));
+    spec.shared_experts =
+        static_cast<int>(mr.integer("shared_experts", Check::non_negative, true).value_or(0));
+    spec.expert_intermediate =
+        mr.integer("expert_intermediate_size", Check::positive, true).value_or(0);
+    spec.shared_expert_intermediate =
+        mr.integer("shared_expert_intermediate_size", Check::positive, false)
+            .value_or(spec.expert_intermediate);
+    spec.dense_layers_first =
+        static_cast<int>(mr.integer("dense_layers_first", Check::non_negative, false).value_or(0));
+    spec.dense_intermediate =
+        mr.integer("dense_intermediate_size", Check::positive, false).value_or(m.intermediate);
+    mr.finish();
+    if (spec.experts_used > spec.experts) {
+      diagnostics.add(r.child_pointer("moe") + "/experts_used", "experts_used exceeds experts");
+    }
+    m.moe = spec;
+  }
+  if (const auto* mla = r.child("mla", false)) {
+    detail::ObjectReader lr(*mla, r.child_pointer("mla"), diagnostics);
+    MlaSpec spec;
+    spec.q_lora_rank =
+        static_cast<int>(lr.integer("q_lora_rank", Check::non_negative, true).value_or(0));
+    spec.kv_lora_rank =
+        static_cast<int>(lr.integer("kv_lora_rank", Check::positive, true).value_or(0));
+    spec.qk_rope_head_dim =
+        static_cast<int>(lr.integer("qk_rope_head_dim", Check::positive, true).value_or(0));
+    spec.qk_nope_head_dim =
+        static_cast<int>(lr.integer("qk_nope_head_dim", Check::positive, true).value_or(0));
+    spec.v_head_dim = static_cast<int>(lr.integer("v_head_dim", Check::positive, true).value_or(0));
+    lr.finish();
+    m.mla = spec;
+  }
+  m.source = r.string("source", true);
+  m.params_source = r.optional_string("params_source").value_or("");
+  m.notes = r.optional_string("notes").value_or("");
+  r.finish();
+  if (m.attention == AttentionKind::mla && !m.mla) {
+    diagnostics.add(pointer, "attention_kind 'mla' needs an 'mla' object");
+  }
+  if (m.sliding_window_layers > m.layers) {
+    diagnostics.add(pointer + "/sliding_window_layers", "more sliding-window layers than layers");
+  }
+  if (m.active_params > m.total_params) {
+    diagnostics.add(pointer + "/active_params", "active_params exceeds total_params");
+  }
+  return m;
+}
+
+}  // namespace
+
+std::string_view to_string(Architecture arch) {
+  for (const auto& a : k_arch_names) {
+    if (a.arch == arch) {
+      return a.hf;
+    }
+  }
+  return "generic";
+}
+
+std::optional<Architecture> parse_architecture(std::string_view text) {
+  const std::string key = normalize_key(text);
+  for (const auto& a : k_arch_names) {
+    if (normalize_key(a.hf) == key || normalize_key(a.gguf) == key) {
+      return a.arch;
+    }
+  }
+  return std::nullopt;
+}
+
+std::string_view to_string(AttentionKind kind) {
+  return k_attention_names[static_cast<std::size_t>(kind)];
+}
+
+std::optional<AttentionKind> parse_attention_kind(std::string_view text) {
+  const std::string key = normalize_key(text);
+  for (std::size_t i = 0; i < k_attention_names.size(); ++i) {
+    if (k_attention_names[i] == key) {
+      return static_cast<AttentionKind>(i);
+    }
+  }
+  return std::nullopt;
+}
+
+ModelCatalog parse_models(std::string_view text, const std::string& display_name) {
+  const nlohmann::json doc = detail::parse_json_text(text, display_name);
+  detail::Diagnostics diagnostics;
+  detail::ObjectReader top(doc, "", diagnostics);
+  ModelCatalog catalog;
+  catalog.schema_version =
+      static_cast<int>(top.integer("schema_version", detail::Check::positive, true).value_or(0));
+  if (catalog.schema_version > 1) {
+    diagnostics.add("/schema_version",
+                    fmt::format("unsupported schema_version {} (this llmroof reads 1)",
+                                catalog.schema_version));
+  }
+  top.optional_string("description");
+  if (const auto* models = top.child("models", true)) {
+    if (!models->is_array()) {
+      diagnostics.add("/models", "expected an array of models");
+    } else {
+      for (std::size_t i = 0; i < models->size(); ++i) {
+        catalog.models.push_back(
+            read_model((*models)[i], fmt::format("/models/{}", i), diagnostics));
+      }
+    }
+  }
+  top.finish();
+  // Names must stay unambiguous after normalization.
+  NameClaims claims;
+  for (std::size_t i = 0; i < catalog.models.size(); ++i) {
+    const auto& m = catalog.models[i];
+    std::vector<std::string> names = m.aliases;
+    names.insert(names.begin(), m.id);
+    for (const auto& name : names) {
+      if (auto other = claims.claim(name, m.id)) {
+        diagnostics.add(fmt::format("/models/{}", i),
+                        fmt::format("name '{}' is already used by '{}'", name, *other));
+      }
+    }
+  }
+  diagnostics.throw_if_any(text, display_name);
+  return catalog;
+}
+
+const ModelSpec* find_model(const ModelCatalog& catalog, std::string_view name) {
+  const std::string key = normalize_key(name);
+  for (const auto& m : catalog.models) {
+    if (normalize_key(m.id) == key) {
+      return &m;
+    }
+  }
+  for (const auto& m : catalog.models) {
+    for (const auto& alias : m.aliases) {
+      if (normalize_key(alias) == key) {
+        return &m;
+      }
+    }
+  }
+  return nullptr;
+}
+
+std::optional<double> parse_size(std::string_view text) {
+  if (text.size() < 2) {
+    return std::nullopt;
+  }
+  const char suffix = static_cast<char>(std::tolower(static_cast<unsigned char>(text.back())));
+  double scale = 0;
+  switch (suffix) {
+    case 'k':
+      scale = 1e3;
+      break;
+    case 'm':
+      scale = 1e6;
+      break;
+    case 'b':
+      scale = 1e9;
+      break;
+    case 't':
+      scale = 1e12;
+      break;
+    default:
+      return std::nullopt;
+  }
+  const std::string_view digits = text.substr(0, text.size() - 1);
+  bool seen_dot = false;
+  for (char c : digits) {
+    if (c == '.' && !seen_dot) {
+      seen_dot = true;
+    } else if (c < '0' || c > '9') {
+      return std::nullopt;
+    }
+  }
+  if (digits.empty() || digits == ".") {
+    return std::nullopt;
+  }
+  const double value = std::stod(std::string(digits)) * scale;
+  if (!(value >= 1e3) || !std::isfinite(value)) {
+    return std::nullopt;
+  }
+  return value;
+}
+
+ModelSpec generic_model(double params, std::string_view label) {
+  // Published dense transformers keep hidden / layers near 128 (LLaMA-7B 4096/32, 13B 5120/40,
+  // GPT-3 12288/96), so with P = 12 * L * d^2 and d = 128 * L, L = (P / 196608)^(1/3).
+  const double layers_exact = std::cbrt(params / 196608.0);
+  const int layers = std::max(1, static_cast<int>(std::lround(layers_exact)));
+  const double hidden_exact = std::sqrt(params / (12.0 * layers));
+  // Hidden is a whole number of heads: 128 wide, or 64 for very small models.
+  const std::int64_t head = hidden_exact >= 128 ? 128 : 64;
+  const auto hidden =
+      std::max<std::int64_t>(head, std::llround(hidden_exact / static_cast<double>(head)) * head);
+  ModelSpec m;
+  m.id = std::string(label);
+  m.name = fmt::format("generic {} dense model", label);
+  m.architecture = Architecture::generic;
+  m.generic_size = true;
+  m.total_params = params;
+  m.active_params = params;
+  m.layers = layers;
+  m.hidden = hidden;
+  m.head_dim = static_cast<int>(head);
+  m.heads = static_cast<int>(hidden / m.head_dim);
+  m.kv_heads = m.heads;
+  m.intermediate = 4 * hidden;
+  m.vocab = 0;
+  m.attention = AttentionKind::mha;
+  m.max_context = 0;
+  m.source = "derived: P ~= 12 * layers * hidden^2 (source articles), hidden ~= 128 * layers";
+  return m;
+}
+
+int full_attention_layers(const ModelSpec& model) {
+  return model.sliding_window > 0 ? model.layers - model.sliding_window_layers : model.layers;
+}
+
+int kv_heads_of_layer(const ModelSpec& model, int layer) {
+  if (!model.kv_heads_per_layer.empty() && layer >= 0 &&
+      static_cast<std::size_t>(layer) < model.kv_heads_per_layer.size()) {
+    return model.kv_heads_per_layer[static_cast<std::size_t>(layer)];
+  }
+  return model.kv_heads;
+}
+
+KvShape kv_shape(const ModelSpec& model) {
+  KvShape shape;
+  if (model.attention == AttentionKind::mla && model.mla) {
+    shape.full_elements_per_token =
+        static_cast<double>(model.layers) * (model.mla->kv_lora_rank + model.mla->qk_rope_head_dim);
+    return shape;
+  }
+  // Layers using the window are taken to be the first sliding_window_layers of the pattern;
+  // only their count matters when heads are uniform.
+  const int window_layers = model.sliding_window > 0 ? model.sliding_window_layers : 0;
+  shape.window_tokens = window_layers > 0 ? model.sliding_window : 0;
+  if (model.kv_heads_per_layer.empty()) {
+    const double per_layer = 2.0 * model.kv_heads * model.head_dim;
+    shape.window_elements_per_token = per_layer * window_layers;
+    shape.full_elements_per_token = per_layer * (model.layers - window_layers);
+    return shape;
+  }
+  for (int layer = 0; layer < model.layers; ++layer) {
+    const double elements = 2.0 * kv_heads_of_layer(model, layer) * model.head_dim;
+    if (layer < window_layers) {
+      shape.window_elements_per_token += elements;
+    } else {
+      shape.full_elements_per_token += elements;
+    }
+  }
+  shape.window_tokens = window_layers > 0 ? model.sliding_window : 0;
+  return shape;
+}
+
+double kv_cache_bytes(const ModelSpec& model, double tokens, double bytes_per_element) {
+  const KvShape shape = kv_shape(model);
+  const double window_tokens =
+      shape.window_tokens > 0 ? std::min(tokens, static_cast<double>(shape.window_tokens)) : 0;
+  return (shape.full_elements_per_token * tokens +
+          shape.window_elements_per_token * window_tokens) *
+         bytes_per_element;
+}
+
+double attention_flops_per_token(const ModelSpec& model, double context_tokens) {
+  if (model.attention == AttentionKind::mla && model.mla) {
+    // llama.cpp multiplies in the latent space (weights absorbed): scores over
+    // kv_lora_rank + rope dims, values over kv_lora_rank, for every head.
+    const double per_layer =
+        2.0 * model.heads * (2.0 * model.mla->kv_lora_rank + model.mla->qk_rope_head_dim);
+    return per_layer * model.layers * context_tokens;
+  }
+  const int window_layers = model.sliding_window > 0 ? model.sliding_window_layers : 0;
+  const double per_layer_per_token = 4.0 * model.heads * model.head_dim;
+  const double window_context =
+      window_layers > 0 ? std::min(context_tokens, static_cast<double>(model.sliding_window)) : 0;
+  return per_layer_per_token *
+         ((model.layers - window_layers) * context_tokens + window_layers * window_context);
+}
+
+double attention_flops_sum(const ModelSpec& model, double context_tokens, double tokens) {
+  if (tokens <= 0) {
+    return 0;
+  }
+  // f(c) = a * c on full layers and a * min(c, W) on windowed ones: sum each part exactly.
+  const double n = tokens;
+  const double c0 = context_tokens;
+  const double linear_sum = n * c0 + n * (n - 1) / 2;  // sum of (c0 + i)
+  if (model.attention == AttentionKind::mla || model.sliding_window <= 0 ||
+      model.sliding_window_layers <= 0) {
+    return attention_flops_per_token(model, 1.0) * linear_sum;
+  }
+  const double per_layer_per_token = 4.0 * model.heads * model.head_dim;
+  const double window = model.sliding_window;
+  const double below = std::clamp(window - c0, 0.0, n);  // tokens still inside the window
+  const double window_sum = below * c0 + below * (below - 1) / 2 + (n - below) * window;
+  const int window_layers = model.sliding_window_layers;
+  return per_layer_per_token *
+         ((model.layers - window_layers) * linear_sum + window_layers * window_sum);
+}
+
+}  // namespace llmroof

@@ -1,0 +1,170 @@
+#include "llmroof/physics/roofline.hpp"
+
+#include <algorithm>
+#include <cmath>
+
+#include "llmroof/util/units.hpp"
+
+namespace llmroof {
+
+double expected_experts_touched(int experts, int used, double batch, double skew) {
+  if (experts <= 0 || used <= 0) {
+    return 0;
+  }
+  const double e = static_cast<double>(experts);
+  const double k = std::min(static_cast<double>(used), e);
+  const double b = std::max(1.0, batch);
+  const double s = std::clamp(skew, 0.0, 0.999);
+  const double effective_batch = std::pow(b, 1.0 - s);
+  return e * (1.0 - std::pow(1.0 - k / e, effective_batch));
+}
+
+namespace {
+
+// Bytes of the weights one step streams: the dense part plus the touched experts' share.
+double weights_read(const Weights& w, double experts_touched) {
+  const double expert_share = w.experts > 0 ? experts_touched / static_cast<double>(w.experts) : 0;
+  return w.dense_read_bytes + w.routed_expert_bytes * expert_share;
+}
+
+}  // namespace
+
+DecodeStep decode_step(const ModelSpec& model, const Weights& weights, const Roofs& roofs,
+                       const DecodeInput& input) {
+  DecodeStep s;
+  const double batch = static_cast<double>(std::max(1, input.batch));
+  s.experts_touched =
+      expected_experts_touched(weights.experts, weights.experts_used, batch, input.expert_skew);
+  s.weights_read_bytes = weights_read(weights, s.experts_touched);
+  s.kv_read_bytes = batch * kv_cache_bytes(model, input.context_tokens, input.kv_bytes_per_element);
+  s.bytes = s.weights_read_bytes + s.kv_read_bytes;
+  s.flops = batch * (2.0 * weights.matmul_params_per_token() +
+                     attention_flops_per_token(model, input.context_tokens));
+  s.memory_seconds = s.bytes / roofs.mem_bw_bytes_per_s;
+  s.compute_seconds = s.flops / roofs.peak_flops_per_s;
+  s.compute_bound = s.compute_seconds > s.memory_seconds;
+  s.step_seconds = std::max(s.memory_seconds, s.compute_seconds);
+  s.tokens_per_s = 1.0 / s.step_seconds;
+  s.aggregate_tokens_per_s = batch / s.step_seconds;
+  return s;
+}
+
+PrefillResult prefill(const ModelSpec& model, const Weights& weights, const Roofs& roofs,
+                      double prompt_tokens, double context_tokens, double kv_bytes_per_element) {
+  PrefillResult p;
+  const double n = std::max(1.0, prompt_tokens);
+  // Token i of the prompt attends to context + i earlier tokens.
+  const double attention = attention_flops_sum(model, context_tokens, n);
+  p.flops = 2.0 * weights.matmul_params_per_token() * n + attention;
+  // A prompt long enough routes to every expert, so every weight is read once; the KV cache of
+  // the context is read and the prompt's own KV written.
+  p.bytes = weights.dense_read_bytes + weights.routed_expert_bytes +
+            kv_cache_bytes(model, context_tokens + n, kv_bytes_per_element);
+  p.memory_seconds = p.bytes / roofs.mem_bw_bytes_per_s;
+  p.compute_seconds = p.flops / roofs.peak_flops_per_s;
+  p.compute_bound = p.compute_seconds >= p.memory_seconds;
+  p.seconds = std::max(p.memory_seconds, p.compute_seconds);
+  p.tokens_per_s = n / p.seconds;
+  return p;
+}
+
+std::optional<double> critical_batch(const ModelSpec& model, const Weights& weights,
+                                     const Roofs& roofs, const DecodeInput& input) {
+  auto gap = [&](double batch) {
+    // Evaluated at a real-valued batch: the per-sequence parts scale linearly.
+    const double touched =
+        expected_experts_touched(weights.experts, weights.experts_used, batch, input.expert_skew);
+    const double bytes =
+        weights_read(weights, touched) +
+        batch * kv_cache_bytes(model, input.context_tokens, input.kv_bytes_per_element);
+    const double flops = batch * (2.0 * weights.matmul_params_per_token() +
+                                  attention_flops_per_token(model, input.context_tokens));
+    return flops / roofs.peak_flops_per_s - bytes / roofs.mem_bw_bytes_per_s;
+  };
+  if (gap(1.0) >= 0) {
+    return 1.0;
+  }
+  if (weights.experts == 0) {
+    // Dense: W/bw + B*KV/bw = B*F/peak, so B = (W/bw) / (F/peak - KV/bw).
+    const double per_sequence =
+        (2.0 * weights.matmul_params_per_token() +
+         attention_flops_per_token(model, input.context_tokens)) /
+            roofs.peak_flops_per_s -
+        kv_cache_bytes(model, input.context_tokens, input.kv_bytes_per_element) /
+            roofs.mem_bw_bytes_per_s;
+    if (per_sequence <= 0) {
+      return std::nullopt;
+    }
+    return weights.dense_read_bytes / roofs.mem_bw_bytes_per_s / per_sequence;
+  }
+  double hi = 2.0;
+  while (gap(hi) < 0) {
+    hi *= 2.0;
+    if (hi > 1e9) {
+      return std::nullopt;  // memory-bound at any batch
+    }
+  }
+  // Illinois false position on [lo, hi]: superlinear, keeps the bracket.
+  double lo = hi / 2.0;
+  double g_lo = gap(lo);
+  double g_hi = gap(hi);
+  int side = 0;
+  double x = lo;
+  for (int i = 0; i < 100; ++i) {
+    x = (lo * g_hi - hi * g_lo) / (g_hi - g_lo);
+    const double g = gap(x);
+    if (g == 0 || hi - lo <= 1e-12 * hi) {
+      break;
+    }
+    if (g < 0) {
+      lo = x;
+      g_lo = g;
+      if (side == -1) {
+        g_hi /= 2;
+      }
+      side = -1;
+    } else {
+      hi = x;
+      g_hi = g;
+      if (side == 1) {
+        g_lo /= 2;
+      }
+      side = 1;
+    }
+  }
+  return x;
+}
+
+double runtime_overhead_bytes(double weights_bytes) {
+  return 512.0 * units::k_mib + 0.02 * weights_bytes;
+}
+
+double usable_memory_bytes(const Device& device, double memory_bytes) {
+  switch (device.kind) {
+    case DeviceKind::gpu:
+      return memory_bytes;
+    case DeviceKind::apple_soc:
+      // macOS lets the GPU wire about 2/3 of memory up to 36 GiB and 3/4 above
+      // (recommendedMaxWorkingSetSize; raise it with sysctl iogpu.wired_limit_mb).
+      return memory_bytes * (memory_bytes > 36.0 * units::k_gib ? 0.75 : 2.0 / 3.0);
+    case DeviceKind::igpu:
+    case DeviceKind::soc:
+    case DeviceKind::cpu:
+      return memory_bytes * 0.9;
+  }
+  return memory_bytes;
+}
+
+MemoryFit memory_fit(double weights_bytes, double kv_cache_bytes_total, double available_bytes) {
+  MemoryFit f;
+  f.weights_bytes = weights_bytes;
+  f.kv_cache_bytes = kv_cache_bytes_total;
+  f.overhead_bytes = runtime_overhead_bytes(weights_bytes);
+  f.required_bytes = f.weights_bytes + f.kv_cache_bytes + f.overhead_bytes;
+  f.available_bytes = available_bytes;
+  f.margin_bytes = available_bytes - f.required_bytes;
+  f.fits = f.margin_bytes >= 0;
+  return f;
+}
+
+}  // namespace llmroof

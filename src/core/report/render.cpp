@@ -1,0 +1,627 @@
+#include "llmroof/report/render.hpp"
+
+#include <fmt/color.h>
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <array>
+#include <cmath>
+#include <functional>
+#include <map>
+#include <nlohmann/json.hpp>
+
+#include "llmroof/util/lookup.hpp"
+#include "llmroof/util/units.hpp"
+
+namespace llmroof {
+
+namespace {
+
+constexpr std::array<std::string_view, 5> k_format_names = {"table", "md", "csv", "json", "jsonl"};
+
+// --- human formatting -------------------------------------------------------------------
+
+struct TimeUnit {
+  std::string_view name;
+  double seconds;
+};
+
+// One unit for a whole seconds column, chosen from its largest value.
+TimeUnit time_unit_for(double max_seconds) {
+  if (max_seconds < 1e-3) {
+    return {"us", 1e-6};
+  }
+  if (max_seconds < 1.0) {
+    return {"ms", 1e-3};
+  }
+  if (max_seconds < 600.0) {
+    return {"s", 1.0};
+  }
+  return {"min", 60.0};
+}
+
+std::string three_digits(double v) {
+  const double a = std::fabs(v);
+  if (a < 10) {
+    return fmt::format("{:.2f}", v);
+  }
+  if (a < 100) {
+    return fmt::format("{:.1f}", v);
+  }
+  return fmt::format("{:.0f}", v);
+}
+
+std::string unit_label(const Column& c, const TimeUnit& time) {
+  switch (c.unit) {
+    case HumanUnit::none:
+      return {};
+    case HumanUnit::bytes_gib:
+      return "GiB";
+    case HumanUnit::bytes_per_s_gb:
+      return "GB/s";
+    case HumanUnit::flops_tera:
+      return "TFLOP/s";
+    case HumanUnit::seconds_auto:
+      return std::string(time.name);
+    case HumanUnit::tokens_per_s:
+      return "tok/s";
+    case HumanUnit::ratio_percent:
+      return "%";
+    case HumanUnit::bytes_kib:
+      return "KiB";
+    case HumanUnit::count_billions:
+      return "B";
+  }
+  return {};
+}
+
+double as_number(const Cell& cell, bool& ok) {
+  ok = true;
+  if (const auto* d = std::get_if<double>(&cell)) {
+    return *d;
+  }
+  if (const auto* i = std::get_if<std::int64_t>(&cell)) {
+    return static_cast<double>(*i);
+  }
+  ok = false;
+  return 0;
+}
+
+std::string human_records(const RecordList& list);
+
+std::string human_cell(const Column& c, const Cell& cell, const TimeUnit& time) {
+  if (std::holds_alternative<std::monostate>(cell)) {
+    return "-";
+  }
+  if (const auto* list = std::get_if<std::shared_ptr<const RecordList>>(&cell)) {
+    return *list ? human_records(**list) : "-";
+  }
+  if (const auto* s = std::get_if<std::string>(&cell)) {
+    return *s;
+  }
+  if (const auto* b = std::get_if<bool>(&cell)) {
+    return *b ? "yes" : "no";
+  }
+  bool ok = false;
+  const double v = as_number(cell, ok);
+  if (!std::isfinite(v)) {
+    return "-";
+  }
+  switch (c.unit) {
+    case HumanUnit::none:
+      if (std::holds_alternative<std::int64_t>(cell)) {
+        return fmt::format("{}", std::get<std::int64_t>(cell));
+      }
+      return fmt::format("{:.{}f}", v, c.precision);
+    case HumanUnit::bytes_gib:
+      return fmt::format("{:.2f}", v / units::k_gib);
+    case HumanUnit::bytes_per_s_gb:
+      return fmt::format("{:.1f}", v / units::k_gb);
+    case HumanUnit::flops_tera:
+      return fmt::format("{:.1f}", v / units::k_tera);
+    case HumanUnit::seconds_auto:
+      return three_digits(v / time.seconds);
+    case HumanUnit::tokens_per_s:
+      return format_tokens_per_s(v);
+    case HumanUnit::ratio_percent:
+      return fmt::format("{:.0f}", v * 100.0);
+    case HumanUnit::bytes_kib:
+      return fmt::format("{:.1f}", v / units::k_kib);
+    case HumanUnit::count_billions:
+      return v >= 1e9 ? fmt::format("{:.2f}", v / 1e9) : fmt::format("{:.3f}", v / 1e9);
+  }
+  return {};
+}
+
+// One line per record (its human fields, each with its unit), identical neighbours counted.
+std::string human_records(const RecordList& list) {
+  std::vector<std::string> lines;
+  for (const auto& record : list.records) {
+    std::string line;
+    for (std::size_t i = 0; i < list.columns.size() && i < record.size(); ++i) {
+      const Column& c = list.columns[i];
+      if (!c.human) {
+        continue;
+      }
+      std::string part;
+      if (const auto* b = std::get_if<bool>(&record[i])) {
+        part = *b ? c.title : "no " + c.title;
+      } else {
+        bool ok = false;
+        const double v = as_number(record[i], ok);
+        const TimeUnit time = time_unit_for(ok ? std::fabs(v) : 0);
+        part = human_cell(c, record[i], time);
+        const std::string unit = unit_label(c, time);
+        if (!unit.empty() && part != "-") {
+          part += " " + unit;
+        }
+      }
+      line += (line.empty() ? "" : " ") + part;
+    }
+    lines.push_back(std::move(line));
+  }
+  std::string text;
+  for (std::size_t i = 0; i < lines.size();) {
+    std::size_t j = i;
+    while (j < lines.size() && lines[j] == lines[i]) {
+      ++j;
+    }
+    text += (text.empty() ? "" : ", ") +
+            (j - i > 1 ? fmt::format("{}x {}", j - i, lines[i]) : lines[i]);
+    i = j;
+  }
+  return text;
+}
+
+bool is_numeric(const Column& c) { return c.kind == CellKind::integer || c.kind == CellKind::real; }
+
+std::vector<std::size_t> human_columns(const Report& report) {
+  std::vector<std::size_t> shown;
+  for (std::size_t i = 0; i < report.columns.size(); ++i) {
+    if (report.columns[i].human) {
+      shown.push_back(i);
+    }
+  }
+  return shown;
+}
+
+// Display width of UTF-8 text (code points; the tables use no wide glyphs).
+std::size_t display_width(std::string_view s) {
+  std::size_t width = 0;
+  for (unsigned char c : s) {
+    if ((c & 0xC0) != 0x80) {
+      ++width;
+    }
+  }
+  return width;
+}
+
+std::string pad(std::string_view s, std::size_t width, bool right) {
+  const std::size_t w = display_width(s);
+  const std::string fill(width > w ? width - w : 0, ' ');
+  return right ? fill + std::string(s) : std::string(s) + fill;
+}
+
+std::string human_field_value(const DocField& f) {
+  Column c;
+  c.unit = f.unit;
+  c.kind = CellKind::real;
+  c.precision = 2;
+  bool ok = false;
+  const double v = as_number(f.value, ok);
+  const TimeUnit time = time_unit_for(ok ? v : 0);
+  std::string value = human_cell(c, f.value, time);
+  const std::string unit = unit_label(c, time);
+  return unit.empty() || value == "-" ? value : value + " " + unit;
+}
+
+void render_human(const Report& report, bool markdown, bool color, std::ostream& out) {
+  const auto shown = human_columns(report);
+  std::vector<TimeUnit> times(report.columns.size(), TimeUnit{"s", 1.0});
+  for (std::size_t i : shown) {
+    if (report.columns[i].unit == HumanUnit::seconds_auto) {
+      double max_value = 0;
+      for (const auto& row : report.rows) {
+        bool ok = false;
+        const double v = as_number(row[i], ok);
+        if (ok && std::isfinite(v)) {
+          max_value = std::max(max_value, std::fabs(v));
+        }
+      }
+      times[i] = time_unit_for(max_value);
+    }
+  }
+  std::vector<std::string> headers;
+  for (std::size_t i : shown) {
+    const std::string unit = unit_label(report.columns[i], times[i]);
+    headers.push_back(unit.empty() ? report.columns[i].title
+                                   : fmt::format("{} [{}]", report.columns[i].title, unit));
+  }
+  std::vector<std::vector<std::string>> cells;
+  for (const auto& row : report.rows) {
+    std::vector<std::string> line;
+    for (std::size_t i : shown) {
+      line.push_back(human_cell(report.columns[i], row[i], times[i]));
+    }
+    cells.push_back(std::move(line));
+  }
+  std::vector<std::size_t> widths;
+  for (std::size_t k = 0; k < shown.size(); ++k) {
+    std::size_t w = display_width(headers[k]);
+    for (const auto& line : cells) {
+      w = std::max(w, display_width(line[k]));
+    }
+    widths.push_back(std::max<std::size_t>(w, markdown ? 3 : 1));
+  }
+  const std::string separator = markdown ? " | " : "  ";
+  const std::string open = markdown ? "| " : "";
+  const std::string close = markdown ? " |" : "";
+  auto emit_line = [&](const std::vector<std::string>& line, bool header) {
+    std::string text = open;
+    for (std::size_t k = 0; k < shown.size(); ++k) {
+      const Column& c = report.columns[shown[k]];
+      const bool right = is_numeric(c) && !(header && !markdown && false);
+      std::string cell = pad(line[k], widths[k], right);
+      if (color && header) {
+        cell = fmt::format(fmt::emphasis::bold, "{}", cell);
+      } else if (color && c.kind == CellKind::boolean && line[k] == "no") {
+        cell = fmt::format(fg(fmt::terminal_color::red), "{}", cell);
+      }
+      text += (k == 0 ? "" : separator) + cell;
+    }
+    text += close;
+    if (!markdown) {
+      while (!text.empty() && text.back() == ' ') {
+        text.pop_back();
+      }
+    }
+    out << text << '\n';
+  };
+  emit_line(headers, true);
+  if (markdown) {
+    std::string rule = "|";
+    for (std::size_t k = 0; k < shown.size(); ++k) {
+      const bool right = is_numeric(report.columns[shown[k]]);
+      rule += " " + (right ? std::string(widths[k] - 1, '-') + ":" : std::string(widths[k], '-')) +
+              " |";
+    }
+    out << rule << '\n';
+  }
+  for (const auto& line : cells) {
+    emit_line(line, false);
+  }
+  if (!report.fields.empty() || !report.notes.empty()) {
+    out << '\n';
+  }
+  for (const auto& f : report.fields) {
+    out << (markdown ? "- " : "") << f.title << ": " << human_field_value(f) << '\n';
+  }
+  for (const auto& note : report.notes) {
+    out << (markdown ? "- " : "") << "note: " << note << '\n';
+  }
+}
+
+// --- machine formats --------------------------------------------------------------------
+
+void set_path(nlohmann::json& object, const std::string& id, nlohmann::json value);
+
+nlohmann::json json_value(const Cell& cell) {
+  return std::visit(
+      [](const auto& v) -> nlohmann::json {
+        using T = std::decay_t<decltype(v)>;
+        if constexpr (std::is_same_v<T, std::monostate>) {
+          return nullptr;
+        } else if constexpr (std::is_same_v<T, double>) {
+          return std::isfinite(v) ? nlohmann::json(v) : nlohmann::json(nullptr);
+        } else if constexpr (std::is_same_v<T, std::shared_ptr<const RecordList>>) {
+          if (!v) {
+            return nullptr;
+          }
+          nlohmann::json array = nlohmann::json::array();
+          for (const auto& record : v->records) {
+            nlohmann::json object = nlohmann::json::object();
+            for (std::size_t i = 0; i < v->columns.size() && i < record.size(); ++i) {
+              set_path(object, v->columns[i].id, json_value(record[i]));
+            }
+            array.push_back(std::move(object));
+          }
+          return array;
+        } else {
+          return v;
+        }
+      },
+      cell);
+}
+
+// "device.id" -> {"device": {"id": ...}}
+void set_path(nlohmann::json& object, const std::string& id, nlohmann::json value) {
+  nlohmann::json* target = &object;
+  std::size_t start = 0;
+  while (true) {
+    const std::size_t dot = id.find('.', start);
+    if (dot == std::string::npos) {
+      (*target)[id.substr(start)] = std::move(value);
+      return;
+    }
+    target = &(*target)[id.substr(start, dot - start)];
+    start = dot + 1;
+  }
+}
+
+std::string csv_text(const Cell& cell) {
+  return std::visit(
+      [](const auto& v) -> std::string {
+        using T = std::decay_t<decltype(v)>;
+        if constexpr (std::is_same_v<T, std::monostate>) {
+          return {};
+        } else if constexpr (std::is_same_v<T, std::string>) {
+          return v;
+        } else if constexpr (std::is_same_v<T, bool>) {
+          return v ? "true" : "false";
+        } else if constexpr (std::is_same_v<T, double>) {
+          return std::isfinite(v) ? fmt::format("{}", v) : std::string();
+        } else if constexpr (std::is_same_v<T, std::shared_ptr<const RecordList>>) {
+          return v ? json_value(Cell{v}).dump() : std::string();  // compact JSON array
+        } else {
+          return fmt::format("{}", v);
+        }
+      },
+      cell);
+}
+
+// Serializes rows [begin, end) with `serialize`, joined by `separator`.
+struct KeyNode;
+using RowWriter = std::string (*)(const std::vector<KeyNode>&, const std::vector<Cell>&);
+
+std::string rows_text(const Report& report, const std::vector<KeyNode>& layout, std::size_t begin,
+                      std::size_t end, const std::string& separator, RowWriter serialize) {
+  std::string text;
+  for (std::size_t i = begin; i < end; ++i) {
+    if (i > begin) {
+      text += separator;
+    }
+    text += serialize(layout, report.rows[i]);
+  }
+  return text;
+}
+
+// Every row's text, in order (single-threaded: the core has no threads).
+std::string all_rows_text(const Report& report, const std::vector<KeyNode>& layout,
+                          const std::string& separator, RowWriter serialize) {
+  return rows_text(report, layout, 0, report.rows.size(), separator, serialize);
+}
+
+// The keys of a row object as nlohmann orders them (sorted; dotted ids nest), computed once per
+// report so that each row is written without building a JSON tree. Keys and values are still
+// serialized by nlohmann; only the braces, commas and indentation are laid out here, exactly as
+// dump() lays them out.
+struct KeyNode {
+  std::string key_json;           // the key as JSON text
+  int column = -1;                // a leaf's column; k_schema_version_leaf; -1 for a group
+  std::vector<KeyNode> children;  // a group's keys, sorted
+};
+constexpr int k_schema_version_leaf = -2;
+
+std::vector<KeyNode> key_layout(const Report& report, bool with_schema_version) {
+  struct Tree {
+    int column = -1;
+    std::map<std::string, Tree> children;
+  };
+  Tree root;
+  for (std::size_t i = 0; i < report.columns.size(); ++i) {
+    Tree* node = &root;
+    const std::string& id = report.columns[i].id;
+    std::size_t start = 0;
+    while (true) {
+      const std::size_t dot = id.find('.', start);
+      node = &node->children[id.substr(start, dot == std::string::npos ? dot : dot - start)];
+      if (dot == std::string::npos) {
+        break;
+      }
+      start = dot + 1;
+    }
+    node->column = static_cast<int>(i);
+  }
+  if (with_schema_version) {
+    root.children["schema_version"].column = k_schema_version_leaf;
+  }
+  std::function<std::vector<KeyNode>(const Tree&)> convert = [&](const Tree& tree) {
+    std::vector<KeyNode> nodes;
+    for (const auto& [key, child] : tree.children) {
+      KeyNode node;
+      node.key_json = nlohmann::json(key).dump();
+      node.column = child.children.empty() ? child.column : -1;
+      node.children = convert(child);
+      nodes.push_back(std::move(node));
+    }
+    return nodes;
+  };
+  return convert(root);
+}
+
+// Appends `nodes` of `row` as one JSON object: pretty with `indent` spaces per level starting at
+// `margin` columns (as dump(indent) of the row object, shifted right by `margin`), or compact
+// when indent < 0.
+void write_object(std::string& out, const std::vector<KeyNode>& nodes, const std::vector<Cell>& row,
+                  int indent, int margin, int level) {
+  if (nodes.empty()) {
+    out += "{}";
+    return;
+  }
+  const bool pretty = indent >= 0;
+  out += pretty ? "{\n" : "{";
+  const std::string pad(pretty ? static_cast<std::size_t>(margin + indent * (level + 1)) : 0, ' ');
+  for (std::size_t i = 0; i < nodes.size(); ++i) {
+    const KeyNode& node = nodes[i];
+    out += pad;
+    out += node.key_json;
+    out += pretty ? ": " : ":";
+    if (node.column == -1) {
+      write_object(out, node.children, row, indent, margin, level + 1);
+    } else if (node.column == k_schema_version_leaf) {
+      out += std::to_string(k_output_schema_version);
+    } else {
+      const Cell& cell = row[static_cast<std::size_t>(node.column)];
+      const std::string value =
+          pretty && std::holds_alternative<std::shared_ptr<const RecordList>>(cell)
+              ? json_value(cell).dump(indent)
+              : json_value(cell).dump();
+      // A nested array's own lines start at this key's depth.
+      std::size_t start = 0;
+      for (auto nl = value.find('\n'); nl != std::string::npos; nl = value.find('\n', start)) {
+        out.append(value, start, nl + 1 - start);
+        out += pad;
+        start = nl + 1;
+      }
+      out.append(value, start, std::string::npos);
+    }
+    if (i + 1 < nodes.size()) {
+      out += pretty ? ",\n" : ",";
+    } else if (pretty) {
+      out += "\n";
+    }
+  }
+  if (pretty) {
+    out.append(static_cast<std::size_t>(margin + indent * level), ' ');
+  }
+  out += "}";
+}
+
+// A row as it appears inside the JSON document's rows array (indented two levels).
+std::string json_row(const std::vector<KeyNode>& layout, const std::vector<Cell>& row) {
+  std::string text = "    ";
+  write_object(text, layout, row, 2, 4, 0);
+  return text;
+}
+
+std::string jsonl_row(const std::vector<KeyNode>& layout, const std::vector<Cell>& row) {
+  std::string text;
+  write_object(text, layout, row, -1, 0, 0);
+  return text;
+}
+
+}  // namespace
+
+/// RFC 4180: a field with a comma, quote or line break is quoted, quotes doubled.
+std::string csv_field(std::string_view text) {
+  if (text.find_first_of(",\"\r\n") == std::string_view::npos) {
+    return std::string(text);
+  }
+  std::string quoted = "\"";
+  for (char c : text) {
+    if (c == '"') {
+      quoted += "\"\"";
+    } else {
+      quoted.push_back(c);
+    }
+  }
+  quoted += "\"";
+  return quoted;
+}
+
+std::optional<OutputFormat> parse_output_format(std::string_view text) {
+  const std::string key = normalize_key(text);
+  if (key == "markdown") {
+    return OutputFormat::markdown;
+  }
+  for (std::size_t i = 0; i < k_format_names.size(); ++i) {
+    if (k_format_names[i] == key) {
+      return static_cast<OutputFormat>(i);
+    }
+  }
+  return std::nullopt;
+}
+
+std::string_view to_string(OutputFormat format) {
+  return k_format_names[static_cast<std::size_t>(format)];
+}
+
+std::string format_bytes_gib(double bytes) {
+  return fmt::format("{:.2f} GiB", bytes / units::k_gib);
+}
+
+std::string format_seconds(double seconds) {
+  const TimeUnit unit = time_unit_for(std::fabs(seconds));
+  return fmt::format("{} {}", three_digits(seconds / unit.seconds), unit.name);
+}
+
+std::string format_tokens_per_s(double tokens_per_s) {
+  const double a = std::fabs(tokens_per_s);
+  if (a < 10) {
+    return fmt::format("{:.2f}", tokens_per_s);
+  }
+  if (a < 1000) {
+    return fmt::format("{:.1f}", tokens_per_s);
+  }
+  return fmt::format("{:.0f}", tokens_per_s);
+}
+
+void render(const Report& report, OutputFormat format, const RenderOptions& options,
+            std::ostream& out) {
+  switch (format) {
+    case OutputFormat::table:
+      render_human(report, false, options.color, out);
+      return;
+    case OutputFormat::markdown:
+      render_human(report, true, false, out);
+      return;
+    case OutputFormat::csv: {
+      std::string header = "schema_version";
+      for (const auto& c : report.columns) {
+        header += "," + csv_field(c.id);
+      }
+      out << header << '\n';
+      for (const auto& row : report.rows) {
+        std::string line = fmt::format("{}", k_output_schema_version);
+        for (const auto& cell : row) {
+          line += "," + csv_field(csv_text(cell));
+        }
+        out << line << '\n';
+      }
+      return;
+    }
+    case OutputFormat::json: {
+      nlohmann::json doc = nlohmann::json::object();
+      doc["schema_version"] = k_output_schema_version;
+      doc["command"] = report.command;
+      for (const auto& f : report.fields) {
+        doc[f.id] = json_value(f.value);
+      }
+      doc[report.rows_key] = nlohmann::json::array();
+      doc["meta"] = {{"tool", "llmroof"},
+                     {"version", std::string(options.tool_version)},
+                     {"notes", report.notes},
+                     {"warnings", report.warnings}};
+      std::string text = doc.dump(2);
+      if (!report.rows.empty()) {
+        // Splice the rows, serialized in parallel, into the empty array. The placeholder is
+        // the only unescaped `"key": []` at the top level: quotes inside strings are escaped.
+        const std::string placeholder = fmt::format("\n  \"{}\": []", report.rows_key);
+        const auto at = text.find(placeholder);
+        text.replace(
+            at, placeholder.size(),
+            fmt::format("\n  \"{}\": [\n{}\n  ]", report.rows_key,
+                        all_rows_text(report, key_layout(report, false), ",\n", json_row)));
+      }
+      out << text << '\n';
+      return;
+    }
+    case OutputFormat::jsonl: {
+      if (!report.rows.empty()) {
+        out << all_rows_text(report, key_layout(report, true), "\n", jsonl_row) << '\n';
+      }
+      if (!report.fields.empty()) {
+        nlohmann::json summary = nlohmann::json::object();
+        for (const auto& f : report.fields) {
+          summary[f.id] = json_value(f.value);
+        }
+        out << nlohmann::json{{"schema_version", k_output_schema_version}, {"summary", summary}}
+                   .dump()
+            << '\n';
+      }
+      return;
+    }
+  }
+}
+
+}  // namespace llmroof
