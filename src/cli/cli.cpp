@@ -2,12 +2,14 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <cstdlib>
 #include <fstream>
 #include <map>
 #include <sstream>
 
 #include "llmroof/platform/data_dir.hpp"
+#include "llmroof/platform/load_database.hpp"
 #include "llmroof/util/errors.hpp"
 #include "llmroof/version.hpp"
 
@@ -106,56 +108,12 @@ std::filesystem::path Context::data_dir() {
   return *m_data_dir;
 }
 
-namespace {
-DeviceDb load_devices(const std::filesystem::path& dir, const std::vector<std::string>& extra) {
-  DeviceDb db = parse_devices(read_text_file(dir / "devices.json"), "devices.json");
-  for (const auto& file : extra) {
-    merge_devices(db, parse_devices(read_text_file(file), file));
+const Database& Context::database() {
+  if (!m_database) {
+    m_database = load_database(
+        {data_dir().string(), m_io.executable, m_common.device_files, m_common.calibration_files});
   }
-  return db;
-}
-}  // namespace
-
-void Context::attach_device_sources() {
-  devices();
-  const auto path = data_dir() / "device-sources.json";
-  throw_if_problems(
-      llmroof::attach_device_sources(
-          *m_devices, parse_device_sources(read_text_file(path), "device-sources.json")),
-      "device-sources.json");
-}
-
-void Context::prefetch_devices() {
-  if (!m_devices && !m_devices_loading.valid()) {
-    m_devices_loading =
-        std::async(std::launch::async, load_devices, data_dir(), m_common.device_files);
-  }
-}
-
-const DeviceDb& Context::devices() {
-  if (!m_devices) {
-    m_devices = m_devices_loading.valid() ? m_devices_loading.get()
-                                          : load_devices(data_dir(), m_common.device_files);
-  }
-  return *m_devices;
-}
-
-const ModelCatalog& Context::models() {
-  if (!m_models) {
-    m_models = parse_models(read_text_file(data_dir() / "models.json"), "models.json");
-  }
-  return *m_models;
-}
-
-const EfficiencyTable& Context::efficiency() {
-  if (!m_efficiency) {
-    m_efficiency =
-        parse_efficiency(read_text_file(data_dir() / "efficiency.json"), "efficiency.json");
-    for (const auto& file : m_common.calibration_files) {
-      merge_efficiency(*m_efficiency, parse_efficiency(read_text_file(file), file));
-    }
-  }
-  return *m_efficiency;
+  return *m_database;
 }
 
 void Context::emit(const Report& report) {
@@ -232,6 +190,14 @@ int run(const std::vector<std::string>& args, Io& io) {
         return command.run(context);
       }
     }
+    return static_cast<int>(ExitCode::usage);
+  } catch (const RequestError& e) {
+    // A request field is named by its flag: split_ratio -> --split-ratio.
+    print_error(io.err, e.render([](std::string_view field) {
+      std::string flag = "--" + std::string(field);
+      std::replace(flag.begin() + 2, flag.end(), '_', '-');
+      return flag;
+    }));
     return static_cast<int>(ExitCode::usage);
   } catch (const UsageError& e) {
     print_error(io.err, e.what());

@@ -3,13 +3,13 @@
 #include <CLI/CLI.hpp>
 #include <filesystem>
 #include <functional>
-#include <future>
 #include <iosfwd>
 #include <memory>
 #include <optional>
 #include <string>
 #include <vector>
 
+#include "llmroof/app/database.hpp"
 #include "llmroof/engine/efficiency.hpp"
 #include "llmroof/hardware/hardware.hpp"
 #include "llmroof/model/model_spec.hpp"
@@ -41,21 +41,19 @@ struct CommonOptions {
   std::vector<std::string> calibration_files;  ///< --calibration profiles (llmroof calibrate)
 };
 
-/// Data and output shared by the subcommands; data files load on first use.
+/// Data and output shared by the subcommands; the data files are read on first use.
 class Context {
  public:
   Context(Io& io, const CommonOptions& common) : m_io(io), m_common(common) {}
   Io& io() { return m_io; }
   const CommonOptions& common() const { return m_common; }
-  const DeviceDb& devices();
-  /// Loads data/device-sources.json and attaches every device's sources, notes and verification
-  /// (estimates do not need them; listings do). Throws DataError on a missing or orphan entry.
-  void attach_device_sources();
-  /// Starts loading the device database on another thread (devices() waits for it), so that a
-  /// command can resolve its model meanwhile.
-  void prefetch_devices();
-  const ModelCatalog& models();
-  const EfficiencyTable& efficiency();
+  /// The run's data: the data directory's files plus --device-file and --calibration.
+  const Database& database();
+  const DeviceDb& devices() { return database().devices(); }
+  /// devices() with every device's sources, notes and verification (listings need them).
+  void attach_device_sources() { database().devices_with_sources(); }
+  const ModelCatalog& models() { return database().models(); }
+  const EfficiencyTable& efficiency() { return database().efficiency(); }
   std::filesystem::path data_dir();
   /// Renders `report` in the chosen format to stdout or --output; warnings go to stderr.
   void emit(const Report& report);
@@ -64,10 +62,7 @@ class Context {
   Io& m_io;
   const CommonOptions& m_common;
   std::optional<std::filesystem::path> m_data_dir;
-  std::optional<DeviceDb> m_devices;
-  std::future<DeviceDb> m_devices_loading;
-  std::optional<ModelCatalog> m_models;
-  std::optional<EfficiencyTable> m_efficiency;
+  std::optional<Database> m_database;
 };
 
 /// A registered subcommand: its CLI11 app and what runs when it is chosen.

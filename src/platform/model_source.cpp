@@ -1,4 +1,4 @@
-// One of the few core files that touch the filesystem: it decides what a --model path names.
+// The platform side of --model: which files a path names (the core reads their bytes).
 
 #include "llmroof/platform/model_source.hpp"
 
@@ -6,14 +6,11 @@
 
 #include <algorithm>
 #include <filesystem>
-#include <fstream>
-#include <iterator>
 #include <set>
-#include <sstream>
 #include <string>
 
 #include "llmroof/model/gguf.hpp"
-#include "llmroof/model/hf_config.hpp"
+#include "llmroof/model/model_files.hpp"
 #include "llmroof/platform/file_source.hpp"
 #include "llmroof/util/errors.hpp"
 
@@ -23,48 +20,22 @@ namespace {
 
 namespace fs = std::filesystem;
 
-// config.json files are small; anything larger is not one.
-constexpr std::uintmax_t k_max_config_bytes = 16 * 1024 * 1024;
+std::shared_ptr<ByteSource> open_shared(const fs::path& path) {
+  return std::shared_ptr<ByteSource>(open_file_source(path));
+}
 
-std::string read_config(const fs::path& path) {
+bool is_gguf_name(const fs::path& path) { return has_gguf_name(path.string()); }
+
+std::vector<ModelFile> open_config(const fs::path& path) {
   std::error_code ec;
-  const std::uintmax_t size = fs::file_size(path, ec);
+  static_cast<void>(fs::file_size(path, ec));
   if (ec) {
     throw Error(fmt::format("{}: cannot open: {}", path.string(), ec.message()));
   }
-  if (size > k_max_config_bytes) {
-    throw ModelSpecError(
-        fmt::format("{}: {} bytes is too large for a config.json", path.string(), size));
-  }
-  std::ifstream in(path, std::ios::binary);
-  if (!in) {
-    throw Error(fmt::format("{}: cannot open", path.string()));
-  }
-  return std::string(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
+  return {ModelFile{path.string(), open_shared(path)}};
 }
 
-bool is_gguf_name(const fs::path& path) {
-  std::string ext = path.extension().string();
-  std::transform(ext.begin(), ext.end(), ext.begin(),
-                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
-  return ext == ".gguf";
-}
-
-LoadedModel load_config(const fs::path& path) {
-  LoadedModel loaded;
-  loaded.spec = parse_hf_config(read_config(path), path.string());
-  if (loaded.spec.name == path.string()) {
-    // No _name_or_path: name the model after its folder ("Llama-3.1-8B/config.json") or file.
-    const fs::path parent = path.parent_path().filename();
-    loaded.spec.name =
-        path.stem() == "config" && !parent.empty() ? parent.string() : path.stem().string();
-    loaded.spec.id = loaded.spec.name;
-  }
-  loaded.files.push_back(path.string());
-  return loaded;
-}
-
-LoadedModel load_gguf(const fs::path& path) {
+std::vector<ModelFile> open_gguf(const fs::path& path) {
   std::vector<fs::path> paths;
   if (const auto split = parse_split_name(path.string())) {
     for (int part = 1; part <= split->count; ++part) {
@@ -73,32 +44,19 @@ LoadedModel load_gguf(const fs::path& path) {
   } else {
     paths.push_back(path);
   }
-  std::vector<GgufFile> parts;
+  std::vector<ModelFile> files;
   for (const fs::path& part : paths) {
-    const auto source = open_file_source(part);
-    parts.push_back(read_gguf(*source, part.string()));
+    files.push_back({part.string(), open_shared(part)});
   }
-  GgufModel model = gguf_model(parts);
-  LoadedModel loaded;
-  loaded.spec = std::move(model.spec);
-  loaded.tensors = std::move(model.tensors);
-  if (loaded.tensors.empty()) {
-    // Vocab-only file: the layout its metadata implies, at F16 (listed in assumed_fields), so
-    // that callers always get weights to count.
-    loaded.tensors = model_tensors(loaded.spec);
-  }
-  loaded.from_gguf = true;
-  loaded.files = std::move(model.files);
-  loaded.file_type = model.file_type;
-  return loaded;
+  return files;
 }
 
 /// The one model a directory holds: its config.json, else its single GGUF model.
-LoadedModel load_directory(const fs::path& dir) {
+std::vector<ModelFile> open_directory(const fs::path& dir) {
   const fs::path config = dir / "config.json";
   std::error_code ec;
   if (fs::is_regular_file(config, ec)) {
-    return load_config(config);
+    return open_config(config);
   }
   // GGUF files, with the parts of a split model counted once.
   std::set<std::string> models;
@@ -123,12 +81,12 @@ LoadedModel load_directory(const fs::path& dir) {
     throw Error(fmt::format("{}: {} GGUF models in this directory; name one of the files",
                             dir.string(), models.size()));
   }
-  return load_gguf(first);
+  return open_gguf(first);
 }
 
 }  // namespace
 
-std::optional<LoadedModel> load_model_file(const std::string& argument) {
+std::optional<std::vector<ModelFile>> open_model_files(const std::string& argument) {
   if (argument.empty()) {
     return std::nullopt;
   }
@@ -139,20 +97,25 @@ std::optional<LoadedModel> load_model_file(const std::string& argument) {
     return std::nullopt;
   }
   if (fs::is_directory(status)) {
-    return load_directory(path);
+    return open_directory(path);
   }
   if (is_gguf_name(path)) {
-    return load_gguf(path);
+    return open_gguf(path);
   }
   // Not named .gguf: trust the magic bytes over the name.
-  {
-    std::ifstream in(path, std::ios::binary);
-    char magic[4] = {};
-    if (in.read(magic, 4) && std::string_view(magic, 4) == "GGUF") {
-      return load_gguf(path);
-    }
+  auto config = open_config(path);
+  if (is_gguf(*config.front().bytes)) {
+    return open_gguf(path);
   }
-  return load_config(path);
+  return config;
+}
+
+std::optional<LoadedModel> load_model_file(const std::string& argument) {
+  auto files = open_model_files(argument);
+  if (!files) {
+    return std::nullopt;
+  }
+  return read_model_files(*files);
 }
 
 }  // namespace llmroof

@@ -53,4 +53,46 @@ class UsageError : public Error {
   using Error::Error;
 };
 
+/// A request to the core names a value that does not exist or makes no sense. `field` is the
+/// request field at fault (snake_case, e.g. "split_ratio"); the message refers to fields as
+/// `{field}` placeholders, which each front end renders in its own words (the CLI as --flags,
+/// Python as keyword arguments). `suggestions` are close valid values, best first.
+class RequestError : public UsageError {
+ public:
+  RequestError(std::string field, std::string message, std::vector<std::string> suggestions = {});
+  const std::string& field() const { return m_field; }
+  const std::string& message_template() const { return m_template; }
+  const std::vector<std::string>& suggestions() const { return m_suggestions; }
+  /// The message with every `{field}` placeholder replaced by `name_of(field)`.
+  template <typename NameOf>
+  std::string render(NameOf name_of) const {
+    return render_fields(m_template, name_of);
+  }
+
+  /// Replaces each `{id}` (id: lowercase letters, digits, '_') in `text` by `name_of(id)`;
+  /// other braces are left as they are.
+  template <typename NameOf>
+  static std::string render_fields(std::string_view text, NameOf name_of) {
+    std::string out;
+    std::size_t i = 0;
+    while (i < text.size()) {
+      const std::size_t end = text[i] == '{' ? field_end(text, i) : 0;
+      if (end != 0) {
+        out += name_of(text.substr(i + 1, end - i - 1));
+        i = end + 1;
+      } else {
+        out += text[i++];
+      }
+    }
+    return out;
+  }
+
+ private:
+  /// Index of the '}' closing a `{id}` placeholder that starts at `open`, else 0.
+  static std::size_t field_end(std::string_view text, std::size_t open);
+  std::string m_field;
+  std::string m_template;
+  std::vector<std::string> m_suggestions;
+};
+
 }  // namespace llmroof

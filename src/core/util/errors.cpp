@@ -31,4 +31,20 @@ FileFormatError::FileFormatError(const std::string& file, std::uint64_t offset,
                                  const std::string& message)
     : Error(fmt::format("{}: at byte {}: {}", file, offset, message)), m_offset(offset) {}
 
+RequestError::RequestError(std::string field, std::string message,
+                           std::vector<std::string> suggestions)
+    : UsageError(render_fields(message, [](std::string_view id) { return std::string(id); })),
+      m_field(std::move(field)),
+      m_template(std::move(message)),
+      m_suggestions(std::move(suggestions)) {}
+
+std::size_t RequestError::field_end(std::string_view text, std::size_t open) {
+  std::size_t i = open + 1;
+  while (i < text.size() && ((text[i] >= 'a' && text[i] <= 'z') ||
+                             (text[i] >= '0' && text[i] <= '9') || text[i] == '_')) {
+    ++i;
+  }
+  return i > open + 1 && i < text.size() && text[i] == '}' ? i : 0;
+}
+
 }  // namespace llmroof

@@ -1,0 +1,60 @@
+#pragma once
+
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "llmroof/engine/efficiency.hpp"
+#include "llmroof/hardware/hardware.hpp"
+#include "llmroof/hardware/links.hpp"
+#include "llmroof/model/model_spec.hpp"
+
+namespace llmroof {
+
+/// The text of one data file and the name its messages use ("devices.json", a user's path).
+struct NamedText {
+  std::string name;
+  std::string text;
+};
+
+/// The texts every table of a Database is built from: the shipped files and the user's extras.
+struct DataTexts {
+  NamedText devices;         ///< data/devices.json
+  NamedText device_sources;  ///< data/device-sources.json (only listings and checks need it)
+  NamedText models;          ///< data/models.json
+  NamedText efficiency;      ///< data/efficiency.json
+  NamedText links;           ///< data/links.json
+  std::vector<NamedText> extra_devices;  ///< --device-file, merged over the shipped devices
+  std::vector<NamedText> calibrations;   ///< --calibration profiles, merged over efficiency
+};
+
+/// Devices with their sources, models, links and efficiency profiles: everything the core
+/// looks up. Built from in-memory texts (no files); each table is parsed and validated on its
+/// first use, so a command pays only for what it reads. Not thread-safe (the core has no
+/// threads). Every accessor throws DataError naming the file, line and field of a bad entry.
+class Database {
+ public:
+  explicit Database(DataTexts texts) : m_texts(std::move(texts)) {}
+
+  /// The shipped devices with every --device-file merged over them (a later entry of the same
+  /// id replaces an earlier one).
+  const DeviceDb& devices() const;
+  /// devices() with every device's sources, notes and verification attached from
+  /// device-sources.json. Throws DataError for a device without an entry or an orphan entry.
+  const DeviceDb& devices_with_sources() const;
+  const ModelCatalog& models() const;
+  /// The fitted efficiency table with every calibration profile merged over it.
+  const EfficiencyTable& efficiency() const;
+  const LinkDb& links() const;
+  const DataTexts& texts() const { return m_texts; }
+
+ private:
+  DataTexts m_texts;
+  mutable std::optional<DeviceDb> m_devices;
+  mutable bool m_sources_attached = false;
+  mutable std::optional<ModelCatalog> m_models;
+  mutable std::optional<EfficiencyTable> m_efficiency;
+  mutable std::optional<LinkDb> m_links;
+};
+
+}  // namespace llmroof

@@ -1,0 +1,483 @@
+#include "llmroof/app/estimate_request.hpp"
+
+#include <fmt/format.h>
+#include <fmt/ranges.h>
+
+#include <algorithm>
+#include <cmath>
+#include <map>
+
+#include "llmroof/hardware/links.hpp"
+#include "llmroof/scenarios/cluster.hpp"
+#include "llmroof/scenarios/offload.hpp"
+#include "llmroof/scenarios/speculative.hpp"
+#include "llmroof/util/errors.hpp"
+#include "llmroof/util/lookup.hpp"
+#include "llmroof/util/units.hpp"
+
+namespace llmroof {
+
+namespace {
+
+// Optional table columns: shown when the run makes them meaningful or --show asks.
+void show_column(Report& report, const std::string& id) {
+  const int i = report.column_index(id);
+  if (i >= 0) {
+    report.columns[static_cast<std::size_t>(i)].human = true;
+  }
+}
+
+}  // namespace
+
+std::vector<std::string> split_list(std::string_view text, std::string_view separators) {
+  std::vector<std::string> parts;
+  std::size_t start = 0;
+  while (start <= text.size()) {
+    const std::size_t end = text.find_first_of(separators, start);
+    parts.emplace_back(
+        text.substr(start, end == std::string_view::npos ? std::string_view::npos : end - start));
+    start = end == std::string_view::npos ? text.size() + 1 : end + 1;
+  }
+  return parts;
+}
+
+namespace {
+
+// --split-ratio "3,1" (or llama.cpp's "3/1"): positive numbers.
+std::vector<double> parse_split_ratio(const std::string& text) {
+  std::vector<double> ratio;
+  for (const std::string& part : split_list(text, ",/")) {
+    std::size_t used = 0;
+    double value = 0;
+    try {
+      value = std::stod(part, &used);
+    } catch (const std::exception&) {
+      used = 0;
+    }
+    if (used == 0 || used != part.size() || !std::isfinite(value)) {
+      throw RequestError("split_ratio",
+                         fmt::format("bad {{split_ratio}} '{}': '{}' is not a number", text, part));
+    }
+    if (!(value > 0)) {
+      throw RequestError(
+          "split_ratio",
+          fmt::format("bad {{split_ratio}} '{}': every share must be a positive number", text));
+    }
+    ratio.push_back(value);
+  }
+  return ratio;
+}
+
+// --gpu-layers: a count, or "auto" (nullopt).
+std::optional<int> parse_gpu_layers(const std::string& text) {
+  if (normalize_key(text) == "auto") {
+    return std::nullopt;
+  }
+  std::size_t used = 0;
+  long value = -1;
+  try {
+    value = std::stol(text, &used);
+  } catch (const std::exception&) {
+    used = 0;
+  }
+  if (used == 0 || used != text.size() || value < 0 || value > 100000) {
+    throw RequestError(
+        "gpu_layers",
+        fmt::format("bad {{gpu_layers}} '{}': give a number of layers (0 or more) or 'auto'",
+                    text));
+  }
+  return static_cast<int>(value);
+}
+
+void family_note(std::vector<std::string>& notes, const DeviceMatch& match) {
+  if (match.family == nullptr) {
+    return;
+  }
+  const std::string note =
+      fmt::format("'{}' covers {}; using {}: {}", match.family->alias,
+                  fmt::join(match.family->covers, ", "), match.device->id, match.family->note);
+  if (std::find(notes.begin(), notes.end(), note) == notes.end()) {
+    notes.push_back(note);
+  }
+}
+
+// Common end of every mode: optional columns, --show, notes, warnings, output.
+void finish(Report& report, const EstimateRequest& o, std::vector<std::string> notes,
+            std::vector<std::string> warnings) {
+  if (o.generate_given) {
+    show_column(report, "generate_tokens_per_s");
+    show_column(report, "end_to_end_seconds");
+  }
+  if (o.options.batch > 1) {
+    show_column(report, "aggregate_tokens_per_s");
+  }
+  if (o.options.batch > 1 || o.options.context_tokens > 0) {
+    show_column(report, "kv_read_share");
+  }
+  if (o.options.price_usd_per_hour) {
+    show_column(report, "usd_per_million_tokens");
+  }
+  if (o.options.power_w) {
+    show_column(report, "joules_per_token");
+  }
+  for (const auto& id : o.show) {
+    if (report.column_index(id) < 0) {
+      throw RequestError(
+          "show", fmt::format("unknown column '{}' for {{show}} (see the JSON field names)", id));
+    }
+    show_column(report, id);
+  }
+  // The command's notes first, then what the report itself states.
+  report.notes.insert(report.notes.begin(), notes.begin(), notes.end());
+  report.warnings = std::move(warnings);
+  if (o.options.ideal) {
+    report.notes.insert(report.notes.begin(),
+                        "--ideal: pure roofline (efficiency 1, no overheads); low = high = ideal");
+  }
+}
+
+Report run_single(const EstimateRequest& o, const Database& db, const ModelChoice& model,
+                  const EstimateOptions& options) {
+  const auto matches = select_devices(db.devices(), o.devices);
+  std::vector<EstimateResult> results;
+  std::vector<std::string> notes = model.notes;
+  std::vector<std::string> warnings = model.warnings;
+  // Devices that lack the requested precision, by the precision used instead: one note each.
+  std::map<Precision, std::vector<std::string>> fell_back;
+  for (const auto& match : matches) {
+    results.push_back(estimate(*match.device, model.input, options, db.efficiency()));
+    family_note(notes, match);
+    const auto& r = results.back();
+    if (r.precision_fell_back) {
+      fell_back[r.precision].push_back(match.device->id);
+    }
+  }
+  const auto requested = to_string(options.compute_precision.value_or(model.input.compute));
+  for (const auto& [used, ids] : fell_back) {
+    notes.push_back(fmt::format("{} {} no {} rate; {} {} peak is the compute roof",
+                                fmt::join(ids, ", "), ids.size() == 1 ? "has" : "have", requested,
+                                ids.size() == 1 ? "its" : "their", to_string(used)));
+  }
+  if (matches.size() == 1 && !results.front().fit.fits) {
+    warnings.push_back(fmt::format(
+        "{} at {} needs {:.1f} GiB but {} offers {:.1f} GiB; the speed assumes it fits (see "
+        "--memory, --quant, --gpu-layers, --count)",
+        model.input.spec.id, model.input.quant_id,
+        results.front().fit.required_bytes / units::k_gib, results.front().device->id,
+        results.front().fit.available_bytes / units::k_gib));
+  }
+  Report report = estimate_report(results, model.input, options, o.sort);
+  finish(report, o, std::move(notes), std::move(warnings));
+  return report;
+}
+
+// The default link of a group: PCIe between GPUs of one machine, Thunderbolt between Macs,
+// else Ethernet between separate machines.
+std::string default_link_id(const std::vector<const Device*>& devices) {
+  auto all = [&](DeviceKind kind) {
+    return std::all_of(devices.begin(), devices.end(),
+                       [kind](const Device* d) { return d->kind == kind; });
+  };
+  if (all(DeviceKind::gpu)) {
+    return "pcie-4-x16";
+  }
+  if (all(DeviceKind::apple_soc)) {
+    return "thunderbolt-5";
+  }
+  return "10gbe";
+}
+
+Report run_groups(const EstimateRequest& o, const Database& data, const ModelChoice& model,
+                  const EstimateOptions& options, const std::vector<DeviceMatch>& parts,
+                  bool repeats) {
+  const DeviceDb& db = data.devices();
+  std::vector<std::string> notes = model.notes;
+  std::vector<std::string> warnings = model.warnings;
+  std::vector<GroupSpec> groups;
+  if (o.count > 1) {
+    if (repeats) {
+      throw RequestError(
+          "count",
+          "{count} groups each listed device; list every device of one group instead, or drop "
+          "the repeated id");
+    }
+    for (const auto& match : select_devices(db, o.devices)) {
+      family_note(notes, match);
+      GroupSpec g;
+      g.devices.assign(static_cast<std::size_t>(o.count), match.device);
+      groups.push_back(std::move(g));
+    }
+  } else {
+    GroupSpec g;
+    for (const auto& match : parts) {
+      family_note(notes, match);
+      g.devices.push_back(match.device);
+    }
+    groups.push_back(std::move(g));
+  }
+  const SplitMode split =
+      o.split ? parse_split_mode(*o.split).value_or(SplitMode::layer) : SplitMode::layer;
+  std::vector<double> ratio;
+  if (o.split_ratio) {
+    ratio = parse_split_ratio(*o.split_ratio);
+  }
+  const LinkDb* links = nullptr;
+  const bool needs_link =
+      o.link.has_value() || std::any_of(groups.begin(), groups.end(),
+                                        [](const GroupSpec& g) { return g.devices.size() > 1; });
+  if (needs_link) {
+    links = &data.links();
+  }
+  std::vector<GroupResult> results;
+  for (auto& g : groups) {
+    g.split = split;
+    g.split_ratio = ratio;
+    if (o.link) {
+      g.link = &require_link(*links, *o.link);
+    } else if (g.devices.size() > 1) {
+      const std::string id = default_link_id(g.devices);
+      g.link = &require_link(*links, id);
+      const DeviceKind kind = g.devices.front()->kind;
+      const std::string note = fmt::format(
+          "no --link given: {} ({}) assumed between {}; choose with --link", id, g.link->name,
+          kind == DeviceKind::gpu         ? "GPUs"
+          : kind == DeviceKind::apple_soc ? "Macs"
+                                          : "machines");
+      if (std::find(notes.begin(), notes.end(), note) == notes.end()) {
+        notes.push_back(note);
+      }
+    }
+    results.push_back(estimate_group(g, model.input, options, data.efficiency()));
+    const GroupResult& r = results.back();
+    for (std::size_t i = 0; i < r.members.size(); ++i) {
+      const GroupMember& m = r.members[i];
+      if (!m.fit.fits) {
+        warnings.push_back(fmt::format(
+            "{}: device {} ({}) needs {:.1f} GiB for its share but offers {:.1f} GiB; the "
+            "speed assumes it fits (see --count, --split-ratio, --quant)",
+            r.label, i + 1, m.alone.device->id, m.fit.required_bytes / units::k_gib,
+            m.fit.available_bytes / units::k_gib));
+        break;
+      }
+    }
+  }
+  if (split == SplitMode::layer) {
+    notes.push_back(fmt::format(
+        "layer split: each device holds whole layers ({}); a token passes the devices in turn, "
+        "one hop of the activations per boundary; a batch is cut into micro-batches that fill "
+        "the pipeline",
+        o.split_ratio ? "shares from --split-ratio" : "in proportion to usable memory"));
+  } else {
+    notes.emplace_back(
+        "tensor split: every weight matrix and the KV cache are divided among the devices; "
+        "each layer costs two ring all-reduces of the activations (f32) over the link");
+  }
+  Report report = group_report(results, model.input, options, o.sort);
+  if (o.options.power_w) {
+    show_column(report, "power_w");
+  }
+  finish(report, o, std::move(notes), std::move(warnings));
+  return report;
+}
+
+Report run_offload(const EstimateRequest& o, const Database& data, const ModelChoice& model,
+                   const EstimateOptions& options) {
+  const DeviceDb& db = data.devices();
+  if (options.backend == "cpu") {
+    throw RequestError(
+        "backend", "{backend} cpu runs the whole model on the CPU; drop it for partial offload");
+  }
+  const std::string host_name = o.host.value_or(std::string(k_default_offload_host));
+  const auto host_match = find_device(db, host_name);
+  if (!host_match) {
+    const auto selected = select_devices(db, host_name);  // throws for an unknown name
+    throw RequestError("host", fmt::format("{{host}} '{}' selects {} devices; give one device id",
+                                           host_name, selected.size()));
+  }
+  const Device* host = host_match->device;
+  OffloadSpec spec;
+  spec.host = host;
+  spec.cpu_moe = o.cpu_moe;
+  if (o.gpu_layers) {
+    if (o.cpu_moe) {
+      throw RequestError("cpu_moe",
+                         "{cpu_moe} keeps every non-expert tensor on the GPU; drop {gpu_layers}");
+    }
+    spec.gpu_layers = parse_gpu_layers(*o.gpu_layers);
+  }
+  // The GPU's bus to host memory: what a long prompt streams the host's weights over.
+  spec.bus = &require_link(data.links(), "pcie-4-x16");
+  std::vector<std::string> notes = model.notes;
+  std::vector<std::string> warnings = model.warnings;
+  std::vector<OffloadResult> results;
+  for (const auto& match : select_devices(db, o.devices)) {
+    family_note(notes, match);
+    spec.gpu = match.device;
+    results.push_back(estimate_offload(spec, model.input, options, data.efficiency()));
+    const OffloadResult& r = results.back();
+    if (!r.gpu_fit.fits) {
+      warnings.push_back(fmt::format(
+          "{}: the GPU part needs {:.1f} GiB but it offers {:.1f} GiB; the speed assumes it "
+          "fits (lower --gpu-layers or use 'auto')",
+          match.device->id, r.gpu_fit.required_bytes / units::k_gib,
+          r.gpu_fit.available_bytes / units::k_gib));
+    }
+    if (!r.host_fit.fits) {
+      warnings.push_back(fmt::format("{}: the host part needs {:.1f} GiB but {} offers {:.1f} GiB",
+                                     match.device->id, r.host_fit.required_bytes / units::k_gib,
+                                     host->id, r.host_fit.available_bytes / units::k_gib));
+    }
+  }
+  if (o.cpu_moe) {
+    notes.push_back(fmt::format(
+        "--cpu-moe: routed experts are read by {} ({:.1f} GB/s) and the rest, with the KV cache, "
+        "by the GPU; the two parts run one after the other",
+        host->id, host->mem_bw_bytes_per_s / units::k_gb));
+  } else {
+    notes.push_back(fmt::format(
+        "offload: GPU layers are read by the GPU, the other layers and their KV cache by {} "
+        "({:.1f} GB/s); the two parts run one after the other{}",
+        host->id, host->mem_bw_bytes_per_s / units::k_gb,
+        spec.gpu_layers ? "" : "; 'auto' puts as many layers on the GPU as fit"));
+  }
+  if (options.prompt_tokens >= k_offload_min_batch) {
+    notes.push_back(fmt::format(
+        "prompt: the host's part runs on the host, or on the GPU with its weights copied over {} "
+        "(llama.cpp's default for batches of {:g}+ tokens), whichever is faster",
+        spec.bus->name, k_offload_min_batch));
+  }
+  Report report = offload_report(results, model.input, options, o.sort);
+  finish(report, o, std::move(notes), std::move(warnings));
+  return report;
+}
+
+Report run_speculative(const EstimateRequest& o, const Database& db, const ModelChoice& model,
+                       const EstimateOptions& options) {
+  if (!o.acceptance) {
+    throw RequestError(
+        "acceptance",
+        "{draft} needs {acceptance}: the chance that the target accepts a drafted token, "
+        "e.g. 0.78");
+  }
+  std::optional<std::string> draft_quant = o.draft_quant;
+  if (!draft_quant) {
+    draft_quant = o.quant;
+  }
+  ModelChoice draft;
+  try {
+    draft = resolve_model(db, *o.draft, draft_quant, "draft", "draft_quant");
+  } catch (const RequestError& e) {
+    throw RequestError(e.field(), "{draft}: " + e.message_template(), e.suggestions());
+  }
+  std::vector<std::string> notes = model.notes;
+  for (const auto& note : draft.notes) {
+    notes.push_back("draft: " + note);
+  }
+  std::vector<std::string> warnings = model.warnings;
+  for (const auto& warning : draft.warnings) {
+    warnings.push_back("draft: " + warning);
+  }
+  SpeculativeSpec spec;
+  spec.draft = draft.input;
+  spec.draft_tokens = o.draft_tokens.value_or(8);
+  spec.acceptance = *o.acceptance;
+  std::vector<SpeculativeResult> results;
+  for (const auto& match : select_devices(db.devices(), o.devices)) {
+    family_note(notes, match);
+    results.push_back(
+        estimate_speculative(*match.device, model.input, spec, options, db.efficiency()));
+    const SpeculativeResult& r = results.back();
+    if (!r.fit.fits) {
+      warnings.push_back(fmt::format(
+          "{}: target and draft need {:.1f} GiB but it offers {:.1f} GiB; the speed assumes "
+          "they fit",
+          match.device->id, r.fit.required_bytes / units::k_gib,
+          r.fit.available_bytes / units::k_gib));
+    }
+  }
+  notes.push_back(fmt::format(
+      "speculative: {} drafted tokens per pass, each accepted with probability {:g}: {:.3f} "
+      "tokens per pass, {:.1f}% of drafted tokens accepted (the figure llama.cpp prints as "
+      "'accept'); a pass is {} draft steps plus one target step over {} tokens",
+      spec.draft_tokens, spec.acceptance,
+      expected_tokens_per_pass(spec.acceptance, spec.draft_tokens),
+      100.0 * expected_draft_acceptance_rate(spec.acceptance, spec.draft_tokens), spec.draft_tokens,
+      spec.draft_tokens + 1));
+  Report report = speculative_report(results, model.input, spec, options, o.sort);
+  finish(report, o, std::move(notes), std::move(warnings));
+  return report;
+}
+
+}  // namespace
+
+Report run_estimate(const Database& data, const EstimateRequest& o) {
+  const ModelChoice model = resolve_model(data, o.model, o.quant);
+  EstimateOptions options = o.options;
+  options.backend = normalize_key(options.backend);
+
+  const bool speculative = o.draft.has_value();
+  if (!speculative && (o.acceptance || o.draft_quant || o.draft_tokens)) {
+    throw RequestError("draft", "{acceptance}, {draft_quant} and {draft_tokens} need {draft}");
+  }
+  const bool offload = o.gpu_layers.has_value() || o.host.has_value() || o.cpu_moe;
+
+  // Parts of the device list that name one device each; a repeated device makes a group.
+  const DeviceDb& db = data.devices();
+  std::vector<DeviceMatch> parts;
+  bool all_devices = true;
+  for (const std::string& part : split_list(o.devices, ",")) {
+    if (auto match = find_device(db, part)) {
+      parts.push_back(*match);
+    } else {
+      all_devices = false;
+    }
+  }
+  bool repeats = false;
+  for (std::size_t i = 0; i < parts.size() && all_devices; ++i) {
+    for (std::size_t j = 0; j < i; ++j) {
+      repeats = repeats || parts[i].device == parts[j].device;
+    }
+  }
+  const bool group = o.count > 1 || repeats || o.split || o.split_ratio || o.link;
+  if (group && offload) {
+    throw RequestError(
+        "gpu_layers",
+        "{gpu_layers}, {host} and {cpu_moe} split a model between one GPU and its host; they "
+        "do not combine with a device group ({count}, {split}, {split_ratio}, {link} or a "
+        "repeated device)");
+  }
+  if (group && speculative) {
+    throw RequestError(
+        "draft",
+        "{draft} estimates one device at a time; it does not combine with a device group "
+        "({count}, {split}, {split_ratio}, {link} or a repeated device)");
+  }
+  if (offload && speculative) {
+    throw RequestError("draft", "{draft} does not combine with {gpu_layers}, {host} or {cpu_moe}");
+  }
+  if (group) {
+    if (o.count == 1 && !all_devices) {
+      // Name the part that is not a device: unknown (with suggestions) or a filter.
+      for (const std::string& part : split_list(o.devices, ",")) {
+        if (!find_device(db, part)) {
+          const auto selected = select_devices(db, part);  // throws for an unknown name
+          throw RequestError(
+              "device",
+              fmt::format("'{}' selects {} devices; a group lists device ids (repeat an id, or "
+                          "use {{count}})",
+                          part, selected.size()));
+        }
+      }
+    }
+    return run_groups(o, data, model, options, parts, repeats);
+  }
+  if (offload) {
+    return run_offload(o, data, model, options);
+  }
+  if (speculative) {
+    return run_speculative(o, data, model, options);
+  }
+  return run_single(o, data, model, options);
+}
+
+}  // namespace llmroof

@@ -1,0 +1,126 @@
+#include "llmroof/app/model_choice.hpp"
+
+#include <fmt/format.h>
+
+#include "llmroof/util/errors.hpp"
+#include "llmroof/util/lookup.hpp"
+
+namespace llmroof {
+
+namespace {
+
+std::string quant_for_dtype(const std::string& dtype) {
+  if (dtype == "bfloat16") {
+    return "bf16";
+  }
+  if (dtype == "float32") {
+    return "fp32";
+  }
+  return "fp16";
+}
+
+std::vector<std::string> model_names(const ModelCatalog& catalog) {
+  std::vector<std::string> names;
+  for (const auto& m : catalog.models) {
+    names.push_back(m.id);
+    for (const auto& a : m.aliases) {
+      names.push_back(a);
+    }
+  }
+  return names;
+}
+
+std::string with_hint(const std::string& message, const std::vector<std::string>& suggestions,
+                      std::string_view tail) {
+  const std::string hint = did_you_mean(suggestions);
+  return fmt::format("{}{}{} {}", message, hint.empty() ? "" : "; ", hint, tail);
+}
+
+}  // namespace
+
+Quant require_quant(const std::string& name, std::string_view field) {
+  if (auto quant = find_quant(name)) {
+    return *quant;
+  }
+  std::vector<std::string> ids;
+  for (const auto& q : all_quants()) {
+    ids.push_back(q.id);
+  }
+  auto suggestions = closest_matches(name, ids);
+  throw RequestError(std::string(field),
+                     with_hint(fmt::format("unknown quant '{}'", name), suggestions,
+                               "(list them with 'llmroof quants')"),
+                     std::move(suggestions));
+}
+
+ModelChoice resolve_model(const Database& db, const ModelArgument& model,
+                          const std::optional<std::string>& quant_arg, std::string_view model_field,
+                          std::string_view quant_field) {
+  const std::string& model_arg = model.text;
+  ModelChoice choice;
+  ModelSpec spec;
+  std::string default_quant;
+  if (!model.files.empty()) {
+    const LoadedModel file = read_model_files(model.files);
+    spec = file.spec;
+    if (file.from_gguf && !quant_arg) {
+      // The file's own tensor types give the exact bytes.
+      choice.input.spec = spec;
+      choice.input.weights = summarize_weights(file.tensors, spec);
+      const auto preset = find_preset_by_ftype(file.file_type);
+      choice.input.quant_id = preset ? "file:" + preset->id : std::string("file");
+      choice.input.compute = Precision::fp16;
+      choice.notes.push_back(
+          fmt::format("weights as stored in the file: {:.4g} bits per weight over {} tensors",
+                      choice.input.weights.bits_per_weight(), file.tensors.size()));
+      for (const auto& field : spec.assumed_fields) {
+        choice.warnings.push_back(fmt::format("{}: assumed {}", model_arg, field));
+      }
+      return choice;
+    }
+    default_quant = quant_for_dtype(spec.torch_dtype);
+    if (!quant_arg) {
+      choice.notes.push_back(
+          fmt::format("no --quant given: using {} from the config's torch_dtype "
+                      "'{}'",
+                      default_quant, spec.torch_dtype.empty() ? "(absent)" : spec.torch_dtype));
+    }
+    for (const auto& field : spec.assumed_fields) {
+      choice.warnings.push_back(fmt::format("{}: assumed {}", model_arg, field));
+    }
+  } else if (const ModelSpec* found = find_model(db.models(), model_arg)) {
+    spec = *found;
+    default_quant = quant_for_dtype(spec.torch_dtype);
+    if (!quant_arg) {
+      choice.notes.push_back(
+          fmt::format("no --quant given: using {} (the dtype {} was published in)", default_quant,
+                      spec.torch_dtype.empty() ? "it" : spec.torch_dtype));
+    }
+  } else if (auto params = parse_size(model_arg)) {
+    spec = generic_model(*params, model_arg);
+    default_quant = "fp16";
+    choice.notes.push_back(fmt::format(
+        "'{}' is a generic dense model: {} layers, hidden {}, {} heads (P ~= 12 * layers * "
+        "hidden^2); give a catalog id or a model file for a real architecture",
+        model_arg, spec.layers, spec.hidden, spec.heads));
+    if (!quant_arg) {
+      choice.notes.emplace_back("no --quant given: using fp16");
+    }
+  } else {
+    auto suggestions = closest_matches(model_arg, model_names(db.models()));
+    throw RequestError(
+        std::string(model_field),
+        with_hint(fmt::format("unknown model '{}'", model_arg), suggestions,
+                  "(give a catalog id from 'llmroof models', a size such as 70b, or a path to a "
+                  "config.json or .gguf file)"),
+        std::move(suggestions));
+  }
+  const Quant quant = require_quant(quant_arg.value_or(default_quant), quant_field);
+  choice.input.spec = spec;
+  choice.input.weights = model_weights(spec, quant);
+  choice.input.quant_id = quant.id;
+  choice.input.compute = quant.compute;
+  return choice;
+}
+
+}  // namespace llmroof

@@ -1,0 +1,25 @@
+#include "llmroof/platform/load_database.hpp"
+
+#include "llmroof/platform/data_dir.hpp"
+
+namespace llmroof {
+
+Database load_database(const DataLocation& location) {
+  const std::filesystem::path dir = find_data_dir(location.data_dir, location.executable);
+  auto shipped = [&](const char* name) { return NamedText{name, read_text_file(dir / name)}; };
+  DataTexts texts;
+  texts.devices = shipped("devices.json");
+  texts.device_sources = shipped("device-sources.json");
+  texts.models = shipped("models.json");
+  texts.efficiency = shipped("efficiency.json");
+  texts.links = shipped("links.json");
+  for (const auto& file : location.device_files) {
+    texts.extra_devices.push_back({file, read_text_file(file)});
+  }
+  for (const auto& file : location.calibration_files) {
+    texts.calibrations.push_back({file, read_text_file(file)});
+  }
+  return Database(std::move(texts));
+}
+
+}  // namespace llmroof
