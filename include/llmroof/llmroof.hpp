@@ -5,6 +5,7 @@
 #include "llmroof/calibration/calibration.hpp"
 #include "llmroof/data/data_files.hpp"
 #include "llmroof/engine/efficiency.hpp"
+#include "llmroof/engine/engine_model.hpp"
 #include "llmroof/hardware/hardware.hpp"
 #include "llmroof/hardware/links.hpp"
 #include "llmroof/model/gguf.hpp"

@@ -6,6 +6,7 @@
 #include <cmath>
 
 #include "data/json_reader.hpp"
+#include "llmroof/engine/engine_model.hpp"
 #include "llmroof/model/quant.hpp"
 #include "llmroof/util/lookup.hpp"
 
@@ -361,6 +362,37 @@ const WeightFormat* weight_format(const EfficiencyTable& table, const Weights& w
   return nullptr;
 }
 
+MatmulRows matmul_rows(const EfficiencyTable& table, const Weights& weights, double prompt_tokens) {
+  // Rows each weight matrix multiplies per pass: the ubatch for dense weights, its routed share
+  // (k of E experts) for expert weights.
+  MatmulRows m;
+  m.rows = std::min(std::max(1.0, prompt_tokens), table.ubatch_tokens);
+  m.dense_flops = weights.dense_matmul_params;
+  m.expert_rows = m.rows;
+  if (weights.experts > 0 && weights.experts_used > 0) {
+    const double share =
+        static_cast<double>(weights.experts_used) / static_cast<double>(weights.experts);
+    m.expert_flops = weights.routed_expert_params * share;
+    m.expert_rows = m.rows * share;
+  }
+  return m;
+}
+
+double rows_factor(const MatmulRows& m, double half_rows) {
+  // The dense and expert FLOPs add, so their factors combine harmonically.
+  const double total = m.dense_flops + m.expert_flops;
+  if (total <= 0) {
+    return 1.0;
+  }
+  const double time = m.dense_flops * (m.rows + half_rows) / m.rows +
+                      m.expert_flops * (m.expert_rows + half_rows) / m.expert_rows;
+  return total / time;
+}
+
+double format_factor(const WeightFormat& format, bool cpu, bool decode) {
+  return !cpu ? format.gpu_factor : decode ? format.cpu_decode_factor : format.cpu_factor;
+}
+
 EngineRun engine_run(const EfficiencyTable& table, const EfficiencyClass& cls, const Device& device,
                      bool host_cpu, const ModelSpec& model, const Weights& weights,
                      const Roofs& roofs, Precision precision, double prompt_tokens) {
@@ -400,28 +432,10 @@ EngineRun engine_run(const EfficiencyTable& table, const EfficiencyClass& cls, c
   run.decode_peak_flops_per_s =
       decode_basis > 0 && scale > 0 ? decode_basis * scale : roofs.peak_flops_per_s;
   if (const WeightFormat* format = weight_format(table, weights)) {
-    run.format_factor = cpu ? format->cpu_factor : format->gpu_factor;
-    run.decode_format_factor = cpu ? format->cpu_decode_factor : format->gpu_factor;
+    run.format_factor = format_factor(*format, cpu, false);
+    run.decode_format_factor = format_factor(*format, cpu, true);
   }
-  // Rows each weight matrix multiplies per pass: the ubatch for dense weights, its routed share
-  // (k of E experts) for expert weights. Their FLOPs add, so the factors combine harmonically.
-  const double rows = std::min(std::max(1.0, prompt_tokens), table.ubatch_tokens);
-  const double half = table.matmul_half_rows;
-  const double dense_flops = weights.dense_matmul_params;
-  double expert_flops = 0;
-  double expert_rows = rows;
-  if (weights.experts > 0 && weights.experts_used > 0) {
-    const double share =
-        static_cast<double>(weights.experts_used) / static_cast<double>(weights.experts);
-    expert_flops = weights.routed_expert_params * share;
-    expert_rows = rows * share;
-  }
-  const double total = dense_flops + expert_flops;
-  if (total > 0) {
-    const double time =
-        dense_flops * (rows + half) / rows + expert_flops * (expert_rows + half) / expert_rows;
-    run.rows_factor = total / time;
-  }
+  run.rows_factor = rows_factor(matmul_rows(table, weights, prompt_tokens), table.matmul_half_rows);
   return run;
 }
 

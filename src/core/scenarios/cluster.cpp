@@ -6,6 +6,7 @@
 #include <cmath>
 #include <memory>
 
+#include "llmroof/engine/engine_model.hpp"
 #include "llmroof/physics/roofline.hpp"
 #include "llmroof/util/errors.hpp"
 #include "llmroof/util/lookup.hpp"
@@ -86,14 +87,10 @@ Shard make_shard(const EstimateResult& alone, double share, int layers, const Mo
   }
   // The class and engine figures estimate() uses for this device.
   const Device& device = *alone.device;
-  const bool cpu_backend = options.backend == "cpu" && device.kind != DeviceKind::cpu;
-  shard.cls = find_efficiency_class(
-      efficiency, efficiency_class_id(device, cpu_backend ? "cpu" : options.backend));
-  if (shard.cls == nullptr) {
-    return shard;
-  }
-  shard.run = engine_run(efficiency, *shard.cls, device, cpu_backend, model, weights, alone.roofs,
-                         alone.precision, options.prompt_tokens);
+  const EngineModel engine = engine_model(efficiency, device, options.backend, model, weights,
+                                          alone.roofs, alone.precision, options.prompt_tokens);
+  shard.cls = engine.cls;
+  shard.run = engine.run;
   shard.run.layers = layers;
   return shard;
 }

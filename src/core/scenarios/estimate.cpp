@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <cmath>
 
+#include "llmroof/engine/engine_model.hpp"
 #include "llmroof/util/errors.hpp"
 #include "report/report_table.hpp"
 
@@ -51,7 +52,7 @@ EstimateResult estimate(const Device& device, const ModelInput& model,
   EstimateResult r;
   r.device = &device;
   const Precision requested = options.compute_precision.value_or(model.compute);
-  const bool cpu_backend = options.backend == "cpu" && device.kind != DeviceKind::cpu;
+  const bool cpu_backend = runs_on_host_cpu(device, options.backend);
   r.precision = effective_precision(device, requested);
   r.precision_fell_back = r.precision != requested;
   r.roofs.mem_bw_bytes_per_s = device.mem_bw_bytes_per_s;
@@ -139,28 +140,25 @@ EstimateResult estimate(const Device& device, const ModelInput& model,
                                                options.generate_tokens, ideal_seconds);
     return finish(r);
   }
-  const std::string class_id = efficiency_class_id(device, cpu_backend ? "cpu" : options.backend);
-  const EfficiencyClass* cls = find_efficiency_class(efficiency, class_id);
-  if (cls == nullptr) {
-    throw Error(fmt::format("efficiency table has no class '{}' and no 'default' class", class_id));
-  }
+  const EngineModel engine =
+      engine_model(efficiency, device, options.backend, model.spec, model.weights, r.roofs,
+                   r.precision, options.prompt_tokens);
+  const EfficiencyClass* cls = engine.cls;
   r.efficiency_class = cls->id;
-  const EngineRun engine = engine_run(efficiency, *cls, device, cpu_backend, model.spec,
-                                      model.weights, r.roofs, r.precision, options.prompt_tokens);
-  const double step_s = realistic_decode_seconds(*cls, r.step, engine);
+  const double step_s = engine.decode_seconds(r.step);
   r.tokens_per_s = 1.0 / step_s;
   r.tokens_per_s_low = r.tokens_per_s * std::exp(-cls->decode_log_spread);
   r.tokens_per_s_high = r.tokens_per_s * std::exp(cls->decode_log_spread);
   r.aggregate_tokens_per_s = batch / step_s;
   if (r.prefill) {
-    const double prefill_s = realistic_prefill_seconds(*cls, *r.prefill, engine);
+    const double prefill_s = engine.prefill_seconds(*r.prefill);
     r.prefill_tokens_per_s = options.prompt_tokens / prefill_s;
     r.prefill_tokens_per_s_low = r.prefill_tokens_per_s * std::exp(-cls->prefill_log_spread);
     r.prefill_tokens_per_s_high = r.prefill_tokens_per_s * std::exp(cls->prefill_log_spread);
     r.time_to_first_token_s = prefill_s;
   }
   const auto realistic_seconds = [&](double context) {
-    return realistic_decode_seconds(*cls, ideal_step_at(context), engine);
+    return engine.decode_seconds(ideal_step_at(context));
   };
   r.generate_seconds =
       decode_span_seconds(options.context_tokens, options.generate_tokens, realistic_seconds);

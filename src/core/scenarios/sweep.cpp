@@ -7,6 +7,7 @@
 #include <cmath>
 #include <string>
 
+#include "llmroof/engine/engine_model.hpp"
 #include "llmroof/physics/roofline.hpp"
 #include "llmroof/report/render.hpp"
 #include "llmroof/util/errors.hpp"
@@ -358,17 +359,11 @@ ParallelResult parallel_sweep(const Device& device, const ModelInput& model,
       if (base.ideal) {
         run.time_to_first_token_s = run.prefill->seconds;
       } else {
-        const EfficiencyClass* cls = find_efficiency_class(efficiency, run.decode.efficiency_class);
-        if (cls == nullptr) {
-          throw Error(
-              fmt::format("efficiency table has no class '{}'", run.decode.efficiency_class));
-        }
         // As estimate() models one prompt, with every user's tokens in the engine's passes.
-        const bool host_cpu = base.backend == "cpu" && device.kind != DeviceKind::cpu;
-        const EngineRun engine = engine_run(efficiency, *cls, device, host_cpu, model.spec,
-                                            model.weights, run.decode.roofs, run.decode.precision,
-                                            static_cast<double>(users) * base.prompt_tokens);
-        run.time_to_first_token_s = realistic_prefill_seconds(*cls, *run.prefill, engine);
+        const EngineModel engine = engine_model(
+            efficiency, device, base.backend, model.spec, model.weights, run.decode.roofs,
+            run.decode.precision, static_cast<double>(users) * base.prompt_tokens);
+        run.time_to_first_token_s = engine.prefill_seconds(*run.prefill);
       }
     }
     const double n = static_cast<double>(users);

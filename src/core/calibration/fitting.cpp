@@ -1,0 +1,523 @@
+// Fitting: the efficiency figures of each class and the table-wide figures, by robust
+// least squares in log space (Nelder-Mead), and leave-one-out folds with the band they give.
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <cctype>
+#include <charconv>
+#include <cmath>
+#include <functional>
+#include <map>
+#include <set>
+
+#include "calibration/calibration_text.hpp"
+#include "data/json_reader.hpp"
+#include "llmroof/calibration/calibration.hpp"
+#include "llmroof/engine/engine_model.hpp"
+#include "llmroof/util/errors.hpp"
+#include "llmroof/util/lookup.hpp"
+#include "llmroof/util/units.hpp"
+
+namespace llmroof {
+
+using namespace calib;  // NOLINT(google-build-using-namespace)
+
+// --- Fitting ------------------------------------------------------------------------------------
+
+std::string resolved_class(const MappedMeasurement& row, const EfficiencyTable& table) {
+  const EfficiencyClass* cls = find_efficiency_class(table, row.class_key);
+  return cls != nullptr ? cls->id : std::string();
+}
+
+namespace {
+
+// A row prepared for fitting: the ideal quantities estimate() computes for it, cached, so that a
+// prediction under new figures costs a few divisions. fast_predict() reproduces predict().
+struct FitRow {
+  std::size_t index = 0;
+  std::string class_id;
+  std::string device;  ///< cross-validation group
+  TestKind kind = TestKind::decode;
+  double measured = 0;
+  double weight = 1;
+  double prompt_tokens = 0;
+  double generate_tokens = 0;
+  double sequences = 1;
+  /// Decode steps at the midpoints of equal slices of the generated span, each standing for
+  /// `slice` tokens (exact while the step time is linear in the context).
+  std::vector<DecodeStep> steps;
+  double slice = 0;
+  PrefillResult prefill;
+  EngineRun run;  ///< format and rows factors set per evaluation
+  bool cpu = false;
+  std::string format;  ///< WeightFormat id ("" = none)
+  MatmulRows matmul;   ///< the prefill's dense and expert matmul rows
+};
+
+double huber(double r) {
+  constexpr double k_delta = 0.15;
+  const double a = std::fabs(r);
+  return a <= k_delta ? 0.5 * r * r : k_delta * (a - 0.5 * k_delta);
+}
+
+double logistic(double x) { return 1.0 / (1.0 + std::exp(-x)); }
+double logit(double p) {
+  p = std::clamp(p, 1e-6, 1.0 - 1e-6);
+  return std::log(p / (1.0 - p));
+}
+
+// Nelder-Mead on an unconstrained vector; deterministic (fixed initial simplex).
+std::vector<double> nelder_mead(const std::function<double(const std::vector<double>&)>& f,
+                                std::vector<double> x0, double step, int max_evals) {
+  const std::size_t n = x0.size();
+  std::vector<std::vector<double>> pts(n + 1, x0);
+  for (std::size_t i = 0; i < n; ++i) {
+    pts[i + 1][i] += step;
+  }
+  std::vector<double> vals(n + 1);
+  for (std::size_t i = 0; i <= n; ++i) {
+    vals[i] = f(pts[i]);
+  }
+  int evals = static_cast<int>(n + 1);
+  std::vector<std::size_t> order(n + 1);
+  while (evals < max_evals) {
+    for (std::size_t i = 0; i <= n; ++i) {
+      order[i] = i;
+    }
+    std::sort(order.begin(), order.end(), [&](std::size_t a, std::size_t b) {
+      return vals[a] < vals[b] || (vals[a] == vals[b] && a < b);
+    });
+    std::vector<std::vector<double>> p2;
+    std::vector<double> v2;
+    for (auto i : order) {
+      p2.push_back(pts[i]);
+      v2.push_back(vals[i]);
+    }
+    pts = std::move(p2);
+    vals = std::move(v2);
+    if (vals[n] - vals[0] <= 1e-10 * (1.0 + std::fabs(vals[0]))) {
+      break;
+    }
+    std::vector<double> c(n, 0.0);
+    for (std::size_t j = 0; j < n; ++j) {
+      for (std::size_t i = 0; i < n; ++i) {
+        c[i] += pts[j][i] / static_cast<double>(n);
+      }
+    }
+    auto along = [&](double t) {
+      std::vector<double> x(n);
+      for (std::size_t i = 0; i < n; ++i) {
+        x[i] = c[i] + t * (pts[n][i] - c[i]);
+      }
+      return x;
+    };
+    const auto xr = along(-1.0);
+    const double fr = f(xr);
+    ++evals;
+    if (fr < vals[0]) {
+      const auto xe = along(-2.0);
+      const double fe = f(xe);
+      ++evals;
+      if (fe < fr) {
+        pts[n] = xe;
+        vals[n] = fe;
+      } else {
+        pts[n] = xr;
+        vals[n] = fr;
+      }
+    } else if (fr < vals[n - 1]) {
+      pts[n] = xr;
+      vals[n] = fr;
+    } else {
+      const auto xc = along(fr < vals[n] ? -0.5 : 0.5);
+      const double fc = f(xc);
+      ++evals;
+      if (fc < std::min(fr, vals[n])) {
+        pts[n] = xc;
+        vals[n] = fc;
+      } else {
+        for (std::size_t j = 1; j <= n; ++j) {
+          for (std::size_t i = 0; i < n; ++i) {
+            pts[j][i] = pts[0][i] + 0.5 * (pts[j][i] - pts[0][i]);
+          }
+          vals[j] = f(pts[j]);
+          ++evals;
+        }
+      }
+    }
+  }
+  const auto best = std::min_element(vals.begin(), vals.end()) - vals.begin();
+  return pts[static_cast<std::size_t>(best)];
+}
+
+// Parameters of one class in unconstrained form, and back.
+constexpr double k_min_layer_s = 1e-9;
+constexpr double k_max_layer_s = 2e-3;
+
+std::vector<double> class_params(const EfficiencyClass& c) {
+  return {logit(c.decode_bw_efficiency), std::log(std::max(c.decode_per_layer_s, k_min_layer_s)),
+          logit(c.prefill_flops_efficiency), logit(c.decode_flops_efficiency)};
+}
+
+void set_class_params(EfficiencyClass& c, const std::vector<double>& x) {
+  c.decode_bw_efficiency = std::clamp(logistic(x[0]), 0.01, 1.0);
+  c.decode_per_layer_s =
+      std::clamp(std::exp(x[1]), k_min_layer_s, k_max_layer_s) <= 1.01 * k_min_layer_s
+          ? 0.0
+          : std::clamp(std::exp(x[1]), k_min_layer_s, k_max_layer_s);
+  c.prefill_flops_efficiency = std::clamp(logistic(x[2]), 0.002, 1.0);
+  c.decode_flops_efficiency = std::clamp(logistic(x[3]), 0.001, 1.0);
+}
+
+class Fitter {
+ public:
+  Fitter(std::span<const MappedMeasurement> rows, const EfficiencyTable& prior) : m_table(prior) {
+    std::map<std::string, int> per_device_kind;
+    for (std::size_t i = 0; i < rows.size(); ++i) {
+      const MappedMeasurement& row = rows[i];
+      if (!row.exclusion.empty()) {
+        continue;
+      }
+      FitRow f = prepare(row, i);
+      ++per_device_kind[fmt::format("{}|{}", f.device, f.kind == TestKind::prefill)];
+      m_rows.push_back(std::move(f));
+    }
+    for (auto& f : m_rows) {
+      f.weight =
+          1.0 / std::sqrt(static_cast<double>(
+                    per_device_kind[fmt::format("{}|{}", f.device, f.kind == TestKind::prefill)]));
+    }
+  }
+
+  EfficiencyTable& table() { return m_table; }
+  const std::vector<FitRow>& rows() const { return m_rows; }
+
+  void fit(const FitOptions& options, const std::string& skip_device = {},
+           const EfficiencyTable* anchor = nullptr) {
+    m_skip = skip_device;
+    m_anchor = anchor != nullptr ? *anchor : m_table;
+    m_prior_weight = options.prior_weight;
+    std::vector<std::string> ids = options.classes;
+    if (ids.empty()) {
+      for (const auto& c : m_table.classes) {
+        ids.push_back(c.id);
+      }
+    }
+    for (int round = 0; round < options.rounds; ++round) {
+      for (const auto& id : ids) {
+        fit_class(id);
+      }
+      if (options.globals) {
+        fit_globals();
+      }
+    }
+    m_skip.clear();
+  }
+
+  double predict_fast(const FitRow& r, const EfficiencyClass& c) const {
+    EngineRun run = r.run;
+    run.format_factor = format_factor_of(r, false);
+    run.decode_format_factor = format_factor_of(r, true);
+    run.rows_factor = rows_factor(r.matmul, m_table.matmul_half_rows);
+    double decode_s = 0;
+    for (const auto& step : r.steps) {
+      decode_s += realistic_decode_seconds(c, step, run) * r.slice;
+    }
+    switch (r.kind) {
+      case TestKind::decode:
+        return r.generate_tokens * r.sequences / decode_s;
+      case TestKind::prefill:
+        return r.prompt_tokens / realistic_prefill_seconds(c, r.prefill, run);
+      case TestKind::prefill_decode:
+        return (r.prompt_tokens + r.generate_tokens) /
+               (realistic_prefill_seconds(c, r.prefill, run) + decode_s);
+    }
+    return 0;
+  }
+
+  const EfficiencyClass* cls(const std::string& id) const {
+    for (const auto& c : m_table.classes) {
+      if (c.id == id) {
+        return &c;
+      }
+    }
+    return nullptr;
+  }
+
+ private:
+  FitRow prepare(const MappedMeasurement& row, std::size_t index) const {
+    FitRow f;
+    f.index = index;
+    f.class_id = resolved_class(row, m_table);
+    f.device = row.device->id;
+    f.kind = row.kind;
+    f.measured = row.measurement.tokens_per_s;
+    f.prompt_tokens = row.options.prompt_tokens;
+    f.generate_tokens = row.options.generate_tokens;
+    f.sequences = row.options.batch;
+    // The roofs, precision and ideal prefill exactly as estimate() sets them.
+    const EstimateResult r = estimate(*row.device, row.model, row.options, m_table);
+    const EngineModel engine =
+        engine_model(m_table, *row.device, row.options.backend, row.model.spec, row.model.weights,
+                     r.roofs, r.precision, row.options.prompt_tokens);
+    f.cpu = engine.host_cpu || row.device->kind == DeviceKind::cpu;
+    f.run = engine.run;
+    if (const WeightFormat* format = weight_format(m_table, row.model.weights)) {
+      f.format = format->id;
+    }
+    f.matmul = matmul_rows(m_table, row.model.weights, row.options.prompt_tokens);
+    if (r.prefill) {
+      f.prefill = *r.prefill;
+    }
+    if (f.generate_tokens > 0) {
+      const int slices = static_cast<int>(std::min(f.generate_tokens, 4.0));
+      f.slice = f.generate_tokens / slices;
+      for (int i = 0; i < slices; ++i) {
+        DecodeInput in;
+        in.batch = row.options.batch;
+        in.context_tokens = row.options.context_tokens + (i + 0.5) * f.slice - 0.5;
+        in.kv_bytes_per_element = row.options.kv_bytes_per_element;
+        in.expert_skew = row.options.expert_skew;
+        f.steps.push_back(decode_step(row.model.spec, row.model.weights, r.roofs, in));
+      }
+    }
+    return f;
+  }
+
+  double format_factor_of(const FitRow& r, bool decode) const {
+    for (const auto& f : m_table.formats) {
+      if (f.id == r.format) {
+        return format_factor(f, r.cpu, decode);
+      }
+    }
+    return 1.0;
+  }
+
+  // Weighted robust loss of the rows of class `id` (all classes when empty) that pass `use`.
+  double loss(const std::string& id, const std::function<bool(const FitRow&)>& use) const {
+    double sum = 0;
+    for (const auto& r : m_rows) {
+      if (r.device == m_skip || (!id.empty() && r.class_id != id) || !use(r)) {
+        continue;
+      }
+      const EfficiencyClass* c = cls(r.class_id);
+      if (c == nullptr) {
+        continue;
+      }
+      const double p = predict_fast(r, *c);
+      if (!(p > 0) || !std::isfinite(p)) {
+        return 1e30;
+      }
+      sum += r.weight * huber(std::log(r.measured / p));
+    }
+    return sum;
+  }
+
+  // Pull towards the anchor (the prior's figures), FitOptions::prior_weight per unit of
+  // unconstrained parameter squared: figures the rows do not constrain stay where physics put
+  // them, and figures few rows constrain move only as far as the rows insist.
+  double shrink(const std::vector<double>& x, const std::vector<double>& anchor) const {
+    double s = 0;
+    for (std::size_t i = 0; i < x.size(); ++i) {
+      s += m_prior_weight * (x[i] - anchor[i]) * (x[i] - anchor[i]);
+    }
+    return s;
+  }
+
+  void fit_class(const std::string& id) {
+    EfficiencyClass* c = nullptr;
+    for (auto& k : m_table.classes) {
+      if (k.id == id) {
+        c = &k;
+      }
+    }
+    const EfficiencyClass* anchor_class = nullptr;
+    for (const auto& k : m_anchor.classes) {
+      if (k.id == id) {
+        anchor_class = &k;
+      }
+    }
+    if (c == nullptr || anchor_class == nullptr) {
+      return;
+    }
+    const bool any = std::any_of(m_rows.begin(), m_rows.end(), [&](const FitRow& r) {
+      return r.class_id == id && r.device != m_skip;
+    });
+    const std::vector<double> anchor = class_params(*anchor_class);
+    if (!any) {
+      set_class_params(*c, anchor);  // nothing to learn from: the anchor's figures
+      return;
+    }
+    const EfficiencyClass saved = *c;
+    auto objective = [&](const std::vector<double>& x) {
+      set_class_params(*c, x);
+      return loss(id, [](const FitRow&) { return true; }) + shrink(x, anchor);
+    };
+    const auto best = nelder_mead(objective, class_params(*c), 0.5, 600);
+    *c = saved;
+    set_class_params(*c, best);
+  }
+
+  void fit_globals() {
+    // Each format factor moves only the rows of its format: one-dimensional fits.
+    for (auto& f : m_table.formats) {
+      if (f.id == "k_quant") {
+        continue;  // the reference
+      }
+      // 0: CPU prefill, 1: CPU decode, 2: GPU.
+      for (int which = 0; which < 3; ++which) {
+        const bool cpu = which < 2;
+        auto uses = [&](const FitRow& r) {
+          return r.format == f.id && r.cpu == cpu &&
+                 (which == 2 || (which == 1) == (r.kind != TestKind::prefill));
+        };
+        const bool any = std::any_of(m_rows.begin(), m_rows.end(), [&](const FitRow& r) {
+          return uses(r) && r.device != m_skip;
+        });
+        const WeightFormat* anchor_format = nullptr;
+        for (const auto& a : m_anchor.formats) {
+          if (a.id == f.id) {
+            anchor_format = &a;
+          }
+        }
+        double& factor = which == 0   ? f.cpu_factor
+                         : which == 1 ? f.cpu_decode_factor
+                                      : f.gpu_factor;
+        const double anchor = anchor_format == nullptr ? 1.0
+                              : which == 0             ? anchor_format->cpu_factor
+                              : which == 1             ? anchor_format->cpu_decode_factor
+                                                       : anchor_format->gpu_factor;
+        if (!any) {
+          factor = anchor;
+          continue;
+        }
+        auto objective = [&](const std::vector<double>& x) {
+          factor = std::clamp(std::exp(x[0]), 0.05, 5.0);
+          return loss("", uses) + shrink(x, {std::log(anchor)});
+        };
+        const auto best = nelder_mead(objective, {std::log(factor)}, 0.3, 60);
+        factor = std::clamp(std::exp(best[0]), 0.05, 5.0);
+      }
+    }
+    // The rows at which matmuls reach half speed: every prefill row.
+    auto objective = [&](const std::vector<double>& x) {
+      m_table.matmul_half_rows = std::clamp(std::exp(x[0]), 0.0, 4096.0);
+      return loss("", [](const FitRow& r) { return r.kind != TestKind::decode; }) +
+             shrink(x, {std::log(std::max(1.0, m_anchor.matmul_half_rows))});
+    };
+    const auto best =
+        nelder_mead(objective, {std::log(std::max(1.0, m_table.matmul_half_rows))}, 0.5, 60);
+    m_table.matmul_half_rows = std::clamp(std::exp(best[0]), 0.0, 4096.0);
+  }
+
+  EfficiencyTable m_table;
+  EfficiencyTable m_anchor;
+  std::vector<FitRow> m_rows;
+  std::string m_skip;
+  double m_prior_weight = 0.02;
+};
+
+}  // namespace
+
+EfficiencyTable fit_efficiency(std::span<const MappedMeasurement> rows,
+                               const EfficiencyTable& prior, const FitOptions& options) {
+  Fitter fitter(rows, prior);
+  fitter.fit(options);
+  EfficiencyTable table = fitter.table();
+  for (auto& c : table.classes) {
+    const bool fitted =
+        options.classes.empty() ||
+        std::find(options.classes.begin(), options.classes.end(), c.id) != options.classes.end();
+    if (!fitted) {
+      continue;
+    }
+    std::set<std::string> devices;
+    c.decode_rows = 0;
+    c.prefill_rows = 0;
+    for (const auto& r : fitter.rows()) {
+      if (r.class_id == c.id) {
+        (r.kind == TestKind::decode ? c.decode_rows : c.prefill_rows) += 1;
+        devices.insert(r.device);
+      }
+    }
+    c.devices = static_cast<int>(devices.size());
+  }
+  return table;
+}
+
+std::vector<HeldOut> cross_validate(std::span<const MappedMeasurement> rows,
+                                    const EfficiencyTable& prior, const EfficiencyTable& fitted) {
+  Fitter fitter(rows, fitted);
+  std::vector<std::string> devices;
+  for (const auto& r : fitter.rows()) {
+    if (std::find(devices.begin(), devices.end(), r.device) == devices.end()) {
+      devices.push_back(r.device);
+    }
+  }
+  std::vector<HeldOut> out;
+  for (const auto& device : devices) {
+    // Refit the classes the device's rows use, and the table-wide figures, without it.
+    std::vector<std::string> classes;
+    for (const auto& r : fitter.rows()) {
+      if (r.device == device &&
+          std::find(classes.begin(), classes.end(), r.class_id) == classes.end()) {
+        classes.push_back(r.class_id);
+      }
+    }
+    Fitter fold = fitter;
+    FitOptions options;
+    options.classes = classes;
+    options.rounds = 3;
+    fold.fit(options, device, &prior);
+    const EfficiencyTable& table = fold.table();
+    for (const auto& r : fitter.rows()) {
+      if (r.device != device) {
+        continue;
+      }
+      HeldOut h;
+      h.row = r.index;
+      h.prediction = predict(rows[r.index], table);
+      h.log_residual = std::log(r.measured / h.prediction.tokens_per_s);
+      out.push_back(h);
+    }
+  }
+  std::sort(out.begin(), out.end(),
+            [](const HeldOut& a, const HeldOut& b) { return a.row < b.row; });
+  return out;
+}
+
+void set_spreads(EfficiencyTable& table, std::span<const MappedMeasurement> rows,
+                 std::span<const HeldOut> held_out) {
+  constexpr double k_coverage = 0.8;
+  constexpr std::size_t k_min_rows = 8;
+  std::map<std::string, std::vector<double>> decode;
+  std::map<std::string, std::vector<double>> prefill;
+  std::vector<double> all_decode;
+  std::vector<double> all_prefill;
+  for (const auto& h : held_out) {
+    const MappedMeasurement& row = rows[h.row];
+    const std::string id = resolved_class(row, table);
+    const double a = std::fabs(h.log_residual);
+    if (row.kind == TestKind::prefill) {
+      prefill[id].push_back(a);
+      all_prefill.push_back(a);
+    } else {
+      decode[id].push_back(a);
+      all_decode.push_back(a);
+    }
+  }
+  const double pooled_decode = quantile(all_decode, k_coverage);
+  const double pooled_prefill = quantile(all_prefill, k_coverage);
+  for (auto& c : table.classes) {
+    const auto& d = decode[c.id];
+    const auto& p = prefill[c.id];
+    c.decode_log_spread = d.size() >= k_min_rows ? quantile(d, k_coverage)
+                                                 : std::max(quantile(d, k_coverage), pooled_decode);
+    c.prefill_log_spread = p.size() >= k_min_rows
+                               ? quantile(p, k_coverage)
+                               : std::max(quantile(p, k_coverage), pooled_prefill);
+  }
+}
+
+}  // namespace llmroof
