@@ -12,6 +12,7 @@
 #include "engine_options.hpp"
 #include "llmroof/hardware/links.hpp"
 #include "llmroof/platform/data_dir.hpp"
+#include "llmroof/platform/probe.hpp"
 #include "llmroof/scenarios/cluster.hpp"
 #include "llmroof/scenarios/estimate.hpp"
 #include "llmroof/scenarios/offload.hpp"
@@ -660,7 +661,11 @@ Command add_estimate(CLI::App& parent, CommonOptions& common) {
       "estimate", "Estimate decode and prefill speed of a model on one or more devices");
   setup(*sub, *options);
   add_common_options(*sub, common, true);
-  return {sub, [options, sub](Context& context) {
+  return {sub, [options, sub, &common](Context& context) {
+            // --device host: this machine, from a cached quick probe (llmroof probe).
+            if (("," + options->devices + ",").find(",host,") != std::string::npos) {
+              common.device_files.push_back(host_device_file());
+            }
             options->generate_given = sub->count("--generate") > 0;
             options->draft_tokens_given = sub->count("--draft-tokens") > 0;
             return run(*options, context);
