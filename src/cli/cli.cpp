@@ -164,6 +164,7 @@ int run(const std::vector<std::string>& args, Io& io) {
   commands.push_back(add_sweep(app, common));
   commands.push_back(add_calibrate(app, common));
   commands.push_back(add_validate(app, common));
+  commands.push_back(add_probe(app, common));
 
   std::vector<std::string> reversed(args.rbegin(), args.rend());
   if (!reversed.empty()) {

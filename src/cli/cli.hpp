@@ -85,5 +85,6 @@ Command add_inspect(CLI::App& parent, CommonOptions& common);
 Command add_sweep(CLI::App& parent, CommonOptions& common);
 Command add_calibrate(CLI::App& parent, CommonOptions& common);
 Command add_validate(CLI::App& parent, CommonOptions& common);
+Command add_probe(CLI::App& parent, CommonOptions& common);
 
 }  // namespace llmroof::cli

@@ -1,0 +1,342 @@
+// The measurements of `llmroof probe`: streaming read bandwidth at every thread count and FP32
+// FMA throughput with the widest vector unit the CPU has (chosen at run time).
+
+#include <fmt/format.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <atomic>
+#include <chrono>
+#include <cmath>
+#include <cstdint>
+#include <ctime>
+#include <fstream>
+#include <memory>
+#include <nlohmann/json.hpp>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "llmroof/platform/probe.hpp"
+
+#if defined(__x86_64__) || defined(__i386__)
+#include <immintrin.h>
+#endif
+
+namespace llmroof {
+
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+std::atomic<std::uint64_t> g_sink{0};  // keeps the loads and FMAs from being optimized away
+
+// Decode's pattern: one pass of streaming loads into 8 independent accumulators.
+void read_slice(const std::uint64_t* data, std::size_t words) {
+  std::uint64_t acc[8] = {};
+  for (std::size_t i = 0; i + 8 <= words; i += 8) {
+    for (int k = 0; k < 8; ++k) {
+      acc[k] += data[i + static_cast<std::size_t>(k)];
+    }
+  }
+  std::uint64_t sum = 0;
+  for (auto a : acc) {
+    sum += a;
+  }
+  g_sink.fetch_add(sum, std::memory_order_relaxed);
+}
+
+constexpr long k_fma_iterations = 1L << 22;
+
+// Each kernel runs k_fma_iterations x 8 independent FMA chains; returns FLOPs done.
+#if !defined(__x86_64__)
+double fma_scalar() {
+  float acc[8] = {1, 2, 3, 4, 5, 6, 7, 8};
+  volatile float mul_v = 0.999999F, add_v = 1e-7F;
+  const float mul = mul_v, add = add_v;
+  for (long i = 0; i < k_fma_iterations / 8; ++i) {
+    for (auto& a : acc) {
+      a = a * mul + add;
+    }
+  }
+  float sum = 0;
+  for (auto a : acc) {
+    sum += a;
+  }
+  g_sink.fetch_add(static_cast<std::uint64_t>(sum), std::memory_order_relaxed);
+  return 2.0 * 8 * static_cast<double>(k_fma_iterations / 8);
+}
+#endif
+
+#if defined(__x86_64__)
+double fma_sse2() {
+  __m128 acc[8];
+  for (int k = 0; k < 8; ++k) {
+    acc[k] = _mm_set1_ps(static_cast<float>(k));
+  }
+  volatile float mul_v = 0.999999F, add_v = 1e-7F;
+  const __m128 mul = _mm_set1_ps(mul_v), add = _mm_set1_ps(add_v);
+  for (long i = 0; i < k_fma_iterations; ++i) {
+    for (auto& a : acc) {
+      a = _mm_add_ps(_mm_mul_ps(a, mul), add);
+    }
+  }
+  __m128 sum = acc[0];
+  for (int k = 1; k < 8; ++k) {
+    sum = _mm_add_ps(sum, acc[k]);
+  }
+  g_sink.fetch_add(static_cast<std::uint64_t>(_mm_cvtss_f32(sum)), std::memory_order_relaxed);
+  return 2.0 * 4 * 8 * static_cast<double>(k_fma_iterations);
+}
+
+__attribute__((target("avx2,fma"))) double fma_avx2() {
+  __m256 acc[8];
+  for (int k = 0; k < 8; ++k) {
+    acc[k] = _mm256_set1_ps(static_cast<float>(k));
+  }
+  volatile float mul_v = 0.999999F, add_v = 1e-7F;
+  const __m256 mul = _mm256_set1_ps(mul_v), add = _mm256_set1_ps(add_v);
+  for (long i = 0; i < k_fma_iterations; ++i) {
+    for (auto& a : acc) {
+      a = _mm256_fmadd_ps(a, mul, add);
+    }
+  }
+  __m256 sum = acc[0];
+  for (int k = 1; k < 8; ++k) {
+    sum = _mm256_add_ps(sum, acc[k]);
+  }
+  g_sink.fetch_add(static_cast<std::uint64_t>(_mm256_cvtss_f32(sum)), std::memory_order_relaxed);
+  return 2.0 * 8 * 8 * static_cast<double>(k_fma_iterations);
+}
+
+__attribute__((target("avx512f"))) double fma_avx512() {
+  __m512 acc[8];
+  for (int k = 0; k < 8; ++k) {
+    acc[k] = _mm512_set1_ps(static_cast<float>(k));
+  }
+  volatile float mul_v = 0.999999F, add_v = 1e-7F;
+  const __m512 mul = _mm512_set1_ps(mul_v), add = _mm512_set1_ps(add_v);
+  for (long i = 0; i < k_fma_iterations; ++i) {
+    for (auto& a : acc) {
+      a = _mm512_fmadd_ps(a, mul, add);
+    }
+  }
+  __m512 sum = acc[0];
+  for (int k = 1; k < 8; ++k) {
+    sum = _mm512_add_ps(sum, acc[k]);
+  }
+  alignas(64) float lanes[16];
+  _mm512_store_ps(lanes, sum);
+  g_sink.fetch_add(static_cast<std::uint64_t>(lanes[0]), std::memory_order_relaxed);
+  return 2.0 * 16 * 8 * static_cast<double>(k_fma_iterations);
+}
+#endif
+
+using FmaKernel = double (*)();
+
+std::pair<FmaKernel, const char*> pick_kernel(const IsaFeatures& isa) {
+#if defined(__x86_64__)
+  if (isa.avx512f) {
+    return {fma_avx512, "avx512f"};
+  }
+  if (isa.avx2 && isa.fma) {
+    return {fma_avx2, "avx2-fma"};
+  }
+  return {fma_sse2, "sse2"};
+#else
+  (void)isa;
+  return {fma_scalar, "scalar"};
+#endif
+}
+
+// Runs `work(thread_index)` on `threads` threads; returns the wall time of the slowest.
+template <typename Work>
+double timed_parallel(int threads, const Work& work) {
+  std::atomic<int> ready{0};
+  std::atomic<bool> go{false};
+  std::vector<double> seconds(static_cast<std::size_t>(threads));
+  std::vector<std::thread> pool;
+  for (int t = 0; t < threads; ++t) {
+    pool.emplace_back([&, t] {
+      ready.fetch_add(1);
+      while (!go.load(std::memory_order_acquire)) {
+        std::this_thread::yield();
+      }
+      const auto start = Clock::now();
+      work(t);
+      seconds[static_cast<std::size_t>(t)] =
+          std::chrono::duration<double>(Clock::now() - start).count();
+    });
+  }
+  while (ready.load() < threads) {
+    std::this_thread::yield();
+  }
+  go.store(true, std::memory_order_release);
+  for (auto& thread : pool) {
+    thread.join();
+  }
+  return *std::max_element(seconds.begin(), seconds.end());
+}
+
+std::uint64_t sysfs_cache(int level, bool data) {
+  for (int index = 0; index < 8; ++index) {
+    const std::string dir = fmt::format("/sys/devices/system/cpu/cpu0/cache/index{}/", index);
+    std::ifstream level_file(dir + "level"), type_file(dir + "type"), size_file(dir + "size");
+    int found_level = 0;
+    std::string type, size;
+    if (!(level_file >> found_level) || !(type_file >> type) || !(size_file >> size)) {
+      continue;
+    }
+    if (found_level == level && (type == "Unified" || (data && type == "Data"))) {
+      return parse_cache_size(size).value_or(0);
+    }
+  }
+  return 0;
+}
+
+std::uint64_t cache_bytes(int level) {
+  std::uint64_t bytes = sysfs_cache(level, level == 1);
+  if (bytes == 0) {
+    const int name = level == 1   ? _SC_LEVEL1_DCACHE_SIZE
+                     : level == 2 ? _SC_LEVEL2_CACHE_SIZE
+                                  : _SC_LEVEL3_CACHE_SIZE;
+    const long value = sysconf(name);
+    bytes = value > 0 ? static_cast<std::uint64_t>(value) : 0;
+  }
+  return bytes;
+}
+
+std::string cpu_model_name() {
+  std::ifstream cpuinfo("/proc/cpuinfo");
+  std::string line;
+  while (std::getline(cpuinfo, line)) {
+    if (line.rfind("model name", 0) == 0 || line.rfind("Model", 0) == 0) {
+      const auto colon = line.find(':');
+      if (colon != std::string::npos && colon + 2 <= line.size()) {
+        return line.substr(colon + 2);
+      }
+    }
+  }
+  return "unknown CPU";
+}
+
+std::string utc_date() {
+  const std::time_t now = std::time(nullptr);
+  std::tm tm{};
+  gmtime_r(&now, &tm);
+  return fmt::format("{:04}-{:02}-{:02}", tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday);
+}
+
+}  // namespace
+
+double ProbeResult::best_read_bytes_per_s() const {
+  double best = 0;
+  for (const auto& f : per_thread) {
+    best = std::max(best, f.read_bytes_per_s);
+  }
+  return best;
+}
+
+double ProbeResult::best_fp32_flops_per_s() const {
+  double best = 0;
+  for (const auto& f : per_thread) {
+    best = std::max(best, f.fp32_flops_per_s);
+  }
+  return best;
+}
+
+ProbeResult run_probe(const ProbeOptions& options) {
+  ProbeResult r;
+  r.quick = options.quick;
+  r.date = utc_date();
+  r.cpu_name = cpu_model_name();
+  r.hardware_threads = std::max(1, static_cast<int>(std::thread::hardware_concurrency()));
+  if (options.max_threads > 0) {
+    r.hardware_threads = std::min(r.hardware_threads, options.max_threads);
+  }
+  const long pages = sysconf(_SC_PHYS_PAGES), page_size = sysconf(_SC_PAGE_SIZE);
+  r.memory_bytes = pages > 0 && page_size > 0 ? static_cast<double>(pages) * page_size : 0;
+  r.l1d_bytes = cache_bytes(1);
+  r.l2_bytes = cache_bytes(2);
+  r.l3_bytes = cache_bytes(3);
+  r.isa = detect_host_isa();
+  const auto [kernel, kernel_name] = pick_kernel(r.isa);
+  r.fp32_kernel = kernel_name;
+
+  // Far beyond the last-level cache: 8x LLC, at least 64 MiB (quick) or 256 MiB (thorough).
+  const std::uint64_t llc = std::max({r.l3_bytes, r.l2_bytes, std::uint64_t{1} << 20});
+  const std::uint64_t floor_bytes = options.quick ? (64ULL << 20) : (256ULL << 20);
+  std::uint64_t bytes = std::max(8 * llc, floor_bytes);
+  if (r.memory_bytes > 0) {
+    bytes = std::min<std::uint64_t>(bytes, static_cast<std::uint64_t>(r.memory_bytes / 4));
+  }
+  const std::size_t words = bytes / sizeof(std::uint64_t);
+  r.working_set_bytes = static_cast<double>(words * sizeof(std::uint64_t));
+  r.passes = options.quick ? 3 : 8;
+  auto buffer = std::make_unique<std::uint64_t[]>(words);
+  std::fill_n(buffer.get(), words, std::uint64_t{1});  // fault every page in before timing
+
+  const int steps = r.hardware_threads * r.passes;
+  int step = 0;
+  for (int threads = 1; threads <= r.hardware_threads; ++threads) {
+    ThreadFigures f;
+    f.threads = threads;
+    const std::size_t slice = words / static_cast<std::size_t>(threads);
+    for (int pass = 0; pass < r.passes; ++pass) {
+      const double read_s = timed_parallel(threads, [&](int t) {
+        read_slice(buffer.get() + static_cast<std::size_t>(t) * slice, slice);
+      });
+      f.read_bytes_per_s =
+          std::max(f.read_bytes_per_s,
+                   static_cast<double>(slice * threads * sizeof(std::uint64_t)) / read_s);
+      std::atomic<double> flops{0};
+      const double fma_s = timed_parallel(threads, [&](int) {
+        const double done = kernel();
+        double old = flops.load();
+        while (!flops.compare_exchange_weak(old, old + done)) {
+        }
+      });
+      f.fp32_flops_per_s = std::max(f.fp32_flops_per_s, flops.load() / fma_s);
+      if (options.progress) {
+        options.progress(static_cast<double>(++step) / steps);
+      }
+    }
+    r.per_thread.push_back(f);
+  }
+  return r;
+}
+
+std::string probe_device_json(const ProbeResult& r) {
+  nlohmann::ordered_json device;
+  device["id"] = "host";
+  device["vendor"] = "this machine";
+  device["name"] = fmt::format("{} (measured by llmroof probe, {})", r.cpu_name, r.date);
+  device["kind"] = "cpu";
+  device["backend"] = "cpu";
+  device["memory_sizes_gib"] = {std::max(1.0, std::round(r.memory_bytes / (1ULL << 30) * 10) / 10)};
+  device["memory_bandwidth_gb_per_s"] = std::round(r.best_read_bytes_per_s() / 1e7) / 100;
+  device["fp32_tflops"] = std::round(r.best_fp32_flops_per_s() / 1e7) / 1e5;
+  device["cpu_isa"] = r.isa.cpu_isa();
+  device["cpu_cores"] = r.hardware_threads;
+  device["cpu_threads"] = r.hardware_threads;
+  std::string per_thread;
+  for (const auto& f : r.per_thread) {
+    per_thread += fmt::format("{}{}: {:.2f} GB/s, {:.1f} GFLOP/s", per_thread.empty() ? "" : "; ",
+                              f.threads, f.read_bytes_per_s / 1e9, f.fp32_flops_per_s / 1e9);
+  }
+  device["notes"] = fmt::format(
+      "Measured (not vendor peaks) on {} by llmroof probe{}: memory_bandwidth_gb_per_s is the best "
+      "sustained streaming read of a {:.0f} MiB working set (best of {} passes, 8 independent "
+      "accumulators per thread); fp32_tflops is {} FMA throughput. ISA: {}. Caches: L1d {} KiB, "
+      "L2 {} KiB, L3 {} KiB. Per thread count: {}.",
+      r.date, r.quick ? " --quick" : "", r.working_set_bytes / (1 << 20), r.passes, r.fp32_kernel,
+      r.isa.names(), r.l1d_bytes >> 10, r.l2_bytes >> 10, r.l3_bytes >> 10, per_thread);
+  nlohmann::ordered_json doc;
+  doc["schema_version"] = 1;
+  doc["strict"] = false;
+  doc["description"] = "This machine, measured by 'llmroof probe'.";
+  doc["devices"] = nlohmann::ordered_json::array({device});
+  return doc.dump(2) + "\n";
+}
+
+}  // namespace llmroof

@@ -1,0 +1,76 @@
+#include <catch2/catch.hpp>
+#include <nlohmann/json.hpp>
+
+#include "llmroof/hardware/hardware.hpp"
+#include "llmroof/platform/probe.hpp"
+
+using namespace llmroof;
+
+TEST_CASE("x86 ISA detection decodes faked CPUID words") {
+  CpuidWords w;
+  w.leaf1_edx = 1U << 26;                              // SSE2
+  w.leaf1_ecx = (1U << 27) | (1U << 28) | (1U << 12);  // OSXSAVE, AVX, FMA
+  w.leaf7_ebx = (1U << 5) | (1U << 16);                // AVX2, AVX-512F
+  w.leaf7_ecx = 1U << 11;                              // AVX-512 VNNI
+  w.leaf7_1_eax = 1U << 5;                             // AVX-512 BF16
+  w.leaf7_edx = (1U << 24) | (1U << 22) | (1U << 25);  // AMX tile, bf16, int8
+  SECTION("the OS saves every register file") {
+    w.xcr0 = 0x6 | 0xE0 | 0x60000;
+    const IsaFeatures f = detect_x86_isa(w);
+    CHECK(f.names() ==
+          "sse2 avx avx2 fma avx512f avx512-vnni avx512-bf16 amx-tile amx-bf16 amx-int8");
+    CHECK(f.cpu_isa() == "x86-amx");
+  }
+  SECTION("the OS saves only the YMM state: no AVX-512 or AMX") {
+    w.xcr0 = 0x7;
+    const IsaFeatures f = detect_x86_isa(w);
+    CHECK(f.names() == "sse2 avx avx2 fma");
+    CHECK(f.cpu_isa() == "x86-avx2");
+  }
+  SECTION("no XSAVE: SSE2 only") {
+    w.leaf1_ecx = 1U << 28;
+    w.xcr0 = 0;
+    CHECK(detect_x86_isa(w).cpu_isa() == "x86-sse");
+  }
+}
+
+TEST_CASE("Arm ISA detection decodes faked hwcaps") {
+  const std::uint64_t hwcap = (1U << 1) | (1U << 20);  // ASIMD, ASIMDDP
+  CHECK(detect_arm_isa(hwcap, 0).cpu_isa() == "arm64-neon-dotprod");
+  const IsaFeatures f = detect_arm_isa(hwcap | (1U << 22), (1U << 13) | (1U << 23));
+  CHECK(f.names() == "neon dotprod i8mm sve sme");
+  CHECK(f.cpu_isa() == "arm64-neon-sve-i8mm");
+  CHECK(detect_arm_isa(0, 0).cpu_isa() == "unknown");
+}
+
+TEST_CASE("cache sizes parse as sysfs writes them") {
+  CHECK(parse_cache_size("32K\n") == 32768U);
+  CHECK(parse_cache_size("8M") == 8388608U);
+  CHECK(parse_cache_size("512") == 512U);
+  CHECK_FALSE(parse_cache_size("K"));
+  CHECK_FALSE(parse_cache_size("12X"));
+  CHECK_FALSE(parse_cache_size("12KB"));
+}
+
+TEST_CASE("a quick probe measures plausible figures and writes a loadable device file") {
+  ProbeOptions options;
+  options.quick = true;
+  options.max_threads = 2;
+  const ProbeResult r = run_probe(options);
+  REQUIRE_FALSE(r.per_thread.empty());
+  CHECK(r.per_thread.front().threads == 1);
+  CHECK(r.best_read_bytes_per_s() > 1e9);
+  CHECK(r.best_fp32_flops_per_s() > 1e9);
+  CHECK(r.working_set_bytes >= 64.0 * (1 << 20));
+
+  const std::string text = probe_device_json(r);
+  const DeviceDb db = parse_devices(text, "host.json");
+  REQUIRE(db.devices.size() == 1);
+  const Device& host = db.devices.front();
+  CHECK(host.id == "host");
+  CHECK(host.kind == DeviceKind::cpu);
+  CHECK(host.mem_bw_bytes_per_s == Approx(r.best_read_bytes_per_s()).epsilon(0.01));
+  CHECK(host.peak(Precision::fp32) == Approx(r.best_fp32_flops_per_s()).epsilon(0.01));
+  CHECK(nlohmann::json::parse(text)["devices"][0]["notes"].get<std::string>().find(
+            "Measured (not vendor peaks)") == 0);
+}
