@@ -26,7 +26,8 @@ struct ModelChoice {
   std::vector<std::string> warnings;
 };
 
-/// Resolves a model (its files when given, else a catalog id or alias, else a shorthand size)
+/// Resolves a model (its files when given, else a shorthand size such as "70b", which never
+/// parses the catalog, else a catalog id or alias)
 /// and a quant (default: a GGUF's own types, else the published dtype, else fp16). Throws
 /// RequestError on `model_field` / `quant_field` with suggestions for unknown names, and the
 /// readers' errors for bad files.

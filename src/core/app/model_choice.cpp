@@ -47,10 +47,9 @@ Quant require_quant(const std::string& name, std::string_view field) {
     ids.push_back(q.id);
   }
   auto suggestions = closest_matches(name, ids);
-  throw RequestError(std::string(field),
-                     with_hint(fmt::format("unknown quant '{}'", name), suggestions,
-                               "(list them with 'llmroof quants')"),
-                     std::move(suggestions));
+  std::string message = with_hint(fmt::format("unknown quant '{}'", name), suggestions,
+                                  "(list them with 'llmroof quants')");
+  throw RequestError(std::string(field), std::move(message), std::move(suggestions));
 }
 
 ModelChoice resolve_model(const Database& db, const ModelArgument& model,
@@ -88,15 +87,8 @@ ModelChoice resolve_model(const Database& db, const ModelArgument& model,
     for (const auto& field : spec.assumed_fields) {
       choice.warnings.push_back(fmt::format("{}: assumed {}", model_arg, field));
     }
-  } else if (const ModelSpec* found = find_model(db.models(), model_arg)) {
-    spec = *found;
-    default_quant = quant_for_dtype(spec.torch_dtype);
-    if (!quant_arg) {
-      choice.notes.push_back(
-          fmt::format("no --quant given: using {} (the dtype {} was published in)", default_quant,
-                      spec.torch_dtype.empty() ? "it" : spec.torch_dtype));
-    }
   } else if (auto params = parse_size(model_arg)) {
+    // Before the catalog, so that a size never parses it (no catalog name is shaped like one).
     spec = generic_model(*params, model_arg);
     default_quant = "fp16";
     choice.notes.push_back(fmt::format(
@@ -106,14 +98,21 @@ ModelChoice resolve_model(const Database& db, const ModelArgument& model,
     if (!quant_arg) {
       choice.notes.emplace_back("no --quant given: using fp16");
     }
+  } else if (const ModelSpec* found = find_model(db.models(), model_arg)) {
+    spec = *found;
+    default_quant = quant_for_dtype(spec.torch_dtype);
+    if (!quant_arg) {
+      choice.notes.push_back(
+          fmt::format("no --quant given: using {} (the dtype {} was published in)", default_quant,
+                      spec.torch_dtype.empty() ? "it" : spec.torch_dtype));
+    }
   } else {
     auto suggestions = closest_matches(model_arg, model_names(db.models()));
-    throw RequestError(
-        std::string(model_field),
+    std::string message =
         with_hint(fmt::format("unknown model '{}'", model_arg), suggestions,
                   "(give a catalog id from 'llmroof models', a size such as 70b, or a path to a "
-                  "config.json or .gguf file)"),
-        std::move(suggestions));
+                  "config.json or .gguf file)");
+    throw RequestError(std::string(model_field), std::move(message), std::move(suggestions));
   }
   const Quant quant = require_quant(quant_arg.value_or(default_quant), quant_field);
   choice.input.spec = spec;

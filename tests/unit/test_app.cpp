@@ -1,0 +1,153 @@
+// The core's application layer: the Database built from texts and the estimate request API.
+
+#include <memory>
+#include <string>
+
+#include "catch.hpp"
+#include "llmroof/app/database.hpp"
+#include "llmroof/app/estimate_request.hpp"
+#include "llmroof/model/model_files.hpp"
+#include "llmroof/util/errors.hpp"
+#include "test_support.hpp"
+
+using namespace llmroof;
+
+namespace {
+
+Database shipped_database() {
+  auto file = [](const char* name) { return NamedText{name, test::read(test::data_dir() / name)}; };
+  DataTexts texts;
+  texts.devices = file("devices.json");
+  texts.device_sources = file("device-sources.json");
+  texts.models = file("models.json");
+  texts.efficiency = file("efficiency.json");
+  texts.links = file("links.json");
+  return Database(std::move(texts));
+}
+
+const std::vector<Cell>& first_row(const Report& report) {
+  REQUIRE(!report.rows.empty());
+  return report.rows.front();
+}
+
+double number(const Report& report, const std::string& column) {
+  const int i = report.column_index(column);
+  REQUIRE(i >= 0);
+  return std::get<double>(first_row(report).at(static_cast<std::size_t>(i)));
+}
+
+EstimateRequest request(std::string model, std::string quant, std::string devices) {
+  EstimateRequest r;
+  r.model.text = std::move(model);
+  r.quant = std::move(quant);
+  r.devices = std::move(devices);
+  return r;
+}
+
+}  // namespace
+
+TEST_CASE("RequestError names fields as placeholders each front end renders", "[app]") {
+  const RequestError e("acceptance", "{draft} needs {acceptance}: e.g. 0.78 in {not a field}",
+                       {"0.78"});
+  CHECK(e.field() == "acceptance");
+  CHECK(std::string(e.what()) == "draft needs acceptance: e.g. 0.78 in {not a field}");
+  CHECK(e.render([](std::string_view f) { return "--" + std::string(f); }) ==
+        "--draft needs --acceptance: e.g. 0.78 in {not a field}");
+  CHECK(e.suggestions() == std::vector<std::string>{"0.78"});
+}
+
+TEST_CASE("run_estimate: the roofline of the source article, through the request API", "[app]") {
+  const Database db = shipped_database();
+  EstimateRequest r = request("7b", "int4", "a100-80gb-pcie");
+  r.options.ideal = true;
+  const Report report = run_estimate(db, r);
+  // 7e9 parameters at 0.5 bytes over 1935 GB/s: 1935e9 / 3.5e9 = 552.857 tokens/s.
+  CHECK(number(report, "tokens_per_s") == Approx(552.857142857).epsilon(1e-9));
+  CHECK(report.notes.front().rfind("--ideal", 0) == 0);
+}
+
+TEST_CASE("run_estimate normalizes the backend: CPU and cpu give one answer", "[app]") {
+  const Database db = shipped_database();
+  EstimateRequest upper = request("llama-2-7b", "q4_k_m", "m4-pro");
+  upper.options.backend = "CPU";
+  EstimateRequest lower = upper;
+  lower.options.backend = "cpu";
+  CHECK(number(run_estimate(db, upper), "tokens_per_s") ==
+        number(run_estimate(db, lower), "tokens_per_s"));
+}
+
+TEST_CASE("run_estimate reports the field at fault, with suggestions", "[app]") {
+  const Database db = shipped_database();
+  try {
+    run_estimate(db, request("llama-3.1-8b", "q4_k_n", "m4-pro"));
+    FAIL("no error");
+  } catch (const RequestError& e) {
+    CHECK(e.field() == "quant");
+    REQUIRE(!e.suggestions().empty());
+    CHECK(e.suggestions().front() == "q4_k_m");
+  }
+  try {
+    run_estimate(db, request("llama-3.1-8c", "q4_k_m", "m4-pro"));
+    FAIL("no error");
+  } catch (const RequestError& e) {
+    CHECK(e.field() == "model");
+    CHECK(e.suggestions().front() == "llama-3.1-8b");
+  }
+  EstimateRequest draft = request("llama-3.1-70b", "q4_k_m", "m4-max");
+  draft.draft = ModelArgument{"llama-3.1-8b", {}};
+  draft.draft_quant = "q9";
+  draft.acceptance = 0.7;
+  try {
+    run_estimate(db, draft);
+    FAIL("no error");
+  } catch (const RequestError& e) {
+    CHECK(e.field() == "draft_quant");
+    CHECK(e.message_template().rfind("{draft}: unknown quant 'q9'", 0) == 0);
+  }
+  EstimateRequest no_draft = request("llama-3.1-70b", "q4_k_m", "m4-max");
+  no_draft.acceptance = 0.7;
+  CHECK_THROWS_AS(run_estimate(db, no_draft), RequestError);
+}
+
+TEST_CASE("model resolution: files first, then sizes, then the catalog", "[app]") {
+  const Database db = shipped_database();
+  // A config.json whose file is named like a catalog id: the file's architecture is used.
+  const std::string config =
+      R"({"architectures": ["LlamaForCausalLM"], "hidden_size": 1024, "intermediate_size": 4096,
+          "num_hidden_layers": 4, "num_attention_heads": 8, "num_key_value_heads": 8,
+          "vocab_size": 1000, "torch_dtype": "bfloat16"})";
+  auto bytes = std::make_shared<std::string>(config);
+  ModelArgument file{"llama-3.1-8b",
+                     {ModelFile{"tiny/config.json", std::make_shared<MemorySource>(*bytes)}}};
+  const ModelChoice from_file = resolve_model(db, file, std::nullopt);
+  CHECK(from_file.input.spec.layers == 4);
+  CHECK(from_file.input.spec.name == "tiny");  // named after its folder
+  CHECK(from_file.input.quant_id == "bf16");   // the config's torch_dtype
+  const ModelChoice from_catalog = resolve_model(db, ModelArgument{"llama-3.1-8b", {}}, "q8_0");
+  CHECK(from_catalog.input.spec.layers == 32);
+  const ModelChoice from_size = resolve_model(db, ModelArgument{"7b", {}}, std::nullopt);
+  CHECK(from_size.input.quant_id == "fp16");
+}
+
+TEST_CASE("Database parses each table on first use only", "[app]") {
+  DataTexts texts;
+  texts.devices = {"devices.json", test::read(test::data_dir() / "devices.json")};
+  texts.efficiency = {"efficiency.json", test::read(test::data_dir() / "efficiency.json")};
+  texts.models = {"models.json", "{ not json"};
+  texts.links = {"links.json", "[]"};
+  const Database db(std::move(texts));
+  // A shorthand size needs no model catalog, and a single device no links.
+  EstimateRequest r = request("7b", "int4", "m4-pro");
+  CHECK(number(run_estimate(db, r), "tokens_per_s") > 0);
+  CHECK_THROWS_AS(db.models(), DataError);
+}
+
+TEST_CASE("read_model_files tells a GGUF from a config by name or magic", "[app]") {
+  CHECK(has_gguf_name("dir/Model-Q4_K_M.GGUF"));
+  CHECK_FALSE(has_gguf_name("dir.gguf/config.json"));
+  MemorySource magic(std::string_view("GGUF\x03\x00\x00\x00", 8));
+  CHECK(is_gguf(magic));
+  MemorySource json(std::string_view("{}"));
+  CHECK_FALSE(is_gguf(json));
+  CHECK_THROWS_AS(read_model_files({}), Error);
+}
