@@ -7,6 +7,7 @@
 #include "llmroof/app/database.hpp"
 #include "llmroof/app/estimate_request.hpp"
 #include "llmroof/model/model_files.hpp"
+#include "llmroof/platform/load_database.hpp"
 #include "llmroof/util/errors.hpp"
 #include "test_support.hpp"
 
@@ -14,16 +15,7 @@ using namespace llmroof;
 
 namespace {
 
-Database shipped_database() {
-  auto file = [](const char* name) { return NamedText{name, test::read(test::data_dir() / name)}; };
-  DataTexts texts;
-  texts.devices = file("devices.json");
-  texts.device_sources = file("device-sources.json");
-  texts.models = file("models.json");
-  texts.efficiency = file("efficiency.json");
-  texts.links = file("links.json");
-  return Database(std::move(texts));
-}
+Database shipped_database() { return load_database({test::data_dir().string(), {}, {}, {}}); }
 
 const std::vector<Cell>& first_row(const Report& report) {
   REQUIRE(!report.rows.empty());
