@@ -5,6 +5,7 @@
 
 #include "cli.hpp"
 #include "engine_options.hpp"
+#include "finite_number.hpp"
 #include "llmroof/app/estimate_request.hpp"
 #include "llmroof/util/errors.hpp"
 #include "model_args.hpp"
@@ -92,11 +93,13 @@ void setup(CLI::App& sub, EstimateCliOptions& o) {
   sub.add_option("--power", o.power_w,
                  "Power draw of each device for joules_per_token, in W (default: its TDP; a "
                  "group sums its devices; under offload it sets the GPU's)")
+      ->check(finite_number)
       ->check(CLI::PositiveNumber)
       ->type_name("W");
   sub.add_option("--price-per-hour", o.price_per_hour,
                  "Rental price of one device (one machine under offload), in USD per hour, for "
                  "usd_per_million_tokens; a group pays it per device")
+      ->check(finite_number)
       ->check(CLI::PositiveNumber)
       ->type_name("USD");
   sub.add_option("--show", o.show,
@@ -164,6 +167,7 @@ void setup(CLI::App& sub, EstimateCliOptions& o) {
   sub.add_option("--acceptance", o.acceptance,
                  "Chance that the target accepts each drafted token, in [0, 1] (required with "
                  "--draft)")
+      ->check(finite_number)
       ->check(CLI::Range(0.0, 1.0))
       ->type_name("A")
       ->group(speculative);

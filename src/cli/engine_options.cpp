@@ -1,5 +1,6 @@
 #include "engine_options.hpp"
 
+#include "finite_number.hpp"
 #include "llmroof/model/quant.hpp"
 #include "llmroof/util/units.hpp"
 
@@ -8,15 +9,18 @@ namespace llmroof::cli {
 void add_engine_options(CLI::App& sub, EngineCliOptions& o) {
   sub.add_option("--bandwidth", o.bandwidth_gb_per_s,
                  "Override the memory bandwidth of every selected device, in GB/s")
+      ->check(finite_number)
       ->check(CLI::PositiveNumber)
       ->type_name("GB/s");
   sub.add_option("--tflops", o.tflops,
                  "Override the peak at the compute precision, in TFLOP/s (TOPS for int types)")
+      ->check(finite_number)
       ->check(CLI::PositiveNumber)
       ->type_name("TFLOPS");
   sub.add_option("--memory", o.memory_gib,
                  "Memory available to the model on each device, in GiB (default: the device's "
                  "largest configuration, less what the OS keeps)")
+      ->check(finite_number)
       ->check(CLI::PositiveNumber)
       ->type_name("GiB");
   std::vector<std::string> kv_names;
@@ -43,6 +47,7 @@ void add_engine_options(CLI::App& sub, EngineCliOptions& o) {
   sub.add_option("--expert-skew", o.expert_skew,
                  "MoE routing skew in [0, 1). Expert traffic assumes uniform routing: batch B "
                  "reads E*(1-(1-k/E)^B) distinct experts per layer; skew S uses B^(1-S)")
+      ->check(finite_number)
       ->check(CLI::Range(0.0, 0.99))
       ->type_name("SKEW")
       ->default_str("0");

@@ -629,6 +629,18 @@ TEST_CASE("gguf: malformed files give one-line errors with the byte offset", "[g
     CHECK(format_error_of(far.bytes()) ==
           "test.gguf: at byte 49: tensor 'a': 16 bytes at data offset 9223372036854775808 run "
           "past the end of the file (57 bytes, data section at 64)");
+    GgufWriter overlap;
+    overlap.tensor("a", {8}, 0);     // 32 bytes at data offset 0
+    overlap.tensor("b", {4}, 0, 0);  // 16 bytes at data offset 0: inside 'a'
+    // 'b' info follows the info of 'a' (at byte 49, as above), which is 33 bytes: name length 8,
+    // "a" 1, n_dims 4, one dim 8, type 4, offset 8.
+    CHECK(format_error_of(overlap.bytes()) ==
+          "test.gguf: at byte 82: tensor 'b' at data offset 0 overlaps tensor 'a' (32 bytes at "
+          "data offset 0)");
+    GgufWriter adjacent;
+    adjacent.tensor("a", {8}, 0);
+    adjacent.tensor("b", {4}, 0, 32);  // starts where 'a' ends: fine
+    CHECK(format_error_of(adjacent.bytes()) == "(no error)");
   }
 }
 

@@ -70,6 +70,27 @@ TEST_CASE("param_breakdown sorts every tensor into one group", "[inspect]") {
   CHECK(o.dense_mlp == 40);
 }
 
+TEST_CASE("inspect prints parameter counts past 2^63 as numbers, not -2^63", "[inspect]") {
+  LoadedModel model;
+  // Within every documented config.json bound (layers <= 4096, widths <= 2^24, experts <=
+  // 2^16), a MoE reaches past 2^63 parameters.
+  model.spec = parse_hf_config(R"({"model_type": "mixtral", "hidden_size": 1048576,
+    "num_hidden_layers": 4096, "num_attention_heads": 8192, "num_key_value_heads": 8192,
+    "intermediate_size": 4194304, "num_local_experts": 256, "num_experts_per_tok": 2,
+    "vocab_size": 32000, "max_position_embeddings": 2048})",
+                               "config.json");
+  model.files = {"config.json"};
+  const Report report = inspect_report(model);
+  // Per layer: q, k, v, o 4 * 2^40, 256 experts of gate, up, down 256 * 3 * 2^42, the router
+  // 256 * 2^20 and 2 * 2^20 norms; then embeddings, output and the final norm.
+  const double per_layer =
+      4.0 * 1099511627776.0 + 256.0 * 3.0 * 4398046511104.0 + 256.0 * 1048576.0 + 2.0 * 1048576.0;
+  const double expected = 4096.0 * per_layer + 2.0 * 32000.0 * 1048576.0 + 1048576.0;
+  REQUIRE(std::holds_alternative<double>(field_of(report, "total_params")));
+  CHECK(std::get<double>(field_of(report, "total_params")) == Approx(expected));
+  CHECK(std::get<double>(field_of(report, "total_params")) > 9.3e18);
+}
+
 TEST_CASE("inspect report of a config.json", "[inspect]") {
   LoadedModel model;
   model.spec = parse_hf_config(R"({"model_type": "llama", "hidden_size": 64,

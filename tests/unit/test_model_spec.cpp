@@ -22,6 +22,19 @@ TEST_CASE("shorthand sizes", "[model]") {
   CHECK_FALSE(parse_size("1.2.3b").has_value());
 }
 
+TEST_CASE("shorthand sizes are bounded to 1M..100T parameters", "[model]") {
+  CHECK(parse_size("1m").value() == 1e6);
+  CHECK(parse_size("100t").value() == 1e14);
+  CHECK_THROWS_AS(parse_size("999k"), UsageError);
+  CHECK_THROWS_AS(parse_size("100.1t"), UsageError);
+  // Was 1.84 GB and 6.5 s of work on a 1e18-parameter generic model.
+  CHECK_THROWS_WITH(parse_size("1000000000000000b"),
+                    "model size '1000000000000000b' is out of range: shorthand sizes go from 1M "
+                    "to 100T parameters");
+  // 300 digits: std::stod threw out_of_range ("internal error"); now the same one-line error.
+  CHECK_THROWS_AS(parse_size("1" + std::string(300, '0') + "b"), UsageError);
+}
+
 TEST_CASE("a generic model follows P ~= 12 * layers * hidden^2", "[model]") {
   for (double p : {5e8, 7e9, 13e9, 70e9, 671e9}) {
     const ModelSpec m = generic_model(p, "x");

@@ -10,6 +10,7 @@
 #include "llmroof/model/weights.hpp"
 #include "llmroof/util/units.hpp"
 #include "test_support.hpp"
+#include "util/checked.hpp"
 
 using namespace llmroof;
 
@@ -94,6 +95,23 @@ TEST_CASE("tensor bytes from the type table", "[quant]") {
   CHECK_FALSE(ggml_tensor_bytes(99, dims).has_value());
   const std::vector<std::uint64_t> huge = {1ull << 40, 1ull << 40, 1ull << 40};
   CHECK_FALSE(ggml_tensor_bytes(ggml::f32, huge).has_value());  // overflow
+  // One 2^62-long F32 row is 2^64 bytes: it wrapped to 0 and "fit" inside a 1.5 KB file.
+  CHECK_FALSE(ggml_tensor_bytes(ggml::f32, std::vector<std::uint64_t>{1ULL << 62U}).has_value());
+  CHECK(ggml_tensor_bytes(ggml::f32, std::vector<std::uint64_t>{1ULL << 61U}).value() ==
+        1ULL << 63U);
+}
+
+TEST_CASE("checked arithmetic reports every wrap", "[quant][util]") {
+  constexpr std::uint64_t k_max = ~std::uint64_t{0};
+  CHECK(checked_mul(1ULL << 32U, 1ULL << 31U).value() == 1ULL << 63U);
+  CHECK_FALSE(checked_mul(1ULL << 32U, 1ULL << 32U).has_value());
+  CHECK(checked_mul(k_max, 1).value() == k_max);
+  CHECK(checked_mul(k_max, 0).value() == 0);
+  CHECK(checked_add(k_max - 1, 1).value() == k_max);
+  CHECK_FALSE(checked_add(k_max, 1).has_value());
+  CHECK(checked_product({}).value() == 1);
+  CHECK(checked_product({2, 3, 7}).value() == 42);
+  CHECK_FALSE(checked_product({1ULL << 40U, 1ULL << 40U, 0}).has_value());  // partial product
 }
 
 TEST_CASE("quant names given to --quant", "[quant]") {

@@ -113,9 +113,10 @@ std::vector<std::string> attach_device_sources(
 /// `display_name` is used in messages. Throws DataError listing every problem with its line.
 DeviceDb parse_devices(std::string_view text, const std::string& display_name);
 
-/// Adds `extra` to `db`; an entry whose id already exists replaces the shipped one.
+/// Adds `extra` to `db` in time linear in their sizes; an entry whose id already exists replaces
+/// the earlier one. Returns the ids of devices already in `db` that `extra` replaced, in order.
 /// Throws DataError when an id or alias of `extra` collides with a different device.
-void merge_devices(DeviceDb& db, DeviceDb extra);
+std::vector<std::string> merge_devices(DeviceDb& db, DeviceDb extra);
 
 /// Cross-entry checks of a whole database: unique ids and aliases after normalization,
 /// family aliases pointing at existing devices. Returns the problems, empty when valid.

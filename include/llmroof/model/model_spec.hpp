@@ -107,7 +107,14 @@ ModelCatalog parse_models(std::string_view text, const std::string& display_name
 /// Finds a catalog model by id or alias (case, '-', '.', '_', '/', ':' and spaces ignored).
 const ModelSpec* find_model(const ModelCatalog& catalog, std::string_view name);
 
+/// Smallest and largest parameter count a shorthand size may name (1M and 100T): the generic
+/// shape rule is meaningless outside it, and it keeps every derived integer far from overflow.
+inline constexpr double k_min_shorthand_params = 1e6;
+inline constexpr double k_max_shorthand_params = 1e14;
+
 /// Parses a shorthand size: "7b", "70B", "671b", "500m", "1.5b", "1t" -> parameter count.
+/// nullopt when `text` is not of that form; throws UsageError when it is but names a count
+/// outside [k_min_shorthand_params, k_max_shorthand_params].
 std::optional<double> parse_size(std::string_view text);
 
 /// A generic dense GPT-style model with `params` parameters. Its shape follows the source

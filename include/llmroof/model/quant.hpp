@@ -42,7 +42,7 @@ inline constexpr int f32 = 0, f16 = 1, q4_0 = 2, q4_1 = 3, q5_0 = 6, q5_1 = 7, q
 }
 
 /// Bytes of a tensor of `type` with `dims`; nullopt if the type is unknown or removed, or the
-/// row length is not a multiple of the block size.
+/// row length is not a multiple of the block size, or the byte count overflows 64 bits.
 std::optional<std::uint64_t> ggml_tensor_bytes(int type, std::span<const std::uint64_t> dims);
 
 /// How --quant names a weight format.

@@ -523,6 +523,28 @@ GgufFile read_gguf(ByteSource& source, const std::string& display_name) {
                          file.data_offset));
     }
   }
+  // No two tensors may share bytes of the data section (each now lies inside the file, so
+  // offset + bytes cannot wrap).
+  std::vector<std::size_t> by_offset(file.tensors.size());
+  for (std::size_t i = 0; i < by_offset.size(); ++i) {
+    by_offset[i] = i;
+  }
+  std::sort(by_offset.begin(), by_offset.end(), [&](std::size_t a, std::size_t b) {
+    return file.tensors[a].offset < file.tensors[b].offset;
+  });
+  for (std::size_t k = 1; k < by_offset.size(); ++k) {
+    const std::size_t a = by_offset[k - 1];
+    const std::size_t b = by_offset[k];
+    if (file.tensor_bytes[a] != 0 && file.tensor_bytes[b] != 0 &&
+        file.tensors[a].offset + file.tensor_bytes[a] > file.tensors[b].offset) {
+      r.fail(info_offsets[b],
+             fmt::format("tensor '{}' at data offset {} overlaps tensor '{}' ({} bytes at data "
+                         "offset {})",
+                         printable(file.tensors[b].name), file.tensors[b].offset,
+                         printable(file.tensors[a].name), file.tensor_bytes[a],
+                         file.tensors[a].offset));
+    }
+  }
   return file;
 }
 

@@ -77,7 +77,15 @@ Column column(std::string id, std::string title, CellKind kind, HumanUnit unit =
   return Column{std::move(id), std::move(title), kind, unit, precision, true};
 }
 
-Cell integer(double value) { return Cell{static_cast<std::int64_t>(value)}; }
+/// A whole count as an integer cell; a count past the int64 range (a parameter count above 2^63
+/// cast to int64 is undefined and printed -9223372036854775808) stays a real number.
+Cell integer(double value) {
+  constexpr double k_int64_limit = 9223372036854775808.0;  // 2^63
+  if (!(value >= -k_int64_limit && value < k_int64_limit)) {
+    return Cell{value};
+  }
+  return Cell{static_cast<std::int64_t>(value)};
+}
 
 /// The ggml type a published checkpoint's torch_dtype stores its weights in.
 int dtype_type(const std::string& dtype) {

@@ -6,6 +6,7 @@
 #include <array>
 #include <cctype>
 #include <cmath>
+#include <cstdlib>
 #include <map>
 
 #include "data/json_reader.hpp"
@@ -269,9 +270,11 @@ std::optional<double> parse_size(std::string_view text) {
   if (digits.empty() || digits == ".") {
     return std::nullopt;
   }
-  const double value = std::stod(std::string(digits)) * scale;
-  if (!(value >= 1e3) || !std::isfinite(value)) {
-    return std::nullopt;
+  // strtod saturates to HUGE_VAL instead of throwing on "1000...0b" with hundreds of digits.
+  const double value = std::strtod(std::string(digits).c_str(), nullptr) * scale;
+  if (!(value >= k_min_shorthand_params && value <= k_max_shorthand_params)) {
+    throw UsageError(fmt::format(
+        "model size '{}' is out of range: shorthand sizes go from 1M to 100T parameters", text));
   }
   return value;
 }

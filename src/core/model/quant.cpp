@@ -6,6 +6,7 @@
 #include <array>
 
 #include "llmroof/util/lookup.hpp"
+#include "util/checked.hpp"
 
 namespace llmroof {
 
@@ -497,13 +498,11 @@ std::optional<std::uint64_t> ggml_tensor_bytes(int type, std::span<const std::ui
   if (row % block != 0) {
     return std::nullopt;
   }
-  constexpr std::uint64_t k_max = ~std::uint64_t{0};
-  std::uint64_t bytes = row / block * static_cast<std::uint64_t>(info->block_bytes);
-  for (std::size_t i = 1; i < dims.size(); ++i) {
-    if (dims[i] != 0 && bytes > k_max / dims[i]) {
-      return std::nullopt;
-    }
-    bytes *= dims[i];
+  // Every product checked: a 2^62-long F32 row used to wrap to 0 bytes.
+  std::optional<std::uint64_t> bytes =
+      checked_mul(row / block, static_cast<std::uint64_t>(info->block_bytes));
+  for (std::size_t i = 1; i < dims.size() && bytes; ++i) {
+    bytes = checked_mul(*bytes, dims[i]);
   }
   return bytes;
 }
