@@ -5,9 +5,9 @@
 // upper end.
 
 #include <CLI/CLI.hpp>
-#include <cmath>
-#include <cstdlib>
 #include <string>
+
+#include "llmroof/util/numbers.hpp"
 
 namespace llmroof::cli {
 
@@ -15,10 +15,8 @@ namespace llmroof::cli {
 /// is left to the option's own conversion and checks.
 inline const CLI::Validator finite_number(
     [](std::string& text) -> std::string {
-      char* end = nullptr;
-      // strtod gives inf for "1e400" (out of range) as for "inf", and NaN for "nan".
-      const double value = std::strtod(text.c_str(), &end);
-      if (end != text.c_str() && *end == '\0' && !std::isfinite(value)) {
+      const NumberStatus status = parse_double(text).status;
+      if (status == NumberStatus::not_finite || status == NumberStatus::out_of_range) {
         return "Value " + text + " is not a finite number";
       }
       return {};

@@ -48,7 +48,4 @@ struct EstimateRequest {
 /// and the data and model readers' errors.
 Report run_estimate(const Database& db, const EstimateRequest& request);
 
-/// Splits `text` at any of `separators`; empty parts are kept.
-std::vector<std::string> split_list(std::string_view text, std::string_view separators);
-
 }  // namespace llmroof

@@ -13,6 +13,7 @@
 #include "llmroof/scenarios/speculative.hpp"
 #include "llmroof/util/errors.hpp"
 #include "llmroof/util/lookup.hpp"
+#include "llmroof/util/numbers.hpp"
 #include "llmroof/util/units.hpp"
 
 namespace llmroof {
@@ -27,37 +28,16 @@ void show_column(Report& report, const std::string& id) {
   }
 }
 
-}  // namespace
-
-std::vector<std::string> split_list(std::string_view text, std::string_view separators) {
-  std::vector<std::string> parts;
-  std::size_t start = 0;
-  while (start <= text.size()) {
-    const std::size_t end = text.find_first_of(separators, start);
-    parts.emplace_back(
-        text.substr(start, end == std::string_view::npos ? std::string_view::npos : end - start));
-    start = end == std::string_view::npos ? text.size() + 1 : end + 1;
-  }
-  return parts;
-}
-
-namespace {
-
-// --split-ratio "3,1" (or llama.cpp's "3/1"): positive numbers.
+// split_ratio "3,1" (or llama.cpp's "3/1"): positive numbers.
 std::vector<double> parse_split_ratio(const std::string& text) {
   std::vector<double> ratio;
   for (const std::string& part : split_list(text, ",/")) {
-    std::size_t used = 0;
-    double value = 0;
-    try {
-      value = std::stod(part, &used);
-    } catch (const std::exception&) {
-      used = 0;
-    }
-    if (used == 0 || used != part.size() || !std::isfinite(value)) {
+    const auto parsed = parse_double(trim(part));
+    if (!parsed) {
       throw RequestError("split_ratio",
                          fmt::format("bad {{split_ratio}} '{}': '{}' is not a number", text, part));
     }
+    const double value = parsed.value;
     if (!(value > 0)) {
       throw RequestError(
           "split_ratio",
@@ -68,25 +48,19 @@ std::vector<double> parse_split_ratio(const std::string& text) {
   return ratio;
 }
 
-// --gpu-layers: a count, or "auto" (nullopt).
+// gpu_layers: a count, or "auto" (nullopt).
 std::optional<int> parse_gpu_layers(const std::string& text) {
   if (normalize_key(text) == "auto") {
     return std::nullopt;
   }
-  std::size_t used = 0;
-  long value = -1;
-  try {
-    value = std::stol(text, &used);
-  } catch (const std::exception&) {
-    used = 0;
-  }
-  if (used == 0 || used != text.size() || value < 0 || value > 100000) {
+  const auto value = to_int64(text, 0, 100000);
+  if (!value) {
     throw RequestError(
         "gpu_layers",
         fmt::format("bad {{gpu_layers}} '{}': give a number of layers (0 or more) or 'auto'",
                     text));
   }
-  return static_cast<int>(value);
+  return static_cast<int>(*value);
 }
 
 void family_note(std::vector<std::string>& notes, const DeviceMatch& match) {

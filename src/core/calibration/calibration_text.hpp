@@ -6,27 +6,18 @@
 #include <fmt/format.h>
 
 #include <cctype>
-#include <charconv>
+#include <cmath>
 #include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
 
 #include "llmroof/util/errors.hpp"
+#include "llmroof/util/numbers.hpp"
 
 namespace llmroof::calib {
 
 // --- Small text helpers -------------------------------------------------------------------------
-
-inline std::string_view trim(std::string_view s) {
-  while (!s.empty() && std::isspace(static_cast<unsigned char>(s.front())) != 0) {
-    s.remove_prefix(1);
-  }
-  while (!s.empty() && std::isspace(static_cast<unsigned char>(s.back())) != 0) {
-    s.remove_suffix(1);
-  }
-  return s;
-}
 
 inline std::string lower(std::string_view s) {
   std::string out(s);
@@ -44,20 +35,8 @@ inline bool starts_with(std::string_view s, std::string_view prefix) {
   return s.substr(0, prefix.size()) == prefix;
 }
 
-// A number in the whole of `text` (surrounding spaces allowed), or nullopt.
-inline std::optional<double> to_number(std::string_view text) {
-  text = trim(text);
-  if (text.empty()) {
-    return std::nullopt;
-  }
-  double value = 0;
-  const auto* end = text.data() + text.size();
-  auto [ptr, ec] = std::from_chars(text.data(), end, value);
-  if (ec != std::errc() || ptr != end || !std::isfinite(value)) {
-    return std::nullopt;
-  }
-  return value;
-}
+// A finite number in the whole of `text` (surrounding spaces allowed), or nullopt.
+inline std::optional<double> to_number(std::string_view text) { return to_double(trim(text)); }
 
 inline std::optional<int> to_int(std::string_view text) {
   auto value = to_number(text);

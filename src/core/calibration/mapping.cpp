@@ -214,9 +214,10 @@ int device_count(std::string& id) {
     ++i;
   }
   if (i > 0 && i + 1 < id.size() && id[i] == 'x' && id[i + 1] == '-') {
-    const int n = std::stoi(id.substr(0, i));
-    id.erase(0, i + 2);
-    return n;
+    if (const auto n = to_int64(std::string_view(id).substr(0, i), 1, 1 << 20)) {
+      id.erase(0, i + 2);
+      return static_cast<int>(*n);
+    }
   }
   return 1;
 }

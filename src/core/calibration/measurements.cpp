@@ -43,7 +43,11 @@ bool read_count(std::string_view& s, std::string_view prefix, int& count) {
   if (i == digits) {
     return false;
   }
-  count = std::stoi(std::string(s.substr(digits, i - digits)));
+  const auto value = to_int64(s.substr(digits, i - digits), 0, 1 << 30);
+  if (!value) {
+    return false;
+  }
+  count = static_cast<int>(*value);
   s.remove_prefix(i);
   return true;
 }

@@ -12,6 +12,7 @@
 #include "data/json_reader.hpp"
 #include "llmroof/util/errors.hpp"
 #include "llmroof/util/lookup.hpp"
+#include "llmroof/util/numbers.hpp"
 
 namespace llmroof {
 
@@ -270,8 +271,9 @@ std::optional<double> parse_size(std::string_view text) {
   if (digits.empty() || digits == ".") {
     return std::nullopt;
   }
-  // strtod saturates to HUGE_VAL instead of throwing on "1000...0b" with hundreds of digits.
-  const double value = std::strtod(std::string(digits).c_str(), nullptr) * scale;
+  // Hundreds of digits ("1000...0b") are out of the double range: refused as out of range.
+  const auto parsed = parse_double(digits);
+  const double value = parsed ? parsed.value * scale : 0;
   if (!(value >= k_min_shorthand_params && value <= k_max_shorthand_params)) {
     throw UsageError(fmt::format(
         "model size '{}' is out of range: shorthand sizes go from 1M to 100T parameters", text));

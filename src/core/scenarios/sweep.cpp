@@ -3,7 +3,6 @@
 #include <fmt/format.h>
 
 #include <algorithm>
-#include <charconv>
 #include <cmath>
 #include <string>
 
@@ -11,6 +10,7 @@
 #include "llmroof/physics/roofline.hpp"
 #include "llmroof/report/render.hpp"
 #include "llmroof/util/errors.hpp"
+#include "llmroof/util/numbers.hpp"
 #include "llmroof/util/units.hpp"
 
 namespace llmroof {
@@ -18,27 +18,6 @@ namespace llmroof {
 // --- lists and ranges ---------------------------------------------------------------------
 
 namespace {
-
-std::string_view trim(std::string_view s) {
-  while (!s.empty() && s.front() == ' ') {
-    s.remove_prefix(1);
-  }
-  while (!s.empty() && s.back() == ' ') {
-    s.remove_suffix(1);
-  }
-  return s;
-}
-
-// A whole number written in full (optional '-', digits); nullopt for anything else.
-std::optional<std::int64_t> parse_whole(std::string_view text) {
-  std::int64_t value = 0;
-  const char* end = text.data() + text.size();
-  const auto [ptr, ec] = std::from_chars(text.data(), end, value);
-  if (text.empty() || ec != std::errc() || ptr != end) {
-    return std::nullopt;
-  }
-  return value;
-}
 
 // One item of a list: start, end, and either an additive step or a factor.
 struct RangeItem {
@@ -57,24 +36,24 @@ RangeItem parse_item(std::string_view item, std::string_view option) {
   };
   const std::size_t dots = item.find("..");
   if (dots == std::string_view::npos) {
-    const auto value = parse_whole(item);
+    const auto value = to_int64(item);
     if (!value) {
       throw bad(k_syntax_hint);
     }
     return {*value, *value, 1, 0};
   }
   RangeItem range;
-  const auto start = parse_whole(trim(item.substr(0, dots)));
+  const auto start = to_int64(trim(item.substr(0, dots)));
   std::string_view rest = item.substr(dots + 2);
   const std::size_t op = rest.find_first_of("x+");
-  const auto end = parse_whole(trim(rest.substr(0, op)));
+  const auto end = to_int64(trim(rest.substr(0, op)));
   if (!start || !end) {
     throw bad(k_syntax_hint);
   }
   range.start = *start;
   range.end = *end;
   if (op != std::string_view::npos) {
-    const auto by = parse_whole(trim(rest.substr(op + 1)));
+    const auto by = to_int64(trim(rest.substr(op + 1)));
     if (!by) {
       throw bad(k_syntax_hint);
     }
