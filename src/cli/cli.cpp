@@ -72,6 +72,15 @@ void print_error(std::ostream& err, const std::string& message) {
 
 }  // namespace
 
+std::string flag_name(const CLI::App* command, std::string_view field) {
+  std::string flag = "--" + std::string(field);
+  std::replace(flag.begin() + 2, flag.end(), '_', '-');
+  if (command != nullptr && command->get_option_no_throw(flag) == nullptr) {
+    return "{" + std::string(field) + "}";
+  }
+  return flag;
+}
+
 void add_common_options(CLI::App& app, CommonOptions& common, bool devices) {
   app.add_option("--format,-f", common.format_name,
                  "Output format: table (people, scaled units), md, csv, json or jsonl (scripts, "
@@ -116,12 +125,16 @@ const Database& Context::database() {
   return *m_database;
 }
 
+void Context::error(const std::string& message) { print_error(m_io.err, message); }
+
 void Context::emit(const Report& report) {
+  const FieldNamer namer = [this](std::string_view field) { return flag(field); };
   for (const auto& warning : report.warnings) {
-    m_io.err << "llmroof: warning: " << warning << '\n';
+    m_io.err << "llmroof: warning: " << RequestError::render_fields(warning, namer) << '\n';
   }
   RenderOptions options;
   options.tool_version = k_version;
+  options.field_name = namer;
   const bool to_stdout = m_common.output == "-";
   options.color = m_common.format() == OutputFormat::table &&
                   color_wanted(m_common.color, to_stdout && m_io.out_is_tty);
@@ -184,8 +197,9 @@ int run(const std::vector<std::string>& args, Io& io) {
                             chosen != nullptr ? chosen->get_name() : ""));
     return static_cast<int>(ExitCode::usage);
   }
+  const CLI::App* chosen = app.get_subcommands().empty() ? nullptr : app.get_subcommands().front();
   try {
-    Context context(io, common);
+    Context context(io, common, chosen);
     for (const auto& command : commands) {
       if (command.app->parsed()) {
         return command.run(context);
@@ -194,11 +208,8 @@ int run(const std::vector<std::string>& args, Io& io) {
     return static_cast<int>(ExitCode::usage);
   } catch (const RequestError& e) {
     // A request field is named by its flag: split_ratio -> --split-ratio.
-    print_error(io.err, e.render([](std::string_view field) {
-      std::string flag = "--" + std::string(field);
-      std::replace(flag.begin() + 2, flag.end(), '_', '-');
-      return flag;
-    }));
+    print_error(io.err,
+                e.render([chosen](std::string_view field) { return flag_name(chosen, field); }));
     return static_cast<int>(ExitCode::usage);
   } catch (const UsageError& e) {
     print_error(io.err, e.what());

@@ -17,6 +17,14 @@
 
 namespace llmroof::cli {
 
+/// Process exit codes: 0 ok, 1 failure (data, model file, I/O), 2 usage (bad flags, unknown ids).
+enum class ExitCode { ok = 0, failure = 1, usage = 2 };
+
+/// The command line's name of request field `field` ("split_ratio" -> "--split-ratio") when
+/// `command` (the chosen subcommand, or nullptr for any) has that option; else the placeholder
+/// "{field}" as it was, so that braces in a file's or a user's text stay as they are.
+std::string flag_name(const CLI::App* command, std::string_view field);
+
 /// Streams and terminal facts of one invocation (tests pass string streams).
 struct Io {
   std::ostream& out;
@@ -44,7 +52,8 @@ struct CommonOptions {
 /// Data and output shared by the subcommands; the data files are read on first use.
 class Context {
  public:
-  Context(Io& io, const CommonOptions& common) : m_io(io), m_common(common) {}
+  Context(Io& io, const CommonOptions& common, const CLI::App* command = nullptr)
+      : m_io(io), m_common(common), m_command(command) {}
   Io& io() { return m_io; }
   const CommonOptions& common() const { return m_common; }
   /// The run's data: the data directory's files plus --device-file and --calibration.
@@ -56,11 +65,17 @@ class Context {
   const EfficiencyTable& efficiency() { return database().efficiency(); }
   std::filesystem::path data_dir();
   /// Renders `report` in the chosen format to stdout or --output; warnings go to stderr.
+  /// Request fields the report names (`{field}`) are written as the command's flags.
   void emit(const Report& report);
+  /// Prints "llmroof: error: <message>" to stderr (a failure reported after the output).
+  void error(const std::string& message);
+  /// flag_name for the chosen subcommand.
+  std::string flag(std::string_view field) const { return flag_name(m_command, field); }
 
  private:
   Io& m_io;
   const CommonOptions& m_common;
+  const CLI::App* m_command = nullptr;
   std::optional<std::filesystem::path> m_data_dir;
   std::optional<Database> m_database;
 };

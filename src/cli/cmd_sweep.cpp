@@ -150,7 +150,7 @@ int run(const SweepCliOptions& o, Context& context) {
   base.generate_tokens =
       static_cast<double>(o.generate.value_or(parallel ? k_parallel_generate : 0));
   apply_engine_options(o.engine, base);
-  const auto contexts = parse_sweep_list(o.context, "--context", 0, k_max_context);
+  const auto contexts = parse_sweep_list(o.context, "context", 0, k_max_context);
 
   auto precision_note = [&](const EstimateResult& r) {
     if (r.precision_fell_back) {
@@ -168,7 +168,7 @@ int run(const SweepCliOptions& o, Context& context) {
     ParallelOptions options;
     options.base = base;
     options.base.context_tokens = static_cast<double>(contexts.front());
-    options.users = parse_sweep_list(*o.parallel, "--parallel", 1, k_max_batch);
+    options.users = parse_sweep_list(*o.parallel, "parallel", 1, k_max_batch);
     const ParallelResult result =
         parallel_sweep(device, model.input, options, context.efficiency());
     report = parallel_report(result, model.input, options);
@@ -177,7 +177,7 @@ int run(const SweepCliOptions& o, Context& context) {
   } else {
     SweepOptions options;
     options.base = base;
-    options.batches = parse_sweep_list(o.batch, "--batch", 1, k_max_batch);
+    options.batches = parse_sweep_list(o.batch, "batch", 1, k_max_batch);
     options.contexts = contexts;
     const SweepResult result = sweep(device, model.input, options, context.efficiency());
     report = sweep_report(result, model.input, options);

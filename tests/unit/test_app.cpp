@@ -55,7 +55,7 @@ TEST_CASE("run_estimate: the roofline of the source article, through the request
   const Report report = run_estimate(db, r);
   // 7e9 parameters at 0.5 bytes over 1935 GB/s: 1935e9 / 3.5e9 = 552.857 tokens/s.
   CHECK(number(report, "tokens_per_s") == Approx(552.857142857).epsilon(1e-9));
-  CHECK(report.notes.front().rfind("--ideal", 0) == 0);
+  CHECK(report.notes.front().rfind("{ideal}: pure roofline", 0) == 0);
 }
 
 TEST_CASE("run_estimate normalizes the backend: CPU and cpu give one answer", "[app]") {

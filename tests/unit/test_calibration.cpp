@@ -346,7 +346,7 @@ TEST_CASE("mapping overrides and partial offload", "[calibration][mapping]") {
   const auto none = map_measurements({&m, 1}, test::devices(), test::catalog(), aliases());
   REQUIRE(none.unmapped.size() == 1);
   CHECK(none.unmapped[0].reason ==
-        "no device named (llama-bench markdown has none): give --device");
+        "no device named (llama-bench markdown has none): give {device}");
   MappingOptions options;
   options.device = "rtx-4090";
   const auto forced =

@@ -287,9 +287,9 @@ TEST_CASE("group errors", "[cluster][errors]") {
   const EstimateOptions o = ideal_options();
   CHECK_THROWS_AS(group_of({}, SplitMode::layer, &k_pcie4, m, o), UsageError);
   CHECK_THROWS_WITH(group_of({&gpu, &gpu}, SplitMode::layer, nullptr, m, o),
-                    "a group of 2 devices needs a link (--link)");
+                    "a group of 2 devices needs a link (link)");
   CHECK_THROWS_WITH(group_of({&gpu, &gpu}, SplitMode::layer, &k_pcie4, m, o, {1, 2, 3}),
-                    "--split-ratio has 3 numbers for a group of 2 devices");
+                    "split_ratio has 3 numbers for a group of 2 devices");
   // 200 devices for 71 layers: some get none.
   const std::vector<const Device*> many(200, &gpu);
   CHECK_THROWS_AS(group_of(many, SplitMode::layer, &k_pcie4, m, o), UsageError);

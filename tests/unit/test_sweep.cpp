@@ -20,15 +20,16 @@ namespace {
 using Values = std::vector<std::int64_t>;
 
 Values parse(std::string_view text, std::int64_t min_value = 0, std::int64_t max_value = 1 << 20) {
-  return parse_sweep_list(text, "--batch", min_value, max_value);
+  return parse_sweep_list(text, "batch", min_value, max_value);
 }
 
 std::string parse_error(std::string_view text, std::int64_t min_value = 1,
                         std::int64_t max_value = 1 << 20) {
   try {
-    parse_sweep_list(text, "--batch", min_value, max_value);
-  } catch (const UsageError& e) {
-    return e.what();
+    parse_sweep_list(text, "batch", min_value, max_value);
+  } catch (const RequestError& e) {
+    CHECK(e.field() == "batch");
+    return e.render([](std::string_view field) { return "--" + std::string(field); });
   }
   return "no error";
 }
@@ -325,8 +326,8 @@ TEST_CASE("sweep grid: the solved limits agree with the rows' own memory", "[swe
 TEST_CASE("sweep: too many points is a usage error", "[sweep]") {
   const ModelInput m = model_input("llama-3.2-1b", "q4_k_m");
   SweepOptions o;
-  o.batches = parse_sweep_list("1..101", "--batch", 1, 1 << 20);
-  o.contexts = parse_sweep_list("0..9900+100", "--context", 0, 100000000);
+  o.batches = parse_sweep_list("1..101", "batch", 1, 1 << 20);
+  o.contexts = parse_sweep_list("0..9900+100", "context", 0, 100000000);
   try {
     sweep(unit_gpu(), m, o, test::efficiency());
     FAIL("no error");
@@ -438,8 +439,8 @@ TEST_CASE("sweep invariants over dense, windowed, MoE and MLA models", "[sweep][
       o.base.ideal = ideal;
       o.base.prompt_tokens = 0;
       o.base.generate_tokens = 0;
-      o.batches = parse_sweep_list("1..1024x2", "--batch", 1, 1 << 20);
-      o.contexts = parse_sweep_list("0..65536+8192", "--context", 0, 100000000);
+      o.batches = parse_sweep_list("1..1024x2", "batch", 1, 1 << 20);
+      o.contexts = parse_sweep_list("0..65536+8192", "context", 0, 100000000);
       const SweepResult r = sweep(unit_gpu(), m, o, test::efficiency());
       const std::size_t nb = o.batches.size();
       auto at = [&](std::size_t ci, std::size_t bi) -> const EstimateResult& {
@@ -505,7 +506,7 @@ TEST_CASE("sweep invariants: experts touched are k at batch 1 and approach E",
       SweepOptions o;
       o.base.ideal = true;
       o.base.expert_skew = skew;
-      o.batches = parse_sweep_list("1..65536x2", "--batch", 1, 1 << 20);
+      o.batches = parse_sweep_list("1..65536x2", "batch", 1, 1 << 20);
       const SweepResult r = sweep(unit_gpu(), m, o, EfficiencyTable{});
       CHECK(r.points.front().estimate.step.experts_touched == Approx(used).epsilon(1e-12));
       for (std::size_t i = 1; i < r.points.size(); ++i) {

@@ -1,5 +1,6 @@
 #pragma once
 
+#include <functional>
 #include <optional>
 #include <ostream>
 #include <string>
@@ -14,10 +15,20 @@ enum class OutputFormat { table, markdown, csv, json, jsonl };
 std::optional<OutputFormat> parse_output_format(std::string_view text);
 std::string_view to_string(OutputFormat format);
 
+/// How a front end writes the request field a `{field}` placeholder names (the CLI: "--flag").
+using FieldNamer = std::function<std::string(std::string_view field)>;
+
 struct RenderOptions {
   bool color = false;  ///< ANSI colour, table format only
   std::string_view tool_version;
+  /// Writes the `{field}` placeholders of notes, warnings and text values (see
+  /// RequestError::render_fields); empty: the bare field id ("no quant given").
+  FieldNamer field_name = {};
 };
+
+/// `report` with every `{field}` placeholder of its notes, warnings and text values written by
+/// `field_name` (the bare id when empty). Renderers call it; the CLI uses it for stderr.
+Report with_field_names(const Report& report, const FieldNamer& field_name);
 
 /// Writes `report` in `format`, ending with exactly one newline.
 void render(const Report& report, OutputFormat format, const RenderOptions& options,

@@ -17,13 +17,14 @@ namespace llmroof {
 /// Most values one sweep list may hold, and most points (rows) one sweep may have.
 inline constexpr std::size_t k_max_sweep_points = 10000;
 
-/// Parses the sweep list given to `option` (named in messages, e.g. "--batch"): items separated
-/// by commas, each a whole number N, a range A..B (step 1), A..B+S (arithmetic, step S >= 1) or
-/// A..BxF (geometric, whole factor F >= 2, A >= 1). B is included when a step lands on it.
-/// Returns the values ascending without duplicates, each in [min_value, max_value]. Throws
-/// UsageError for an empty list or item, a bad number, a zero step or factor below 2, a range
-/// whose start is above its end, a value out of bounds or more than k_max_sweep_points values.
-std::vector<std::int64_t> parse_sweep_list(std::string_view text, std::string_view option,
+/// Parses the sweep list of request field `field` (e.g. "batch"; messages name it as the
+/// `{batch}` placeholder): items separated by commas, each a whole number N, a range A..B
+/// (step 1), A..B+S (arithmetic, step S >= 1) or A..BxF (geometric, whole factor F >= 2,
+/// A >= 1). B is included when a step lands on it. Returns the values ascending without
+/// duplicates, each in [min_value, max_value]. Throws RequestError on `field` for an empty list
+/// or item, a bad number, a zero step or factor below 2, a range whose start is above its end,
+/// a value out of bounds or more than k_max_sweep_points values.
+std::vector<std::int64_t> parse_sweep_list(std::string_view text, std::string_view field,
                                            std::int64_t min_value, std::int64_t max_value);
 
 /// A memory limit solved exactly along one axis (not searched among sweep points).

@@ -8,10 +8,8 @@
 
 namespace llmroof {
 
-/// Process exit codes: 0 ok, 1 failure (data, model file, I/O), 2 usage (bad flags, unknown ids).
-enum class ExitCode { ok = 0, failure = 1, usage = 2 };
-
-/// Base of every error the core throws; caught once, at the top of the CLI.
+/// Base of every error the core throws; caught once, at the top of each front end (the CLI maps
+/// each kind to an exit code).
 class Error : public std::runtime_error {
  public:
   using std::runtime_error::runtime_error;
@@ -47,7 +45,7 @@ class FileFormatError : public Error {
   std::uint64_t m_offset;
 };
 
-/// The command line asked for something that does not exist or makes no sense (exit code 2).
+/// A request asked for something that does not exist or makes no sense (the CLI's exit code 2).
 class UsageError : public Error {
  public:
   using Error::Error;

@@ -106,7 +106,7 @@ void finish(Report& report, const EstimateRequest& o, std::vector<std::string> n
   report.warnings = std::move(warnings);
   if (o.options.ideal) {
     report.notes.insert(report.notes.begin(),
-                        "--ideal: pure roofline (efficiency 1, no overheads); low = high = ideal");
+                        "{ideal}: pure roofline (efficiency 1, no overheads); low = high = ideal");
   }
 }
 
@@ -135,7 +135,7 @@ Report run_single(const EstimateRequest& o, const Database& db, const ModelChoic
   if (matches.size() == 1 && !results.front().fit.fits) {
     warnings.push_back(fmt::format(
         "{} at {} needs {:.1f} GiB but {} offers {:.1f} GiB; the speed assumes it fits (see "
-        "--memory, --quant, --gpu-layers, --count)",
+        "{{memory}}, {{quant}}, {{gpu_layers}}, {{count}})",
         model.input.spec.id, model.input.quant_id,
         results.front().fit.required_bytes / units::k_gib, results.front().device->id,
         results.front().fit.available_bytes / units::k_gib));
@@ -213,7 +213,7 @@ Report run_groups(const EstimateRequest& o, const Database& data, const ModelCho
       g.link = &require_link(*links, id);
       const DeviceKind kind = g.devices.front()->kind;
       const std::string note = fmt::format(
-          "no --link given: {} ({}) assumed between {}; choose with --link", id, g.link->name,
+          "no {{link}} given: {} ({}) assumed between {}; choose with {{link}}", id, g.link->name,
           kind == DeviceKind::gpu         ? "GPUs"
           : kind == DeviceKind::apple_soc ? "Macs"
                                           : "machines");
@@ -228,7 +228,7 @@ Report run_groups(const EstimateRequest& o, const Database& data, const ModelCho
       if (!m.fit.fits) {
         warnings.push_back(fmt::format(
             "{}: device {} ({}) needs {:.1f} GiB for its share but offers {:.1f} GiB; the "
-            "speed assumes it fits (see --count, --split-ratio, --quant)",
+            "speed assumes it fits (see {{count}}, {{split_ratio}}, {{quant}})",
             r.label, i + 1, m.alone.device->id, m.fit.required_bytes / units::k_gib,
             m.fit.available_bytes / units::k_gib));
         break;
@@ -240,7 +240,7 @@ Report run_groups(const EstimateRequest& o, const Database& data, const ModelCho
         "layer split: each device holds whole layers ({}); a token passes the devices in turn, "
         "one hop of the activations per boundary; a batch is cut into micro-batches that fill "
         "the pipeline",
-        o.split_ratio ? "shares from --split-ratio" : "in proportion to usable memory"));
+        o.split_ratio ? "shares from {split_ratio}" : "in proportion to usable memory"));
   } else {
     notes.emplace_back(
         "tensor split: every weight matrix and the KV cache are divided among the devices; "
@@ -292,7 +292,7 @@ Report run_offload(const EstimateRequest& o, const Database& data, const ModelCh
     if (!r.gpu_fit.fits) {
       warnings.push_back(fmt::format(
           "{}: the GPU part needs {:.1f} GiB but it offers {:.1f} GiB; the speed assumes it "
-          "fits (lower --gpu-layers or use 'auto')",
+          "fits (lower {{gpu_layers}} or use 'auto')",
           match.device->id, r.gpu_fit.required_bytes / units::k_gib,
           r.gpu_fit.available_bytes / units::k_gib));
     }
@@ -304,7 +304,7 @@ Report run_offload(const EstimateRequest& o, const Database& data, const ModelCh
   }
   if (o.cpu_moe) {
     notes.push_back(fmt::format(
-        "--cpu-moe: routed experts are read by {} ({:.1f} GB/s) and the rest, with the KV cache, "
+        "{{cpu_moe}}: routed experts are read by {} ({:.1f} GB/s) and the rest, with the KV cache, "
         "by the GPU; the two parts run one after the other",
         host->id, host->mem_bw_bytes_per_s / units::k_gb));
   } else {

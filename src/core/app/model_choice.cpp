@@ -79,10 +79,10 @@ ModelChoice resolve_model(const Database& db, const ModelArgument& model,
     }
     default_quant = quant_for_dtype(spec.torch_dtype);
     if (!quant_arg) {
-      choice.notes.push_back(
-          fmt::format("no --quant given: using {} from the config's torch_dtype "
-                      "'{}'",
-                      default_quant, spec.torch_dtype.empty() ? "(absent)" : spec.torch_dtype));
+      choice.notes.push_back(fmt::format(
+          "no {{{}}} given: using {} from the config's torch_dtype "
+          "'{}'",
+          quant_field, default_quant, spec.torch_dtype.empty() ? "(absent)" : spec.torch_dtype));
     }
     for (const auto& field : spec.assumed_fields) {
       choice.warnings.push_back(fmt::format("{}: assumed {}", model_arg, field));
@@ -96,15 +96,15 @@ ModelChoice resolve_model(const Database& db, const ModelArgument& model,
         "hidden^2); give a catalog id or a model file for a real architecture",
         model_arg, spec.layers, spec.hidden, spec.heads));
     if (!quant_arg) {
-      choice.notes.emplace_back("no --quant given: using fp16");
+      choice.notes.push_back(fmt::format("no {{{}}} given: using fp16", quant_field));
     }
   } else if (const ModelSpec* found = find_model(db.models(), model_arg)) {
     spec = *found;
     default_quant = quant_for_dtype(spec.torch_dtype);
     if (!quant_arg) {
       choice.notes.push_back(
-          fmt::format("no --quant given: using {} (the dtype {} was published in)", default_quant,
-                      spec.torch_dtype.empty() ? "it" : spec.torch_dtype));
+          fmt::format("no {{{}}} given: using {} (the dtype {} was published in)", quant_field,
+                      default_quant, spec.torch_dtype.empty() ? "it" : spec.torch_dtype));
     }
   } else {
     auto suggestions = closest_matches(model_arg, model_names(db.models()));

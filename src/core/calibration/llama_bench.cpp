@@ -354,7 +354,7 @@ std::vector<Measurement> parse_bench_md(std::string_view text, const std::string
     f["n_gen"] = std::to_string(probe.generate_tokens);
     f["n_depth"] = std::to_string(probe.depth_tokens);
     Measurement m = bench_measurement(f, problems.origin(line), problems, line);
-    m.device.clear();  // markdown names no device: give --device
+    m.device.clear();  // markdown names no device: the request names it
     m.test = test;
     out.push_back(std::move(m));
   }

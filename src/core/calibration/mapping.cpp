@@ -321,7 +321,8 @@ MappingResult map_measurements(std::span<const Measurement> measurements, const 
   if (!options.device.empty()) {
     auto match = find_device(devices, options.device);
     if (!match) {
-      throw UsageError(fmt::format("unknown device '{}' for --device", options.device));
+      throw RequestError("device",
+                         fmt::format("unknown device '{}' for {{device}}", options.device));
     }
     forced_device = match->device;
   }
@@ -329,14 +330,14 @@ MappingResult map_measurements(std::span<const Measurement> measurements, const 
   if (!options.model.empty()) {
     forced_model = find_model(models, options.model);
     if (forced_model == nullptr) {
-      throw UsageError(fmt::format("unknown model '{}' for --model", options.model));
+      throw RequestError("model", fmt::format("unknown model '{}' for {{model}}", options.model));
     }
   }
   std::optional<Quant> forced_quant;
   if (!options.quant.empty()) {
     forced_quant = find_quant(options.quant);
     if (!forced_quant) {
-      throw UsageError(fmt::format("unknown quant '{}' for --quant", options.quant));
+      throw RequestError("quant", fmt::format("unknown quant '{}' for {{quant}}", options.quant));
     }
   }
   auto unmapped = [&](const Measurement& m, std::string reason) {
@@ -355,7 +356,7 @@ MappingResult map_measurements(std::span<const Measurement> measurements, const 
     if (forced_device != nullptr) {
       row.device = forced_device;
     } else if (device_id.empty()) {
-      unmapped(m, "no device named (llama-bench markdown has none): give --device");
+      unmapped(m, "no device named (llama-bench markdown has none): give {device}");
       continue;
     } else if (auto match = find_device(devices, device_id)) {
       row.device = match->device;

@@ -194,7 +194,7 @@ Report quants_report(const ModelSpec& reference, std::string_view query) {
   }
   report.notes.emplace_back(
       "nominal formats are the source articles' flat bytes per weight; presets mix GGML types "
-      "per tensor as llama-quantize does, so their size depends on the model (--model)");
+      "per tensor as llama-quantize does, so their size depends on the model ({model})");
   return report;
 }
 

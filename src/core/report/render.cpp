@@ -10,6 +10,7 @@
 #include <map>
 #include <nlohmann/json.hpp>
 
+#include "llmroof/util/errors.hpp"
 #include "llmroof/util/lookup.hpp"
 #include "llmroof/util/units.hpp"
 
@@ -556,8 +557,100 @@ std::string format_tokens_per_s(double tokens_per_s) {
   return fmt::format("{:.0f}", tokens_per_s);
 }
 
+namespace {
+
+bool has_placeholder(std::string_view text) { return text.find('{') != std::string_view::npos; }
+
+bool cell_has_placeholder(const Cell& cell) {
+  if (const auto* text = std::get_if<std::string>(&cell)) {
+    return has_placeholder(*text);
+  }
+  if (const auto* list = std::get_if<std::shared_ptr<const RecordList>>(&cell); list && *list) {
+    for (const auto& record : (*list)->records) {
+      if (std::any_of(record.begin(), record.end(), cell_has_placeholder)) {
+        return true;
+      }
+    }
+  }
+  return false;
+}
+
+bool report_has_placeholder(const Report& report) {
+  auto texts = [](const std::vector<std::string>& lines) {
+    return std::any_of(lines.begin(), lines.end(),
+                       [](const std::string& line) { return has_placeholder(line); });
+  };
+  if (texts(report.notes) || texts(report.warnings)) {
+    return true;
+  }
+  for (const auto& row : report.rows) {
+    if (std::any_of(row.begin(), row.end(), cell_has_placeholder)) {
+      return true;
+    }
+  }
+  return std::any_of(report.fields.begin(), report.fields.end(),
+                     [](const DocField& f) { return cell_has_placeholder(f.value); });
+}
+
+Cell named_cell(const Cell& cell, const FieldNamer& name_of) {
+  if (const auto* text = std::get_if<std::string>(&cell)) {
+    return Cell{RequestError::render_fields(*text, name_of)};
+  }
+  if (const auto* list = std::get_if<std::shared_ptr<const RecordList>>(&cell);
+      list && *list && cell_has_placeholder(cell)) {
+    auto named = std::make_shared<RecordList>(**list);
+    for (auto& record : named->records) {
+      for (auto& c : record) {
+        c = named_cell(c, name_of);
+      }
+    }
+    return Cell{std::shared_ptr<const RecordList>(std::move(named))};
+  }
+  return cell;
+}
+
+void render_named(const Report& report, OutputFormat format, const RenderOptions& options,
+                  std::ostream& out);
+
+}  // namespace
+
+Report with_field_names(const Report& report, const FieldNamer& field_name) {
+  const FieldNamer name_of =
+      field_name ? field_name : [](std::string_view id) { return std::string(id); };
+  Report named = report;
+  for (auto* lines : {&named.notes, &named.warnings}) {
+    for (auto& line : *lines) {
+      line = RequestError::render_fields(line, name_of);
+    }
+  }
+  for (auto& row : named.rows) {
+    for (auto& cell : row) {
+      if (cell_has_placeholder(cell)) {
+        cell = named_cell(cell, name_of);
+      }
+    }
+  }
+  for (auto& f : named.fields) {
+    if (cell_has_placeholder(f.value)) {
+      f.value = named_cell(f.value, name_of);
+    }
+  }
+  return named;
+}
+
 void render(const Report& report, OutputFormat format, const RenderOptions& options,
             std::ostream& out) {
+  if (report_has_placeholder(report)) {
+    render_named(with_field_names(report, options.field_name), format, options, out);
+  } else {
+    render_named(report, format, options, out);
+  }
+}
+
+namespace {
+
+void render_named(const Report& report, OutputFormat format, const RenderOptions& options,
+                  std::ostream& out) {
   switch (format) {
     case OutputFormat::table:
       render_human(report, false, options.color, out);
@@ -623,5 +716,7 @@ void render(const Report& report, OutputFormat format, const RenderOptions& opti
     }
   }
 }
+
+}  // namespace
 
 }  // namespace llmroof

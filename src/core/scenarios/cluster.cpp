@@ -209,11 +209,12 @@ GroupResult estimate_group(const GroupSpec& group, const ModelInput& model,
     throw UsageError("a device group needs at least one device");
   }
   if (n > 1 && group.link == nullptr) {
-    throw UsageError(fmt::format("a group of {} devices needs a link (--link)", n));
+    throw RequestError("link", fmt::format("a group of {} devices needs a link ({{link}})", n));
   }
   if (!group.split_ratio.empty() && group.split_ratio.size() != group.devices.size()) {
-    throw UsageError(fmt::format("--split-ratio has {} numbers for a group of {} devices",
-                                 group.split_ratio.size(), n));
+    throw RequestError("split_ratio",
+                       fmt::format("{{split_ratio}} has {} numbers for a group of {} devices",
+                                   group.split_ratio.size(), n));
   }
   GroupResult r;
   r.label = group_label(group.devices);
@@ -237,10 +238,11 @@ GroupResult estimate_group(const GroupSpec& group, const ModelInput& model,
     for (int i = 0; i < n; ++i) {
       const auto k = static_cast<std::size_t>(i);
       if (counts[k] == 0) {
-        throw UsageError(fmt::format(
-            "device {} ({}) of the group gets no layer of the {}-layer model; give it a larger "
-            "--split-ratio or use fewer devices",
-            i + 1, group.devices[k]->id, layers));
+        throw RequestError(
+            "split_ratio",
+            fmt::format("device {} ({}) of the group gets no layer of the {}-layer model; give it "
+                        "a larger {{split_ratio}} or use fewer devices",
+                        i + 1, group.devices[k]->id, layers));
       }
       r.members[k].layers = counts[k];
       r.members[k].share = static_cast<double>(counts[k]) / layers;

@@ -74,10 +74,10 @@ EstimateResult estimate(const Device& device, const ModelInput& model,
     r.precision_fell_back = false;
   }
   if (!(r.roofs.mem_bw_bytes_per_s > 0) || !(r.roofs.peak_flops_per_s > 0)) {
-    throw UsageError(
-        fmt::format("device '{}' has no bandwidth or peak figure; give --bandwidth "
-                    "and --tflops",
-                    device.id));
+    throw RequestError(
+        "bandwidth", fmt::format("device '{}' has no bandwidth or peak figure; give {{bandwidth}} "
+                                 "and {{tflops}}",
+                                 device.id));
   }
 
   DecodeInput input;
@@ -460,7 +460,7 @@ Report estimate_report(const std::vector<EstimateResult>& results, const ModelIn
     report.notes.push_back(fmt::format(
         "mixture of experts: a step reads the expected distinct experts per layer, "
         "E * (1 - (1 - k/E)^B) = {} * (1 - (1 - {}/{})^{}) under uniform routing{} "
-        "(experts_touched; --expert-skew for less uniform routing)",
+        "(experts_touched; {{expert_skew}} for less uniform routing)",
         model.weights.experts, model.weights.experts_used, model.weights.experts, options.batch,
         options.expert_skew > 0
             ? fmt::format(", skew {} (effective batch B^(1 - skew))", options.expert_skew)

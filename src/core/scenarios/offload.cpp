@@ -126,9 +126,11 @@ OffloadResult estimate_offload(const OffloadSpec& spec, const ModelInput& model,
                                  spec.host->id, to_string(spec.host->kind)));
   }
   if (spec.cpu_moe && model.weights.routed_expert_bytes <= 0) {
-    throw UsageError(
-        fmt::format("--cpu-moe keeps routed experts on the host, but '{}' has none (a dense model)",
-                    model.spec.id));
+    throw RequestError(
+        "cpu_moe",
+        fmt::format(
+            "{{cpu_moe}} keeps routed experts on the host, but '{}' has none (a dense model)",
+            model.spec.id));
   }
   OffloadResult r;
   r.gpu_alone = estimate(*spec.gpu, model, options, efficiency);

@@ -53,13 +53,15 @@ SpeculativeResult estimate_speculative(const Device& device, const ModelInput& t
                                        const SpeculativeSpec& spec, const EstimateOptions& options,
                                        const EfficiencyTable& efficiency) {
   if (options.batch > 1) {
-    throw UsageError("speculative decoding is estimated for one sequence; drop --batch");
+    throw RequestError("batch", "speculative decoding is estimated for one sequence; drop {batch}");
   }
   if (spec.draft_tokens < 1) {
-    throw UsageError(fmt::format("--draft-tokens must be at least 1, got {}", spec.draft_tokens));
+    throw RequestError("draft_tokens", fmt::format("{{draft_tokens}} must be at least 1, got {}",
+                                                   spec.draft_tokens));
   }
   if (!(spec.acceptance >= 0.0 && spec.acceptance <= 1.0)) {
-    throw UsageError(fmt::format("--acceptance must be in [0, 1], got {}", spec.acceptance));
+    throw RequestError("acceptance",
+                       fmt::format("{{acceptance}} must be in [0, 1], got {}", spec.acceptance));
   }
   SpeculativeResult r;
   r.target = estimate(device, target, options, efficiency);

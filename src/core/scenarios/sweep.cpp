@@ -30,9 +30,10 @@ struct RangeItem {
 constexpr std::string_view k_syntax_hint =
     "expected a whole number, a list (1,2,4) or a range (1..256x2, 0..32768+4096)";
 
-RangeItem parse_item(std::string_view item, std::string_view option) {
+RangeItem parse_item(std::string_view item, std::string_view field) {
   auto bad = [&](std::string_view why) {
-    return UsageError(fmt::format("bad {} value '{}': {}", option, item, why));
+    return RequestError(std::string(field),
+                        fmt::format("bad {{{}}} value '{}': {}", field, item, why));
   };
   const std::size_t dots = item.find("..");
   if (dots == std::string_view::npos) {
@@ -95,10 +96,12 @@ std::int64_t item_count(const RangeItem& r) {
 
 }  // namespace
 
-std::vector<std::int64_t> parse_sweep_list(std::string_view text, std::string_view option,
+std::vector<std::int64_t> parse_sweep_list(std::string_view text, std::string_view field,
                                            std::int64_t min_value, std::int64_t max_value) {
   if (trim(text).empty()) {
-    throw UsageError(fmt::format("{} needs at least one value, e.g. 1,2,4 or 1..64x2", option));
+    throw RequestError(
+        std::string(field),
+        fmt::format("{{{}}} needs at least one value, e.g. 1,2,4 or 1..64x2", field));
   }
   std::vector<RangeItem> items;
   std::int64_t total = 0;
@@ -109,19 +112,22 @@ std::vector<std::int64_t> parse_sweep_list(std::string_view text, std::string_vi
         trim(text.substr(start, comma == std::string_view::npos ? text.npos : comma - start));
     start = comma == std::string_view::npos ? text.size() + 1 : comma + 1;
     if (item.empty()) {
-      throw UsageError(fmt::format("bad {} list '{}': empty item", option, text));
+      throw RequestError(std::string(field),
+                         fmt::format("bad {{{}}} list '{}': empty item", field, text));
     }
-    const RangeItem range = parse_item(item, option);
+    const RangeItem range = parse_item(item, field);
     for (std::int64_t bound : {range.start, range.end}) {
       if (bound < min_value || bound > max_value) {
-        throw UsageError(fmt::format("{} value {} is out of range ({} to {})", option, bound,
-                                     min_value, max_value));
+        throw RequestError(std::string(field),
+                           fmt::format("{{{}}} value {} is out of range ({} to {})", field, bound,
+                                       min_value, max_value));
       }
     }
     total += item_count(range);
     if (total > static_cast<std::int64_t>(k_max_sweep_points)) {
-      throw UsageError(fmt::format("{} '{}' gives more than {} values; use a larger step", option,
-                                   text, k_max_sweep_points));
+      throw RequestError(std::string(field),
+                         fmt::format("{{{}}} '{}' gives more than {} values; use a larger step",
+                                     field, text, k_max_sweep_points));
     }
     items.push_back(range);
   }
@@ -320,7 +326,8 @@ ParallelResult parallel_sweep(const Device& device, const ModelInput& model,
                               const ParallelOptions& options, const EfficiencyTable& efficiency) {
   check_list(options.users, "user count");
   if (options.base.generate_tokens < 1) {
-    throw UsageError("the parallel view needs --generate of at least 1 token per user");
+    throw RequestError("generate",
+                       "the parallel view needs {generate} of at least 1 token per user");
   }
   const EstimateOptions& base = options.base;
   ParallelResult result;
@@ -585,12 +592,12 @@ void add_limits(Report& report, const SweepLimits& limits, const EstimateResult&
   if (is_moe(model)) {
     notes.push_back(fmt::format(
         "MoE: a step reads the expected distinct routed experts per layer, E*(1-(1-k/E)^B) at "
-        "batch B under uniform routing (E={}, k={}); --expert-skew S shrinks B to B^(1-S) "
+        "batch B under uniform routing (E={}, k={}); {{expert_skew}} S shrinks B to B^(1-S) "
         "(S={})",
         model.weights.experts, model.weights.experts_used, base.expert_skew));
   }
   if (base.ideal) {
-    notes.push_back("--ideal: pure roofline (efficiency 1, no overheads)");
+    notes.push_back("{ideal}: pure roofline (efficiency 1, no overheads)");
   } else {
     notes.push_back(
         fmt::format("tokens/s are realistic ({} efficiency class); bound, critical "
