@@ -2,6 +2,13 @@
 
 // The whole core API of llmroof (no filesystem, threads or terminal): include this one header.
 
+#include "llmroof/app/calibrate_request.hpp"
+#include "llmroof/app/database.hpp"
+#include "llmroof/app/estimate_request.hpp"
+#include "llmroof/app/inspect_request.hpp"
+#include "llmroof/app/model_choice.hpp"
+#include "llmroof/app/sweep_request.hpp"
+#include "llmroof/app/validate_request.hpp"
 #include "llmroof/calibration/calibration.hpp"
 #include "llmroof/data/data_files.hpp"
 #include "llmroof/engine/efficiency.hpp"
@@ -27,5 +34,6 @@
 #include "llmroof/scenarios/sweep.hpp"
 #include "llmroof/util/errors.hpp"
 #include "llmroof/util/lookup.hpp"
+#include "llmroof/util/numbers.hpp"
 #include "llmroof/util/units.hpp"
 #include "llmroof/version.hpp"

@@ -119,8 +119,9 @@ std::filesystem::path Context::data_dir() {
 
 const Database& Context::database() {
   if (!m_database) {
-    m_database = load_database(
-        {data_dir().string(), m_io.executable, m_common.device_files, m_common.calibration_files});
+    // The directory found once per run serves the database and the commands' own files.
+    m_database = load_database(data_dir(), {m_common.data_dir, m_io.executable,
+                                            m_common.device_files, m_common.calibration_files});
   }
   return *m_database;
 }

@@ -6,7 +6,7 @@
 #include <fstream>
 
 #include "cli.hpp"
-#include "llmroof/calibration/calibration.hpp"
+#include "llmroof/app/calibrate_request.hpp"
 #include "llmroof/platform/data_dir.hpp"
 #include "llmroof/util/errors.hpp"
 
@@ -67,56 +67,6 @@ void setup(CLI::App& sub, CalibrateOptions& o) {
       "before and after calibration.");
 }
 
-Column column(std::string id, std::string title, CellKind kind, HumanUnit unit, int precision = 3) {
-  return Column{std::move(id), std::move(title), kind, unit, precision, true};
-}
-
-// One row per class written: its figures and the rows behind them.
-Report classes_report(const EfficiencyTable& table) {
-  using K = CellKind;
-  using U = HumanUnit;
-  Report report;
-  report.command = "calibrate";
-  report.rows_key = "classes";
-  report.columns = {column("id", "class", K::text, U::none),
-                    column("decode_rows", "decode rows", K::integer, U::none),
-                    column("prefill_rows", "prefill rows", K::integer, U::none),
-                    column("decode_bandwidth_efficiency", "bw eff", K::real, U::none),
-                    column("decode_per_layer_s", "layer cost", K::real, U::seconds_auto),
-                    column("decode_flops_efficiency", "decode flops eff", K::real, U::none),
-                    column("prefill_flops_efficiency", "prefill flops eff", K::real, U::none),
-                    column("decode_log_spread", "decode spread", K::real, U::none),
-                    column("prefill_log_spread", "prefill spread", K::real, U::none)};
-  for (const auto& c : table.classes) {
-    report.rows.push_back({Cell{c.id}, Cell{static_cast<std::int64_t>(c.decode_rows)},
-                           Cell{static_cast<std::int64_t>(c.prefill_rows)},
-                           Cell{c.decode_bw_efficiency}, Cell{c.decode_per_layer_s},
-                           Cell{c.decode_flops_efficiency}, Cell{c.prefill_flops_efficiency},
-                           Cell{c.decode_log_spread}, Cell{c.prefill_log_spread}});
-  }
-  return report;
-}
-
-// Kind totals ("decode", "prefill") that only repeat their reference test add nothing.
-bool repeats(const std::vector<AccuracyFigure>& figures, const AccuracyFigure& f) {
-  const char* reference = f.test == "decode" ? "tg128" : f.test == "prefill" ? "pp512" : nullptr;
-  if (reference == nullptr) {
-    return false;
-  }
-  for (const auto& g : figures) {
-    if (g.class_id == f.class_id && g.test == reference && g.rows == f.rows) {
-      return true;
-    }
-  }
-  return false;
-}
-
-std::string accuracy_note(const std::string& what, const AccuracyFigure& f) {
-  return fmt::format(
-      "{} {} {}: {} rows, median error {:.1f}%, 90th percentile {:.1f}%, bias {:+.1f}%", what,
-      f.class_id, f.test, f.rows, 100 * f.median_abs_error, 100 * f.p90_abs_error, 100 * f.bias);
-}
-
 void write_text(const std::string& path, const std::string& text, Context& context) {
   if (path == "-") {
     context.io().out << text;
@@ -128,100 +78,34 @@ void write_text(const std::string& path, const std::string& text, Context& conte
   }
 }
 
-int run(const CalibrateOptions& o, Context& context) {
+CalibrateRequest make_request(const CalibrateOptions& o, Context& context) {
+  CalibrateRequest r;
   const auto dir = context.data_dir();
-  const CalibrationAliases aliases = parse_calibration_aliases(
-      read_text_file(dir / "calibration-aliases.json"), "calibration-aliases.json");
-  std::vector<Measurement> measurements;
-  std::string files;
+  r.aliases = {"calibration-aliases.json", read_text_file(dir / "calibration-aliases.json")};
   for (const auto& file : o.files) {
-    auto parsed = parse_measurements(read_text_file(file), file);
-    measurements.insert(measurements.end(), parsed.begin(), parsed.end());
-    files += (files.empty() ? "" : ", ") + file;
+    r.measurements.push_back({file, read_text_file(file)});
   }
-  MappingOptions mapping;
-  mapping.device = o.device;
-  mapping.model = o.model;
-  mapping.quant = o.quant;
-  const MappingResult mapped =
-      map_measurements(measurements, context.devices(), context.models(), aliases, mapping);
-  for (const auto& u : mapped.unmapped) {
-    context.io().err << fmt::format("llmroof: warning: {}: not used: {}\n", u.measurement.origin,
-                                    u.reason);
-  }
-  const std::string source = o.source.empty() ? files : o.source;
+  r.device = o.device;
+  r.model = o.model;
+  r.quant = o.quant;
+  r.profile = o.profile;
+  r.refit_table = o.refit_table;
   if (o.refit_table) {
-    const std::string prior_path =
-        o.prior.empty() ? (dir / "efficiency-prior.json").string() : o.prior;
-    const EfficiencyTable prior = parse_efficiency(read_text_file(prior_path), prior_path);
-    RefitOptions refit;
-    refit.source = source;
-    refit.data_date = o.data_date;
-    refit.command = fmt::format(
-        "llmroof calibrate --refit-table {} --source {} --data-date {} --profile "
-        "data/efficiency.json",
-        source, source, o.data_date);
-    EfficiencyTable table = refit_table(mapped, prior, refit);
-    write_text(o.profile, efficiency_to_json(table), context);
-    Report report = classes_report(table);
-    for (const auto& f : table.accuracy) {
-      if ((f.class_id == "all" || f.test == "tg128" || f.test == "pp512") &&
-          !repeats(table.accuracy, f)) {
-        report.notes.push_back(accuracy_note("cross-validated", f));
-      }
-    }
-    context.emit(report);
-    return static_cast<int>(ExitCode::ok);
+    const std::string prior = o.prior.empty() ? (dir / "efficiency-prior.json").string() : o.prior;
+    r.prior = NamedText{prior, read_text_file(prior)};
   }
-  // A profile: the rows must come from one device.
-  std::string device;
-  for (const auto& row : mapped.mapped) {
-    if (!row.exclusion.empty()) {
-      continue;
-    }
-    if (!device.empty() && row.device->id != device) {
-      throw UsageError(
-          fmt::format("the measurements come from several devices ('{}' and '{}'): "
-                      "calibrate one device at a time, or give --device",
-                      device, row.device->id));
-    }
-    device = row.device->id;
-  }
-  for (const auto& row : mapped.mapped) {
-    if (!row.exclusion.empty()) {
-      context.io().err << fmt::format("llmroof: warning: {}: not used: {}\n",
-                                      row.measurement.origin, row.exclusion);
-    }
-  }
-  const EfficiencyTable& shipped = context.efficiency();
-  const EfficiencyTable profile = calibration_profile(mapped.mapped, shipped, source);
-  write_text(o.profile, efficiency_to_json(profile), context);
-  // Before and after, on the benchmark's own rows.
-  EfficiencyTable merged = shipped;
-  merge_efficiency(merged, profile);
-  std::vector<Prediction> before;
-  std::vector<Prediction> after;
-  for (const auto& row : mapped.mapped) {
-    before.push_back(predict(row, shipped));
-    after.push_back(predict(row, merged));
-  }
-  Report report = classes_report(profile);
-  const auto was = accuracy_figures(mapped.mapped, before, shipped);
-  const auto now = accuracy_figures(mapped.mapped, after, merged);
-  for (const auto& f : was) {
-    if (f.class_id == "all" && !repeats(was, f)) {
-      report.notes.push_back(accuracy_note("before calibration:", f));
-    }
-  }
-  for (const auto& f : now) {
-    if (f.class_id == "all" && !repeats(now, f)) {
-      report.notes.push_back(accuracy_note("after calibration:", f));
-    }
-  }
-  report.notes.push_back(fmt::format(
-      "in-sample errors: the profile was fitted to these rows; apply it with --calibration {}",
-      o.profile));
-  context.emit(report);
+  r.source = o.source;
+  r.data_date = o.data_date;
+  r.command =
+      "llmroof calibrate --refit-table {source} --source {source} --data-date {data_date} "
+      "--profile data/efficiency.json";
+  return r;
+}
+
+int run(const CalibrateOptions& o, Context& context) {
+  const CalibrateOutcome outcome = run_calibrate(context.database(), make_request(o, context));
+  write_text(o.profile, outcome.profile_json, context);
+  context.emit(outcome.report);
   return static_cast<int>(ExitCode::ok);
 }
 

@@ -1,11 +1,8 @@
 // llmroof inspect: what llmroof reads from a model file.
 
-#include <fmt/format.h>
-
 #include "cli.hpp"
-#include "llmroof/model/inspect.hpp"
-#include "llmroof/platform/model_source.hpp"
-#include "llmroof/util/errors.hpp"
+#include "llmroof/app/inspect_request.hpp"
+#include "model_args.hpp"
 
 namespace llmroof::cli {
 
@@ -29,12 +26,10 @@ void setup(CLI::App& sub, InspectOptions& o) {
       "table, never from the tensor data.");
 }
 
+InspectRequest make_request(const InspectOptions& o) { return {model_argument(o.file)}; }
+
 int run(const InspectOptions& o, Context& context) {
-  const auto model = load_model_file(o.file);
-  if (!model) {
-    throw Error(fmt::format("{}: no such file or directory", o.file));
-  }
-  context.emit(inspect_report(*model));
+  context.emit(run_inspect(make_request(o)));
   return static_cast<int>(ExitCode::ok);
 }
 

@@ -7,10 +7,9 @@
 
 #include "cli.hpp"
 #include "engine_options.hpp"
+#include "llmroof/app/sweep_request.hpp"
 #include "llmroof/report/chart.hpp"
-#include "llmroof/scenarios/sweep.hpp"
 #include "llmroof/util/errors.hpp"
-#include "llmroof/util/units.hpp"
 #include "model_args.hpp"
 
 #if defined(__unix__) || defined(__APPLE__)
@@ -21,13 +20,6 @@
 namespace llmroof::cli {
 
 namespace {
-
-// Bounds of the lists, as estimate's --batch and --context.
-constexpr std::int64_t k_max_batch = 1 << 20;
-constexpr std::int64_t k_max_context = 100000000;
-// Prompt and generated tokens of the parallel view when not given (the source article's run).
-constexpr long long k_parallel_prompt = 512;
-constexpr long long k_parallel_generate = 128;
 
 struct SweepCliOptions {
   EngineCliOptions engine;
@@ -118,102 +110,44 @@ int chart_width(const Io& io, bool to_stdout) {
   return k_default_chart_width;
 }
 
-const Device& one_device(Context& context, const std::string& spec,
-                         std::vector<std::string>& notes) {
-  const auto matches = select_devices(context.devices(), spec);
-  if (matches.size() != 1) {
-    std::vector<std::string> ids;
-    for (std::size_t i = 0; i < matches.size() && i < 5; ++i) {
-      ids.push_back(matches[i].device->id);
-    }
-    throw UsageError(fmt::format("sweep takes one device, but '{}' selects {} ({}{}); name one",
-                                 spec, matches.size(), fmt::join(ids, ", "),
-                                 matches.size() > ids.size() ? ", ..." : ""));
+SweepRequest make_request(const SweepCliOptions& o, const Context& context) {
+  SweepRequest r;
+  r.model = model_argument(o.model);
+  r.quant = o.quant;
+  r.device = o.device;
+  r.batch = o.batch;
+  r.context = o.context;
+  r.parallel = o.parallel;
+  r.prompt = o.prompt;
+  r.generate = o.generate;
+  apply_engine_options(o.engine, r.options);
+  r.show = o.show;
+  r.chart = o.chart;
+  r.format = context.common().format();
+  return r;
+}
+
+// The bars after the table, to stdout or appended to --output.
+void write_chart(Context& context, BarChart chart) {
+  const bool to_stdout = context.common().output == "-";
+  chart.width = chart_width(context.io(), to_stdout);
+  const std::string text = "\n" + render_bar_chart(chart);
+  if (to_stdout) {
+    context.io().out << text;
+    context.io().out.flush();
+    return;
   }
-  const DeviceMatch& match = matches.front();
-  if (match.family != nullptr) {
-    notes.push_back(fmt::format("'{}' covers {}; using {}: {}", match.family->alias,
-                                fmt::join(match.family->covers, ", "), match.device->id,
-                                match.family->note));
+  std::ofstream file(context.common().output, std::ios::binary | std::ios::app);
+  if (!file || !(file << text)) {
+    throw Error(fmt::format("cannot write '{}'", context.common().output));
   }
-  return *match.device;
 }
 
 int run(const SweepCliOptions& o, Context& context) {
-  ModelChoice model = resolve_model(context, o.model, o.quant);
-  std::vector<std::string> notes = model.notes;
-  const Device& device = one_device(context, o.device, notes);
-
-  const bool parallel = o.parallel.has_value();
-  EstimateOptions base;
-  base.prompt_tokens = static_cast<double>(o.prompt.value_or(parallel ? k_parallel_prompt : 0));
-  base.generate_tokens =
-      static_cast<double>(o.generate.value_or(parallel ? k_parallel_generate : 0));
-  apply_engine_options(o.engine, base);
-  const auto contexts = parse_sweep_list(o.context, "context", 0, k_max_context);
-
-  auto precision_note = [&](const EstimateResult& r) {
-    if (r.precision_fell_back) {
-      notes.push_back(fmt::format("{} has no {} rate; its {} peak is the compute roof", device.id,
-                                  to_string(base.compute_precision.value_or(model.input.compute)),
-                                  to_string(r.precision)));
-    }
-  };
-  Report report;
-  BarChart chart;
-  if (parallel) {
-    if (contexts.size() != 1) {
-      throw UsageError("--parallel takes one --context value (tokens cached before each prompt)");
-    }
-    ParallelOptions options;
-    options.base = base;
-    options.base.context_tokens = static_cast<double>(contexts.front());
-    options.users = parse_sweep_list(*o.parallel, "parallel", 1, k_max_batch);
-    const ParallelResult result =
-        parallel_sweep(device, model.input, options, context.efficiency());
-    report = parallel_report(result, model.input, options);
-    chart = parallel_chart(result, options);
-    precision_note(result.runs.front().decode);
-  } else {
-    SweepOptions options;
-    options.base = base;
-    options.batches = parse_sweep_list(o.batch, "batch", 1, k_max_batch);
-    options.contexts = contexts;
-    const SweepResult result = sweep(device, model.input, options, context.efficiency());
-    report = sweep_report(result, model.input, options);
-    chart = sweep_chart(result, options);
-    precision_note(result.points.front().estimate);
-  }
-  report.notes.insert(report.notes.begin(), notes.begin(), notes.end());
-  report.warnings.insert(report.warnings.begin(), model.warnings.begin(), model.warnings.end());
-  for (const auto& id : o.show) {
-    const int i = report.column_index(id);
-    if (i < 0) {
-      throw UsageError(
-          fmt::format("unknown column '{}' for --show (see the JSON field names)", id));
-    }
-    report.columns[static_cast<std::size_t>(i)].human = true;
-  }
-  const OutputFormat format = context.common().format();
-  const bool draw = o.chart && format == OutputFormat::table;
-  if (o.chart && !draw) {
-    report.warnings.push_back(fmt::format(
-        "--chart draws in the table format only; no chart with --format {}", to_string(format)));
-  }
-  context.emit(report);
-  if (draw) {
-    const bool to_stdout = context.common().output == "-";
-    chart.width = chart_width(context.io(), to_stdout);
-    const std::string text = "\n" + render_bar_chart(chart);
-    if (to_stdout) {
-      context.io().out << text;
-      context.io().out.flush();
-    } else {
-      std::ofstream file(context.common().output, std::ios::binary | std::ios::app);
-      if (!file || !(file << text)) {
-        throw Error(fmt::format("cannot write '{}'", context.common().output));
-      }
-    }
+  const SweepOutcome outcome = run_sweep(context.database(), make_request(o, context));
+  context.emit(outcome.report);
+  if (outcome.chart) {
+    write_chart(context, *outcome.chart);
   }
   return static_cast<int>(ExitCode::ok);
 }

@@ -1,12 +1,9 @@
 // llmroof validate: predictions against measured speeds (llama-bench output or the calibration
 // CSV layout), with error statistics per device class and test.
 
-#include <fmt/format.h>
-
 #include "cli.hpp"
-#include "llmroof/calibration/calibration.hpp"
+#include "llmroof/app/validate_request.hpp"
 #include "llmroof/platform/data_dir.hpp"
-#include "llmroof/util/errors.hpp"
 
 namespace llmroof::cli {
 
@@ -52,116 +49,40 @@ void setup(CLI::App& sub, ValidateOptions& o) {
       "Rows of other engines, unstated quants or partial offload are shown, not scored.");
 }
 
-struct Limit {
-  std::string test;
-  double fraction = 0;
-};
+std::vector<NamedText> read_files(const std::vector<std::string>& files) {
+  std::vector<NamedText> texts;
+  for (const auto& file : files) {
+    texts.push_back({file, read_text_file(file)});
+  }
+  return texts;
+}
 
-Limit parse_limit(const std::string& text, const char* option) {
-  const auto eq = text.find('=');
-  Limit limit;
-  if (eq != std::string::npos) {
-    limit.test = text.substr(0, eq);
-    try {
-      std::size_t used = 0;
-      limit.fraction = std::stod(text.substr(eq + 1), &used);
-      if (used != text.size() - eq - 1 || !(limit.fraction >= 0)) {
-        limit.test.clear();
-      }
-    } catch (const std::exception&) {
-      limit.test.clear();
-    }
+ValidateRequest make_request(const ValidateOptions& o, Context& context) {
+  ValidateRequest r;
+  const auto dir = context.data_dir();
+  r.aliases = {"calibration-aliases.json", read_text_file(dir / "calibration-aliases.json")};
+  r.measurements = read_files(o.files);
+  if (o.cross_validate) {
+    r.prior = NamedText{"efficiency-prior.json", read_text_file(dir / "efficiency-prior.json")};
   }
-  if (limit.test.empty()) {
-    throw UsageError(
-        fmt::format("{} expects TEST=FRACTION (e.g. tg128=0.10), got '{}'", option, text));
-  }
-  return limit;
+  r.device = o.device;
+  r.model = o.model;
+  r.quant = o.quant;
+  r.cross_validate = o.cross_validate;
+  r.max_median_error = o.max_median;
+  r.max_p90_error = o.max_p90;
+  const OutputFormat format = context.common().format();
+  r.structured = format == OutputFormat::json || format == OutputFormat::jsonl;
+  return r;
 }
 
 int run(const ValidateOptions& o, Context& context) {
-  std::vector<Limit> medians;
-  std::vector<Limit> p90s;
-  for (const auto& text : o.max_median) {
-    medians.push_back(parse_limit(text, "--max-median-error"));
+  const ValidateOutcome outcome = run_validate(context.database(), make_request(o, context));
+  context.emit(outcome.report);
+  for (const auto& failure : outcome.failures) {
+    context.error(failure);
   }
-  for (const auto& text : o.max_p90) {
-    p90s.push_back(parse_limit(text, "--max-p90-error"));
-  }
-  const auto dir = context.data_dir();
-  const CalibrationAliases aliases = parse_calibration_aliases(
-      read_text_file(dir / "calibration-aliases.json"), "calibration-aliases.json");
-  std::vector<Measurement> measurements;
-  for (const auto& file : o.files) {
-    auto parsed = parse_measurements(read_text_file(file), file);
-    measurements.insert(measurements.end(), parsed.begin(), parsed.end());
-  }
-  MappingOptions mapping;
-  mapping.device = o.device;
-  mapping.model = o.model;
-  mapping.quant = o.quant;
-  const MappingResult mapped =
-      map_measurements(measurements, context.devices(), context.models(), aliases, mapping);
-
-  std::vector<Prediction> predictions;
-  EfficiencyTable table;
-  std::string method;
-  if (o.cross_validate) {
-    const EfficiencyTable prior =
-        parse_efficiency(read_text_file(dir / "efficiency-prior.json"), "efficiency-prior.json");
-    CrossValidation cv = cross_validation(mapped.mapped, prior);
-    table = std::move(cv.table);
-    predictions = std::move(cv.predictions);
-    method =
-        "leave-one-device-out cross-validation: each device's rows are predicted by the model "
-        "refitted without that device (from efficiency-prior.json); bands from the held-out "
-        "residuals";
-  } else {
-    table = context.efficiency();
-    for (const auto& row : mapped.mapped) {
-      predictions.push_back(predict(row, table));
-    }
-    method = "predictions of the realistic model (efficiency.json and any --calibration profile)";
-  }
-  ValidationOptions options;
-  options.structured = context.common().format() == OutputFormat::json ||
-                       context.common().format() == OutputFormat::jsonl;
-  options.method = method;
-  context.emit(validation_report(mapped.mapped, predictions, mapped.unmapped, table, options));
-  if (mapped.mapped.empty()) {
-    context.io().err << "llmroof: error: no measurement could be mapped to a device, model and "
-                        "quant (see the unmapped rows)\n";
-    return static_cast<int>(ExitCode::failure);
-  }
-  const auto figures = accuracy_figures(mapped.mapped, predictions, table);
-  int failures = 0;
-  auto check = [&](const Limit& limit, bool p90) {
-    const AccuracyFigure* figure = nullptr;
-    for (const auto& f : figures) {
-      if (f.class_id == "all" && f.test == limit.test) {
-        figure = &f;
-      }
-    }
-    if (figure == nullptr) {
-      context.io().err << fmt::format("llmroof: error: no {} rows in scope to check\n", limit.test);
-      ++failures;
-      return;
-    }
-    const double value = p90 ? figure->p90_abs_error : figure->median_abs_error;
-    if (value > limit.fraction) {
-      context.io().err << fmt::format("llmroof: error: {} {} error {:.1f}% exceeds {:.1f}%\n",
-                                      limit.test, p90 ? "90th percentile" : "median", 100 * value,
-                                      100 * limit.fraction);
-      ++failures;
-    }
-  };
-  for (const auto& limit : medians) {
-    check(limit, false);
-  }
-  for (const auto& limit : p90s) {
-    check(limit, true);
-  }
-  return static_cast<int>(failures > 0 ? ExitCode::failure : ExitCode::ok);
+  return static_cast<int>(outcome.failures.empty() ? ExitCode::ok : ExitCode::failure);
 }
 
 }  // namespace

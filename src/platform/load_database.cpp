@@ -5,7 +5,10 @@
 namespace llmroof {
 
 Database load_database(const DataLocation& location) {
-  const std::filesystem::path dir = find_data_dir(location.data_dir, location.executable);
+  return load_database(find_data_dir(location.data_dir, location.executable), location);
+}
+
+Database load_database(const std::filesystem::path& dir, const DataLocation& location) {
   auto shipped = [&](const char* name) { return NamedText{name, read_text_file(dir / name)}; };
   DataTexts texts;
   texts.devices = shipped("devices.json");

@@ -2,8 +2,8 @@
 
 #include <span>
 
+#include "llmroof/model/model_files.hpp"
 #include "llmroof/model/tensors.hpp"
-#include "llmroof/platform/model_source.hpp"
 #include "llmroof/report/report.hpp"
 
 namespace llmroof {

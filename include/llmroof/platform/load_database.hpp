@@ -23,4 +23,8 @@ struct DataLocation {
 /// on first use). Throws Error naming a file that cannot be read.
 Database load_database(const DataLocation& location);
 
+/// load_database for a data directory already found (find_data_dir); location.data_dir and
+/// location.executable are not used.
+Database load_database(const std::filesystem::path& data_dir, const DataLocation& location);
+
 }  // namespace llmroof

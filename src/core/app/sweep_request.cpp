@@ -1,0 +1,107 @@
+#include "llmroof/app/sweep_request.hpp"
+
+#include <fmt/format.h>
+#include <fmt/ranges.h>
+
+#include "llmroof/util/errors.hpp"
+#include "llmroof/util/lookup.hpp"
+
+namespace llmroof {
+
+namespace {
+
+// The one device a sweep runs on; a family alias adds a note naming the member chosen.
+const Device& one_device(const Database& db, const std::string& spec,
+                         std::vector<std::string>& notes) {
+  const auto matches = select_devices(db.devices(), spec);
+  if (matches.size() != 1) {
+    std::vector<std::string> ids;
+    for (std::size_t i = 0; i < matches.size() && i < 5; ++i) {
+      ids.push_back(matches[i].device->id);
+    }
+    throw RequestError(
+        "device", fmt::format("sweep takes one device, but '{}' selects {} ({}{}); name one", spec,
+                              matches.size(), fmt::join(ids, ", "),
+                              matches.size() > ids.size() ? ", ..." : ""));
+  }
+  const DeviceMatch& match = matches.front();
+  if (match.family != nullptr) {
+    notes.push_back(fmt::format("'{}' covers {}; using {}: {}", match.family->alias,
+                                fmt::join(match.family->covers, ", "), match.device->id,
+                                match.family->note));
+  }
+  return *match.device;
+}
+
+}  // namespace
+
+SweepOutcome run_sweep(const Database& db, const SweepRequest& o) {
+  const ModelChoice model = resolve_model(db, o.model, o.quant);
+  std::vector<std::string> notes = model.notes;
+  const Device& device = one_device(db, o.device, notes);
+
+  const bool parallel = o.parallel.has_value();
+  EstimateOptions base = o.options;
+  base.backend = normalize_key(base.backend);
+  base.prompt_tokens =
+      static_cast<double>(o.prompt.value_or(parallel ? k_parallel_prompt_tokens : 0));
+  base.generate_tokens =
+      static_cast<double>(o.generate.value_or(parallel ? k_parallel_generate_tokens : 0));
+  const auto contexts = parse_sweep_list(o.context, "context", 0, k_max_sweep_context_tokens);
+
+  auto precision_note = [&](const EstimateResult& r) {
+    if (r.precision_fell_back) {
+      notes.push_back(fmt::format("{} has no {} rate; its {} peak is the compute roof", device.id,
+                                  to_string(base.compute_precision.value_or(model.input.compute)),
+                                  to_string(r.precision)));
+    }
+  };
+  SweepOutcome outcome;
+  BarChart chart;
+  if (parallel) {
+    if (contexts.size() != 1) {
+      throw RequestError("parallel",
+                         "{parallel} takes one {context} value (tokens cached before each prompt)");
+    }
+    ParallelOptions options;
+    options.base = base;
+    options.base.context_tokens = static_cast<double>(contexts.front());
+    options.users = parse_sweep_list(*o.parallel, "parallel", 1, k_max_sweep_batch);
+    ParallelResult result = parallel_sweep(device, model.input, options, db.efficiency());
+    outcome.report = parallel_report(result, model.input, options);
+    chart = parallel_chart(result, options);
+    precision_note(result.runs.front().decode);
+    outcome.parallel = std::move(result);
+  } else {
+    SweepOptions options;
+    options.base = base;
+    options.batches = parse_sweep_list(o.batch, "batch", 1, k_max_sweep_batch);
+    options.contexts = contexts;
+    SweepResult result = sweep(device, model.input, options, db.efficiency());
+    outcome.report = sweep_report(result, model.input, options);
+    chart = sweep_chart(result, options);
+    precision_note(result.points.front().estimate);
+    outcome.grid = std::move(result);
+  }
+  Report& report = outcome.report;
+  report.notes.insert(report.notes.begin(), notes.begin(), notes.end());
+  report.warnings.insert(report.warnings.begin(), model.warnings.begin(), model.warnings.end());
+  for (const auto& id : o.show) {
+    const int i = report.column_index(id);
+    if (i < 0) {
+      throw RequestError(
+          "show", fmt::format("unknown column '{}' for {{show}} (see the JSON field names)", id));
+    }
+    report.columns[static_cast<std::size_t>(i)].human = true;
+  }
+  if (o.chart && o.format == OutputFormat::table) {
+    outcome.chart = std::move(chart);
+  } else if (o.chart) {
+    report.warnings.push_back(
+        fmt::format("{{chart}} draws in the table format only; no chart with {{format}} {}",
+                    to_string(o.format)));
+  }
+  return outcome;
+}
+
+}  // namespace llmroof
