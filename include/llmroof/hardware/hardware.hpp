@@ -131,7 +131,8 @@ struct DeviceMatch {
 /// Finds a device by id or alias (case, spaces, dashes, dots ignored); nullopt when unknown.
 std::optional<DeviceMatch> find_device(const DeviceDb& db, std::string_view name);
 
-/// Resolves a --device argument: comma-separated names, "all", or a filter by vendor
+/// Resolves a device request (the CLI's --device): comma-separated names, "all", or a filter by
+/// vendor
 /// ("apple", "nvidia"), kind ("gpu", "cpu", "apple-soc") or segment ("laptop", "datacenter").
 /// Throws UsageError naming the unknown part and the closest ids.
 std::vector<DeviceMatch> select_devices(const DeviceDb& db, std::string_view spec);

@@ -69,11 +69,10 @@ struct Report {
   std::string command;               ///< "estimate", "devices", ...
   std::string rows_key = "results";  ///< JSON key of the rows array
   std::vector<Column> columns;
-  std::vector<std::vector<Cell>> rows;         ///< each row has columns.size() cells
-  std::vector<DocField> fields;                ///< document-level values
-  std::vector<std::string> notes;              ///< assumptions stated to the reader
-  std::vector<std::string> warnings;           ///< also printed to stderr by the CLI
-  std::optional<std::string> sparkline_title;  ///< reserved for charts
+  std::vector<std::vector<Cell>> rows;  ///< each row has columns.size() cells
+  std::vector<DocField> fields;         ///< document-level values
+  std::vector<std::string> notes;       ///< assumptions stated to the reader
+  std::vector<std::string> warnings;    ///< also printed to stderr by the CLI
 
   /// Index of column `id`, or -1.
   int column_index(const std::string& id) const;

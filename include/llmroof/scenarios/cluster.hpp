@@ -31,7 +31,7 @@ std::optional<SplitMode> parse_split_mode(std::string_view text);
 struct Shard {
   double share = 1;                      ///< (0, 1]
   Roofs roofs;                           ///< the device's roofs, as estimate() set them
-  const EfficiencyClass* cls = nullptr;  ///< nullptr: pure roofline (--ideal)
+  const EfficiencyClass* cls = nullptr;  ///< nullptr: pure roofline (options.ideal)
   EngineRun run;                         ///< estimate()'s engine figures, `layers` per shard
 };
 
@@ -100,7 +100,7 @@ struct GroupResult {
   /// Time between two tokens of one sequence: device + link seconds, or, with a full
   /// pipeline, micro_batches times the slowest stage when that is longer.
   double step_seconds = 0;
-  double tokens_per_s = 0;      ///< realistic (ideal with --ideal)
+  double tokens_per_s = 0;      ///< realistic (ideal when options.ideal)
   double tokens_per_s_low = 0;  ///< range: the widest spread of the members' classes
   double tokens_per_s_high = 0;
   double aggregate_tokens_per_s = 0;

@@ -45,29 +45,28 @@ struct ModelInput {
 /// One device's estimate, in base units.
 struct EstimateResult {
   const Device* device = nullptr;
-  std::string family_note;  ///< set when a family alias chose the variant
   Roofs roofs;
   Precision precision = Precision::fp16;  ///< precision whose peak was used
   bool precision_fell_back = false;       ///< the device lacks the requested precision
   DecodeStep step;                        ///< pure roofline at the requested batch and context
-  double tokens_per_s = 0;                ///< realistic per sequence (ideal with --ideal)
+  double tokens_per_s = 0;                ///< realistic per sequence (ideal when options.ideal)
   double tokens_per_s_low = 0;
   double tokens_per_s_high = 0;
   double aggregate_tokens_per_s = 0;     ///< realistic, all sequences
   std::optional<PrefillResult> prefill;  ///< ideal prefill (none when prompt_tokens is 0)
-  double prefill_tokens_per_s = 0;       ///< realistic (ideal with --ideal)
+  double prefill_tokens_per_s = 0;       ///< realistic (ideal when options.ideal)
   double prefill_tokens_per_s_low = 0;   ///< its range from the class's prefill spread
   double prefill_tokens_per_s_high = 0;
   double time_to_first_token_s = 0;
   MemoryFit fit;
   std::optional<double> critical_batch;
-  std::string efficiency_class;  ///< "ideal" with --ideal
+  std::string efficiency_class;  ///< "ideal" when options.ideal
   /// Average decode speed per sequence over generating generate_tokens tokens from the
-  /// context (as llama-bench's tg tests report), realistic (ideal with --ideal).
+  /// context (as llama-bench's tg tests report), realistic (ideal when options.ideal).
   double generate_tokens_per_s = 0;
   double generate_seconds = 0;                   ///< time to generate them
   double end_to_end_seconds = 0;                 ///< time to first token + generate_seconds
-  double power_w = 0;                            ///< TDP or --power; 0 = unknown
+  double power_w = 0;                            ///< TDP or options.power_w; 0 = unknown
   std::optional<double> tokens_per_s_per_kusd;   ///< aggregate tokens/s per 1000 USD
   std::optional<double> joules_per_token;        ///< power / aggregate tokens/s
   std::optional<double> usd_per_million_tokens;  ///< given a price per hour

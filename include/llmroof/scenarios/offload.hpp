@@ -52,7 +52,7 @@ struct OffloadResult {
   double gpu_seconds = 0;   ///< the GPU's part of a decode step
   double host_seconds = 0;  ///< the host's part of a decode step
   double step_seconds = 0;  ///< gpu_seconds + host_seconds (the parts run one after another)
-  double tokens_per_s = 0;  ///< realistic (ideal with --ideal)
+  double tokens_per_s = 0;  ///< realistic (ideal when options.ideal)
   double tokens_per_s_low = 0;
   double tokens_per_s_high = 0;
   double aggregate_tokens_per_s = 0;
@@ -74,7 +74,7 @@ struct OffloadResult {
 
 /// Estimates `model` split between spec.gpu and spec.host. The overrides of `options`
 /// (bandwidth, peak, memory, power) apply to the GPU; the host uses its own figures.
-/// Throws UsageError for a non-GPU device, a non-CPU host, or --cpu-moe on a dense model.
+/// Throws UsageError for a non-GPU device, a non-CPU host, or cpu_moe on a dense model.
 OffloadResult estimate_offload(const OffloadSpec& spec, const ModelInput& model,
                                const EstimateOptions& options, const EfficiencyTable& efficiency);
 

@@ -43,7 +43,7 @@ struct SpeculativeResult {
   int draft_tokens = 0;
   double acceptance = 0;
   DecodeStep verify;                    ///< pure roofline of the verification pass
-  double draft_seconds = 0;             ///< K draft steps (realistic, ideal with --ideal)
+  double draft_seconds = 0;             ///< K draft steps (realistic, ideal when options.ideal)
   double verify_seconds = 0;            ///< one verification pass
   double pass_seconds = 0;              ///< draft_seconds + verify_seconds
   double accepted_tokens_per_step = 0;  ///< expected tokens per target pass

@@ -114,9 +114,10 @@ struct ParallelRun {
   std::int64_t users = 1;
   /// Ideal batched prefill of every prompt; nullopt when prompt_tokens is 0.
   std::optional<PrefillResult> prefill;
-  double time_to_first_token_s = 0;   ///< realistic prefill of all prompts (ideal with --ideal)
-  double generate_seconds = 0;        ///< decoding generate_tokens tokens for every user
-  double tokens_per_s = 0;            ///< per user while generating: generate / generate_seconds
+  double time_to_first_token_s =
+      0;                        ///< realistic prefill of all prompts (ideal when options.ideal)
+  double generate_seconds = 0;  ///< decoding generate_tokens tokens for every user
+  double tokens_per_s = 0;      ///< per user while generating: generate / generate_seconds
   double aggregate_tokens_per_s = 0;  ///< all users: users * generate / generate_seconds
   double end_to_end_seconds = 0;      ///< time_to_first_token_s + generate_seconds
   double total_tokens_per_s = 0;      ///< users * (prompt + generate) / end_to_end_seconds
