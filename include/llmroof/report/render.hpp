@@ -9,8 +9,9 @@
 
 namespace llmroof {
 
-/// Output formats: two for people, three for scripts.
-enum class OutputFormat { table, markdown, csv, json, jsonl };
+/// Output formats: two for people, three for scripts, and the chart of the report (svg, see
+/// render_svg in report/svg_charts.hpp).
+enum class OutputFormat { table, markdown, csv, json, jsonl, svg };
 std::optional<OutputFormat> parse_output_format(std::string_view text);
 std::string_view to_string(OutputFormat format);
 

@@ -10,6 +10,7 @@
 #include <map>
 #include <nlohmann/json.hpp>
 
+#include "llmroof/report/svg_charts.hpp"
 #include "llmroof/util/lookup.hpp"
 #include "llmroof/util/units.hpp"
 
@@ -17,7 +18,8 @@ namespace llmroof {
 
 namespace {
 
-constexpr std::array<std::string_view, 5> k_format_names = {"table", "md", "csv", "json", "jsonl"};
+constexpr std::array<std::string_view, 6> k_format_names = {"table", "md",    "csv",
+                                                            "json",  "jsonl", "svg"};
 
 // --- human formatting -------------------------------------------------------------------
 
@@ -561,6 +563,9 @@ void render(const Report& report, OutputFormat format, const RenderOptions& opti
   switch (format) {
     case OutputFormat::table:
       render_human(report, false, options.color, out);
+      return;
+    case OutputFormat::svg:
+      out << render_svg(report);
       return;
     case OutputFormat::markdown:
       render_human(report, true, false, out);
