@@ -72,11 +72,18 @@ void print_error(std::ostream& err, const std::string& message) {
 
 }  // namespace
 
-void add_common_options(CLI::App& app, CommonOptions& common, bool devices) {
+void add_common_options(CLI::App& app, CommonOptions& common, bool devices, bool charts) {
+  std::vector<std::string> formats = {"table", "md", "markdown", "csv", "json", "jsonl"};
+  if (charts) {
+    formats.emplace_back("svg");
+  }
   app.add_option("--format,-f", common.format_name,
-                 "Output format: table (people, scaled units), md, csv, json or jsonl (scripts, "
-                 "base units: bytes, seconds, tokens/s)")
-      ->check(CLI::IsMember({"table", "md", "markdown", "csv", "json", "jsonl"}, CLI::ignore_case))
+                 charts ? "Output format: table (people, scaled units), md, csv, json or jsonl "
+                          "(scripts, base units: bytes, seconds, tokens/s), or svg (the chart; "
+                          "also chosen by --output FILE.svg)"
+                        : "Output format: table (people, scaled units), md, csv, json or jsonl "
+                          "(scripts, base units: bytes, seconds, tokens/s)")
+      ->check(CLI::IsMember(formats, CLI::ignore_case))
       ->type_name("FORMAT")
       ->default_str("table");
   app.add_option("--output,-o", common.output, "Write the result to FILE ('-' = stdout)")
@@ -127,13 +134,17 @@ void Context::emit(const Report& report) {
                   color_wanted(m_common.color, to_stdout && m_io.out_is_tty);
   std::ostringstream text;
   render(report, m_common.format(), options, text);
-  if (to_stdout) {
-    m_io.out << text.str();
+  write_output(text.str());
+}
+
+void Context::write_output(const std::string& text, bool append) {
+  if (m_common.output == "-") {
+    m_io.out << text;
     m_io.out.flush();
     return;
   }
-  std::ofstream file(m_common.output, std::ios::binary);
-  if (!file || !(file << text.str())) {
+  std::ofstream file(m_common.output, append ? std::ios::binary | std::ios::app : std::ios::binary);
+  if (!file || !(file << text)) {
     throw Error(fmt::format("cannot write '{}'", m_common.output));
   }
 }
@@ -151,6 +162,7 @@ int run(const std::vector<std::string>& args, Io& io) {
       "Examples:\n"
       "  llmroof estimate --model 70b --quant int4 --device m4pro\n"
       "  llmroof estimate -m llama-3.1-8b -q q4_k_m -d nvidia --format json\n"
+      "  llmroof chart roofline -m llama-3.1-8b -q q4_k_m -d rtx-4090,m4-pro -o roofline.svg\n"
       "  llmroof devices apple");
   CommonOptions common;
   std::vector<Command> commands;
@@ -165,6 +177,7 @@ int run(const std::vector<std::string>& args, Io& io) {
   commands.push_back(add_calibrate(app, common));
   commands.push_back(add_validate(app, common));
   commands.push_back(add_probe(app, common));
+  commands.push_back(add_chart(app, common));
 
   std::vector<std::string> reversed(args.rbegin(), args.rend());
   if (!reversed.empty()) {

@@ -7,11 +7,13 @@
 
 #include "cli.hpp"
 #include "engine_options.hpp"
+#include "llmroof/app/chart_request.hpp"
 #include "llmroof/report/chart.hpp"
 #include "llmroof/scenarios/sweep.hpp"
 #include "llmroof/util/errors.hpp"
 #include "llmroof/util/units.hpp"
 #include "model_args.hpp"
+#include "sweep_options.hpp"
 
 #if defined(__unix__) || defined(__APPLE__)
 #include <sys/ioctl.h>
@@ -29,21 +31,9 @@ constexpr std::int64_t k_max_context = 100000000;
 constexpr long long k_parallel_prompt = 512;
 constexpr long long k_parallel_generate = 128;
 
-struct SweepCliOptions {
-  EngineCliOptions engine;
-  std::string model;
-  std::optional<std::string> quant;
-  std::string device;
-  std::string batch = "1";
-  std::string context = "0";
-  std::optional<std::string> parallel;
-  std::optional<long long> prompt;
-  std::optional<long long> generate;
-  bool chart = false;
-  std::vector<std::string> show;
-};
+}  // namespace
 
-void setup(CLI::App& sub, SweepCliOptions& o) {
+void setup_sweep_options(CLI::App& sub, SweepCliOptions& o) {
   sub.add_option("--model,-m", o.model,
                  "Model: a catalog id or alias (llmroof models), a size such as 7b/70b, or a "
                  "config.json / .gguf path")
@@ -102,6 +92,8 @@ void setup(CLI::App& sub, SweepCliOptions& o) {
       "base units; tokens_per_s is per sequence (per user).");
 }
 
+namespace {
+
 // Columns of the terminal when stdout is one; the default otherwise (deterministic output).
 int chart_width(const Io& io, bool to_stdout) {
 #if defined(__unix__) || defined(__APPLE__)
@@ -139,10 +131,13 @@ const Device& one_device(Context& context, const std::string& spec,
   return *match.device;
 }
 
-int run(const SweepCliOptions& o, Context& context) {
+}  // namespace
+
+SweepOutcome run_sweep_options(const SweepCliOptions& o, Context& context,
+                               const std::string& device_spec) {
   ModelChoice model = resolve_model(context, o.model, o.quant);
   std::vector<std::string> notes = model.notes;
-  const Device& device = one_device(context, o.device, notes);
+  const Device& device = one_device(context, device_spec, notes);
 
   const bool parallel = o.parallel.has_value();
   EstimateOptions base;
@@ -159,8 +154,9 @@ int run(const SweepCliOptions& o, Context& context) {
                                   to_string(r.precision)));
     }
   };
-  Report report;
-  BarChart chart;
+  SweepOutcome out;
+  out.title = fmt::format("{} {}", model.input.spec.id, model.input.quant_id);
+  Report& report = out.report;
   if (parallel) {
     if (contexts.size() != 1) {
       throw UsageError("--parallel takes one --context value (tokens cached before each prompt)");
@@ -172,7 +168,13 @@ int run(const SweepCliOptions& o, Context& context) {
     const ParallelResult result =
         parallel_sweep(device, model.input, options, context.efficiency());
     report = parallel_report(result, model.input, options);
-    chart = parallel_chart(result, options);
+    out.bars = parallel_chart(result, options);
+    out.roofline.devices.push_back(roofline_device(
+        device.id, result.runs.front().decode, model.input, options.base, context.efficiency()));
+    for (const auto& run : result.runs) {
+      out.roofline.devices.back().points.push_back(
+          decode_point(fmt::format("{} user{}", run.users, run.users == 1 ? "" : "s"), run.decode));
+    }
     precision_note(result.runs.front().decode);
   } else {
     SweepOptions options;
@@ -181,9 +183,23 @@ int run(const SweepCliOptions& o, Context& context) {
     options.contexts = contexts;
     const SweepResult result = sweep(device, model.input, options, context.efficiency());
     report = sweep_report(result, model.input, options);
-    chart = sweep_chart(result, options);
+    out.bars = sweep_chart(result, options);
+    out.roofline.devices.push_back(roofline_device(device.id, result.points.front().estimate,
+                                                   model.input, options.base,
+                                                   context.efficiency()));
+    for (const auto& p : result.points) {
+      const bool batches = options.batches.size() > 1;
+      const bool both = batches && options.contexts.size() > 1;
+      out.roofline.devices.back().points.push_back(
+          decode_point(both      ? fmt::format("b{} c{}", p.batch, p.context_tokens)
+                       : batches ? fmt::format("b{}", p.batch)
+                                 : fmt::format("context {}", p.context_tokens),
+                       p.estimate));
+    }
     precision_note(result.points.front().estimate);
   }
+  out.roofline.title = fmt::format("roofline of the sweep: {} on {}", out.title, device.id);
+  report.sparkline_title = fmt::format("{} on {}", out.title, device.id);
   report.notes.insert(report.notes.begin(), notes.begin(), notes.end());
   report.warnings.insert(report.warnings.begin(), model.warnings.begin(), model.warnings.end());
   for (const auto& id : o.show) {
@@ -194,6 +210,14 @@ int run(const SweepCliOptions& o, Context& context) {
     }
     report.columns[static_cast<std::size_t>(i)].human = true;
   }
+  return out;
+}
+
+namespace {
+
+int run(const SweepCliOptions& o, Context& context) {
+  SweepOutcome outcome = run_sweep_options(o, context, o.device);
+  Report& report = outcome.report;
   const OutputFormat format = context.common().format();
   const bool draw = o.chart && format == OutputFormat::table;
   if (o.chart && !draw) {
@@ -202,18 +226,11 @@ int run(const SweepCliOptions& o, Context& context) {
   }
   context.emit(report);
   if (draw) {
-    const bool to_stdout = context.common().output == "-";
-    chart.width = chart_width(context.io(), to_stdout);
-    const std::string text = "\n" + render_bar_chart(chart);
-    if (to_stdout) {
-      context.io().out << text;
-      context.io().out.flush();
-    } else {
-      std::ofstream file(context.common().output, std::ios::binary | std::ios::app);
-      if (!file || !(file << text)) {
-        throw Error(fmt::format("cannot write '{}'", context.common().output));
-      }
-    }
+    const int width = chart_width(context.io(), context.common().output == "-");
+    outcome.bars.width = width;
+    context.write_output("\n" + render_bar_chart(outcome.bars) + "\n" +
+                             render_text_roofline(outcome.roofline, width),
+                         true);
   }
   return static_cast<int>(ExitCode::ok);
 }
@@ -224,9 +241,12 @@ Command add_sweep(CLI::App& parent, CommonOptions& common) {
   auto options = std::make_shared<SweepCliOptions>();
   CLI::App* sub = parent.add_subcommand(
       "sweep", "Tokens/s of one model on one device over batch x context, or parallel users");
-  setup(*sub, *options);
-  add_common_options(*sub, common, true);
-  return {sub, [options](Context& context) { return run(*options, context); }};
+  setup_sweep_options(*sub, *options);
+  add_common_options(*sub, common, true, true);
+  return {sub, [options, &common](Context& context) {
+            common.svg_by_extension = true;
+            return run(*options, context);
+          }};
 }
 
 }  // namespace llmroof::cli

@@ -1,0 +1,165 @@
+// llmroof chart: pictures of the estimates as SVG: the roofline with the model's operating
+// points, a comparison of devices, and a sweep's curves. The charts are drawn by the core
+// (report/svg_*.hpp); this file is the option tables (estimate's and sweep's) and the output.
+
+#include <fmt/format.h>
+
+#include <algorithm>
+
+#include "cli.hpp"
+#include "estimate_options.hpp"
+#include "llmroof/app/chart_request.hpp"
+#include "llmroof/report/chart.hpp"
+#include "llmroof/report/svg_charts.hpp"
+#include "llmroof/util/errors.hpp"
+#include "sweep_options.hpp"
+
+namespace llmroof::cli {
+
+namespace {
+
+// Width of the text roofline under a table (the chart is not sized to the terminal here).
+constexpr int k_text_chart_width = 72;
+
+struct ChartCliOptions {
+  EstimateCliOptions roofline;
+  EstimateCliOptions compare;
+  SweepCliOptions sweep;
+};
+
+int run_roofline_chart(const EstimateCliOptions& o, const CLI::App& sub, Context& context) {
+  const Report report = run_roofline(context.database(), make_estimate_request(o, sub));
+  context.emit(report);
+  if (context.common().format() == OutputFormat::table) {
+    context.write_output(
+        "\n" + render_text_roofline(roofline_from_report(report), k_text_chart_width), true);
+  }
+  return static_cast<int>(ExitCode::ok);
+}
+
+int run_sweep_chart(const SweepCliOptions& o, Context& context) {
+  const auto matches = select_devices(context.devices(), o.device);
+  const bool svg = context.common().format() == OutputFormat::svg;
+  if (!svg && matches.size() != 1) {
+    throw UsageError(fmt::format(
+        "--format {} prints one sweep; '{}' selects {} devices (use --format svg, or name one)",
+        to_string(context.common().format()), o.device, matches.size()));
+  }
+  std::vector<SweepOutcome> outcomes;
+  for (const auto& match : matches) {
+    outcomes.push_back(run_sweep_options(o, context, match.device->id));
+  }
+  if (!svg) {
+    context.emit(outcomes.front().report);
+    return static_cast<int>(ExitCode::ok);
+  }
+  std::vector<SweepSeries> series;
+  std::vector<std::string> warnings;
+  for (const auto& outcome : outcomes) {
+    series.push_back({outcome.roofline.devices.front().label, &outcome.report});
+    for (const auto& warning : outcome.report.warnings) {
+      if (std::find(warnings.begin(), warnings.end(), warning) == warnings.end()) {
+        warnings.push_back(warning);
+      }
+    }
+  }
+  if (series.size() == 1) {
+    series.front().label.clear();  // the title names the device
+  }
+  const std::string title =
+      outcomes.size() == 1 ? *outcomes.front().report.sparkline_title : outcomes.front().title;
+  const std::string text = render_line_svg(sweep_line_chart(series, title));
+  for (const auto& warning : warnings) {
+    context.io().err << "llmroof: warning: " << warning << '\n';
+  }
+  context.write_output(text);
+  return static_cast<int>(ExitCode::ok);
+}
+
+constexpr const char* k_output_help =
+    "Charts are SVG 1.1 (to stdout, or --output FILE); --format table|json|csv|md prints\n"
+    "the numbers behind the chart instead.";
+
+}  // namespace
+
+Command add_chart(CLI::App& parent, CommonOptions& common) {
+  auto options = std::make_shared<ChartCliOptions>();
+  CLI::App* chart = parent.add_subcommand(
+      "chart", "Draw the roofline, a comparison of devices or a sweep as an SVG chart");
+  chart->require_subcommand(1);
+  chart->footer(
+      "Examples:\n"
+      "  llmroof chart roofline -m llama-3.1-8b -q q4_k_m -d rtx-4090,m4-pro -o roofline.svg\n"
+      "  llmroof chart compare -m llama-3.1-70b -q q4_k_m -d rtx-4090,a100,m4-max -o compare.svg\n"
+      "  llmroof chart sweep -m llama-3.1-8b -q q4_k_m -d rtx-4090,m4-pro -b 1..256x2 -o "
+      "sweep.svg");
+
+  CLI::App* roofline = chart->add_subcommand(
+      "roofline",
+      "Log-log roofline: each device's ideal (solid) and realistic (dashed) roofs, and the "
+      "model's decode at batch 1, 8, 64, --batch and the critical batch, and prefill at "
+      "--prompt");
+  setup_estimate_options(*roofline, options->roofline);
+  add_common_options(*roofline, common, true, true);
+  roofline->footer(
+      std::string("Examples:\n"
+                  "  llmroof chart roofline -m llama-3.1-8b -q q4_k_m -d rtx-4090,m4-pro -o "
+                  "roofline.svg\n"
+                  "  llmroof chart roofline -m qwen3-30b-a3b -q q4_k_m -d m4-max -c 8192 "
+                  "--format table\n") +
+      k_output_help);
+
+  CLI::App* compare = chart->add_subcommand(
+      "compare",
+      "Horizontal bars of realistic tokens/s per device, the low-high band as whiskers and "
+      "the ideal roofline as a tick; fastest first, devices the model does not fit last");
+  setup_estimate_options(*compare, options->compare);
+  add_common_options(*compare, common, true, true);
+  compare->footer(
+      std::string("Examples:\n"
+                  "  llmroof chart compare -m llama-3.1-70b -q q4_k_m -d rtx-4090,a100,m4-max "
+                  "-o compare.svg\n"
+                  "  llmroof chart compare -m llama-3.1-8b -q q4_k_m -d apple -b 4 "
+                  "--format svg > apple.svg\n") +
+      k_output_help);
+
+  CLI::App* sweep = chart->add_subcommand(
+      "sweep",
+      "A sweep's curves: tokens/s per sequence (band shaded) and total against batch, context "
+      "or parallel users, one line per device");
+  setup_sweep_options(*sweep, options->sweep);
+  sweep->remove_option(sweep->get_option("--chart"));
+  sweep->get_option("--device")
+      ->description(
+          "Devices: ids or aliases separated by commas, or a filter (apple, nvidia, gpu); one "
+          "sweep and one colour each");
+  add_common_options(*sweep, common, true, true);
+  sweep->footer(
+      std::string("Examples:\n"
+                  "  llmroof chart sweep -m llama-3.1-8b -q q4_k_m -d rtx-4090,m4-pro -b "
+                  "1..256x2 -o sweep.svg\n"
+                  "  llmroof chart sweep -m qwen3-30b-a3b -q q4_k_m -d m4-max -c 0..32768+4096 "
+                  "-o context.svg\n"
+                  "  llmroof chart sweep -m 70b -q q4_k_m -d a100 --parallel 1,2,4,8,16 -o "
+                  "users.svg\n") +
+      k_output_help);
+
+  for (CLI::App* sub : {roofline, compare, sweep}) {
+    sub->get_option("--format")->default_str("svg");
+  }
+  return {chart, [options, roofline, compare, &common](Context& context) {
+            common.default_format = OutputFormat::svg;
+            common.svg_by_extension = true;
+            if (roofline->parsed()) {
+              return run_roofline_chart(options->roofline, *roofline, context);
+            }
+            if (compare->parsed()) {
+              context.emit(run_estimate(context.database(),
+                                        make_estimate_request(options->compare, *compare)));
+              return static_cast<int>(ExitCode::ok);
+            }
+            return run_sweep_chart(options->sweep, context);
+          }};
+}
+
+}  // namespace llmroof::cli
