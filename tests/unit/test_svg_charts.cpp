@@ -110,7 +110,7 @@ TEST_CASE("compare svg: bars to scale, hollow when the model does not fit", "[sv
   const auto widths = bar_widths(svg);
   REQUIRE(widths.size() == 2);  // fast and slow (the legend swatch is 10 px high)
   CHECK(widths[0] / widths[1] == Approx(5.0).epsilon(0.01));  // 50 against 10 tokens/s
-  CHECK(svg.find(">100.0, does not fit<") != std::string::npos);
+  CHECK(svg.find(">100.0 (ideal 200.0), does not fit<") != std::string::npos);
   CHECK(svg.find("fill=\"#ffffff\" stroke=\"#1f6fd1\" stroke-width=\"1.5\" "
                  "stroke-dasharray=\"4 3\"") != std::string::npos);
   CHECK(test::check_labels_inside(svg, 760, 232) >= 10);

@@ -56,7 +56,8 @@ struct LineChart {
 };
 
 /// Draws `chart` as SVG 1.1: each bar with its low-high band as a whisker and the ideal speed
-/// as a tick, the value printed after it; a bar that does not fit is hollow and says so.
+/// as a tick, the value (and the ideal) printed after them; a bar that does not fit is hollow
+/// and says so; the legend lists what is drawn.
 /// Labels stay inside the canvas, output is deterministic. Throws Error when there are no bars
 /// or a value is negative or not finite.
 std::string render_compare_svg(const CompareChart& chart);

@@ -123,7 +123,10 @@ std::string render_compare_svg(const CompareChart& chart) {
   double label_px = 0;
   double text_px = 0;
   for (const auto& b : chart.bars) {
-    texts.push_back(format_tokens_per_s(b.value) + (b.fits ? "" : ", does not fit"));
+    // The value is printed past the ideal tick, so the text names both.
+    texts.push_back(format_tokens_per_s(b.value) +
+                    (b.ideal > 0 ? " (ideal " + format_tokens_per_s(b.ideal) + ")" : "") +
+                    (b.fits ? "" : ", does not fit"));
     label_px = std::max(label_px, svg_text_width_px(b.label, f));
     text_px = std::max(text_px, svg_text_width_px(texts.back(), fs));
   }
