@@ -162,7 +162,7 @@ int run(const std::vector<std::string>& args, Io& io) {
       "Examples:\n"
       "  llmroof estimate --model 70b --quant int4 --device m4pro\n"
       "  llmroof estimate -m llama-3.1-8b -q q4_k_m -d nvidia --format json\n"
-      "  llmroof chart roofline -m llama-3.1-8b -q q4_k_m -d rtx-4090,m4-pro -o roofline.svg\n"
+      "  llmroof chart roofline -m llama-3.1-8b -q q4_k_m -d rtx-4090 -o roofline.svg\n"
       "  llmroof devices apple");
   CommonOptions common;
   std::vector<Command> commands;

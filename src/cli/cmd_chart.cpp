@@ -77,56 +77,52 @@ int run_sweep_chart(const SweepCliOptions& o, Context& context) {
 }
 
 constexpr const char* k_output_help =
-    "Charts are SVG 1.1 (to stdout, or --output FILE); --format table|json|csv|md prints\n"
-    "the numbers behind the chart instead.";
+    "Charts are SVG 1.1 on stdout or in --output FILE; --format table, json, csv or\n"
+    "md prints the numbers behind the chart instead.";
 
 }  // namespace
 
 Command add_chart(CLI::App& parent, CommonOptions& common) {
   auto options = std::make_shared<ChartCliOptions>();
-  CLI::App* chart = parent.add_subcommand(
-      "chart", "Draw the roofline, a comparison of devices or a sweep as an SVG chart");
+  CLI::App* chart =
+      parent.add_subcommand("chart", "Draw the roofline, a device comparison or a sweep as SVG");
   chart->require_subcommand(1);
   chart->footer(
       "Examples:\n"
-      "  llmroof chart roofline -m llama-3.1-8b -q q4_k_m -d rtx-4090,m4-pro -o roofline.svg\n"
-      "  llmroof chart compare -m llama-3.1-70b -q q4_k_m -d rtx-4090,a100,m4-max -o compare.svg\n"
-      "  llmroof chart sweep -m llama-3.1-8b -q q4_k_m -d rtx-4090,m4-pro -b 1..256x2 -o "
-      "sweep.svg");
+      "  llmroof chart roofline -m llama-3.1-8b -q q4_k_m -d rtx-4090,m4-pro -o r.svg\n"
+      "  llmroof chart compare -m llama-3.1-70b -q q4_k_m -d rtx-4090,a100 -o c.svg\n"
+      "  llmroof chart sweep -m llama-3.1-8b -q q4_k_m -d rtx-4090 -b 1..256x2 -o s.svg");
 
+  // Roofline: decode at batch 1, 8, 64, --batch and the critical batch, prefill at --prompt.
   CLI::App* roofline = chart->add_subcommand(
-      "roofline",
-      "Log-log roofline: each device's ideal (solid) and realistic (dashed) roofs, and the "
-      "model's decode at batch 1, 8, 64, --batch and the critical batch, and prefill at "
-      "--prompt");
+      "roofline", "Log-log roofline: each device's roofs and the model's operating points");
   setup_estimate_options(*roofline, options->roofline);
   add_common_options(*roofline, common, true, true);
   roofline->footer(
-      std::string("Examples:\n"
-                  "  llmroof chart roofline -m llama-3.1-8b -q q4_k_m -d rtx-4090,m4-pro -o "
-                  "roofline.svg\n"
-                  "  llmroof chart roofline -m qwen3-30b-a3b -q q4_k_m -d m4-max -c 8192 "
-                  "--format table\n") +
+      std::string(
+          "Points: decode at batch 1, 8, 64, --batch and the critical batch, and\n"
+          "prefill at --prompt; roofs: ideal (solid) and realistic (dashed).\n"
+          "Examples:\n"
+          "  llmroof chart roofline -m llama-3.1-8b -q q4_k_m -d rtx-4090,m4-pro \\\n"
+          "      -o roofline.svg\n"
+          "  llmroof chart roofline -m qwen3-30b-a3b -q q4_k_m -d m4-max -c 8192 -f table\n") +
       k_output_help);
 
   CLI::App* compare = chart->add_subcommand(
-      "compare",
-      "Horizontal bars of realistic tokens/s per device, the low-high band as whiskers and "
-      "the ideal roofline as a tick; fastest first, devices the model does not fit last");
+      "compare", "Bars of realistic tokens/s per device, band whiskers, ideal ticks");
   setup_estimate_options(*compare, options->compare);
   add_common_options(*compare, common, true, true);
   compare->footer(
-      std::string("Examples:\n"
-                  "  llmroof chart compare -m llama-3.1-70b -q q4_k_m -d rtx-4090,a100,m4-max "
-                  "-o compare.svg\n"
-                  "  llmroof chart compare -m llama-3.1-8b -q q4_k_m -d apple -b 4 "
-                  "--format svg > apple.svg\n") +
+      std::string(
+          "Sorted fastest first; devices the model does not fit come last, hollow.\n"
+          "Examples:\n"
+          "  llmroof chart compare -m llama-3.1-70b -q q4_k_m -d rtx-4090,a100,m4-max \\\n"
+          "      -o compare.svg\n"
+          "  llmroof chart compare -m llama-3.1-8b -q q4_k_m -d apple -b 4 -f svg > a.svg\n") +
       k_output_help);
 
   CLI::App* sweep = chart->add_subcommand(
-      "sweep",
-      "A sweep's curves: tokens/s per sequence (band shaded) and total against batch, context "
-      "or parallel users, one line per device");
+      "sweep", "A sweep's curves against batch, context or users, one colour per device");
   setup_sweep_options(*sweep, options->sweep);
   sweep->remove_option(sweep->get_option("--chart"));
   sweep->get_option("--device")
@@ -135,13 +131,13 @@ Command add_chart(CLI::App& parent, CommonOptions& common) {
           "sweep and one colour each");
   add_common_options(*sweep, common, true, true);
   sweep->footer(
-      std::string("Examples:\n"
-                  "  llmroof chart sweep -m llama-3.1-8b -q q4_k_m -d rtx-4090,m4-pro -b "
-                  "1..256x2 -o sweep.svg\n"
-                  "  llmroof chart sweep -m qwen3-30b-a3b -q q4_k_m -d m4-max -c 0..32768+4096 "
-                  "-o context.svg\n"
-                  "  llmroof chart sweep -m 70b -q q4_k_m -d a100 --parallel 1,2,4,8,16 -o "
-                  "users.svg\n") +
+      std::string("Lines: tokens/s per sequence (solid, band shaded) and total (dashed).\n"
+                  "Examples:\n"
+                  "  llmroof chart sweep -m llama-3.1-8b -q q4_k_m -d rtx-4090,m4-pro \\\n"
+                  "      -b 1..256x2 -o sweep.svg\n"
+                  "  llmroof chart sweep -m qwen3-30b-a3b -q q4_k_m -d m4-max \\\n"
+                  "      -c 0..32768+4096 -o context.svg\n"
+                  "  llmroof chart sweep -m 70b -q q4_k_m -d a100 --parallel 1,2,4,8 -o u.svg\n") +
       k_output_help);
 
   for (CLI::App* sub : {roofline, compare, sweep}) {
