@@ -3,6 +3,7 @@
 // The whole core API of llmroof (no filesystem, threads or terminal): include this one header.
 
 #include "llmroof/app/calibrate_request.hpp"
+#include "llmroof/app/chart_request.hpp"
 #include "llmroof/app/database.hpp"
 #include "llmroof/app/estimate_request.hpp"
 #include "llmroof/app/inspect_request.hpp"
@@ -27,6 +28,8 @@
 #include "llmroof/report/listings.hpp"
 #include "llmroof/report/render.hpp"
 #include "llmroof/report/report.hpp"
+#include "llmroof/report/svg_charts.hpp"
+#include "llmroof/report/svg_roofline.hpp"
 #include "llmroof/scenarios/cluster.hpp"
 #include "llmroof/scenarios/estimate.hpp"
 #include "llmroof/scenarios/offload.hpp"

@@ -81,11 +81,18 @@ std::string flag_name(const CLI::App* command, std::string_view field) {
   return flag;
 }
 
-void add_common_options(CLI::App& app, CommonOptions& common, bool devices) {
+void add_common_options(CLI::App& app, CommonOptions& common, bool devices, bool charts) {
+  std::vector<std::string> formats = {"table", "md", "markdown", "csv", "json", "jsonl"};
+  if (charts) {
+    formats.emplace_back("svg");
+  }
   app.add_option("--format,-f", common.format_name,
-                 "Output format: table (people, scaled units), md, csv, json or jsonl (scripts, "
-                 "base units: bytes, seconds, tokens/s)")
-      ->check(CLI::IsMember({"table", "md", "markdown", "csv", "json", "jsonl"}, CLI::ignore_case))
+                 charts ? "Output format: table (people, scaled units), md, csv, json or jsonl "
+                          "(scripts, base units: bytes, seconds, tokens/s), or svg (the chart; "
+                          "also chosen by --output FILE.svg)"
+                        : "Output format: table (people, scaled units), md, csv, json or jsonl "
+                          "(scripts, base units: bytes, seconds, tokens/s)")
+      ->check(CLI::IsMember(formats, CLI::ignore_case))
       ->type_name("FORMAT")
       ->default_str("table");
   app.add_option("--output,-o", common.output, "Write the result to FILE ('-' = stdout)")
@@ -128,26 +135,36 @@ const Database& Context::database() {
 
 void Context::error(const std::string& message) { print_error(m_io.err, message); }
 
-void Context::emit(const Report& report) {
+void Context::warning(const std::string& warning) {
   const FieldNamer namer = [this](std::string_view field) { return flag(field); };
-  for (const auto& warning : report.warnings) {
-    m_io.err << "llmroof: warning: " << RequestError::render_fields(warning, namer) << '\n';
+  m_io.err << "llmroof: warning: " << RequestError::render_fields(warning, namer) << '\n';
+}
+
+void Context::emit(const Report& report, std::string_view chart_title) {
+  const FieldNamer namer = [this](std::string_view field) { return flag(field); };
+  for (const auto& w : report.warnings) {
+    warning(w);
   }
   RenderOptions options;
   options.tool_version = k_version;
   options.field_name = namer;
+  options.chart_title = chart_title;
   const bool to_stdout = m_common.output == "-";
   options.color = m_common.format() == OutputFormat::table &&
                   color_wanted(m_common.color, to_stdout && m_io.out_is_tty);
   std::ostringstream text;
   render(report, m_common.format(), options, text);
-  if (to_stdout) {
-    m_io.out << text.str();
+  write_output(text.str());
+}
+
+void Context::write_output(const std::string& text, bool append) {
+  if (m_common.output == "-") {
+    m_io.out << text;
     m_io.out.flush();
     return;
   }
-  std::ofstream file(m_common.output, std::ios::binary);
-  if (!file || !(file << text.str())) {
+  std::ofstream file(m_common.output, append ? std::ios::binary | std::ios::app : std::ios::binary);
+  if (!file || !(file << text)) {
     throw Error(fmt::format("cannot write '{}'", m_common.output));
   }
 }
@@ -165,6 +182,7 @@ int run(const std::vector<std::string>& args, Io& io) {
       "Examples:\n"
       "  llmroof estimate --model 70b --quant int4 --device m4pro\n"
       "  llmroof estimate -m llama-3.1-8b -q q4_k_m -d nvidia --format json\n"
+      "  llmroof chart roofline -m llama-3.1-8b -q q4_k_m -d rtx-4090 -o roofline.svg\n"
       "  llmroof devices apple");
   CommonOptions common;
   std::vector<Command> commands;
@@ -179,6 +197,7 @@ int run(const std::vector<std::string>& args, Io& io) {
   commands.push_back(add_calibrate(app, common));
   commands.push_back(add_validate(app, common));
   commands.push_back(add_probe(app, common));
+  commands.push_back(add_chart(app, common));
 
   std::vector<std::string> reversed(args.rbegin(), args.rend());
   if (!reversed.empty()) {
@@ -198,7 +217,12 @@ int run(const std::vector<std::string>& args, Io& io) {
                             chosen != nullptr ? chosen->get_name() : ""));
     return static_cast<int>(ExitCode::usage);
   }
-  const CLI::App* chosen = app.get_subcommands().empty() ? nullptr : app.get_subcommands().front();
+  // The innermost subcommand chosen ("chart sweep": sweep) holds the options fields name.
+  const CLI::App* chosen = nullptr;
+  for (const CLI::App* level = &app; !level->get_subcommands().empty();) {
+    level = level->get_subcommands().front();
+    chosen = level;
+  }
   try {
     Context context(io, common, chosen);
     for (const auto& command : commands) {

@@ -38,9 +38,21 @@ int run(const std::vector<std::string>& args, Io& io);
 
 /// Options every subcommand takes.
 struct CommonOptions {
-  std::string format_name = "table";  ///< as given to --format (validated by CLI11)
+  std::string format_name;  ///< as given to --format (validated by CLI11); "" = not given
+  /// The format without --format: the command's default, or svg for an --output FILE.svg of a
+  /// command that draws charts (svg_by_extension).
+  OutputFormat default_format = OutputFormat::table;
+  bool svg_by_extension = false;
   OutputFormat format() const {
-    return parse_output_format(format_name).value_or(OutputFormat::table);
+    if (!format_name.empty()) {
+      return parse_output_format(format_name).value_or(OutputFormat::table);
+    }
+    const std::string_view suffix = ".svg";
+    if (svg_by_extension && output.size() > suffix.size() &&
+        output.compare(output.size() - suffix.size(), suffix.size(), suffix) == 0) {
+      return OutputFormat::svg;
+    }
+    return default_format;
   }
   std::string output = "-";
   std::string color = "auto";
@@ -66,11 +78,16 @@ class Context {
   std::filesystem::path data_dir();
   /// Renders `report` in the chosen format to stdout or --output; warnings go to stderr.
   /// Request fields the report names (`{field}`) are written as the command's flags.
-  void emit(const Report& report);
+  /// `chart_title` titles the svg format's chart (see RenderOptions::chart_title).
+  void emit(const Report& report, std::string_view chart_title = {});
+  /// Prints "llmroof: warning: <warning>" to stderr, its `{field}`s written as the flags.
+  void warning(const std::string& warning);
   /// Prints "llmroof: error: <message>" to stderr (a failure reported after the output).
   void error(const std::string& message);
   /// flag_name for the chosen subcommand.
   std::string flag(std::string_view field) const { return flag_name(m_command, field); }
+  /// Writes `text` to stdout or --output (appended to the file when `append`).
+  void write_output(const std::string& text, bool append = false);
 
  private:
   Io& m_io;
@@ -87,8 +104,8 @@ struct Command {
 };
 
 /// Adds --format, --output, --color, --data-dir (and --device-file and --calibration when
-/// `devices`) to `app`.
-void add_common_options(CLI::App& app, CommonOptions& common, bool devices);
+/// `devices`) to `app`; `charts` adds svg to the formats.
+void add_common_options(CLI::App& app, CommonOptions& common, bool devices, bool charts = false);
 
 // One function per subcommand file (cmd_<name>.cpp).
 Command add_estimate(CLI::App& parent, CommonOptions& common);
@@ -101,5 +118,6 @@ Command add_sweep(CLI::App& parent, CommonOptions& common);
 Command add_calibrate(CLI::App& parent, CommonOptions& common);
 Command add_validate(CLI::App& parent, CommonOptions& common);
 Command add_probe(CLI::App& parent, CommonOptions& common);
+Command add_chart(CLI::App& parent, CommonOptions& common);
 
 }  // namespace llmroof::cli

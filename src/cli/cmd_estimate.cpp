@@ -5,6 +5,7 @@
 
 #include "cli.hpp"
 #include "engine_options.hpp"
+#include "estimate_options.hpp"
 #include "finite_number.hpp"
 #include "llmroof/app/estimate_request.hpp"
 #include "llmroof/util/errors.hpp"
@@ -12,40 +13,7 @@
 
 namespace llmroof::cli {
 
-namespace {
-
-struct EstimateCliOptions {
-  EngineCliOptions engine;
-  std::string model;
-  std::optional<std::string> quant;
-  std::string devices;
-  int batch = 1;
-  long long context = 0;
-  long long prompt = 512;
-  long long generate = 128;
-  std::string sort = "tokens_per_s";
-  std::optional<double> power_w;
-  std::optional<double> price_per_hour;
-  std::vector<std::string> show;
-  // Device groups.
-  int count = 1;
-  std::optional<std::string> split;
-  std::optional<std::string> split_ratio;
-  std::optional<std::string> link;
-  // Partial offload.
-  std::optional<std::string> gpu_layers;
-  std::optional<std::string> host;
-  bool cpu_moe = false;
-  // Speculative decoding.
-  std::optional<std::string> draft;
-  std::optional<std::string> draft_quant;
-  int draft_tokens = 8;
-  std::optional<double> acceptance;
-  bool generate_given = false;      ///< --generate was on the command line
-  bool draft_tokens_given = false;  ///< --draft-tokens was on the command line
-};
-
-void setup(CLI::App& sub, EstimateCliOptions& o) {
+void setup_estimate_options(CLI::App& sub, EstimateCliOptions& o) {
   sub.add_option("--model,-m", o.model,
                  "Model: a catalog id or alias (llmroof models), a size such as 7b/70b/500m "
                  "(generic dense model), or a config.json / .gguf path")
@@ -184,7 +152,7 @@ void setup(CLI::App& sub, EstimateCliOptions& o) {
       "JSON/CSV carry base units (bytes, seconds, tokens/s); tokens/s is per sequence.");
 }
 
-EstimateRequest make_request(const EstimateCliOptions& o) {
+EstimateRequest make_estimate_request(const EstimateCliOptions& o, const CLI::App& sub) {
   EstimateRequest r;
   r.model = model_argument(o.model);
   r.quant = o.quant;
@@ -196,7 +164,7 @@ EstimateRequest make_request(const EstimateCliOptions& o) {
   apply_engine_options(o.engine, r.options);
   r.options.power_w = o.power_w;
   r.options.price_usd_per_hour = o.price_per_hour;
-  r.generate_given = o.generate_given;
+  r.generate_given = sub.count("--generate") > 0;
   r.sort = o.sort;
   r.show = o.show;
   r.count = o.count;
@@ -210,25 +178,22 @@ EstimateRequest make_request(const EstimateCliOptions& o) {
     r.draft = model_argument(*o.draft);
   }
   r.draft_quant = o.draft_quant;
-  if (o.draft_tokens_given) {
+  if (sub.count("--draft-tokens") > 0) {
     r.draft_tokens = o.draft_tokens;
   }
   r.acceptance = o.acceptance;
   return r;
 }
 
-}  // namespace
-
 Command add_estimate(CLI::App& parent, CommonOptions& common) {
   auto options = std::make_shared<EstimateCliOptions>();
   CLI::App* sub = parent.add_subcommand(
       "estimate", "Estimate decode and prefill speed of a model on one or more devices");
-  setup(*sub, *options);
-  add_common_options(*sub, common, true);
-  return {sub, [options, sub](Context& context) {
-            options->generate_given = sub->count("--generate") > 0;
-            options->draft_tokens_given = sub->count("--draft-tokens") > 0;
-            context.emit(run_estimate(context.database(), make_request(*options)));
+  setup_estimate_options(*sub, *options);
+  add_common_options(*sub, common, true, true);
+  return {sub, [options, sub, &common](Context& context) {
+            common.svg_by_extension = true;
+            context.emit(run_estimate(context.database(), make_estimate_request(*options, *sub)));
             return static_cast<int>(ExitCode::ok);
           }};
 }

@@ -3,7 +3,7 @@
 
 #include <fmt/format.h>
 
-#include <fstream>
+#include <algorithm>
 
 #include "cli.hpp"
 #include "engine_options.hpp"
@@ -11,6 +11,7 @@
 #include "llmroof/report/chart.hpp"
 #include "llmroof/util/errors.hpp"
 #include "model_args.hpp"
+#include "sweep_options.hpp"
 
 #if defined(__unix__) || defined(__APPLE__)
 #include <sys/ioctl.h>
@@ -19,23 +20,7 @@
 
 namespace llmroof::cli {
 
-namespace {
-
-struct SweepCliOptions {
-  EngineCliOptions engine;
-  std::string model;
-  std::optional<std::string> quant;
-  std::string device;
-  std::string batch = "1";
-  std::string context = "0";
-  std::optional<std::string> parallel;
-  std::optional<long long> prompt;
-  std::optional<long long> generate;
-  bool chart = false;
-  std::vector<std::string> show;
-};
-
-void setup(CLI::App& sub, SweepCliOptions& o) {
+void setup_sweep_options(CLI::App& sub, SweepCliOptions& o) {
   sub.add_option("--model,-m", o.model,
                  "Model: a catalog id or alias (llmroof models), a size such as 7b/70b, or a "
                  "config.json / .gguf path")
@@ -94,6 +79,8 @@ void setup(CLI::App& sub, SweepCliOptions& o) {
       "base units; tokens_per_s is per sequence (per user).");
 }
 
+namespace {
+
 // Columns of the terminal when stdout is one; the default otherwise (deterministic output).
 int chart_width(const Io& io, bool to_stdout) {
 #if defined(__unix__) || defined(__APPLE__)
@@ -110,7 +97,9 @@ int chart_width(const Io& io, bool to_stdout) {
   return k_default_chart_width;
 }
 
-SweepRequest make_request(const SweepCliOptions& o, const Context& context) {
+}  // namespace
+
+SweepRequest make_sweep_request(const SweepCliOptions& o, const Context& context) {
   SweepRequest r;
   r.model = model_argument(o.model);
   r.quant = o.quant;
@@ -127,27 +116,18 @@ SweepRequest make_request(const SweepCliOptions& o, const Context& context) {
   return r;
 }
 
-// The bars after the table, to stdout or appended to --output.
-void write_chart(Context& context, BarChart chart) {
-  const bool to_stdout = context.common().output == "-";
-  chart.width = chart_width(context.io(), to_stdout);
-  const std::string text = "\n" + render_bar_chart(chart);
-  if (to_stdout) {
-    context.io().out << text;
-    context.io().out.flush();
-    return;
-  }
-  std::ofstream file(context.common().output, std::ios::binary | std::ios::app);
-  if (!file || !(file << text)) {
-    throw Error(fmt::format("cannot write '{}'", context.common().output));
-  }
-}
+namespace {
 
 int run(const SweepCliOptions& o, Context& context) {
-  const SweepOutcome outcome = run_sweep(context.database(), make_request(o, context));
-  context.emit(outcome.report);
-  if (outcome.chart) {
-    write_chart(context, *outcome.chart);
+  SweepOutcome outcome = run_sweep(context.database(), make_sweep_request(o, context));
+  context.emit(outcome.report, outcome.title);
+  if (outcome.chart && outcome.roofline) {
+    // The bars and the roofline after the table, to stdout or appended to --output.
+    const int width = chart_width(context.io(), context.common().output == "-");
+    outcome.chart->width = width;
+    context.write_output("\n" + render_bar_chart(*outcome.chart) + "\n" +
+                             render_text_roofline(*outcome.roofline, width),
+                         true);
   }
   return static_cast<int>(ExitCode::ok);
 }
@@ -158,9 +138,12 @@ Command add_sweep(CLI::App& parent, CommonOptions& common) {
   auto options = std::make_shared<SweepCliOptions>();
   CLI::App* sub = parent.add_subcommand(
       "sweep", "Tokens/s of one model on one device over batch x context, or parallel users");
-  setup(*sub, *options);
-  add_common_options(*sub, common, true);
-  return {sub, [options](Context& context) { return run(*options, context); }};
+  setup_sweep_options(*sub, *options);
+  add_common_options(*sub, common, true, true);
+  return {sub, [options, &common](Context& context) {
+            common.svg_by_extension = true;
+            return run(*options, context);
+          }};
 }
 
 }  // namespace llmroof::cli

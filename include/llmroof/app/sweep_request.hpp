@@ -10,6 +10,7 @@
 #include "llmroof/report/chart.hpp"
 #include "llmroof/report/render.hpp"
 #include "llmroof/report/report.hpp"
+#include "llmroof/report/svg_roofline.hpp"
 #include "llmroof/scenarios/estimate.hpp"
 #include "llmroof/scenarios/sweep.hpp"
 
@@ -39,21 +40,30 @@ struct SweepRequest {
   /// expert_skew); batch, context, prompt and generate come from the fields above.
   EstimateOptions options;
   std::vector<std::string> show;  ///< show: extra table columns
-  bool chart = false;             ///< chart: the sweep as bars after the table
-  /// format: the output format the report is rendered in; bars go with the table format only
-  /// (any other gets a warning instead).
+  /// chart: the sweep as bars and its decode points on the device's roofline after the table
+  bool chart = false;
+  /// format: the output format the report is rendered in; the charts of `chart` go with the
+  /// table format only (any other gets a warning instead).
   OutputFormat format = OutputFormat::table;
 };
 
-/// What a sweep computed: the report to render as it is, the same points as bars, and the
-/// results behind them (for charts of a front end's own).
+/// What a sweep computed: the report to render as it is, the same points as bars and on the
+/// roofline, and the results behind them (for charts of a front end's own).
 struct SweepOutcome {
   Report report;
   /// The bars, when the request asks for them in the table format; width
   /// k_default_chart_width (a front end may set its own).
   std::optional<BarChart> chart;
+  /// With `chart`: the device's roofs and the decode step of each point of the sweep, titled
+  /// "roofline of the sweep: <title>".
+  std::optional<RooflineChart> roofline;
   std::optional<SweepResult> grid;         ///< set for the grid
   std::optional<ParallelResult> parallel;  ///< set for the concurrency view
+  std::string model_label;                 ///< "<model id> <quant>"
+  std::string device_id;                   ///< the device swept
+  /// "<model id> <quant> on <device id>": the title of the sweep's charts (the svg format's
+  /// curves, see RenderOptions::chart_title).
+  std::string title;
 };
 
 /// Runs one sweep: resolves the model and the one device, parses the lists, applies the

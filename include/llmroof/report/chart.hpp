@@ -3,6 +3,8 @@
 #include <string>
 #include <vector>
 
+#include "llmroof/report/svg_roofline.hpp"
+
 namespace llmroof {
 
 /// Width of a chart when the caller has no terminal width (columns).
@@ -49,5 +51,15 @@ ChartAxis nice_axis(double max_value, int max_intervals);
 /// vertical axis, bars of block elements exact to 1/8 of a column, and a bottom axis with tick
 /// marks, tick values and the unit. Pure and deterministic: no terminal queries.
 std::string render_bar_chart(const BarChart& chart);
+
+/// Rows of the plot area of a text roofline.
+inline constexpr int k_text_roofline_rows = 16;
+
+/// Draws `chart` as UTF-8 text `width` columns wide (raised to k_min_chart_width): a log-log
+/// grid with decade labels (FLOP/s on the left, FLOPs per byte below), each device's ideal
+/// roofs in its own mark (* # % @ & +), and its operating points as 1-9 then a-z, listed
+/// under the plot ("1: b1"). Realistic roofs are left to the SVG. Pure and deterministic; every
+/// line ends in '\n'. Throws Error as render_roofline_svg does.
+std::string render_text_roofline(const RooflineChart& chart, int width);
 
 }  // namespace llmroof

@@ -10,8 +10,9 @@
 
 namespace llmroof {
 
-/// Output formats: two for people, three for scripts.
-enum class OutputFormat { table, markdown, csv, json, jsonl };
+/// Output formats: two for people, three for scripts, and the chart of the report (svg, see
+/// render_svg in report/svg_charts.hpp).
+enum class OutputFormat { table, markdown, csv, json, jsonl, svg };
 std::optional<OutputFormat> parse_output_format(std::string_view text);
 std::string_view to_string(OutputFormat format);
 
@@ -24,6 +25,10 @@ struct RenderOptions {
   /// Writes the `{field}` placeholders of notes, warnings and text values (see
   /// RequestError::render_fields); empty: the bare field id ("no quant given").
   FieldNamer field_name = {};
+  /// Title of the svg format's chart (a sweep's "<model> <quant> on <device>", a roofline's
+  /// SweepOutcome or RooflineOutcome title); empty: the comparison's own title, else the kind
+  /// of chart ("sweep", "roofline").
+  std::string_view chart_title = {};
 };
 
 /// `report` with every `{field}` placeholder of its notes, warnings and text values written by

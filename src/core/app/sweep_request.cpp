@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 #include <fmt/ranges.h>
 
+#include "llmroof/app/chart_request.hpp"
 #include "llmroof/util/errors.hpp"
 #include "llmroof/util/lookup.hpp"
 
@@ -57,7 +58,13 @@ SweepOutcome run_sweep(const Database& db, const SweepRequest& o) {
     }
   };
   SweepOutcome outcome;
+  outcome.model_label = fmt::format("{} {}", model.input.spec.id, model.input.quant_id);
+  outcome.device_id = device.id;
+  outcome.title = fmt::format("{} on {}", outcome.model_label, device.id);
+  const bool charts = o.chart && o.format == OutputFormat::table;
   BarChart chart;
+  RooflineChart roofline;
+  roofline.title = "roofline of the sweep: " + outcome.title;
   if (parallel) {
     if (contexts.size() != 1) {
       throw RequestError("parallel",
@@ -70,6 +77,15 @@ SweepOutcome run_sweep(const Database& db, const SweepRequest& o) {
     ParallelResult result = parallel_sweep(device, model.input, options, db.efficiency());
     outcome.report = parallel_report(result, model.input, options);
     chart = parallel_chart(result, options);
+    if (charts) {
+      RooflineDevice d = roofline_device(device.id, result.runs.front().decode, model.input,
+                                         options.base, db.efficiency());
+      for (const auto& run : result.runs) {
+        d.points.push_back(decode_point(
+            fmt::format("{} user{}", run.users, run.users == 1 ? "" : "s"), run.decode));
+      }
+      roofline.devices.push_back(std::move(d));
+    }
     precision_note(result.runs.front().decode);
     outcome.parallel = std::move(result);
   } else {
@@ -80,6 +96,19 @@ SweepOutcome run_sweep(const Database& db, const SweepRequest& o) {
     SweepResult result = sweep(device, model.input, options, db.efficiency());
     outcome.report = sweep_report(result, model.input, options);
     chart = sweep_chart(result, options);
+    if (charts) {
+      RooflineDevice d = roofline_device(device.id, result.points.front().estimate, model.input,
+                                         options.base, db.efficiency());
+      const bool batches = options.batches.size() > 1;
+      const bool both = batches && options.contexts.size() > 1;
+      for (const auto& p : result.points) {
+        d.points.push_back(decode_point(both ? fmt::format("b{} c{}", p.batch, p.context_tokens)
+                                        : batches ? fmt::format("b{}", p.batch)
+                                                  : fmt::format("context {}", p.context_tokens),
+                                        p.estimate));
+      }
+      roofline.devices.push_back(std::move(d));
+    }
     precision_note(result.points.front().estimate);
     outcome.grid = std::move(result);
   }
@@ -94,8 +123,9 @@ SweepOutcome run_sweep(const Database& db, const SweepRequest& o) {
     }
     report.columns[static_cast<std::size_t>(i)].human = true;
   }
-  if (o.chart && o.format == OutputFormat::table) {
+  if (charts) {
     outcome.chart = std::move(chart);
+    outcome.roofline = std::move(roofline);
   } else if (o.chart) {
     report.warnings.push_back(
         fmt::format("{{chart}} draws in the table format only; no chart with {{format}} {}",

@@ -10,6 +10,7 @@
 #include <map>
 #include <nlohmann/json.hpp>
 
+#include "llmroof/report/svg_charts.hpp"
 #include "llmroof/util/errors.hpp"
 #include "llmroof/util/lookup.hpp"
 #include "llmroof/util/units.hpp"
@@ -18,7 +19,8 @@ namespace llmroof {
 
 namespace {
 
-constexpr std::array<std::string_view, 5> k_format_names = {"table", "md", "csv", "json", "jsonl"};
+constexpr std::array<std::string_view, 6> k_format_names = {"table", "md",    "csv",
+                                                            "json",  "jsonl", "svg"};
 
 // --- human formatting -------------------------------------------------------------------
 
@@ -654,6 +656,9 @@ void render_named(const Report& report, OutputFormat format, const RenderOptions
   switch (format) {
     case OutputFormat::table:
       render_human(report, false, options.color, out);
+      return;
+    case OutputFormat::svg:
+      out << render_svg(report, options.chart_title);
       return;
     case OutputFormat::markdown:
       render_human(report, true, false, out);

@@ -4,6 +4,7 @@
 #include <string>
 
 #include "catch.hpp"
+#include "llmroof/app/chart_request.hpp"
 #include "llmroof/app/database.hpp"
 #include "llmroof/app/estimate_request.hpp"
 #include "llmroof/model/model_files.hpp"
@@ -142,4 +143,75 @@ TEST_CASE("read_model_files tells a GGUF from a config by name or magic", "[app]
   MemorySource json(std::string_view("{}"));
   CHECK_FALSE(is_gguf(json));
   CHECK_THROWS_AS(read_model_files({}), Error);
+}
+
+TEST_CASE("roofline points: intensity and attained FLOP/s of a step and a prefill", "[app]") {
+  EstimateResult r;
+  r.step.flops = 2e10;  // one step: 2e10 FLOPs over 1e10 bytes, 50 steps per second
+  r.step.bytes = 1e10;
+  r.tokens_per_s = 50;
+  const RooflinePoint decode = decode_point("b1", r);
+  CHECK(decode.intensity_flops_per_byte == 2);
+  CHECK(decode.flops_per_s == Approx(1e12));
+  CHECK_FALSE(prefill_point("p", r));
+  r.prefill = PrefillResult{};
+  r.prefill->flops = 1e13;
+  r.prefill->bytes = 1e10;
+  r.time_to_first_token_s = 0.5;
+  const auto prefill = prefill_point("p", r);
+  REQUIRE(prefill);
+  CHECK(prefill->intensity_flops_per_byte == 1000);
+  CHECK(prefill->flops_per_s == Approx(2e13));
+}
+
+TEST_CASE("run_roofline: decode points at fixed batches and the critical batch", "[app]") {
+  const Database db = shipped_database();
+  EstimateRequest r = request("llama-3.1-8b", "q4_k_m", "rtx-4090");
+  r.options.ideal = true;
+  const RooflineOutcome outcome = run_roofline(db, r);
+  const Report& report = outcome.report;
+  CHECK(report.command == "roofline");
+  CHECK(outcome.chart.title == "llama-3.1-8b q4_k_m: roofline (context 0)");
+  REQUIRE(outcome.chart.devices.size() == 1);
+  CHECK(outcome.chart.devices[0].points.size() == report.rows.size());
+  std::vector<std::string> points;
+  for (const auto& row : report.rows) {
+    points.push_back(std::get<std::string>(row[1]));
+  }
+  CHECK(points == std::vector<std::string>{"b1", "b8", "b50 (critical)", "b64", "prefill 512"});
+  // --ideal: every point sits on the roofs, min(peak, bandwidth x intensity).
+  for (const auto& row : report.rows) {
+    const double intensity = std::get<double>(row[2]);
+    const double attained = std::get<double>(row[3]);
+    const double bw = std::get<double>(row[4]);
+    const double peak = std::get<double>(row[5]);
+    CAPTURE(std::get<std::string>(row[1]));
+    CHECK(attained == Approx(std::min(peak, bw * intensity)).epsilon(1e-9));
+    CHECK(std::holds_alternative<std::monostate>(row[6]));  // no realistic roofs
+  }
+  // The critical batch is where decode meets the ridge: intensity ~ peak / bandwidth.
+  const auto& critical = report.rows[2];
+  CHECK(std::get<double>(critical[2]) ==
+        Approx(std::get<double>(critical[5]) / std::get<double>(critical[4])).epsilon(0.02));
+}
+
+TEST_CASE("run_roofline: realistic roofs below the ideal ones; single devices only", "[app]") {
+  const Database db = shipped_database();
+  const Report report =
+      run_roofline(db, request("llama-3.1-8b", "q4_k_m", "rtx-4090,m4-pro")).report;
+  // rtx-4090: b1, b8, b50 (critical), b64, prefill; m4-pro-20c's critical batch is 8.
+  REQUIRE(report.rows.size() == 9);
+  for (const auto& row : report.rows) {
+    CHECK(std::get<double>(row[6]) < std::get<double>(row[4]));
+    CHECK(std::get<double>(row[6]) > 0.5 * std::get<double>(row[4]));
+    // Realistic decode points stay under the realistic bandwidth roof.
+    if (std::get<std::string>(row[1]).rfind("b", 0) == 0) {
+      CHECK(std::get<double>(row[3]) < std::get<double>(row[6]) * std::get<double>(row[2]));
+    }
+  }
+  EstimateRequest group = request("llama-3.1-8b", "q4_k_m", "rtx-4090,rtx-4090");
+  CHECK_THROWS_AS(run_roofline(db, group), RequestError);
+  group = request("llama-3.1-8b", "q4_k_m", "rtx-4090");
+  group.count = 2;
+  CHECK_THROWS_AS(run_roofline(db, group), RequestError);
 }

@@ -5,6 +5,7 @@
 
 #include "catch.hpp"
 #include "llmroof/app/calibrate_request.hpp"
+#include "llmroof/app/chart_request.hpp"
 #include "llmroof/app/estimate_request.hpp"
 #include "llmroof/app/inspect_request.hpp"
 #include "llmroof/app/sweep_request.hpp"
@@ -137,6 +138,84 @@ TEST_CASE("run_sweep: the parallel view prefills 512 and generates 128 tokens by
   CHECK(one.tokens_per_s == Approx(128.0 / one.generate_seconds).epsilon(1e-12));
   CHECK(one.decode.fit.kv_cache_bytes > 0);
   CHECK(outcome.report.rows.size() == 2);
+}
+
+TEST_CASE("run_sweep: the chart's bars and roofline, by hand, in the table format only",
+          "[app][sweep][chart]") {
+  const Database db = sweep_database();
+  SweepRequest r = sweep_request("1,2");
+  r.chart = true;
+  const SweepOutcome outcome = run_sweep(db, r);
+  CHECK(outcome.model_label == "7b int4");
+  CHECK(outcome.device_id == "sweep-gpu-24g");
+  CHECK(outcome.title == "7b int4 on sweep-gpu-24g");
+  REQUIRE(outcome.chart.has_value());
+  REQUIRE(outcome.chart->groups.size() == 1);
+  CHECK(outcome.chart->groups.front().bars.size() == 2);
+  REQUIRE(outcome.roofline.has_value());
+  CHECK(outcome.roofline->title == "roofline of the sweep: 7b int4 on sweep-gpu-24g");
+  REQUIRE(outcome.roofline->devices.size() == 1);
+  const RooflineDevice& d = outcome.roofline->devices.front();
+  CHECK(d.label == "sweep-gpu-24g");
+  // 1000 GB/s, and the int8 peak of 200 TOPS (no int4 rate); ideal: no realistic roofs.
+  CHECK(d.mem_bw_bytes_per_s == Approx(1e12));
+  CHECK(d.peak_flops_per_s == Approx(200e12));
+  CHECK(d.realistic_mem_bw_bytes_per_s == 0);
+  REQUIRE(d.points.size() == 2);
+  // A step of batch B: 2 * B * 7e9 FLOP over the 3.5e9 bytes of weights (context 0), at the
+  // memory-bound 1e12 / 3.5e9 steps per second: B * 4 FLOP/byte, B * 4 TFLOP/s.
+  CHECK(d.points[0].label == "b1");
+  CHECK(d.points[0].intensity_flops_per_byte == Approx(4).epsilon(1e-9));
+  CHECK(d.points[0].flops_per_s == Approx(4e12).epsilon(1e-9));
+  CHECK(d.points[1].label == "b2");
+  CHECK(d.points[1].intensity_flops_per_byte == Approx(8).epsilon(1e-9));
+  CHECK(d.points[1].flops_per_s == Approx(8e12).epsilon(1e-9));
+  // Another format: no charts, a warning naming both fields.
+  r.format = OutputFormat::json;
+  const SweepOutcome json = run_sweep(db, r);
+  CHECK_FALSE(json.chart.has_value());
+  CHECK_FALSE(json.roofline.has_value());
+  REQUIRE_FALSE(json.report.warnings.empty());
+  CHECK(json.report.warnings.back() ==
+        "{chart} draws in the table format only; no chart with {format} json");
+  CHECK(json.title == "7b int4 on sweep-gpu-24g");
+}
+
+TEST_CASE("run_sweep_chart: one sweep per device, several in the svg format only",
+          "[app][sweep][chart]") {
+  const Database db = sweep_database();
+  SweepRequest r = sweep_request("1,2,4");
+  r.device = "sweep-gpu-24g,sweep-gpu-80g";
+  r.format = OutputFormat::svg;
+  const SweepChartOutcome both = run_sweep_chart(db, r);
+  REQUIRE(both.sweeps.size() == 2);
+  CHECK(both.sweeps[0].device_id == "sweep-gpu-24g");
+  CHECK(both.sweeps[1].device_id == "sweep-gpu-80g");
+  // Two devices: the model titles the chart, the legend names the devices.
+  CHECK(both.chart.title == "7b int4");
+  // Each device: its tokens/s per sequence (solid, labelled) and its total (dashed).
+  REQUIRE(both.chart.series.size() == 4);
+  CHECK(both.chart.series[0].label == "sweep-gpu-24g");
+  CHECK(both.chart.series[2].label == "sweep-gpu-80g");
+  CHECK(both.chart.series[1].dashed);
+  CHECK(both.chart.series[0].colour != both.chart.series[2].colour);
+  CHECK(both.chart.x_log == false);  // 1 to 4: less than the 8x of a log axis
+  // The 80 GiB device reads the same weights at 2000 GB/s: twice the speed at batch 1.
+  CHECK(both.sweeps[1].grid->points.front().estimate.tokens_per_s ==
+        Approx(2 * both.sweeps[0].grid->points.front().estimate.tokens_per_s).epsilon(1e-9));
+
+  r.format = OutputFormat::table;
+  try {
+    run_sweep_chart(db, r);
+    FAIL("a table prints one sweep");
+  } catch (const RequestError& e) {
+    CHECK(e.field() == "device");
+    CHECK(e.message_template().rfind("{format} table prints one sweep; ", 0) == 0);
+  }
+  r.device = "sweep-gpu-80g";
+  const SweepChartOutcome one = run_sweep_chart(db, r);
+  REQUIRE(one.sweeps.size() == 1);
+  CHECK(one.chart.title == "7b int4 on sweep-gpu-80g");
 }
 
 TEST_CASE("run_inspect: the shared tiny GGUF, by hand", "[app][inspect][shared]") {

@@ -2,9 +2,13 @@
 
 #include <cmath>
 #include <limits>
+#include <sstream>
+#include <string>
+#include <vector>
 
 #include "catch.hpp"
 #include "llmroof/report/chart.hpp"
+#include "llmroof/util/errors.hpp"
 
 using namespace llmroof;
 
@@ -135,4 +139,41 @@ TEST_CASE("bar chart: no bars still draws the axis", "[chart]") {
         "batch │\n"
         "      └───────────────────────────────────────────────────┬\n"
         "      0                                                   1 tok/s\n");
+}
+
+TEST_CASE("text roofline: roofs and points land on the cells of their values", "[chart]") {
+  // Ridge at 100 FLOPs/byte, one point at (5, 2e12). Whole decades around everything: x from
+  // floor(log10(5 / 2)) = 0 to ceil(log10(100 * 2)) = 3, y from log10(2e12 / 2) = 12 to
+  // ceil(log10(1.5e14)) = 15; 16 rows, and 27 plot columns at width 40 (labels 11 wide).
+  RooflineChart chart;
+  chart.title = "t";
+  RooflineDevice d;
+  d.label = "dev";
+  d.mem_bw_bytes_per_s = 1e12;
+  d.peak_flops_per_s = 1e14;
+  d.points = {{"b1", 5, 2e12}};
+  chart.devices.push_back(d);
+  const std::string text = render_text_roofline(chart, 40);
+  std::vector<std::string> lines;
+  std::istringstream in(text);
+  for (std::string line; std::getline(in, line);) {
+    lines.push_back(line);
+  }
+  // Title, 16 rows, axis, axis labels, roofs legend, points legend.
+  REQUIRE(lines.size() == 21);
+  CHECK(lines[0] == "t");
+  // 1e14: row 15 - floor(2/3 * 16) = 5, labelled; the flat roof reaches the last column.
+  CHECK(lines[1 + 5].rfind("100 TFLOP/s \u2502", 0) == 0);
+  CHECK(lines[1 + 5].substr(lines[1 + 5].size() - 1) == "*");
+  // The point: row 15 - floor(log10(2) / 3 * 16) = 14, column floor(log10(5) / 3 * 27) = 6.
+  // The bandwidth roof crosses row 14 (1.54e12 .. 2.37e12) in column 2 only, whose centre is
+  // at 10^(2.5 / 9) = 1.9 FLOPs/byte.
+  const std::string prefix = std::string(12, ' ') + "\u2502";  // 11 label columns, a space
+  REQUIRE(lines[1 + 14].rfind(prefix, 0) == 0);
+  CHECK(lines[1 + 14].substr(prefix.size()) == "  *   1");
+  CHECK(lines[19] == "roofs: * dev");
+  CHECK(lines[20] == "points: 1: b1");
+  CHECK(text == render_text_roofline(chart, 40));
+  chart.devices[0].peak_flops_per_s = 0;
+  CHECK_THROWS_AS(render_text_roofline(chart, 40), Error);
 }

@@ -1,18 +1,18 @@
 // SVG roofline chart: text extents, escaping, labels inside the canvas, determinism.
 
-#include <regex>
 #include <string>
 
 #include "catch.hpp"
 #include "llmroof/report/svg_roofline.hpp"
 #include "llmroof/util/errors.hpp"
+#include "svg_support.hpp"
 
 using namespace llmroof;
 
 namespace {
 
-RooflineSvg sample_chart() {
-  RooflineSvg chart;
+RooflineChart sample_chart() {
+  RooflineChart chart;
   chart.title = "llama <8b> & q4";
   RooflineDevice d;
   d.label = "device-a";
@@ -39,36 +39,48 @@ TEST_CASE("svg escaping of text and attributes", "[svg]") {
 }
 
 TEST_CASE("svg roofline: every label inside the canvas, deterministic", "[svg]") {
-  const RooflineSvg chart = sample_chart();
+  const RooflineChart chart = sample_chart();
   const std::string svg = render_roofline_svg(chart);
   CHECK(svg == render_roofline_svg(chart));
   CHECK(svg.find("<title>llama &lt;8b&gt; &amp; q4</title>") != std::string::npos);
   CHECK(svg.find("width=\"760\" height=\"480\"") != std::string::npos);
   CHECK(svg.find("stroke-dasharray") != std::string::npos);
-  const std::regex text_re(
-      R"re(<text x="([0-9.]+)" y="([0-9.]+)" font-family="sans-serif" font-size="([0-9.]+)"[^>]*>([^<]*)</text>)re");
-  int labels = 0;
-  for (auto it = std::sregex_iterator(svg.begin(), svg.end(), text_re);
-       it != std::sregex_iterator(); ++it) {
-    const double x = std::stod((*it)[1]);
-    const double y = std::stod((*it)[2]);
-    const double font = std::stod((*it)[3]);
-    std::string content = (*it)[4];
-    // Unescape for width: entities count as one character each.
-    content = std::regex_replace(content, std::regex("&[a-z]+;"), "_");
-    CAPTURE(content);
-    CHECK(x >= 0);
-    CHECK(x + svg_text_width_px(content, font) <= 760);
-    CHECK(y - font >= 0);
-    CHECK(y + 0.3 * font <= 480);
-    ++labels;
-  }
+  const int labels = test::check_labels_inside(svg, 760, 480);
   CHECK(labels > 10);
 }
 
 TEST_CASE("svg roofline: non-positive roofs are rejected", "[svg]") {
-  RooflineSvg chart = sample_chart();
+  RooflineChart chart = sample_chart();
   chart.devices[0].mem_bw_bytes_per_s = 0;
   CHECK_THROWS_AS(render_roofline_svg(chart), Error);
-  CHECK_THROWS_AS(render_roofline_svg(RooflineSvg{}), Error);
+  CHECK_THROWS_AS(render_roofline_svg(RooflineChart{}), Error);
+}
+
+TEST_CASE("svg roofline: a label that would cover another is left out", "[svg]") {
+  RooflineChart chart = sample_chart();
+  // Four points at one spot: four label positions, so a fifth label finds no room.
+  chart.devices[0].points = {
+      {"p1", 10, 1e12}, {"p2", 10, 1e12}, {"p3", 10, 1e12}, {"p4", 10, 1e12}, {"p5", 10, 1e12}};
+  const std::string svg = render_roofline_svg(chart);
+  for (const char* shown : {">p1<", ">p2<", ">p3<", ">p4<"}) {
+    CHECK(svg.find(shown) != std::string::npos);
+  }
+  CHECK(svg.find(">p5<") == std::string::npos);
+}
+
+TEST_CASE("roofline report: one row per point, and back to the same chart", "[svg]") {
+  const RooflineChart chart = sample_chart();
+  const Report report = roofline_report(chart);
+  CHECK(report.command == "roofline");
+  REQUIRE(report.rows.size() == 2);
+  CHECK(std::get<std::string>(report.rows[0][1]) == "decode b1");
+  CHECK(std::get<double>(report.rows[0][2]) == 2);
+  CHECK(std::get<double>(report.rows[1][3]) == 100e12);
+  RooflineChart back = roofline_from_report(report);
+  CHECK(back.title.empty());  // the report holds the numbers, not the title
+  back.title = chart.title;
+  REQUIRE(back.devices.size() == 1);
+  CHECK(back.devices[0].realistic_peak_flops_per_s == 60e12);
+  CHECK(back.devices[0].points.size() == 2);
+  CHECK(render_roofline_svg(back) == render_roofline_svg(chart));
 }
