@@ -18,8 +18,12 @@ struct ValidateOptions {
   std::string model;
   std::string quant;
   bool cross_validate = false;
-  std::vector<std::string> max_median;  ///< TEST=FRACTION
-  std::vector<std::string> max_p90;     ///< TEST=FRACTION
+  std::string hold_out = "generation";
+  std::vector<std::string> ablate;        ///< terms switched off
+  std::vector<std::string> max_median;    ///< TEST=FRACTION
+  std::vector<std::string> max_p90;       ///< TEST=FRACTION
+  std::vector<std::string> min_coverage;  ///< TEST=FRACTION
+  std::vector<std::string> max_coverage;  ///< TEST=FRACTION
 };
 
 void setup(CLI::App& sub, ValidateOptions& o) {
@@ -34,8 +38,20 @@ void setup(CLI::App& sub, ValidateOptions& o) {
   sub.add_option("--model,-m", o.model, "Every row ran this catalog model")->type_name("MODEL");
   sub.add_option("--quant,-q", o.quant, "Every row used this quant")->type_name("QUANT");
   sub.add_flag("--cross-validate", o.cross_validate,
-               "Leave-one-device-out: refit the realistic model from data/efficiency-prior.json "
-               "without each device's rows and predict them (the accuracy on unseen devices)");
+               "Refit the realistic model from data/efficiency-prior.json without each group of "
+               "rows (see --hold-out) and predict them: the accuracy on unseen hardware");
+  sub.add_option("--hold-out", o.hold_out,
+                 "What --cross-validate holds out at once: generation (every device of one "
+                 "architecture generation, the default), device, or model-family")
+      ->type_name("GROUP")
+      ->check(CLI::IsMember({"generation", "device", "model-family"}));
+  sub.add_option("--ablate", o.ablate,
+                 "Switch a term of the realistic model off before fitting (kernel-path, "
+                 "prefill-core, moe-layer, power-limit, dot-product): what the term buys; "
+                 "repeatable")
+      ->type_name("TERM")
+      ->check(CLI::IsMember(
+          {"kernel-path", "prefill-core", "moe-layer", "power-limit", "dot-product"}));
   sub.add_option("--max-median-error", o.max_median,
                  "Fail (exit 1) when the median |error| of TEST over all classes exceeds "
                  "FRACTION, e.g. tg128=0.10; repeatable")
@@ -43,6 +59,14 @@ void setup(CLI::App& sub, ValidateOptions& o) {
   sub.add_option("--max-p90-error", o.max_p90,
                  "Fail (exit 1) when the 90th percentile |error| of TEST exceeds FRACTION, e.g. "
                  "tg128=0.25; repeatable")
+      ->type_name("TEST=FRACTION");
+  sub.add_option("--min-coverage", o.min_coverage,
+                 "Fail (exit 1) when fewer than FRACTION of TEST's measurements fall inside the "
+                 "band, e.g. tg128=0.70; repeatable")
+      ->type_name("TEST=FRACTION");
+  sub.add_option("--max-coverage", o.max_coverage,
+                 "Fail (exit 1) when more than FRACTION fall inside the band (a band too wide to "
+                 "inform), e.g. tg128=0.90; repeatable")
       ->type_name("TEST=FRACTION");
   sub.footer(
       "Examples:\n"
@@ -88,6 +112,14 @@ int run(const ValidateOptions& o, Context& context) {
   for (const auto& text : o.max_p90) {
     p90s.push_back(parse_limit(text, "--max-p90-error"));
   }
+  std::vector<Limit> min_cov;
+  std::vector<Limit> max_cov;
+  for (const auto& text : o.min_coverage) {
+    min_cov.push_back(parse_limit(text, "--min-coverage"));
+  }
+  for (const auto& text : o.max_coverage) {
+    max_cov.push_back(parse_limit(text, "--max-coverage"));
+  }
   const auto dir = context.data_dir();
   const CalibrationAliases aliases = parse_calibration_aliases(
       read_text_file(dir / "calibration-aliases.json"), "calibration-aliases.json");
@@ -107,15 +139,26 @@ int run(const ValidateOptions& o, Context& context) {
   EfficiencyTable table;
   std::string method;
   if (o.cross_validate) {
-    const EfficiencyTable prior =
+    EfficiencyTable prior =
         parse_efficiency(read_text_file(dir / "efficiency-prior.json"), "efficiency-prior.json");
-    CrossValidation cv = cross_validation(mapped.mapped, prior);
+    std::string ablated;
+    for (const auto& name : o.ablate) {
+      const Term term = *parse_term(name);
+      prior = ablate(std::move(prior), term);
+      ablated += fmt::format("{}{}", ablated.empty() ? "" : ", ", to_string(term));
+    }
+    const HoldOut by = parse_hold_out(o.hold_out).value_or(HoldOut::generation);
+    CrossValidation cv = cross_validation(mapped.mapped, prior, by);
     table = std::move(cv.table);
     predictions = std::move(cv.predictions);
-    method =
-        "leave-one-device-out cross-validation: each device's rows are predicted by the model "
-        "refitted without that device (from efficiency-prior.json); bands from the held-out "
-        "residuals";
+    const std::string_view unit = by == HoldOut::device       ? "device"
+                                  : by == HoldOut::generation ? "architecture generation"
+                                                              : "model family";
+    method = fmt::format(
+        "leave-one-{}-out cross-validation: each {}'s rows are predicted by the model refitted "
+        "without them (from efficiency-prior.json{}); bands from the held-out residuals",
+        by == HoldOut::model_family ? "model-family" : to_string(by), unit,
+        ablated.empty() ? "" : fmt::format(", with {} switched off", ablated));
   } else {
     table = context.efficiency();
     for (const auto& row : mapped.mapped) {
@@ -135,7 +178,8 @@ int run(const ValidateOptions& o, Context& context) {
   }
   const auto figures = accuracy_figures(mapped.mapped, predictions, table);
   int failures = 0;
-  auto check = [&](const Limit& limit, bool p90) {
+  auto check = [&](const Limit& limit, int which) {
+    const bool p90 = which == 1;
     const AccuracyFigure* figure = nullptr;
     for (const auto& f : figures) {
       if (f.class_id == "all" && f.test == limit.test) {
@@ -147,6 +191,16 @@ int run(const ValidateOptions& o, Context& context) {
       ++failures;
       return;
     }
+    if (which >= 2) {
+      const bool low = which == 2;
+      if (low ? figure->coverage < limit.fraction : figure->coverage > limit.fraction) {
+        context.io().err << fmt::format("llmroof: error: {} band coverage {:.1f}% is {} {:.1f}%\n",
+                                        limit.test, 100 * figure->coverage, low ? "below" : "above",
+                                        100 * limit.fraction);
+        ++failures;
+      }
+      return;
+    }
     const double value = p90 ? figure->p90_abs_error : figure->median_abs_error;
     if (value > limit.fraction) {
       context.io().err << fmt::format("llmroof: error: {} {} error {:.1f}% exceeds {:.1f}%\n",
@@ -156,10 +210,16 @@ int run(const ValidateOptions& o, Context& context) {
     }
   };
   for (const auto& limit : medians) {
-    check(limit, false);
+    check(limit, 0);
   }
   for (const auto& limit : p90s) {
-    check(limit, true);
+    check(limit, 1);
+  }
+  for (const auto& limit : min_cov) {
+    check(limit, 2);
+  }
+  for (const auto& limit : max_cov) {
+    check(limit, 3);
   }
   return static_cast<int>(failures > 0 ? ExitCode::failure : ExitCode::ok);
 }
