@@ -15,8 +15,12 @@ struct ValidateOptions {
   std::string model;
   std::string quant;
   bool cross_validate = false;
-  std::vector<std::string> max_median;  ///< TEST=FRACTION
-  std::vector<std::string> max_p90;     ///< TEST=FRACTION
+  std::string hold_out = "generation";
+  std::vector<std::string> ablate;        ///< terms switched off
+  std::vector<std::string> max_median;    ///< TEST=FRACTION
+  std::vector<std::string> max_p90;       ///< TEST=FRACTION
+  std::vector<std::string> min_coverage;  ///< TEST=FRACTION
+  std::vector<std::string> max_coverage;  ///< TEST=FRACTION
 };
 
 void setup(CLI::App& sub, ValidateOptions& o) {
@@ -31,8 +35,20 @@ void setup(CLI::App& sub, ValidateOptions& o) {
   sub.add_option("--model,-m", o.model, "Every row ran this catalog model")->type_name("MODEL");
   sub.add_option("--quant,-q", o.quant, "Every row used this quant")->type_name("QUANT");
   sub.add_flag("--cross-validate", o.cross_validate,
-               "Leave-one-device-out: refit the realistic model from data/efficiency-prior.json "
-               "without each device's rows and predict them (the accuracy on unseen devices)");
+               "Refit the realistic model from data/efficiency-prior.json without each group of "
+               "rows (see --hold-out) and predict them: the accuracy on unseen hardware");
+  sub.add_option("--hold-out", o.hold_out,
+                 "What --cross-validate holds out at once: generation (every device of one "
+                 "architecture generation, the default), device, or model-family")
+      ->type_name("GROUP")
+      ->check(CLI::IsMember({"generation", "device", "model-family"}));
+  sub.add_option("--ablate", o.ablate,
+                 "Switch a term of the realistic model off before fitting (kernel-path, "
+                 "prefill-core, moe-layer, power-limit, dot-product): what the term buys; "
+                 "repeatable")
+      ->type_name("TERM")
+      ->check(CLI::IsMember(
+          {"kernel-path", "prefill-core", "moe-layer", "power-limit", "dot-product"}));
   sub.add_option("--max-median-error", o.max_median,
                  "Fail (exit 1) when the median |error| of TEST over all classes exceeds "
                  "FRACTION, e.g. tg128=0.10; repeatable")
@@ -40,6 +56,14 @@ void setup(CLI::App& sub, ValidateOptions& o) {
   sub.add_option("--max-p90-error", o.max_p90,
                  "Fail (exit 1) when the 90th percentile |error| of TEST exceeds FRACTION, e.g. "
                  "tg128=0.25; repeatable")
+      ->type_name("TEST=FRACTION");
+  sub.add_option("--min-coverage", o.min_coverage,
+                 "Fail (exit 1) when fewer than FRACTION of TEST's measurements fall inside the "
+                 "band, e.g. tg128=0.70; repeatable")
+      ->type_name("TEST=FRACTION");
+  sub.add_option("--max-coverage", o.max_coverage,
+                 "Fail (exit 1) when more than FRACTION fall inside the band (a band too wide to "
+                 "inform), e.g. tg128=0.90; repeatable")
       ->type_name("TEST=FRACTION");
   sub.footer(
       "Examples:\n"
@@ -71,6 +95,10 @@ ValidateRequest make_request(const ValidateOptions& o, Context& context) {
   r.cross_validate = o.cross_validate;
   r.max_median_error = o.max_median;
   r.max_p90_error = o.max_p90;
+  r.hold_out = o.hold_out;
+  r.ablate = o.ablate;
+  r.min_coverage = o.min_coverage;
+  r.max_coverage = o.max_coverage;
   const OutputFormat format = context.common().format();
   r.structured = format == OutputFormat::json || format == OutputFormat::jsonl;
   return r;

@@ -20,11 +20,21 @@ struct ValidateRequest {
   std::string device;  ///< device: every row ran on this device ("" = read it from the row)
   std::string model;   ///< model: every row ran this catalog model ("" = from the row)
   std::string quant;   ///< quant: every row used this quant ("" = from the row)
-  bool cross_validate = false;  ///< cross_validate: leave-one-device-out refits from the prior
+  bool cross_validate = false;  ///< cross_validate: held-out refits from the prior
+  /// hold_out: what cross-validation holds out at once ("generation", "device",
+  /// "model-family").
+  std::string hold_out = "generation";
+  /// ablate: terms of the engine model switched off before fitting ("kernel-path",
+  /// "prefill-core", "moe-layer", "power-limit", "dot-product").
+  std::vector<std::string> ablate;
   /// max_median_error: "TEST=FRACTION" gates on the median |error| of TEST over all classes.
   std::vector<std::string> max_median_error;
   /// max_p90_error: "TEST=FRACTION" gates on the 90th percentile |error| of TEST.
   std::vector<std::string> max_p90_error;
+  /// min_coverage / max_coverage: "TEST=FRACTION" gates on the share of TEST's measurements
+  /// inside the band.
+  std::vector<std::string> min_coverage;
+  std::vector<std::string> max_coverage;
   /// Accuracy figures and unmapped rows as document fields (JSON) instead of notes (tables).
   bool structured = false;
 };

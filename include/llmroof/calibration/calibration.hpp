@@ -210,12 +210,46 @@ struct HeldOut {
   double log_residual = 0;  ///< ln(measured / predicted)
 };
 
-/// Leave-one-device-out cross-validation: for every device, refits the table without the
-/// device's rows (the classes they use and the table-wide figures, starting from `fitted`,
-/// pulled towards `prior`; a class left without rows takes the prior's figures) and predicts
-/// them. Returns one entry per in-scope row, in row order.
+/// What cross-validation holds out at once.
+enum class HoldOut {
+  device,        ///< one device's rows (its siblings stay in the fit)
+  generation,    ///< every device of one architecture generation (Apple M2, NVIDIA Ampere, ...)
+  model_family,  ///< every row of one model family (Llama 2, Qwen3, gpt-oss, ...)
+};
+/// "device", "generation", "model-family".
+std::string_view to_string(HoldOut by);
+std::optional<HoldOut> parse_hold_out(std::string_view text);
+
+/// The family of a catalog model: its id up to the size ("llama-3.1-8b" -> "llama-3",
+/// "qwen3-30b-a3b" -> "qwen3", "gpt-oss-20b" -> "gpt-oss"); minor versions are one family.
+std::string model_family(std::string_view model_id);
+
+/// The group `row` belongs to when holding out `by`.
+std::string hold_out_group(const MappedMeasurement& row, HoldOut by);
+
+/// Cross-validation: for every group of `by` (a device, a generation, a model family), refits
+/// the table without the group's rows (the classes they use and the table-wide figures,
+/// starting from `fitted`, pulled towards `prior`; a class left without rows takes the prior's
+/// figures) and predicts them. Returns one entry per in-scope row, in row order.
 std::vector<HeldOut> cross_validate(std::span<const MappedMeasurement> rows,
-                                    const EfficiencyTable& prior, const EfficiencyTable& fitted);
+                                    const EfficiencyTable& prior, const EfficiencyTable& fitted,
+                                    HoldOut by = HoldOut::generation);
+
+/// A physical term of the realistic model that `ablate` can switch off, for the ablation
+/// table: what each term buys under cross-validation.
+enum class Term {
+  kernel_path,   ///< NVIDIA prefill rate from the architecture's kernel path (else int8-equivalent)
+  prefill_core,  ///< the vector-core work in series with NVIDIA's matrix-unit products
+  moe_layer,     ///< the fixed cost of a mixture-of-experts layer
+  power_limit,   ///< clocks under power limits (TDP per FLOP/s against the architecture's)
+  dot_product,   ///< NVIDIA decode rate from dp4a (else the FP32 rate for every part)
+};
+/// "kernel-path", "prefill-core", "moe-layer", "power-limit", "dot-product".
+std::string_view to_string(Term term);
+std::optional<Term> parse_term(std::string_view text);
+
+/// `prior` with `term` switched off (the form the model had before the term).
+EfficiencyTable ablate(EfficiencyTable prior, Term term);
 
 /// Sets each class's decode and prefill spreads to the 80th percentile of |log residual| of
 /// its held-out rows (classes with fewer than 8 use the larger of theirs and all classes'), so
@@ -251,15 +285,16 @@ Report validation_report(std::span<const MappedMeasurement> rows,
                          std::span<const UnmappedMeasurement> unmapped,
                          const EfficiencyTable& table, const ValidationOptions& options);
 
-/// Leave-one-device-out cross-validation of the whole procedure: fits the table to the rows from
-/// `prior`, cross-validates it, and sets the band spreads from the held-out residuals.
+/// Cross-validation of the whole procedure: fits the table to the rows from `prior`,
+/// cross-validates it holding out `by`, and sets the band spreads from the held-out residuals
+/// (leave-one-generation-out by default, so that the band holds on hardware of a new generation).
 struct CrossValidation {
   EfficiencyTable table;                ///< fitted to every in-scope row, with spreads
   std::vector<Prediction> predictions;  ///< parallel to the rows: held-out predictions (bands
                                         ///< from `table`) for in-scope rows, `table`'s for others
 };
 CrossValidation cross_validation(std::span<const MappedMeasurement> rows,
-                                 const EfficiencyTable& prior);
+                                 const EfficiencyTable& prior, HoldOut by = HoldOut::generation);
 
 /// What refit_table records about its data.
 struct RefitOptions {
@@ -269,7 +304,7 @@ struct RefitOptions {
 };
 
 /// Refits the whole table (the shipped data/efficiency.json) from `prior`: fit_efficiency,
-/// leave-one-device-out cross-validation, band spreads from the held-out residuals, and the
+/// leave-one-generation-out cross-validation, band spreads from the held-out residuals, and the
 /// cross-validated accuracy and provenance recorded in the table.
 EfficiencyTable refit_table(const MappingResult& mapped, const EfficiencyTable& prior,
                             const RefitOptions& options);

@@ -21,6 +21,16 @@ enum class PeakBasis {
   int8_equivalent,
   fp16,  ///< FP16 peak (FP32 where the part lists none): Apple and AMD GPUs
   fp32,  ///< FP32 vector peak: CPUs, and GPUs whose backends do not use matrix units
+  /// The rate of the path llama.cpp's CUDA/HIP kernels take on the device's architecture: the
+  /// listed INT8 rate where it has INT8 matrix units or dot products (MMQ on tensor cores from
+  /// sm_75, MFMA/WMMA, RDNA's dot4), else FP16 matrix units (cuBLAS on Volta's tensor cores),
+  /// else 4 x FP32 (MMQ with dp4a: sm_61, RDNA 2), else FP16 (BLAS, fast FP16), else FP32. A
+  /// device with no known architecture falls back to int8_equivalent.
+  kernel_path,
+  /// The int8 dot-product rate of llama.cpp's CUDA matrix-vector kernels: 4 x FP32 where the
+  /// architecture has dp4a (sm_61 on), FP32 where it is emulated (sm_60); 4 x FP32 for a device
+  /// of unknown architecture.
+  dot_product,
 };
 std::string_view to_string(PeakBasis basis);
 std::optional<PeakBasis> parse_peak_basis(std::string_view text);
@@ -29,8 +39,10 @@ std::optional<PeakBasis> parse_peak_basis(std::string_view text);
 ///   decode step = bytes / (decode_bw_efficiency * bandwidth)
 ///                 + flops / (decode_flops_efficiency * decode format factor * decode peak)
 ///                 + layers * decode_per_layer_s
-///   prefill     = max(flops / (prefill_flops_efficiency * format factor * rows factor *
-///                              prefill peak),
+///                 + moe layers * moe_layer_s
+///   prefill     = max(flops / (format factor * rows factor * clock factor) *
+///                       (1 / (prefill_flops_efficiency * prefill peak)
+///                        + prefill_core_ops_per_flop / FP32 peak),
 ///                     bytes / (decode_bw_efficiency * bandwidth))
 /// A decode step's matrix-vector products stream each weight once and dequantize it on the
 /// vector units (dp4a, int8 or FP16 dot products) while waiting on memory, so the two times add;
@@ -48,7 +60,11 @@ struct EfficiencyClass {
   double decode_per_layer_s = 0;        ///< fixed cost per layer and step (launches, syncs), >= 0
   double decode_flops_efficiency = 1;   ///< share of the decode peak decode matmuls reach, (0, 1]
   double prefill_flops_efficiency = 1;  ///< share of the prefill peak its matmuls reach, (0, 1]
-  /// Band half-width in natural-log units: the 80th percentile of |ln(measured / predicted)|
+  /// Vector-core operations per matmul FLOP for the work around the matrix-unit products (tile
+  /// loads, dequantization, int8 conversion of activations), done in series with them at the
+  /// FP32 rate: llama.cpp's MMQ kernels on NVIDIA. >= 0; 0 = no such term.
+  double prefill_core_ops_per_flop = 0;  /// Band half-width in natural-log units: the 80th
+                                         /// percentile of |ln(measured / predicted)|
   /// of held-out (leave-one-device-out) predictions, so about 80% of measurements of new
   /// devices fall inside estimate x exp(-/+ spread). >= 0.
   double decode_log_spread = 0;
@@ -109,6 +125,13 @@ struct EfficiencyTable {
   /// experts) at which matmul efficiency halves: the rows factor is r / (r + half), >= 0.
   double matmul_half_rows = 0;
   double ubatch_tokens = 512;  ///< llama.cpp's default n_ubatch: prompt tokens per pass, > 0
+  /// Fixed cost of a mixture-of-experts layer per decode step beyond a dense layer's (router,
+  /// top-k, gathers, the expert matmul launches), seconds, >= 0.
+  double moe_layer_s = 0;
+  /// Clocks under power limits: prefill matmuls on a part whose board power per FLOP/s is a
+  /// share p < 1 of its architecture's reference run at p^power_limit_exponent of the rate
+  /// (see ChipArchitecture::reference_joules_per_flop), >= 0; 0 = no such term.
+  double power_limit_exponent = 0;
   std::vector<WeightFormat> formats;
   std::optional<FitRecord> fitted_on;
   std::vector<AccuracyFigure> accuracy;
@@ -143,6 +166,15 @@ struct EngineRun {
   double matmul_peak_flops_per_s = 0;  ///< the class's prefill PeakBasis figure, > 0
   double decode_peak_flops_per_s = 0;  ///< the class's decode PeakBasis figure, > 0
   int layers = 0;
+  /// Layers with routed experts (0 for a dense model); a device-group stage holds its share.
+  double moe_layers = 0;
+  double moe_layer_s = 0;            ///< the table's, seconds, see EfficiencyTable
+  double core_peak_flops_per_s = 0;  ///< FP32 rate of the vector cores (prefill core term), > 0
+  /// Board power per FLOP/s against the architecture's reference, capped at 1 (1 = unknown).
+  double power_ratio = 1;
+  double power_limit_exponent = 0;  ///< the table's
+  /// The sustained share of the clock through a long matmul: power_ratio^power_limit_exponent.
+  [[nodiscard]] double clock_factor() const;
   double format_factor = 1;         ///< the weights' WeightFormat factor for prefill, > 0
   double decode_format_factor = 1;  ///< ... and for decode, > 0
   double rows_factor = 1;           ///< prefill rows factor r / (r + matmul_half_rows), (0, 1]
@@ -161,6 +193,10 @@ const WeightFormat* weight_format(const EfficiencyTable& table, const Weights& w
 /// Realistic seconds of one decode step of an ideal `step`.
 double realistic_decode_seconds(const EfficiencyClass& cls, const DecodeStep& step,
                                 const EngineRun& run);
+
+/// The matmul rate prefill reaches, FLOP/s: the prefill peak and the core term in series,
+/// times the format, rows and clock factors (the compute side of realistic_prefill_seconds).
+double realistic_prefill_flops_per_s(const EfficiencyClass& cls, const EngineRun& run);
 
 /// Realistic seconds of an ideal `prefill`.
 double realistic_prefill_seconds(const EfficiencyClass& cls, const PrefillResult& prefill,

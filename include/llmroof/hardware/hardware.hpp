@@ -39,6 +39,25 @@ struct DeviceSources {
   std::string power_price;
 };
 
+/// A chip architecture: the generation cross-validation holds out as one, and the capability
+/// flags llama.cpp's kernels choose their paths by (data/devices.json "architectures").
+struct ChipArchitecture {
+  std::string id;          ///< "nvidia-ampere-ga100"
+  std::string generation;  ///< "nvidia-ampere": GA100 and GA10x are one generation
+  std::string name;
+  double compute_capability = 0;          ///< NVIDIA CUDA compute capability (8.6); 0 = not NVIDIA
+  std::vector<std::string> capabilities;  ///< dp4a, fast_fp16, fp16_matrix, int8_matrix, ...
+  std::string source;
+  /// Board power per FP32 FLOP/s of the architecture's typical part (J/FLOP at the power
+  /// limit): the median of tdp_w / FP32 peak over its desktop devices in the database that
+  /// defines it (all its devices when none is a desktop part); 0 when none lists a TDP. Derived
+  /// at load; a part far below it cannot hold its boost clock through a long matmul.
+  double reference_joules_per_flop = 0;
+
+  /// Whether the architecture has capability `flag` ("int8_matrix").
+  [[nodiscard]] bool has(std::string_view flag) const;
+};
+
 /// One device of the hardware database, in base units (converted from datasheet units at load).
 struct Device {
   std::string id;
@@ -47,6 +66,10 @@ struct Device {
   std::string name;
   DeviceKind kind = DeviceKind::gpu;
   std::string segment;  ///< datacenter, workstation, desktop, laptop, edge, phone, sbc, server
+  /// Id of its chip architecture ("" = not stated: a user's device); `arch` is that entry,
+  /// resolved when the database is built (empty id when unknown or unstated).
+  std::string architecture;
+  ChipArchitecture arch;
   std::string backend;  ///< usual llama.cpp backend: cuda, rocm, metal, vulkan, sycl, cpu, opencl
   std::vector<double> memory_sizes_bytes;  ///< every configuration sold, ascending
   std::string memory_type;
@@ -90,7 +113,15 @@ struct DeviceDb {
   int schema_version = 0;
   std::vector<Device> devices;
   std::vector<FamilyAlias> families;
+  std::vector<ChipArchitecture> architectures;
 };
+
+/// The architecture with id `id`, nullptr when `db` has none.
+const ChipArchitecture* find_architecture(const DeviceDb& db, std::string_view id);
+
+/// The cross-validation generation of `device`: its architecture's generation, else its
+/// architecture id, else "<vendor>-<kind>" for a device that names none.
+std::string device_generation(const Device& device);
 
 /// Provenance of one device's figures (data/device-sources.json, or inline in a user's file).
 struct DeviceProvenance {

@@ -27,8 +27,7 @@ RooflineDevice roofline_device(std::string label, const EstimateResult& result,
                      model.weights, result.roofs, result.precision, options.prompt_tokens);
     d.realistic_mem_bw_bytes_per_s =
         engine.cls->decode_bw_efficiency * engine.run.mem_bw_bytes_per_s;
-    d.realistic_peak_flops_per_s = engine.cls->prefill_flops_efficiency * engine.run.format_factor *
-                                   engine.run.rows_factor * engine.run.matmul_peak_flops_per_s;
+    d.realistic_peak_flops_per_s = realistic_prefill_flops_per_s(*engine.cls, engine.run);
   }
   return d;
 }

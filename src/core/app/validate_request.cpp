@@ -49,6 +49,27 @@ std::vector<Limit> parse_limits(const std::vector<std::string>& texts, const std
 ValidateOutcome run_validate(const Database& db, const ValidateRequest& o) {
   const std::vector<Limit> medians = parse_limits(o.max_median_error, "max_median_error");
   const std::vector<Limit> p90s = parse_limits(o.max_p90_error, "max_p90_error");
+  const std::vector<Limit> min_cov = parse_limits(o.min_coverage, "min_coverage");
+  const std::vector<Limit> max_cov = parse_limits(o.max_coverage, "max_coverage");
+  const auto by = parse_hold_out(o.hold_out);
+  if (!by) {
+    throw RequestError("hold_out",
+                       fmt::format("{{hold_out}} expects generation, device or model-family, got "
+                                   "'{}'",
+                                   o.hold_out),
+                       {"generation", "device", "model-family"});
+  }
+  std::vector<Term> terms;
+  for (const auto& name : o.ablate) {
+    const auto term = parse_term(name);
+    if (!term) {
+      throw RequestError("ablate",
+                         fmt::format("{{ablate}} expects kernel-path, prefill-core, moe-layer, "
+                                     "power-limit or dot-product, got '{}'",
+                                     name));
+    }
+    terms.push_back(*term);
+  }
   MappingOptions overrides;
   overrides.device = o.device;
   overrides.model = o.model;
@@ -63,14 +84,23 @@ ValidateOutcome run_validate(const Database& db, const ValidateRequest& o) {
     if (!o.prior) {
       throw RequestError("cross_validate", "{cross_validate} needs the prior figures");
     }
-    const EfficiencyTable prior = parse_efficiency(o.prior->text, o.prior->name);
-    CrossValidation cv = cross_validation(mapped.mapped, prior);
+    EfficiencyTable prior = parse_efficiency(o.prior->text, o.prior->name);
+    std::string ablated;
+    for (const Term term : terms) {
+      prior = ablate(std::move(prior), term);
+      ablated += fmt::format("{}{}", ablated.empty() ? "" : ", ", to_string(term));
+    }
+    CrossValidation cv = cross_validation(mapped.mapped, prior, *by);
     table = std::move(cv.table);
     predictions = std::move(cv.predictions);
+    const std::string_view unit = *by == HoldOut::device       ? "device"
+                                  : *by == HoldOut::generation ? "architecture generation"
+                                                               : "model family";
     options.method = fmt::format(
-        "leave-one-device-out cross-validation: each device's rows are predicted by the model "
-        "refitted without that device (from {}); bands from the held-out residuals",
-        o.prior->name);
+        "leave-one-{}-out cross-validation: each {}'s rows are predicted by the model refitted "
+        "without them (from {}{}); bands from the held-out residuals",
+        to_string(*by), unit, o.prior->name,
+        ablated.empty() ? "" : fmt::format(", with {} switched off", ablated));
   } else {
     table = db.efficiency();
     for (const auto& row : mapped.mapped) {
@@ -87,7 +117,8 @@ ValidateOutcome run_validate(const Database& db, const ValidateRequest& o) {
     return outcome;
   }
   const auto figures = accuracy_figures(mapped.mapped, predictions, table);
-  auto check = [&](const Limit& limit, bool p90) {
+  auto check = [&](const Limit& limit, int which) {
+    const bool p90 = which == 1;
     const AccuracyFigure* figure = nullptr;
     for (const auto& f : figures) {
       if (f.class_id == "all" && f.test == limit.test) {
@@ -98,6 +129,15 @@ ValidateOutcome run_validate(const Database& db, const ValidateRequest& o) {
       outcome.failures.push_back(fmt::format("no {} rows in scope to check", limit.test));
       return;
     }
+    if (which >= 2) {
+      const bool low = which == 2;
+      if (low ? figure->coverage < limit.fraction : figure->coverage > limit.fraction) {
+        outcome.failures.push_back(fmt::format("{} band coverage {:.1f}% is {} {:.1f}%",
+                                               limit.test, 100 * figure->coverage,
+                                               low ? "below" : "above", 100 * limit.fraction));
+      }
+      return;
+    }
     const double value = p90 ? figure->p90_abs_error : figure->median_abs_error;
     if (value > limit.fraction) {
       outcome.failures.push_back(fmt::format("{} {} error {:.1f}% exceeds {:.1f}%", limit.test,
@@ -106,10 +146,16 @@ ValidateOutcome run_validate(const Database& db, const ValidateRequest& o) {
     }
   };
   for (const auto& limit : medians) {
-    check(limit, false);
+    check(limit, 0);
   }
   for (const auto& limit : p90s) {
-    check(limit, true);
+    check(limit, 1);
+  }
+  for (const auto& limit : min_cov) {
+    check(limit, 2);
+  }
+  for (const auto& limit : max_cov) {
+    check(limit, 3);
   }
   return outcome;
 }

@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <array>
 #include <cctype>
 #include <charconv>
 #include <cmath>
@@ -22,11 +23,142 @@ namespace llmroof {
 
 using namespace calib;  // NOLINT(google-build-using-namespace)
 
+namespace {
+
+constexpr std::array<std::string_view, 3> k_hold_out_names = {"device", "generation",
+                                                              "model-family"};
+constexpr std::array<std::string_view, 5> k_term_names = {
+    "kernel-path", "prefill-core", "moe-layer", "power-limit", "dot-product"};
+
+// A model id's part that names a size: "8b", "30b", "1.1b", "a3b", "17b-16e", "e4b".
+bool is_size_token(std::string_view token) {
+  if (token.empty()) {
+    return false;
+  }
+  std::size_t i = 0;
+  if (token[0] == 'a' || token[0] == 'e') {
+    i = 1;  // active-parameter (a3b) and effective (e4b) sizes
+  }
+  const std::size_t digits = i;
+  while (i < token.size() &&
+         (std::isdigit(static_cast<unsigned char>(token[i])) != 0 || token[i] == '.')) {
+    ++i;
+  }
+  return i > digits && i + 1 == token.size() && (token[i] == 'b' || token[i] == 'm');
+}
+
+}  // namespace
+
+std::string_view to_string(HoldOut by) { return k_hold_out_names[static_cast<std::size_t>(by)]; }
+
+std::optional<HoldOut> parse_hold_out(std::string_view text) {
+  const std::string key = normalize_key(text);
+  for (std::size_t i = 0; i < k_hold_out_names.size(); ++i) {
+    if (normalize_key(k_hold_out_names[i]) == key) {
+      return static_cast<HoldOut>(i);
+    }
+  }
+  return std::nullopt;
+}
+
+std::string_view to_string(Term term) { return k_term_names[static_cast<std::size_t>(term)]; }
+
+std::optional<Term> parse_term(std::string_view text) {
+  const std::string key = normalize_key(text);
+  for (std::size_t i = 0; i < k_term_names.size(); ++i) {
+    if (normalize_key(k_term_names[i]) == key) {
+      return static_cast<Term>(i);
+    }
+  }
+  return std::nullopt;
+}
+
+std::string model_family(std::string_view model_id) {
+  std::vector<std::string_view> kept;
+  std::size_t start = 0;
+  while (start <= model_id.size()) {
+    const auto dash = model_id.find('-', start);
+    const std::string_view token = model_id.substr(
+        start, dash == std::string_view::npos ? std::string_view::npos : dash - start);
+    if (is_size_token(token)) {
+      break;
+    }
+    kept.push_back(token);
+    if (dash == std::string_view::npos) {
+      break;
+    }
+    start = dash + 1;
+  }
+  if (kept.empty()) {
+    return std::string(model_id);
+  }
+  std::string family;
+  for (std::size_t i = 0; i < kept.size(); ++i) {
+    std::string_view token = kept[i];
+    // A minor version is the same family: llama-3.1 and llama-3.2 are llama-3.
+    if (i + 1 == kept.size() && i > 0) {
+      const auto dot = token.find('.');
+      if (dot != std::string_view::npos && dot > 0 &&
+          std::isdigit(static_cast<unsigned char>(token[0])) != 0) {
+        token = token.substr(0, dot);
+      }
+    }
+    if (i > 0) {
+      family += '-';
+    }
+    family += token;
+  }
+  return family;
+}
+
+std::string hold_out_group(const MappedMeasurement& row, HoldOut by) {
+  switch (by) {
+    case HoldOut::device:
+      return row.device->id;
+    case HoldOut::generation:
+      return device_generation(*row.device);
+    case HoldOut::model_family:
+      return model_family(row.model.spec.id);
+  }
+  return row.device->id;
+}
+
+EfficiencyTable ablate(EfficiencyTable prior, Term term) {
+  for (auto& c : prior.classes) {
+    switch (term) {
+      case Term::kernel_path:
+        if (c.prefill_peak == PeakBasis::kernel_path) {
+          c.prefill_peak = PeakBasis::int8_equivalent;
+        }
+        break;
+      case Term::prefill_core:
+        c.prefill_core_ops_per_flop = 0;
+        break;
+      case Term::dot_product:
+        if (c.decode_peak == PeakBasis::dot_product) {
+          c.decode_peak = PeakBasis::fp32;
+          c.decode_flops_efficiency = std::min(1.0, 4 * c.decode_flops_efficiency);
+        }
+        break;
+      case Term::moe_layer:
+      case Term::power_limit:
+        break;
+    }
+  }
+  if (term == Term::moe_layer) {
+    prior.moe_layer_s = 0;
+  }
+  if (term == Term::power_limit) {
+    prior.power_limit_exponent = 0;
+  }
+  return prior;
+}
+
 CrossValidation cross_validation(std::span<const MappedMeasurement> rows,
-                                 const EfficiencyTable& prior) {
+                                 const EfficiencyTable& prior, HoldOut by) {
   CrossValidation cv;
   cv.table = fit_efficiency(rows, prior);
-  const auto held_out = cross_validate(rows, prior, cv.table);
+  const auto held_out = cross_validate(rows, prior, cv.table, by);
   set_spreads(cv.table, rows, held_out);
   cv.predictions.resize(rows.size());
   for (std::size_t i = 0; i < rows.size(); ++i) {
@@ -59,7 +191,8 @@ EfficiencyTable refit_table(const MappingResult& mapped, const EfficiencyTable& 
       "Realistic-efficiency classes: how far a llama.cpp-like engine stays below the roofline on "
       "each class of device and backend, and how its kernels treat each weight format. Fitted by "
       "'llmroof calibrate --refit-table' to {} from efficiency-prior.json (see fitted_on); the "
-      "bands and cross_validated_accuracy come from leave-one-device-out cross-validation.",
+      "bands and cross_validated_accuracy come from leave-one-generation-out cross-validation "
+      "(every device of an architecture generation held out at once).",
       options.source);
   table.accuracy = accuracy_figures(mapped.mapped, cv.predictions, table);
   FitRecord record;

@@ -37,7 +37,8 @@ namespace {
 struct FitRow {
   std::size_t index = 0;
   std::string class_id;
-  std::string device;  ///< cross-validation group
+  std::string device;
+  std::string group;  ///< cross-validation group (see HoldOut); the device by default
   TestKind kind = TestKind::decode;
   double measured = 0;
   double weight = 1;
@@ -51,6 +52,7 @@ struct FitRow {
   PrefillResult prefill;
   EngineRun run;  ///< format and rows factors set per evaluation
   bool cpu = false;
+  bool moe = false;    ///< the model has routed experts
   std::string format;  ///< WeightFormat id ("" = none)
   MatmulRows matmul;   ///< the prefill's dense and expert matmul rows
 };
@@ -155,9 +157,15 @@ std::vector<double> nelder_mead(const std::function<double(const std::vector<dou
 constexpr double k_min_layer_s = 1e-9;
 constexpr double k_max_layer_s = 2e-3;
 
+// A class whose prior has a prefill core term fits it as a fifth parameter.
 std::vector<double> class_params(const EfficiencyClass& c) {
-  return {logit(c.decode_bw_efficiency), std::log(std::max(c.decode_per_layer_s, k_min_layer_s)),
-          logit(c.prefill_flops_efficiency), logit(c.decode_flops_efficiency)};
+  std::vector<double> x = {logit(c.decode_bw_efficiency),
+                           std::log(std::max(c.decode_per_layer_s, k_min_layer_s)),
+                           logit(c.prefill_flops_efficiency), logit(c.decode_flops_efficiency)};
+  if (c.prefill_core_ops_per_flop > 0) {
+    x.push_back(std::log(c.prefill_core_ops_per_flop));
+  }
+  return x;
 }
 
 void set_class_params(EfficiencyClass& c, const std::vector<double>& x) {
@@ -168,6 +176,9 @@ void set_class_params(EfficiencyClass& c, const std::vector<double>& x) {
           : std::clamp(std::exp(x[1]), k_min_layer_s, k_max_layer_s);
   c.prefill_flops_efficiency = std::clamp(logistic(x[2]), 0.002, 1.0);
   c.decode_flops_efficiency = std::clamp(logistic(x[3]), 0.001, 1.0);
+  if (x.size() > 4) {
+    c.prefill_core_ops_per_flop = std::clamp(std::exp(x[4]), 1e-4, 100.0);
+  }
 }
 
 class Fitter {
@@ -193,9 +204,16 @@ class Fitter {
   EfficiencyTable& table() { return m_table; }
   const std::vector<FitRow>& rows() const { return m_rows; }
 
-  void fit(const FitOptions& options, const std::string& skip_device = {},
+  /// Sets each row's cross-validation group.
+  void set_groups(std::span<const MappedMeasurement> rows, HoldOut by) {
+    for (auto& f : m_rows) {
+      f.group = hold_out_group(rows[f.index], by);
+    }
+  }
+
+  void fit(const FitOptions& options, const std::string& skip_group = {},
            const EfficiencyTable* anchor = nullptr) {
-    m_skip = skip_device;
+    m_skip = skip_group;
     m_anchor = anchor != nullptr ? *anchor : m_table;
     m_prior_weight = options.prior_weight;
     std::vector<std::string> ids = options.classes;
@@ -220,6 +238,8 @@ class Fitter {
     run.format_factor = format_factor_of(r, false);
     run.decode_format_factor = format_factor_of(r, true);
     run.rows_factor = rows_factor(r.matmul, m_table.matmul_half_rows);
+    run.moe_layer_s = m_table.moe_layer_s;
+    run.power_limit_exponent = m_table.power_limit_exponent;
     double decode_s = 0;
     for (const auto& step : r.steps) {
       decode_s += realistic_decode_seconds(c, step, run) * r.slice;
@@ -251,6 +271,7 @@ class Fitter {
     f.index = index;
     f.class_id = resolved_class(row, m_table);
     f.device = row.device->id;
+    f.group = f.device;
     f.kind = row.kind;
     f.measured = row.measurement.tokens_per_s;
     f.prompt_tokens = row.options.prompt_tokens;
@@ -263,6 +284,7 @@ class Fitter {
                      r.roofs, r.precision, row.options.prompt_tokens);
     f.cpu = engine.host_cpu || row.device->kind == DeviceKind::cpu;
     f.run = engine.run;
+    f.moe = engine.run.moe_layers > 0;
     if (const WeightFormat* format = weight_format(m_table, row.model.weights)) {
       f.format = format->id;
     }
@@ -298,7 +320,7 @@ class Fitter {
   double loss(const std::string& id, const std::function<bool(const FitRow&)>& use) const {
     double sum = 0;
     for (const auto& r : m_rows) {
-      if (r.device == m_skip || (!id.empty() && r.class_id != id) || !use(r)) {
+      if (r.group == m_skip || (!id.empty() && r.class_id != id) || !use(r)) {
         continue;
       }
       const EfficiencyClass* c = cls(r.class_id);
@@ -342,7 +364,7 @@ class Fitter {
       return;
     }
     const bool any = std::any_of(m_rows.begin(), m_rows.end(), [&](const FitRow& r) {
-      return r.class_id == id && r.device != m_skip;
+      return r.class_id == id && r.group != m_skip;
     });
     const std::vector<double> anchor = class_params(*anchor_class);
     if (!any) {
@@ -372,9 +394,8 @@ class Fitter {
           return r.format == f.id && r.cpu == cpu &&
                  (which == 2 || (which == 1) == (r.kind != TestKind::prefill));
         };
-        const bool any = std::any_of(m_rows.begin(), m_rows.end(), [&](const FitRow& r) {
-          return uses(r) && r.device != m_skip;
-        });
+        const bool any = std::any_of(m_rows.begin(), m_rows.end(),
+                                     [&](const FitRow& r) { return uses(r) && r.group != m_skip; });
         const WeightFormat* anchor_format = nullptr;
         for (const auto& a : m_anchor.formats) {
           if (a.id == f.id) {
@@ -399,6 +420,30 @@ class Fitter {
         const auto best = nelder_mead(objective, {std::log(factor)}, 0.3, 60);
         factor = std::clamp(std::exp(best[0]), 0.05, 5.0);
       }
+    }
+    // The fixed cost of an MoE layer: every decode row of an MoE model.
+    if (m_anchor.moe_layer_s > 0) {
+      auto moe_rows = [](const FitRow& r) { return r.kind != TestKind::prefill && r.moe; };
+      auto objective = [&](const std::vector<double>& x) {
+        m_table.moe_layer_s = std::clamp(std::exp(x[0]), 0.0, 1e-3);
+        return loss("", moe_rows) + shrink(x, {std::log(m_anchor.moe_layer_s)});
+      };
+      const auto best =
+          nelder_mead(objective, {std::log(std::max(1e-7, m_table.moe_layer_s))}, 0.5, 60);
+      m_table.moe_layer_s = std::clamp(std::exp(best[0]), 0.0, 1e-3);
+    }
+    // Clocks under power limits: every prefill row of a part below its architecture's power.
+    if (m_anchor.power_limit_exponent > 0) {
+      auto limited = [](const FitRow& r) {
+        return r.kind != TestKind::decode && r.run.power_ratio < 1;
+      };
+      auto objective = [&](const std::vector<double>& x) {
+        m_table.power_limit_exponent = std::clamp(std::exp(x[0]), 0.0, 3.0);
+        return loss("", limited) + shrink(x, {std::log(m_anchor.power_limit_exponent)});
+      };
+      const auto best =
+          nelder_mead(objective, {std::log(std::max(1e-3, m_table.power_limit_exponent))}, 0.5, 60);
+      m_table.power_limit_exponent = std::clamp(std::exp(best[0]), 0.0, 3.0);
     }
     // The rows at which matmuls reach half speed: every prefill row.
     auto objective = [&](const std::vector<double>& x) {
@@ -447,20 +492,22 @@ EfficiencyTable fit_efficiency(std::span<const MappedMeasurement> rows,
 }
 
 std::vector<HeldOut> cross_validate(std::span<const MappedMeasurement> rows,
-                                    const EfficiencyTable& prior, const EfficiencyTable& fitted) {
+                                    const EfficiencyTable& prior, const EfficiencyTable& fitted,
+                                    HoldOut by) {
   Fitter fitter(rows, fitted);
-  std::vector<std::string> devices;
+  fitter.set_groups(rows, by);
+  std::vector<std::string> groups;
   for (const auto& r : fitter.rows()) {
-    if (std::find(devices.begin(), devices.end(), r.device) == devices.end()) {
-      devices.push_back(r.device);
+    if (std::find(groups.begin(), groups.end(), r.group) == groups.end()) {
+      groups.push_back(r.group);
     }
   }
   std::vector<HeldOut> out;
-  for (const auto& device : devices) {
-    // Refit the classes the device's rows use, and the table-wide figures, without it.
+  for (const auto& group : groups) {
+    // Refit the classes the group's rows use, and the table-wide figures, without it.
     std::vector<std::string> classes;
     for (const auto& r : fitter.rows()) {
-      if (r.device == device &&
+      if (r.group == group &&
           std::find(classes.begin(), classes.end(), r.class_id) == classes.end()) {
         classes.push_back(r.class_id);
       }
@@ -469,10 +516,10 @@ std::vector<HeldOut> cross_validate(std::span<const MappedMeasurement> rows,
     FitOptions options;
     options.classes = classes;
     options.rounds = 3;
-    fold.fit(options, device, &prior);
+    fold.fit(options, group, &prior);
     const EfficiencyTable& table = fold.table();
     for (const auto& r : fitter.rows()) {
-      if (r.device != device) {
+      if (r.group != group) {
         continue;
       }
       HeldOut h;

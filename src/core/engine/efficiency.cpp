@@ -14,7 +14,8 @@ namespace llmroof {
 
 namespace {
 
-constexpr std::array<std::string_view, 3> k_basis_names = {"int8_equivalent", "fp16", "fp32"};
+constexpr std::array<std::string_view, 5> k_basis_names = {"int8_equivalent", "fp16", "fp32",
+                                                           "kernel_path", "dot_product"};
 
 // 4 significant digits: fitted figures carry no more precision than that.
 double round4(double v) {
@@ -42,6 +43,8 @@ EfficiencyClass read_class(detail::ObjectReader& r) {
       r.number("decode_flops_efficiency", Check::positive, true).value_or(1);
   c.prefill_flops_efficiency =
       r.number("prefill_flops_efficiency", Check::positive, true).value_or(1);
+  c.prefill_core_ops_per_flop =
+      r.number("prefill_core_ops_per_flop", Check::non_negative, false).value_or(0);
   c.decode_log_spread = r.number("decode_log_spread", Check::non_negative, true).value_or(0);
   c.prefill_log_spread = r.number("prefill_log_spread", Check::non_negative, true).value_or(0);
   c.decode_rows = static_cast<int>(r.integer("decode_rows", Check::non_negative, true).value_or(0));
@@ -91,6 +94,34 @@ double peak_or(const Device& d, Precision p, double fallback) {
   return d.peak(p) > 0 ? d.peak(p) : fallback;
 }
 
+double int8_equivalent_peak(const Device& d) {
+  return std::max(
+      {d.peak(Precision::int8), 2.0 * d.peak(Precision::fp16), 4.0 * d.peak(Precision::fp32)});
+}
+
+// The matrix rate of the path llama.cpp's CUDA kernels take (see PeakBasis::kernel_path).
+double kernel_path_peak(const Device& d) {
+  const ChipArchitecture& a = d.arch;
+  const double fp32 = d.peak(Precision::fp32);
+  if (a.id.empty()) {
+    return int8_equivalent_peak(d);
+  }
+  // The listed INT8 rate is that of the matrix units, or of the int8 dot products (RDNA 3).
+  if ((a.has("int8_matrix") || a.has("dp4a")) && d.peak(Precision::int8) > 0) {
+    return d.peak(Precision::int8);
+  }
+  if (a.has("fp16_matrix") && d.peak(Precision::fp16) > 0) {
+    return d.peak(Precision::fp16);
+  }
+  if (a.has("dp4a")) {
+    return 4.0 * fp32;
+  }
+  if (a.has("fast_fp16")) {
+    return peak_or(d, Precision::fp16, fp32);
+  }
+  return fp32;
+}
+
 }  // namespace
 
 std::string_view to_string(PeakBasis basis) {
@@ -122,6 +153,9 @@ EfficiencyTable parse_efficiency(std::string_view text, const std::string& displ
   table.description = top.string("description", true);
   table.matmul_half_rows = top.number("matmul_half_rows", Check::non_negative, false).value_or(0);
   table.ubatch_tokens = top.number("ubatch_tokens", Check::positive, false).value_or(512);
+  table.moe_layer_s = top.number("moe_layer_s", Check::non_negative, false).value_or(0);
+  table.power_limit_exponent =
+      top.number("power_limit_exponent", Check::non_negative, false).value_or(0);
   if (const auto* formats = top.child("weight_formats", false); formats != nullptr) {
     if (!formats->is_array()) {
       diagnostics.add("/weight_formats", "expected an array");
@@ -211,6 +245,8 @@ std::string efficiency_to_json(const EfficiencyTable& table) {
   doc["description"] = table.description;
   doc["matmul_half_rows"] = round4(table.matmul_half_rows);
   doc["ubatch_tokens"] = table.ubatch_tokens;
+  doc["moe_layer_s"] = round4(table.moe_layer_s);
+  doc["power_limit_exponent"] = round4(table.power_limit_exponent);
   if (!table.formats.empty()) {
     auto& formats = doc["weight_formats"] = nlohmann::ordered_json::array();
     for (const auto& f : table.formats) {
@@ -268,6 +304,9 @@ std::string efficiency_to_json(const EfficiencyTable& table) {
     o["decode_per_layer_s"] = round4(c.decode_per_layer_s);
     o["decode_flops_efficiency"] = round4(c.decode_flops_efficiency);
     o["prefill_flops_efficiency"] = round4(c.prefill_flops_efficiency);
+    if (c.prefill_core_ops_per_flop > 0) {
+      o["prefill_core_ops_per_flop"] = round4(c.prefill_core_ops_per_flop);
+    }
     o["decode_log_spread"] = round4(c.decode_log_spread);
     o["prefill_log_spread"] = round4(c.prefill_log_spread);
     o["decode_rows"] = c.decode_rows;
@@ -399,6 +438,16 @@ EngineRun engine_run(const EfficiencyTable& table, const EfficiencyClass& cls, c
   EngineRun run;
   run.mem_bw_bytes_per_s = roofs.mem_bw_bytes_per_s;
   run.layers = model.layers;
+  if (model.moe) {
+    run.moe_layers = std::max(0, model.layers - model.moe->dense_layers_first);
+  }
+  run.moe_layer_s = table.moe_layer_s;
+  run.power_limit_exponent = table.power_limit_exponent;
+  if (!host_cpu && device.kind != DeviceKind::cpu && device.tdp_w > 0 &&
+      device.peak(Precision::fp32) > 0 && device.arch.reference_joules_per_flop > 0) {
+    run.power_ratio = std::min(
+        1.0, device.tdp_w / device.peak(Precision::fp32) / device.arch.reference_joules_per_flop);
+  }
   const bool cpu = host_cpu || device.kind == DeviceKind::cpu;
   // The device's own figure at the roofs' precision: a ratio to it carries a --tflops override.
   double own_peak = device.peak(precision);
@@ -412,12 +461,15 @@ EngineRun engine_run(const EfficiencyTable& table, const EfficiencyClass& cls, c
     }
     switch (basis) {
       case PeakBasis::int8_equivalent:
-        return std::max(
-            {device.peak(Precision::int8), 2.0 * device.peak(Precision::fp16), 4.0 * fp32});
+        return int8_equivalent_peak(device);
       case PeakBasis::fp16:
         return peak_or(device, Precision::fp16, fp32);
       case PeakBasis::fp32:
         return fp32;
+      case PeakBasis::kernel_path:
+        return kernel_path_peak(device);
+      case PeakBasis::dot_product:
+        return device.arch.id.empty() || device.arch.has("dp4a") ? 4.0 * fp32 : fp32;
     }
     return fp32;
   };
@@ -431,6 +483,8 @@ EngineRun engine_run(const EfficiencyTable& table, const EfficiencyClass& cls, c
       prefill_basis > 0 && scale > 0 ? prefill_basis * scale : roofs.peak_flops_per_s;
   run.decode_peak_flops_per_s =
       decode_basis > 0 && scale > 0 ? decode_basis * scale : roofs.peak_flops_per_s;
+  const double core = figure(PeakBasis::fp32);
+  run.core_peak_flops_per_s = core > 0 && scale > 0 ? core * scale : roofs.peak_flops_per_s;
   if (const WeightFormat* format = weight_format(table, weights)) {
     run.format_factor = format_factor(*format, cpu, false);
     run.decode_format_factor = format_factor(*format, cpu, true);
@@ -439,18 +493,29 @@ EngineRun engine_run(const EfficiencyTable& table, const EfficiencyClass& cls, c
   return run;
 }
 
+double EngineRun::clock_factor() const {
+  return power_limit_exponent > 0 ? std::pow(power_ratio, power_limit_exponent) : 1.0;
+}
+
 double realistic_decode_seconds(const EfficiencyClass& cls, const DecodeStep& step,
                                 const EngineRun& run) {
   const double memory = step.bytes / (cls.decode_bw_efficiency * run.mem_bw_bytes_per_s);
   const double compute = step.flops / (cls.decode_flops_efficiency * run.decode_format_factor *
                                        run.decode_peak_flops_per_s);
-  return memory + compute + run.layers * cls.decode_per_layer_s;
+  return memory + compute + run.layers * cls.decode_per_layer_s + run.moe_layers * run.moe_layer_s;
+}
+
+double realistic_prefill_flops_per_s(const EfficiencyClass& cls, const EngineRun& run) {
+  double per_flop = 1.0 / (cls.prefill_flops_efficiency * run.matmul_peak_flops_per_s);
+  if (cls.prefill_core_ops_per_flop > 0) {
+    per_flop += cls.prefill_core_ops_per_flop / run.core_peak_flops_per_s;
+  }
+  return run.format_factor * run.rows_factor * run.clock_factor() / per_flop;
 }
 
 double realistic_prefill_seconds(const EfficiencyClass& cls, const PrefillResult& prefill,
                                  const EngineRun& run) {
-  const double compute = prefill.flops / (cls.prefill_flops_efficiency * run.format_factor *
-                                          run.rows_factor * run.matmul_peak_flops_per_s);
+  const double compute = prefill.flops / realistic_prefill_flops_per_s(cls, run);
   const double memory = prefill.bytes / (cls.decode_bw_efficiency * run.mem_bw_bytes_per_s);
   return std::max(compute, memory);
 }

@@ -1,6 +1,7 @@
 #include "llmroof/hardware/hardware.hpp"
 
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 
 #include <algorithm>
 #include <map>
@@ -74,6 +75,7 @@ Device read_device(const nlohmann::json& value, const std::string& pointer,
     d.kind = *parse_device_kind(*kind);
   }
   d.segment = r.one_of("segment", k_segments, strict).value_or("");
+  d.architecture = r.optional_string("architecture").value_or("");
   d.backend = r.one_of("backend", k_backends, strict).value_or("");
   d.memory_sizes_bytes = r.number_array("memory_sizes_gib", Check::positive, true);
   for (double& size : d.memory_sizes_bytes) {
@@ -130,7 +132,103 @@ Device read_device(const nlohmann::json& value, const std::string& pointer,
   return d;
 }
 
+const std::vector<std::string> k_capabilities = {
+    "dp4a", "fast_fp16", "fp16_matrix", "bf16_matrix", "int8_matrix", "fp8_matrix", "fp4_matrix"};
+
+ChipArchitecture read_architecture(detail::ObjectReader& r) {
+  ChipArchitecture a;
+  a.id = r.string("id", true);
+  a.generation = r.string("generation", true);
+  a.name = r.string("name", true);
+  a.compute_capability = r.number("compute_capability", detail::Check::positive, false).value_or(0);
+  for (const auto& flag : r.string_array("capabilities", true)) {
+    if (std::find(k_capabilities.begin(), k_capabilities.end(), flag) == k_capabilities.end()) {
+      r.diagnostics().add(r.child_pointer("capabilities"),
+                          fmt::format("unknown capability '{}' (known: {})", flag,
+                                      fmt::join(k_capabilities, ", ")));
+    }
+    a.capabilities.push_back(flag);
+  }
+  a.source = r.string("source", true);
+  r.finish();
+  return a;
+}
+
+// Each architecture's reference energy per FLOP: the median tdp / FP32 peak of its desktop
+// parts (of all its parts where none is a desktop part).
+void set_reference_power(DeviceDb& db) {
+  for (auto& a : db.architectures) {
+    std::vector<double> desktop;
+    std::vector<double> all;
+    for (const auto& d : db.devices) {
+      const double fp32 = d.peak(Precision::fp32);
+      if (d.architecture != a.id || d.tdp_w <= 0 || fp32 <= 0) {
+        continue;
+      }
+      all.push_back(d.tdp_w / fp32);
+      if (d.segment == "desktop") {
+        desktop.push_back(d.tdp_w / fp32);
+      }
+    }
+    std::vector<double>& v = desktop.empty() ? all : desktop;
+    if (v.empty()) {
+      continue;
+    }
+    std::sort(v.begin(), v.end());
+    const std::size_t n = v.size();
+    a.reference_joules_per_flop = n % 2 == 1 ? v[n / 2] : 0.5 * (v[n / 2 - 1] + v[n / 2]);
+  }
+}
+
+// Gives every device of `db` whose architecture is known its entry; returns the devices that
+// name an unknown one.
+std::vector<std::string> resolve_architectures(DeviceDb& db) {
+  std::vector<std::string> problems;
+  std::unordered_map<std::string, const ChipArchitecture*> by_id;
+  for (const auto& a : db.architectures) {
+    by_id.emplace(a.id, &a);
+  }
+  for (auto& d : db.devices) {
+    if (d.architecture.empty()) {
+      d.arch = ChipArchitecture{};
+      continue;
+    }
+    const auto it = by_id.find(d.architecture);
+    if (it == by_id.end()) {
+      problems.push_back(
+          fmt::format("device '{}' names unknown architecture '{}'", d.id, d.architecture));
+      d.arch = ChipArchitecture{};
+    } else {
+      d.arch = *it->second;
+    }
+  }
+  return problems;
+}
+
 }  // namespace
+
+bool ChipArchitecture::has(std::string_view flag) const {
+  return std::find(capabilities.begin(), capabilities.end(), flag) != capabilities.end();
+}
+
+const ChipArchitecture* find_architecture(const DeviceDb& db, std::string_view id) {
+  for (const auto& a : db.architectures) {
+    if (a.id == id) {
+      return &a;
+    }
+  }
+  return nullptr;
+}
+
+std::string device_generation(const Device& device) {
+  if (!device.arch.generation.empty()) {
+    return device.arch.generation;
+  }
+  if (!device.architecture.empty()) {
+    return device.architecture;
+  }
+  return fmt::format("{}-{}", normalize_key(device.vendor), to_string(device.kind));
+}
 
 std::string_view to_string(DeviceKind kind) { return k_kind_names[static_cast<std::size_t>(kind)]; }
 
@@ -267,9 +365,34 @@ DeviceDb parse_devices(std::string_view text, const std::string& display_name) {
       }
     }
   }
+  if (const auto* archs = top.child("architectures", false)) {
+    if (!archs->is_array()) {
+      diagnostics.add("/architectures", "expected an array");
+    } else {
+      for (std::size_t i = 0; i < archs->size(); ++i) {
+        detail::ObjectReader ar((*archs)[i], fmt::format("/architectures/{}", i), diagnostics);
+        if (ar.is_object()) {
+          db.architectures.push_back(read_architecture(ar));
+        }
+      }
+    }
+  }
   top.finish();
   diagnostics.throw_if_any(text, display_name);
-  throw_if_problems(check_device_db(db), display_name);
+  // A user's file may name architectures of the shipped database: merge_devices resolves those.
+  // A database with an architectures table (the shipped one) gives every device one of them.
+  auto problems = check_device_db(db);
+  if (!db.architectures.empty()) {
+    set_reference_power(db);
+    auto unknown = resolve_architectures(db);
+    problems.insert(problems.end(), unknown.begin(), unknown.end());
+    for (const auto& d : db.devices) {
+      if (d.architecture.empty()) {
+        problems.push_back(fmt::format("device '{}' has no 'architecture'", d.id));
+      }
+    }
+  }
+  throw_if_problems(std::move(problems), display_name);
   return db;
 }
 
@@ -290,6 +413,12 @@ std::vector<std::string> check_device_db(const DeviceDb& db) {
     claim(d.id, d.id);
     for (const auto& alias : d.aliases) {
       claim(alias, d.id);
+    }
+  }
+  std::map<std::string, int> arch_ids;
+  for (const auto& a : db.architectures) {
+    if (++arch_ids[a.id] > 1) {
+      problems.push_back(fmt::format("duplicate architecture id '{}'", a.id));
     }
   }
   for (const auto& f : db.families) {
@@ -330,7 +459,18 @@ std::vector<std::string> merge_devices(DeviceDb& db, DeviceDb extra) {
   for (auto& family : extra.families) {
     db.families.push_back(std::move(family));
   }
+  for (auto& arch : extra.architectures) {
+    auto it = std::find_if(db.architectures.begin(), db.architectures.end(),
+                           [&](const ChipArchitecture& a) { return a.id == arch.id; });
+    if (it != db.architectures.end()) {
+      *it = std::move(arch);
+    } else {
+      db.architectures.push_back(std::move(arch));
+    }
+  }
   auto problems = check_device_db(db);
+  auto unknown = resolve_architectures(db);
+  problems.insert(problems.end(), unknown.begin(), unknown.end());
   if (!problems.empty()) {
     throw DataError(std::move(problems));
   }

@@ -15,8 +15,12 @@ double expected_experts_touched(int experts, int used, double batch, double skew
   const double k = std::min(static_cast<double>(used), e);
   const double b = std::max(1.0, batch);
   const double s = std::clamp(skew, 0.0, 0.999);
-  const double effective_batch = std::pow(b, 1.0 - s);
-  return e * (1.0 - std::pow(1.0 - k / e, effective_batch));
+  if (k >= e) {
+    return e;
+  }
+  const double effective_batch = s > 0 ? std::pow(b, 1.0 - s) : b;
+  // e * (1 - (1 - k/e)^B), as one exp: the form critical_batch() searches with.
+  return e * -std::expm1(effective_batch * std::log1p(-k / e));
 }
 
 namespace {
@@ -70,15 +74,28 @@ PrefillResult prefill(const ModelSpec& model, const Weights& weights, const Roof
 
 std::optional<double> critical_batch(const ModelSpec& model, const Weights& weights,
                                      const Roofs& roofs, const DecodeInput& input) {
+  // Everything but the expert coverage is linear in the batch: computed once, so that the
+  // search for an MoE model costs one exp (and a pow under skew) per evaluation.
+  const double kv_per_sequence =
+      kv_cache_bytes(model, input.context_tokens, input.kv_bytes_per_element);
+  const double flops_per_sequence = 2.0 * weights.matmul_params_per_token() +
+                                    attention_flops_per_token(model, input.context_tokens);
+  const double experts = static_cast<double>(std::max(0, weights.experts));
+  const double used = std::min(static_cast<double>(std::max(0, weights.experts_used)), experts);
+  const double log_miss = experts > 0 && used < experts ? std::log1p(-used / experts) : 0.0;
+  const double skew = std::clamp(input.expert_skew, 0.0, 0.999);
+  const double per_expert_bytes = experts > 0 ? weights.routed_expert_bytes / experts : 0.0;
   auto gap = [&](double batch) {
-    // Evaluated at a real-valued batch: the per-sequence parts scale linearly.
-    const double touched =
-        expected_experts_touched(weights.experts, weights.experts_used, batch, input.expert_skew);
+    // Evaluated at a real-valued batch: expected_experts_touched in closed form.
+    double touched = 0;
+    if (experts > 0 && used > 0) {
+      const double b = std::max(1.0, batch);
+      const double effective = skew > 0 ? std::pow(b, 1.0 - skew) : b;
+      touched = used >= experts ? experts : experts * -std::expm1(effective * log_miss);
+    }
     const double bytes =
-        weights_read(weights, touched) +
-        batch * kv_cache_bytes(model, input.context_tokens, input.kv_bytes_per_element);
-    const double flops = batch * (2.0 * weights.matmul_params_per_token() +
-                                  attention_flops_per_token(model, input.context_tokens));
+        weights.dense_read_bytes + per_expert_bytes * touched + batch * kv_per_sequence;
+    const double flops = batch * flops_per_sequence;
     return flops / roofs.peak_flops_per_s - bytes / roofs.mem_bw_bytes_per_s;
   };
   if (gap(1.0) >= 0) {

@@ -91,6 +91,10 @@ Shard make_shard(const EstimateResult& alone, double share, int layers, const Mo
                                           alone.roofs, alone.precision, options.prompt_tokens);
   shard.cls = engine.cls;
   shard.run = engine.run;
+  // A stage of `layers` layers holds its share of the MoE layers: the stages add up to the model.
+  if (model.layers > 0) {
+    shard.run.moe_layers = engine.run.moe_layers * layers / model.layers;
+  }
   shard.run.layers = layers;
   return shard;
 }

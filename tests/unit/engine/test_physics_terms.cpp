@@ -1,0 +1,198 @@
+// Issue 10's physical terms: the chip architecture a device names (generation and capability
+// flags), the NVIDIA kernel-path prefill rate with the CUDA-core work in series, the fixed cost
+// of a mixture-of-experts layer, and the hold-out groups of cross-validation.
+
+#include <cmath>
+
+#include "catch.hpp"
+#include "llmroof/calibration/calibration.hpp"
+#include "llmroof/engine/engine_model.hpp"
+#include "llmroof/hardware/hardware.hpp"
+#include "llmroof/util/errors.hpp"
+#include "test_support.hpp"
+
+using namespace llmroof;
+
+namespace {
+
+const Device& device(const std::string& id) {
+  auto m = find_device(test::devices(), id);
+  REQUIRE(m);
+  return *m->device;
+}
+
+constexpr const char* k_one_device = R"({
+  "schema_version": 1, "strict": false,
+  "devices": [{"id": "my-gpu", "vendor": "NVIDIA", "name": "My GPU", "kind": "gpu",
+               "architecture": "nvidia-ampere", "memory_sizes_gib": [24],
+               "memory_bandwidth_gb_per_s": 900, "fp32_tflops": 30, "int8_tops": 240}]})";
+
+EfficiencyClass nvidia_like() {
+  EfficiencyClass c;
+  c.id = "nvidia-gpu";
+  c.prefill_peak = PeakBasis::kernel_path;
+  c.decode_peak = PeakBasis::fp32;
+  c.decode_bw_efficiency = 0.5;
+  c.decode_per_layer_s = 20e-6;
+  c.decode_flops_efficiency = 1;
+  c.prefill_flops_efficiency = 0.5;
+  c.prefill_core_ops_per_flop = 0.25;
+  return c;
+}
+
+}  // namespace
+
+TEST_CASE("every shipped device names a known architecture and generation", "[architecture]") {
+  const DeviceDb& db = test::devices();
+  REQUIRE_FALSE(db.architectures.empty());
+  for (const auto& d : db.devices) {
+    INFO(d.id);
+    CHECK_FALSE(d.architecture.empty());
+    CHECK(d.arch.id == d.architecture);
+    CHECK_FALSE(d.arch.generation.empty());
+    CHECK_FALSE(d.arch.source.empty());
+  }
+  // GA100 and GA10x are one generation; Hopper is another.
+  CHECK(device_generation(device("a100-80gb-pcie")) == "nvidia-ampere");
+  CHECK(device_generation(device("rtx-3090")) == "nvidia-ampere");
+  CHECK(device_generation(device("h100-sxm")) == "nvidia-hopper");
+  CHECK(device_generation(device("m2-max-38c")) == "apple-m2");
+  // The capability flags llama.cpp's CUDA kernels choose by.
+  CHECK(device("rtx-2080-ti").arch.has("int8_matrix"));
+  CHECK_FALSE(device("titan-v").arch.has("int8_matrix"));
+  CHECK(device("titan-v").arch.has("fp16_matrix"));
+  CHECK(device("gtx-1070").arch.has("dp4a"));
+  CHECK_FALSE(device("p100-pcie-16gb").arch.has("dp4a"));
+  CHECK(device("rtx-4090").arch.compute_capability == Approx(8.9));
+}
+
+TEST_CASE("a user's device names a shipped architecture; an unknown one is an error",
+          "[architecture]") {
+  DeviceDb db = test::devices();
+  merge_devices(db, parse_devices(k_one_device, "mine.json"));
+  auto m = find_device(db, "my-gpu");
+  REQUIRE(m);
+  CHECK(m->device->arch.id == "nvidia-ampere");
+  CHECK(device_generation(*m->device) == "nvidia-ampere");
+
+  std::string bad = k_one_device;
+  bad.replace(bad.find("nvidia-ampere"), 13, "nvidia-amprre");
+  DeviceDb db2 = test::devices();
+  try {
+    merge_devices(db2, parse_devices(bad, "mine.json"));
+    FAIL("expected an error");
+  } catch (const DataError& e) {
+    CHECK_THAT(e.what(), Catch::Contains("device 'my-gpu' names unknown architecture "
+                                         "'nvidia-amprre'"));
+  }
+  // A device with no architecture is grouped by vendor and kind.
+  Device plain;
+  plain.vendor = "NVIDIA";
+  plain.kind = DeviceKind::gpu;
+  CHECK(device_generation(plain) == "nvidia-gpu");
+}
+
+TEST_CASE("the kernel path picks the rate llama.cpp's CUDA kernels reach", "[engine]") {
+  // One hand-computed prefill per path: 1e12 FLOPs, format and rows factors 1.
+  EfficiencyTable table;
+  table.classes.push_back(nvidia_like());
+  const EfficiencyClass& c = table.classes.front();
+  auto prefill_seconds = [&](const Device& d) {
+    const ModelSpec model = generic_model(7e9, "7b");
+    const Weights weights = model_weights(model, *find_quant("q4_0"));
+    Roofs roofs;
+    roofs.mem_bw_bytes_per_s = d.mem_bw_bytes_per_s;
+    roofs.peak_flops_per_s = d.peak(Precision::fp16);
+    EngineRun run = engine_run(table, c, d, false, model, weights, roofs, Precision::fp16, 512);
+    run.rows_factor = 1;
+    run.format_factor = 1;
+    PrefillResult p;
+    p.flops = 1e12;
+    return std::pair{realistic_prefill_seconds(c, p, run), run};
+  };
+  // RTX 3090 (sm_86): INT8 tensor 284 TOPS, FP32 35.6 TFLOPS.
+  // 1e12 x (1 / (0.5 x 284e12) + 0.25 / 35.6e12) = 7.0423e-3 + 7.0225e-3 s.
+  {
+    const auto [s, run] = prefill_seconds(device("rtx-3090"));
+    CHECK(run.matmul_peak_flops_per_s == Approx(284e12));
+    CHECK(run.core_peak_flops_per_s == Approx(35.6e12));
+    CHECK(s == Approx(1e12 / (0.5 * 284e12) + 0.25 * 1e12 / 35.6e12));
+  }
+  // A100 (sm_80): the tensor side is 32x the FP32 rate, so the core term dominates.
+  {
+    const auto [s, run] = prefill_seconds(device("a100-80gb-pcie"));
+    CHECK(run.matmul_peak_flops_per_s == Approx(624e12));
+    const double tensor = 1e12 / (0.5 * 624e12);
+    const double core = 0.25 * 1e12 / 19.5e12;
+    CHECK(s == Approx(tensor + core));
+    CHECK(core > 3 * tensor);
+  }
+  // Titan V (sm_70): no INT8 matrix units, cuBLAS on its FP16 tensor cores (110 TFLOPS).
+  CHECK(prefill_seconds(device("titan-v")).second.matmul_peak_flops_per_s == Approx(110e12));
+  // GTX 1070 (sm_61): MMQ with dp4a, 4 int8 MACs per FP32 lane.
+  CHECK(prefill_seconds(device("gtx-1070")).second.matmul_peak_flops_per_s == Approx(4 * 6.46e12));
+  // P100 (sm_60): no dp4a; cuBLAS at its fast FP16 rate.
+  CHECK(prefill_seconds(device("p100-pcie-16gb")).second.matmul_peak_flops_per_s ==
+        Approx(19.05e12));
+  // Without the core term the prefill is the matrix term alone.
+  EfficiencyClass no_core = c;
+  no_core.prefill_core_ops_per_flop = 0;
+  EngineRun run = prefill_seconds(device("rtx-3090")).second;
+  run.rows_factor = 1;
+  run.format_factor = 1;
+  PrefillResult p;
+  p.flops = 1e12;
+  CHECK(realistic_prefill_seconds(no_core, p, run) == Approx(1e12 / (0.5 * 284e12)));
+}
+
+TEST_CASE("a mixture-of-experts layer costs a fixed time per decode step", "[engine]") {
+  EfficiencyClass c = nvidia_like();
+  EngineRun run;
+  run.mem_bw_bytes_per_s = 1e12;
+  run.decode_peak_flops_per_s = 1e14;
+  run.layers = 24;
+  run.moe_layers = 24;
+  run.moe_layer_s = 30e-6;
+  DecodeStep step;
+  step.bytes = 1e10;
+  step.flops = 1e10;
+  // 1e10 / (0.5 x 1e12) + 1e10 / 1e14 + 24 x 20e-6 + 24 x 30e-6 = 0.02 + 1e-4 + 1.2e-3 s.
+  CHECK(realistic_decode_seconds(c, step, run) == Approx(0.02 + 1e-4 + 1.2e-3));
+  run.moe_layers = 0;  // a dense model pays the per-layer cost only
+  CHECK(realistic_decode_seconds(c, step, run) == Approx(0.02 + 1e-4 + 24 * 20e-6));
+}
+
+TEST_CASE("the shipped table carries the new terms", "[engine]") {
+  const EfficiencyTable& table = test::efficiency();
+  CHECK(table.moe_layer_s > 0);
+  const EfficiencyClass* nvidia = find_efficiency_class(table, "nvidia-gpu");
+  REQUIRE(nvidia != nullptr);
+  CHECK(nvidia->prefill_peak == PeakBasis::kernel_path);
+  CHECK(nvidia->prefill_core_ops_per_flop > 0);
+  // Round trip through the writer keeps them.
+  const EfficiencyTable back = parse_efficiency(efficiency_to_json(table), "round-trip");
+  CHECK(back.moe_layer_s == Approx(table.moe_layer_s).epsilon(1e-3));
+  CHECK(find_efficiency_class(back, "nvidia-gpu")->prefill_core_ops_per_flop ==
+        Approx(nvidia->prefill_core_ops_per_flop).epsilon(1e-3));
+}
+
+TEST_CASE("model families and hold-out names", "[calibration]") {
+  CHECK(model_family("llama-2-7b") == "llama-2");
+  CHECK(model_family("llama-3.1-8b") == "llama-3");
+  CHECK(model_family("llama-3.2-3b-instruct") == "llama-3");
+  CHECK(model_family("qwen3-30b-a3b") == "qwen3");
+  CHECK(model_family("qwen3-0.6b") == "qwen3");
+  CHECK(model_family("gpt-oss-20b") == "gpt-oss");
+  CHECK(model_family("tinyllama-1.1b") == "tinyllama");
+  CHECK(model_family("mistral-7b-instruct-v0.2") == "mistral");
+  CHECK(model_family("phi4") == "phi4");
+  CHECK(parse_hold_out("generation") == HoldOut::generation);
+  CHECK(parse_hold_out("model-family") == HoldOut::model_family);
+  CHECK_FALSE(parse_hold_out("chip").has_value());
+  CHECK(to_string(HoldOut::device) == "device");
+  CHECK(parse_term("prefill-core") == Term::prefill_core);
+  const EfficiencyTable off = ablate(test::efficiency(), Term::moe_layer);
+  CHECK(off.moe_layer_s == 0);
+  const EfficiencyTable plain = ablate(test::efficiency(), Term::kernel_path);
+  CHECK(find_efficiency_class(plain, "nvidia-gpu")->prefill_peak == PeakBasis::int8_equivalent);
+}
