@@ -3,10 +3,10 @@
 // Text helpers, RFC 4180 records and per-file problems shared by the calibration readers,
 // the llama-bench import and the mapping (internal to llmroof_core).
 
+#include <fast_float/fast_float.h>
 #include <fmt/format.h>
 
 #include <cctype>
-#include <charconv>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -52,7 +52,8 @@ inline std::optional<double> to_number(std::string_view text) {
   }
   double value = 0;
   const auto* end = text.data() + text.size();
-  auto [ptr, ec] = std::from_chars(text.data(), end, value);
+  // fast_float: the libc++ of emscripten 3.1.6 has no floating-point std::from_chars.
+  auto [ptr, ec] = fast_float::from_chars(text.data(), end, value);
   if (ec != std::errc() || ptr != end || !std::isfinite(value)) {
     return std::nullopt;
   }
