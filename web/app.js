@@ -67,14 +67,15 @@
     state.row = get('row') ?? '';
   }
 
+  // The inputs as "#model=...&device=a,b&...": commas left as they are, for a readable link.
   function hashOf() {
-    const p = new URLSearchParams();
-    p.set('model', $('model').value.trim());
-    if ($('quant').value.trim()) p.set('quant', $('quant').value.trim());
-    p.set('device', state.devices.join(','));
-    for (const key of ['batch', 'context', 'prompt']) p.set(key, $(key).value);
-    if (state.row) p.set('row', state.row);
-    return '#' + p.toString();
+    const parts = [['model', $('model').value.trim()]];
+    if ($('quant').value.trim()) parts.push(['quant', $('quant').value.trim()]);
+    parts.push(['device', state.devices.join(',')]);
+    for (const key of ['batch', 'context', 'prompt']) parts.push([key, $(key).value]);
+    if (state.row) parts.push(['row', state.row]);
+    const encode = (text) => encodeURIComponent(text).replace(/%2C/g, ',');
+    return '#' + parts.map(([k, v]) => k + '=' + encode(v)).join('&');
   }
 
   function writeHash() {

@@ -33,7 +33,7 @@ class Page(html.parser.HTMLParser):
 
     def __init__(self, text):
         super().__init__()
-        self.rows, self.error, self.explain, self.ready = [], None, {}, False
+        self.rows, self.error, self.explain, self.ready, self.share = [], None, {}, False, None
         self._stack = []
         self.feed(text)
 
@@ -41,6 +41,8 @@ class Page(html.parser.HTMLParser):
         attrs = dict(attrs)
         if tag == "body" and attrs.get("data-ready") == "true":
             self.ready = True
+        if tag == "a" and attrs.get("id") == "share":
+            self.share = attrs.get("href")
         if tag == "tr" and "data-id" in attrs:
             self.rows.append({"id": attrs["data-id"]})
         self._stack.append((tag, attrs, []))
@@ -129,6 +131,9 @@ check(page.explain.get("device") == "m4-pro-20c", f"explain view of {page.explai
 check(page.explain.get("bandwidth") == f"{m4['mem_bw_bytes_per_s'] / 1e9:.1f} GB/s",
       f"explain bandwidth {page.explain.get('bandwidth')!r}")
 check(page.explain.get("bound", "").startswith(m4["bound"] + ":"), "explain bound")
+# The shareable link is the page with the same inputs (commas kept readable).
+check(page.share == index.as_uri() + "#" + urllib.parse.urlencode(params, safe=","),
+      f"share link {page.share!r}")
 print(f"table: {len(page.rows)} rows checked against the CLI")
 
 # A bad device: the CLI's message and a suggestion to click.
