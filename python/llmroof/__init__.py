@@ -12,6 +12,7 @@ Rows are dicts with the field names and base units of ``llmroof estimate --forma
 """
 
 import json as _json
+import math as _math
 import os as _os
 import warnings as _warnings
 
@@ -117,8 +118,7 @@ class Database(_core.Database):
         }
         request = {k: v for k, v in request.items() if v is not None}
         for key, value in request.items():
-            if isinstance(value, float) and value != value or value in (float("inf"),
-                                                                        float("-inf")):
+            if isinstance(value, float) and not _math.isfinite(value):
                 raise RequestError(f"{key} must be a finite number, got {value}", key)
         try:
             request_json = _json.dumps(request)
