@@ -165,7 +165,9 @@ std::optional<DeviceMatch> find_device(const DeviceDb& db, std::string_view name
 /// Resolves a device request (the CLI's --device): comma-separated names, "all", or a filter by
 /// vendor
 /// ("apple", "nvidia"), kind ("gpu", "cpu", "apple-soc") or segment ("laptop", "datacenter").
-/// Throws UsageError naming the unknown part and the closest ids.
-std::vector<DeviceMatch> select_devices(const DeviceDb& db, std::string_view spec);
+/// Throws RequestError on `field` (the request field the spec came from) naming the unknown part,
+/// with the closest ids as suggestions, or an empty name.
+std::vector<DeviceMatch> select_devices(const DeviceDb& db, std::string_view spec,
+                                        std::string_view field = "device");
 
 }  // namespace llmroof

@@ -264,7 +264,7 @@ Report run_offload(const EstimateRequest& o, const Database& data, const ModelCh
   const std::string host_name = o.host.value_or(std::string(k_default_offload_host));
   const auto host_match = find_device(db, host_name);
   if (!host_match) {
-    const auto selected = select_devices(db, host_name);  // throws for an unknown name
+    const auto selected = select_devices(db, host_name, "host");  // throws for an unknown name
     throw RequestError("host", fmt::format("{{host}} '{}' selects {} devices; give one device id",
                                            host_name, selected.size()));
   }

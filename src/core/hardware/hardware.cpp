@@ -530,7 +530,8 @@ std::vector<std::string> all_names(const DeviceDb& db) {
 
 }  // namespace
 
-std::vector<DeviceMatch> select_devices(const DeviceDb& db, std::string_view spec) {
+std::vector<DeviceMatch> select_devices(const DeviceDb& db, std::string_view spec,
+                                        std::string_view field) {
   std::vector<DeviceMatch> out;
   auto add = [&out](DeviceMatch m) {
     for (const auto& existing : out) {
@@ -548,7 +549,7 @@ std::vector<DeviceMatch> select_devices(const DeviceDb& db, std::string_view spe
     start = comma == std::string_view::npos ? spec.size() + 1 : comma + 1;
     const std::string key = normalize_key(part);
     if (key.empty()) {
-      throw UsageError(fmt::format("empty device name in '{}'", spec));
+      throw RequestError(std::string(field), fmt::format("empty device name in '{}'", spec));
     }
     if (key == "all") {
       for (const auto& d : db.devices) {
@@ -568,10 +569,12 @@ std::vector<DeviceMatch> select_devices(const DeviceDb& db, std::string_view spe
       }
     }
     if (!any) {
-      const auto suggestions = closest_matches(part, all_names(db));
+      auto suggestions = closest_matches(part, all_names(db));
       std::string hint = did_you_mean(suggestions);
-      throw UsageError(fmt::format("unknown device '{}'{}{} (list them with 'llmroof devices')",
-                                   part, hint.empty() ? "" : "; ", hint));
+      throw RequestError(std::string(field),
+                         fmt::format("unknown device '{}'{}{} (list them with 'llmroof devices')",
+                                     part, hint.empty() ? "" : "; ", hint),
+                         std::move(suggestions));
     }
   }
   return out;
