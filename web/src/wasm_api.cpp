@@ -87,6 +87,8 @@ const char* answer(std::string text) {
 std::string json_document(const Report& report) {
   RenderOptions options;
   options.tool_version = k_version;
+  // Placeholders stay as {field}: the page names each field as its own input.
+  options.field_name = [](std::string_view field) { return "{" + std::string(field) + "}"; };
   std::ostringstream out;
   render(report, OutputFormat::json, options, out);
   return out.str();

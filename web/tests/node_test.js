@@ -56,7 +56,7 @@ createLlmroof().then((core) => {
   }
 
   assert.deepStrictEqual(call('llmroof_models', ['string'], ['qwen']), cliJson(['models', 'qwen']));
-  assert.deepStrictEqual(call('llmroof_quants', ['string'], ['llama-3.1-8b']),
+  assert.deepStrictEqual(withFlags(call('llmroof_quants', ['string'], ['llama-3.1-8b'])),
                          cliJson(['quants', '--model', 'llama-3.1-8b']));
   checked += 2;
 
