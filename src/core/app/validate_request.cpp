@@ -132,9 +132,9 @@ ValidateOutcome run_validate(const Database& db, const ValidateRequest& o) {
     if (which >= 2) {
       const bool low = which == 2;
       if (low ? figure->coverage < limit.fraction : figure->coverage > limit.fraction) {
-        outcome.failures.push_back(fmt::format("{} band coverage {:.1f}% is {} {:.1f}%",
-                                               limit.test, 100 * figure->coverage,
-                                               low ? "below" : "above", 100 * limit.fraction));
+        outcome.failures.push_back(fmt::format("{} band coverage {:.1f}% is {} {:.1f}%", limit.test,
+                                               100 * figure->coverage, low ? "below" : "above",
+                                               100 * limit.fraction));
       }
       return;
     }
