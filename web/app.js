@@ -238,6 +238,19 @@
     $('explain').hidden = false;
   }
 
+  // The core's own SVG charts (the same as `llmroof chart compare|roofline`).
+  function drawCharts() {
+    const charts = call('llmroof_charts', ['string', 'number'],
+                        [JSON.stringify(request()), state.file ? 1 : 0]);
+    const section = $('charts');
+    section.hidden = Boolean(charts.error);
+    for (const [id, svg] of [['chart-compare', charts.compare], ['chart-roofline', charts.roofline]]) {
+      const figure = $(id);
+      figure.hidden = !svg;
+      figure.innerHTML = svg || '';
+    }
+  }
+
   function update() {
     writeHash();
     $('error').hidden = true;
@@ -250,6 +263,7 @@
     }
     drawTable(doc.results);
     explain(doc.results);
+    drawCharts();
     const notes = $('notes');
     notes.textContent = '';
     for (const [kind, list] of [['warning', doc.meta.warnings], ['note', doc.meta.notes]]) {

@@ -20,6 +20,7 @@
 #include <string>
 #include <vector>
 
+#include "llmroof/app/chart_request.hpp"
 #include "llmroof/app/database.hpp"
 #include "llmroof/app/model_choice.hpp"
 #include "llmroof/app/request_json.hpp"
@@ -28,6 +29,7 @@
 #include "llmroof/model/model_files.hpp"
 #include "llmroof/report/listings.hpp"
 #include "llmroof/report/render.hpp"
+#include "llmroof/report/svg_charts.hpp"
 #include "llmroof/util/errors.hpp"
 #include "llmroof/version.hpp"
 
@@ -149,6 +151,33 @@ EMSCRIPTEN_KEEPALIVE const char* llmroof_estimate(const char* request, int use_f
     }
     const EstimateRequest r = estimate_request_from_json(request, std::move(files));
     return web::json_document(run_estimate(web::database(), r));
+  });
+}
+
+/// The charts of an estimate request, as `llmroof chart compare` and `llmroof chart roofline`
+/// draw them: {"compare": SVG, "roofline": SVG or null (device groups and offload have no
+/// roofline)}. With `use_files` non-zero the model is the dropped file.
+EMSCRIPTEN_KEEPALIVE const char* llmroof_charts(const char* request, int use_files) {
+  using namespace llmroof;
+  return web::guarded([&] {
+    auto make = [&] {
+      std::vector<ModelFile> files;
+      if (use_files != 0) {
+        files = web::dropped_files();
+      }
+      return estimate_request_from_json(request, std::move(files));
+    };
+    const EstimateRequest r = make();
+    nlohmann::json charts;
+    charts["compare"] = render_svg(run_estimate(web::database(), r));
+    charts["roofline"] = nullptr;
+    try {
+      const RooflineOutcome roofline = run_roofline(web::database(), make());
+      charts["roofline"] = render_svg(roofline.report, roofline.chart.title);
+    } catch (const RequestError&) {
+      // A group, offload or speculative request: the comparison only.
+    }
+    return charts.dump();
   });
 }
 

@@ -34,6 +34,7 @@ class Page(html.parser.HTMLParser):
     def __init__(self, text):
         super().__init__()
         self.rows, self.error, self.explain, self.ready, self.share = [], None, {}, False, None
+        self.charts = {}  # figure id -> number of <svg> and <rect> elements inside
         self._stack = []
         self.feed(text)
 
@@ -43,6 +44,10 @@ class Page(html.parser.HTMLParser):
             self.ready = True
         if tag == "a" and attrs.get("id") == "share":
             self.share = attrs.get("href")
+        figures = [a.get("id") for t, a, _ in self._stack if t == "figure"]
+        if figures and tag in ("svg", "rect", "text"):
+            counts = self.charts.setdefault(figures[-1], {"svg": 0, "rect": 0, "text": 0})
+            counts[tag] += 1
         if tag == "tr" and "data-id" in attrs:
             self.rows.append({"id": attrs["data-id"]})
         self._stack.append((tag, attrs, []))
@@ -135,6 +140,15 @@ check(page.explain.get("bound", "").startswith(m4["bound"] + ":"), "explain boun
 check(page.share == index.as_uri() + "#" + urllib.parse.urlencode(params, safe=","),
       f"share link {page.share!r}")
 print(f"table: {len(page.rows)} rows checked against the CLI")
+# The charts are drawn: the core's comparison (a bar per device besides the background) and
+# the roofline (its labelled axes).
+compare = page.charts.get("chart-compare", {})
+check(compare.get("svg") == 1 and compare.get("rect", 0) > len(expected)
+      and compare.get("text", 0) > len(expected), f"chart-compare: {compare}")
+roofline = page.charts.get("chart-roofline", {})
+check(roofline.get("svg") == 1 and roofline.get("text", 0) > len(expected),
+      f"chart-roofline: {roofline}")
+print(f"charts: {page.charts}")
 
 # A bad device: the CLI's message and a suggestion to click.
 bad = Page(chromium_run({"model": "llama-3.1-8b", "device": "m4-prox"}, "--dump-dom"))
