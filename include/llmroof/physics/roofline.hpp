@@ -21,6 +21,9 @@ struct DecodeInput {
   double context_tokens = 0;        ///< tokens already in each sequence's KV cache
   double kv_bytes_per_element = 2;  ///< KV-cache element size (f16 = 2)
   double expert_skew = 0;           ///< 0 = uniform routing; see expected_experts_touched
+  /// expected_experts_touched of this batch and skew when already known (it does not depend on
+  /// the context, so a span of steps computes it once); < 0 = compute it.
+  double experts_touched = -1;
 };
 
 /// The roofline of one decode step, in base units.

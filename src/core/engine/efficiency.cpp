@@ -363,7 +363,12 @@ std::string efficiency_class_id(const Device& device, std::string_view backend) 
       id += "-" + chosen;
     }
   }
-  return fmt::format("{}@{}/{}", id, device.id, chosen.empty() ? device.backend : chosen);
+  // Concatenated, not formatted: every estimate builds this key.
+  const std::string& backend_id = chosen.empty() ? device.backend : chosen;
+  std::string key;
+  key.reserve(id.size() + device.id.size() + backend_id.size() + 2);
+  key.append(id).append("@").append(device.id).append("/").append(backend_id);
+  return key;
 }
 
 const EfficiencyClass* find_efficiency_class(const EfficiencyTable& table, std::string_view id) {

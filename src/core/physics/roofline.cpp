@@ -37,8 +37,10 @@ DecodeStep decode_step(const ModelSpec& model, const Weights& weights, const Roo
                        const DecodeInput& input) {
   DecodeStep s;
   const double batch = static_cast<double>(std::max(1, input.batch));
-  s.experts_touched =
-      expected_experts_touched(weights.experts, weights.experts_used, batch, input.expert_skew);
+  s.experts_touched = input.experts_touched >= 0
+                          ? input.experts_touched
+                          : expected_experts_touched(weights.experts, weights.experts_used, batch,
+                                                     input.expert_skew);
   s.weights_read_bytes = weights_read(weights, s.experts_touched);
   s.kv_read_bytes = batch * kv_cache_bytes(model, input.context_tokens, input.kv_bytes_per_element);
   s.bytes = s.weights_read_bytes + s.kv_read_bytes;

@@ -86,6 +86,7 @@ EstimateResult estimate(const Device& device, const ModelInput& model,
   input.kv_bytes_per_element = options.kv_bytes_per_element;
   input.expert_skew = options.expert_skew;
   r.step = decode_step(model.spec, model.weights, r.roofs, input);
+  input.experts_touched = r.step.experts_touched;  // the same at every context of the span
   r.critical_batch = critical_batch(model.spec, model.weights, r.roofs, input);
   if (options.prompt_tokens > 0) {
     r.prefill = prefill(model.spec, model.weights, r.roofs, options.prompt_tokens,
