@@ -423,37 +423,30 @@ class Fitter {
     }
     // The fixed cost of an MoE layer: every decode row of an MoE model.
     if (m_anchor.moe_layer_s > 0) {
-      auto moe_rows = [](const FitRow& r) { return r.kind != TestKind::prefill && r.moe; };
-      auto objective = [&](const std::vector<double>& x) {
-        m_table.moe_layer_s = std::clamp(std::exp(x[0]), 0.0, 1e-3);
-        return loss("", moe_rows) + shrink(x, {std::log(m_anchor.moe_layer_s)});
-      };
-      const auto best =
-          nelder_mead(objective, {std::log(std::max(1e-7, m_table.moe_layer_s))}, 0.5, 60);
-      m_table.moe_layer_s = std::clamp(std::exp(best[0]), 0.0, 1e-3);
+      fit_log_figure(m_table.moe_layer_s, m_anchor.moe_layer_s, 1e-7, 1e-3,
+                     [](const FitRow& r) { return r.kind != TestKind::prefill && r.moe; });
     }
     // Clocks under power limits: every prefill row of a part below its architecture's power.
     if (m_anchor.power_limit_exponent > 0) {
-      auto limited = [](const FitRow& r) {
-        return r.kind != TestKind::decode && r.run.power_ratio < 1;
-      };
-      auto objective = [&](const std::vector<double>& x) {
-        m_table.power_limit_exponent = std::clamp(std::exp(x[0]), 0.0, 3.0);
-        return loss("", limited) + shrink(x, {std::log(m_anchor.power_limit_exponent)});
-      };
-      const auto best =
-          nelder_mead(objective, {std::log(std::max(1e-3, m_table.power_limit_exponent))}, 0.5, 60);
-      m_table.power_limit_exponent = std::clamp(std::exp(best[0]), 0.0, 3.0);
+      fit_log_figure(
+          m_table.power_limit_exponent, m_anchor.power_limit_exponent, 1e-3, 3.0,
+          [](const FitRow& r) { return r.kind != TestKind::decode && r.run.power_ratio < 1; });
     }
     // The rows at which matmuls reach half speed: every prefill row.
+    fit_log_figure(m_table.matmul_half_rows, std::max(1.0, m_anchor.matmul_half_rows), 1.0, 4096.0,
+                   [](const FitRow& r) { return r.kind != TestKind::decode; });
+  }
+
+  // Fits one table-wide figure in log space to the rows that pass `use`, pulled towards
+  // `anchor` (> 0) and kept in [0, hi]; the search starts at max(value, start_floor).
+  void fit_log_figure(double& value, double anchor, double start_floor, double hi,
+                      const std::function<bool(const FitRow&)>& use) {
     auto objective = [&](const std::vector<double>& x) {
-      m_table.matmul_half_rows = std::clamp(std::exp(x[0]), 0.0, 4096.0);
-      return loss("", [](const FitRow& r) { return r.kind != TestKind::decode; }) +
-             shrink(x, {std::log(std::max(1.0, m_anchor.matmul_half_rows))});
+      value = std::clamp(std::exp(x[0]), 0.0, hi);
+      return loss("", use) + shrink(x, {std::log(anchor)});
     };
-    const auto best =
-        nelder_mead(objective, {std::log(std::max(1.0, m_table.matmul_half_rows))}, 0.5, 60);
-    m_table.matmul_half_rows = std::clamp(std::exp(best[0]), 0.0, 4096.0);
+    const auto best = nelder_mead(objective, {std::log(std::max(start_floor, value))}, 0.5, 60);
+    value = std::clamp(std::exp(best[0]), 0.0, hi);
   }
 
   EfficiencyTable m_table;
