@@ -31,6 +31,10 @@ enum class PeakBasis {
   /// architecture has dp4a (sm_61 on), FP32 where it is emulated (sm_60); 4 x FP32 for a device
   /// of unknown architecture.
   dot_product,
+  /// The FP16 rate of the matrix units where the device lists one beyond its vector figures
+  /// (Apple M5/A19 GPU neural accelerators, which llama.cpp's Metal matmuls use through the
+  /// Metal 4 tensor API), else the FP16 rate, else FP32: Apple GPUs.
+  matrix_fp16,
 };
 std::string_view to_string(PeakBasis basis);
 std::optional<PeakBasis> parse_peak_basis(std::string_view text);

@@ -1,5 +1,6 @@
 #pragma once
 
+#include <algorithm>
 #include <array>
 #include <optional>
 #include <string>
@@ -77,6 +78,9 @@ struct Device {
   double mem_bw_bytes_per_s = 0;  ///< vendor peak memory bandwidth, > 0
   /// Dense peak per Precision (FLOP/s or OP/s); 0 where the part has no native support.
   std::array<double, k_precision_count> peak_flops_per_s{};
+  /// Dense FP16 rate of matrix units that the vector figures above leave out (Apple M5/A19
+  /// GPU neural accelerators), FLOP/s, FP32 accumulate; 0 = none beyond peak(fp16).
+  double matrix_fp16_flops_per_s = 0;
   double npu_ops_per_s = 0;  ///< vendor NPU figure, informational only (never a roof)
   int gpu_cores = 0;
   std::string cpu_isa;  ///< for kind cpu
@@ -97,6 +101,14 @@ struct Device {
   /// Peak at `precision`, 0 when unsupported.
   double peak(Precision precision) const {
     return peak_flops_per_s[static_cast<std::size_t>(precision)];
+  }
+  /// The compute roof at `precision`: peak(), raised to the FP16 matrix rate for FP16 and
+  /// BF16 where the matrix units are faster than the vector figures, FLOP/s.
+  double roof_peak(Precision precision) const {
+    const double p = peak(precision);
+    return (precision == Precision::fp16 || precision == Precision::bf16) && p > 0
+               ? std::max(p, matrix_fp16_flops_per_s)
+               : p;
   }
 };
 

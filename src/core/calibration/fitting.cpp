@@ -372,13 +372,40 @@ class Fitter {
       return;
     }
     const EfficiencyClass saved = *c;
+    // The core term is learnt only where the rows tell it from the matrix efficiency: where
+    // every row's matrix rate is the same multiple of its FP32 rate (Apple GPUs before M5)
+    // the two trade off exactly and the core term keeps the anchor's figure.
+    const std::size_t fitted = anchor.size() > 4 && !core_term_identified(id) ? 4 : anchor.size();
+    auto full = [&](std::vector<double> x) {
+      x.insert(x.end(), anchor.begin() + static_cast<std::ptrdiff_t>(x.size()), anchor.end());
+      return x;
+    };
     auto objective = [&](const std::vector<double>& x) {
-      set_class_params(*c, x);
+      set_class_params(*c, full(x));
       return loss(id, [](const FitRow&) { return true; }) + shrink(x, anchor);
     };
-    const auto best = nelder_mead(objective, class_params(*c), 0.5, 600);
+    std::vector<double> start = class_params(*c);
+    start.resize(fitted);
+    const auto best = nelder_mead(objective, start, 0.5, 600);
     *c = saved;
-    set_class_params(*c, best);
+    set_class_params(*c, full(best));
+  }
+
+  // Whether the class's prefill rows span matrix-to-FP32 rate ratios that differ by more
+  // than 5%, so that the series core term is told apart from the matrix efficiency.
+  bool core_term_identified(const std::string& id) const {
+    double lo = 0;
+    double hi = 0;
+    for (const auto& r : m_rows) {
+      if (r.class_id != id || r.group == m_skip || r.kind == TestKind::decode ||
+          !(r.run.core_peak_flops_per_s > 0)) {
+        continue;
+      }
+      const double ratio = r.run.matmul_peak_flops_per_s / r.run.core_peak_flops_per_s;
+      lo = lo > 0 ? std::min(lo, ratio) : ratio;
+      hi = std::max(hi, ratio);
+    }
+    return lo > 0 && hi > 1.05 * lo;
   }
 
   void fit_globals() {

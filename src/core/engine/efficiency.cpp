@@ -14,8 +14,8 @@ namespace llmroof {
 
 namespace {
 
-constexpr std::array<std::string_view, 5> k_basis_names = {"int8_equivalent", "fp16", "fp32",
-                                                           "kernel_path", "dot_product"};
+constexpr std::array<std::string_view, 6> k_basis_names = {
+    "int8_equivalent", "fp16", "fp32", "kernel_path", "dot_product", "matrix_fp16"};
 
 // 4 significant digits: fitted figures carry no more precision than that.
 double round4(double v) {
@@ -455,7 +455,7 @@ EngineRun engine_run(const EfficiencyTable& table, const EfficiencyClass& cls, c
   }
   const bool cpu = host_cpu || device.kind == DeviceKind::cpu;
   // The device's own figure at the roofs' precision: a ratio to it carries a --tflops override.
-  double own_peak = device.peak(precision);
+  double own_peak = device.roof_peak(precision);
   auto figure = [&](PeakBasis basis) {
     if (host_cpu && device.cpu) {
       return device.cpu->fp32_flops_per_s;
@@ -475,6 +475,8 @@ EngineRun engine_run(const EfficiencyTable& table, const EfficiencyClass& cls, c
         return kernel_path_peak(device);
       case PeakBasis::dot_product:
         return device.arch.id.empty() || device.arch.has("dp4a") ? 4.0 * fp32 : fp32;
+      case PeakBasis::matrix_fp16:
+        return device.roof_peak(Precision::fp16) > 0 ? device.roof_peak(Precision::fp16) : fp32;
     }
     return fp32;
   };

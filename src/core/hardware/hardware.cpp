@@ -92,6 +92,8 @@ Device read_device(const nlohmann::json& value, const std::string& pointer,
     d.peak_flops_per_s[i] =
         r.number(k_peak_fields[i], Check::positive, required).value_or(0) * units::k_tera;
   }
+  d.matrix_fp16_flops_per_s =
+      r.number("matrix_fp16_tflops", Check::positive, false).value_or(0) * units::k_tera;
   d.npu_ops_per_s = r.number("npu_tops", Check::positive, false).value_or(0) * units::k_tera;
   d.gpu_cores = static_cast<int>(r.integer("gpu_cores", Check::positive, false).value_or(0));
   d.cpu_isa = r.one_of("cpu_isa", k_isas, false).value_or("");

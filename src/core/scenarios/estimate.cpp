@@ -56,7 +56,7 @@ EstimateResult estimate(const Device& device, const ModelInput& model,
   r.precision = effective_precision(device, requested);
   r.precision_fell_back = r.precision != requested;
   r.roofs.mem_bw_bytes_per_s = device.mem_bw_bytes_per_s;
-  r.roofs.peak_flops_per_s = device.peak(r.precision);
+  r.roofs.peak_flops_per_s = device.roof_peak(r.precision);
   if (cpu_backend && device.cpu) {
     // The host CPU of a SoC runs the model: its FLOPS, and what it can draw from memory.
     r.roofs.peak_flops_per_s = device.cpu->fp32_flops_per_s;

@@ -145,6 +145,50 @@ TEST_CASE("the kernel path picks the rate llama.cpp's CUDA kernels reach", "[eng
   CHECK(realistic_prefill_seconds(no_core, p, run) == Approx(1e12 / (0.5 * 284e12)));
 }
 
+TEST_CASE("Apple M5's neural accelerators raise the FP16 roof and the prefill matrix rate",
+          "[engine]") {
+  const Device& m5 = device("m5-10c");
+  const Device& m4 = device("m4-10c");
+  // 10 cores x 1024 FP16 matrix FLOPs per clock = 4 x the 4.45 TFLOPS FP32 vector rate.
+  CHECK(m5.matrix_fp16_flops_per_s == Approx(17.8e12));
+  CHECK(m5.roof_peak(Precision::fp16) == Approx(17.8e12));
+  CHECK(m5.roof_peak(Precision::bf16) == Approx(17.8e12));
+  CHECK(m5.roof_peak(Precision::fp32) == Approx(4.45e12));
+  CHECK(m4.matrix_fp16_flops_per_s == 0);
+  CHECK(m4.roof_peak(Precision::fp16) == m4.peak(Precision::fp16));
+  // Prefill: the matrix work at the matrix rate in series with the ALU work at the FP32 rate.
+  EfficiencyTable table;
+  EfficiencyClass c;
+  c.id = "apple-gpu";
+  c.prefill_peak = PeakBasis::matrix_fp16;
+  c.prefill_flops_efficiency = 0.75;
+  c.prefill_core_ops_per_flop = 0.15;
+  table.classes.push_back(c);
+  const ModelSpec model = generic_model(7e9, "7b");
+  const Weights weights = model_weights(model, *find_quant("q4_0"));
+  auto rate = [&](const Device& d) {
+    const Roofs roofs{d.mem_bw_bytes_per_s, d.roof_peak(Precision::fp16)};
+    EngineRun run = engine_run(table, c, d, false, model, weights, roofs, Precision::fp16, 512);
+    run.rows_factor = 1;
+    run.format_factor = 1;
+    return std::pair{realistic_prefill_flops_per_s(c, run), run};
+  };
+  const auto [m5_rate, m5_run] = rate(m5);
+  CHECK(m5_run.matmul_peak_flops_per_s == Approx(17.8e12));
+  CHECK(m5_run.core_peak_flops_per_s == Approx(4.45e12));
+  // 1 / (1 / (0.75 x 17.8e12) + 0.15 / 4.45e12) = 1 / (7.491e-14 + 3.371e-14) = 9.207e12.
+  CHECK(m5_rate == Approx(1.0 / (1.0 / (0.75 * 17.8e12) + 0.15 / 4.45e12)));
+  // M4 (matrix = vector rate): FP32 / (1 / 0.75 + 0.15). Per FP32 FLOP/s the M5 gains
+  // (1 / (1 / 3 + 0.15)) / (1 / (4 / 3 + 0.15)) = 3.07x, not the raw 4x: the ALU work stays.
+  const auto [m4_rate, m4_run] = rate(m4);
+  CHECK(m4_run.matmul_peak_flops_per_s == Approx(m4.peak(Precision::fp16)));
+  CHECK(m4_rate == Approx(m4.peak(Precision::fp32) / (1.0 / 0.75 + 0.15)));
+  CHECK(m5_rate / 4.45e12 / (m4_rate / m4.peak(Precision::fp32)) == Approx(3.069).epsilon(1e-3));
+  // The shipped table runs Apple prefill on this basis.
+  CHECK(find_efficiency_class(test::efficiency(), "apple-gpu")->prefill_peak ==
+        PeakBasis::matrix_fp16);
+}
+
 TEST_CASE("a mixture-of-experts layer costs a fixed time per decode step", "[engine]") {
   EfficiencyClass c = nvidia_like();
   EngineRun run;
