@@ -39,6 +39,7 @@ Report probe_report(const ProbeResult& r) {
       {"cpu_isa", "cpu_isa", r.isa.cpu_isa()},
       {"fp32_kernel", "FP32 kernel", r.fp32_kernel},
       {"hardware_threads", "Hardware threads", std::int64_t{r.hardware_threads}},
+      {"physical_cores", "Physical cores", std::int64_t{r.physical_cores}},
       {"memory_bytes", "Memory", r.memory_bytes, HumanUnit::bytes_gib},
       {"l1d_bytes", "L1d", static_cast<double>(r.l1d_bytes), HumanUnit::bytes_kib},
       {"l2_bytes", "L2", static_cast<double>(r.l2_bytes), HumanUnit::bytes_kib},

@@ -60,8 +60,9 @@ struct ThreadFigures {
 
 /// What `llmroof probe` measured on this machine.
 struct ProbeResult {
-  std::string cpu_name;  ///< /proc/cpuinfo model name, or "unknown CPU"
-  int hardware_threads = 0;
+  std::string cpu_name;      ///< /proc/cpuinfo model name, or "unknown CPU"
+  int hardware_threads = 0;  ///< thread counts measured: 1..this (all logical CPUs by default)
+  int physical_cores = 0;    ///< distinct physical cores (sysfs topology), else logical CPUs
   double memory_bytes = 0;
   std::uint64_t l1d_bytes = 0, l2_bytes = 0, l3_bytes = 0;  ///< 0 = not reported
   IsaFeatures isa;
@@ -88,9 +89,15 @@ std::string probe_device_json(const ProbeResult& result);
 
 namespace llmroof {
 
+/// The device file of this machine for `--device host` and whether it was just measured.
+struct HostDeviceFile {
+  std::string path;
+  bool probed = false;  ///< true: measured now; false: a cached probe was reused
+};
+
 /// The device file of this machine for `--device host`: $XDG_CACHE_HOME/llmroof/host.json
 /// (else ~/.cache/llmroof/host.json), written by a quick probe when it is not there yet.
 /// Throws Error when no cache directory can be found or written.
-std::string host_device_file();
+HostDeviceFile host_device_file();
 
 }  // namespace llmroof

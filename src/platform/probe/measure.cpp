@@ -220,6 +220,23 @@ std::string cpu_model_name() {
   return "unknown CPU";
 }
 
+// Physical cores: distinct (package, core) pairs in sysfs topology; 0 when sysfs is absent.
+int physical_core_count(int logical) {
+  std::vector<std::pair<int, int>> seen;
+  for (int cpu = 0; cpu < logical; ++cpu) {
+    const std::string dir = fmt::format("/sys/devices/system/cpu/cpu{}/topology/", cpu);
+    std::ifstream package_file(dir + "physical_package_id"), core_file(dir + "core_id");
+    int package = 0, core = 0;
+    if (!(package_file >> package) || !(core_file >> core)) {
+      return 0;
+    }
+    if (std::find(seen.begin(), seen.end(), std::make_pair(package, core)) == seen.end()) {
+      seen.emplace_back(package, core);
+    }
+  }
+  return static_cast<int>(seen.size());
+}
+
 std::string utc_date() {
   const std::time_t now = std::time(nullptr);
   std::tm tm{};
@@ -253,6 +270,11 @@ ProbeResult run_probe(const ProbeOptions& options) {
   r.hardware_threads = std::max(1, static_cast<int>(std::thread::hardware_concurrency()));
   if (options.max_threads > 0) {
     r.hardware_threads = std::min(r.hardware_threads, options.max_threads);
+  }
+  const int logical = std::max(1, static_cast<int>(std::thread::hardware_concurrency()));
+  r.physical_cores = physical_core_count(logical);
+  if (r.physical_cores == 0) {
+    r.physical_cores = logical;
   }
   const long pages = sysconf(_SC_PHYS_PAGES), page_size = sysconf(_SC_PAGE_SIZE);
   r.memory_bytes = pages > 0 && page_size > 0 ? static_cast<double>(pages) * page_size : 0;
@@ -317,8 +339,24 @@ std::string probe_device_json(const ProbeResult& r) {
   device["memory_bandwidth_gb_per_s"] = std::round(r.best_read_bytes_per_s() / 1e7) / 100;
   device["fp32_tflops"] = std::round(r.best_fp32_flops_per_s() / 1e7) / 1e5;
   device["cpu_isa"] = r.isa.cpu_isa();
-  device["cpu_cores"] = r.hardware_threads;
+  device["cpu_cores"] = std::max(1, std::min(r.physical_cores, r.hardware_threads));
   device["cpu_threads"] = r.hardware_threads;
+  device["memory_bandwidth_kind"] = "measured_sustained";
+  device["fp32_kind"] = "measured_sustained";
+  nlohmann::ordered_json rows = nlohmann::ordered_json::array();
+  for (const auto& f : r.per_thread) {
+    rows.push_back({{"threads", f.threads},
+                    {"read_gb_per_s", std::round(f.read_bytes_per_s / 1e7) / 100},
+                    {"fp32_tflops", std::round(f.fp32_flops_per_s / 1e7) / 1e5}});
+  }
+  device["measured"] = {
+      {"date", r.date},
+      {"method", fmt::format("llmroof probe{}: streaming read of a {:.0f} MiB working set into 8 "
+                             "independent accumulators per thread; {} FMA chains; best of {} "
+                             "passes at each thread count",
+                             r.quick ? " --quick" : "", r.working_set_bytes / (1 << 20),
+                             r.fp32_kernel, r.passes)},
+      {"per_thread", rows}};
   std::string per_thread;
   for (const auto& f : r.per_thread) {
     per_thread += fmt::format("{}{}: {:.2f} GB/s, {:.1f} GFLOP/s", per_thread.empty() ? "" : "; ",

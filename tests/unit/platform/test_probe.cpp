@@ -3,6 +3,7 @@
 
 #include "llmroof/hardware/hardware.hpp"
 #include "llmroof/platform/probe.hpp"
+#include "llmroof/util/errors.hpp"
 
 using namespace llmroof;
 
@@ -71,6 +72,43 @@ TEST_CASE("a quick probe measures plausible figures and writes a loadable device
   CHECK(host.kind == DeviceKind::cpu);
   CHECK(host.mem_bw_bytes_per_s == Approx(r.best_read_bytes_per_s()).epsilon(0.01));
   CHECK(host.peak(Precision::fp32) == Approx(r.best_fp32_flops_per_s()).epsilon(0.01));
+  CHECK(host.mem_bw_kind == FigureKind::measured_sustained);
+  CHECK(host.fp32_kind == FigureKind::measured_sustained);
+  CHECK(host.measured_date == r.date);
+  CHECK(host.measured_method.find("streaming read") != std::string::npos);
+  REQUIRE(host.measured_per_thread.size() == r.per_thread.size());
+  for (std::size_t i = 0; i < r.per_thread.size(); ++i) {
+    CHECK(host.measured_per_thread[i].threads == r.per_thread[i].threads);
+    CHECK(host.measured_per_thread[i].read_bytes_per_s ==
+          Approx(r.per_thread[i].read_bytes_per_s).epsilon(0.01));
+  }
+  CHECK(host.cpu_cores >= 1);
+  CHECK(host.cpu_cores <= host.cpu_threads);
   CHECK(nlohmann::json::parse(text)["devices"][0]["notes"].get<std::string>().find(
             "Measured (not vendor peaks)") == 0);
+}
+
+TEST_CASE("the measured block of a device file is checked", "[probe]") {
+  const std::string head =
+      R"({"schema_version": 1, "strict": false, "devices": [{"id": "host", "vendor": "v",
+      "name": "n", "kind": "cpu", "backend": "cpu", "memory_sizes_gib": [16],
+      "memory_bandwidth_gb_per_s": 50, "fp32_tflops": 1, "cpu_isa": "x86-avx2",
+      "memory_bandwidth_kind": "measured_sustained", "measured": {"date": "2026-12-02",
+      "method": "m", "per_thread": )";
+  const Device ok =
+      parse_devices(head + R"([{"threads": 1, "read_gb_per_s": 20, "fp32_tflops": 0.2},
+      {"threads": 4, "read_gb_per_s": 50, "fp32_tflops": 1}]}}]})",
+                    "host.json")
+          .devices.front();
+  CHECK(ok.mem_bw_kind == FigureKind::measured_sustained);
+  CHECK(ok.fp32_kind == FigureKind::vendor_peak);  // not stated: a vendor peak
+  REQUIRE(ok.measured_per_thread.size() == 2);
+  CHECK(ok.measured_per_thread[1].read_bytes_per_s == Approx(50e9));
+  CHECK(ok.measured_per_thread[1].fp32_flops_per_s == Approx(1e12));
+  CHECK_THROWS_AS(parse_devices(head + R"([{"threads": 4, "read_gb_per_s": 50, "fp32_tflops": 1},
+      {"threads": 2, "read_gb_per_s": 40, "fp32_tflops": 1}]}}]})",
+                                "host.json"),
+                  DataError);
+  CHECK_THROWS_AS(parse_devices(head + R"([{"threads": 1, "read_gb_per_s": 20}]}}]})", "host.json"),
+                  DataError);
 }
