@@ -56,6 +56,7 @@ struct ThreadFigures {
   int threads = 0;
   double read_bytes_per_s = 0;  ///< sustained streaming read bandwidth, best pass
   double fp32_flops_per_s = 0;  ///< FP32 FMA throughput, best pass
+  double int8_ops_per_s = 0;    ///< int8 dot-product throughput (2 ops per MAC); 0 = not measured
 };
 
 /// What `llmroof probe` measured on this machine.
@@ -67,6 +68,7 @@ struct ProbeResult {
   std::uint64_t l1d_bytes = 0, l2_bytes = 0, l3_bytes = 0;  ///< 0 = not reported
   IsaFeatures isa;
   std::string fp32_kernel;                ///< "avx512f", "avx2-fma", "sse2" or "scalar"
+  std::string int8_kernel;                ///< "avx512-vnni", "avx-vnni", "avx2-maddubs" or "none"
   double working_set_bytes = 0;           ///< bytes read per bandwidth pass
   int passes = 0;                         ///< passes per figure (best is kept)
   std::vector<ThreadFigures> per_thread;  ///< threads 1..hardware_threads
@@ -77,6 +79,8 @@ struct ProbeResult {
   double best_read_bytes_per_s() const;
   /// Best FP32 throughput over all thread counts, FLOP/s.
   double best_fp32_flops_per_s() const;
+  /// Best int8 dot-product throughput over all thread counts, OP/s (0 = not measured).
+  double best_int8_ops_per_s() const;
 };
 
 /// Measures this machine. Uses threads, large allocations and the clock: platform layer only.

@@ -114,7 +114,7 @@ TEST_CASE("a measured bandwidth gets the measured-read efficiency, not the peak'
   CHECK(b.tokens_per_s > a.tokens_per_s);  // the loss is not counted twice
 }
 
-TEST_CASE("--threads reaches the estimate's roofs", "[threads]") {
+TEST_CASE("a thread count reaches the estimate's roofs", "[threads]") {
   auto m = find_device(test::devices(), "ryzen-9-7950x");
   REQUIRE(m);
   const ModelSpec model = generic_model(8e9, "8b");

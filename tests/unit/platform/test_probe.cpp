@@ -1,4 +1,11 @@
+#include <fmt/format.h>
+#include <unistd.h>
+
 #include <catch2/catch.hpp>
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <iterator>
 #include <nlohmann/json.hpp>
 
 #include "llmroof/hardware/hardware.hpp"
@@ -62,6 +69,9 @@ TEST_CASE("a quick probe measures plausible figures and writes a loadable device
   CHECK(r.per_thread.front().threads == 1);
   CHECK(r.best_read_bytes_per_s() > 1e9);
   CHECK(r.best_fp32_flops_per_s() > 1e9);
+  if (r.int8_kernel != "none") {
+    CHECK(r.best_int8_ops_per_s() > 1e9);
+  }
   CHECK(r.working_set_bytes >= 64.0 * (1 << 20));
 
   const std::string text = probe_device_json(r);
@@ -111,4 +121,31 @@ TEST_CASE("the measured block of a device file is checked", "[probe]") {
                   DataError);
   CHECK_THROWS_AS(parse_devices(head + R"([{"threads": 1, "read_gb_per_s": 20}]}}]})", "host.json"),
                   DataError);
+}
+
+TEST_CASE("the host device probes once into the cache directory, then reuses it", "[probe]") {
+  namespace fs = std::filesystem;
+  const fs::path dir = fs::temp_directory_path() / fmt::format("llmroof-probe-cache-{}", getpid());
+  fs::remove_all(dir);
+  const char* old = std::getenv("XDG_CACHE_HOME");
+  const std::string saved = old != nullptr ? old : "";
+  setenv("XDG_CACHE_HOME", dir.c_str(), 1);
+  const HostDeviceFile first = host_device_file();
+  const HostDeviceFile second = host_device_file();
+  if (old != nullptr) {
+    setenv("XDG_CACHE_HOME", saved.c_str(), 1);
+  } else {
+    unsetenv("XDG_CACHE_HOME");
+  }
+  CHECK(first.probed);
+  CHECK_FALSE(second.probed);
+  CHECK(first.path == (dir / "llmroof" / "host.json").string());
+  CHECK(second.path == first.path);
+  std::ifstream file(first.path);
+  const std::string text((std::istreambuf_iterator<char>(file)), std::istreambuf_iterator<char>());
+  const DeviceDb db = parse_devices(text, first.path);
+  REQUIRE(db.devices.size() == 1);
+  CHECK(db.devices.front().mem_bw_kind == FigureKind::measured_sustained);
+  CHECK(db.devices.front().mem_bw_bytes_per_s > 1e9);
+  fs::remove_all(dir);
 }
