@@ -29,7 +29,8 @@ struct IsaFeatures {
 
   /// Names of the features present, e.g. "sse2 avx avx2 fma".
   std::string names() const;
-  /// The devices.json cpu_isa value: "x86-avx512", "x86-avx2", "x86-sse", "arm64-neon-i8mm"...
+  /// The devices.json cpu_isa value: "x86-amx", "x86-avx512", "x86-avx2", "x86-sse",
+  /// "arm64-sve", "arm64-neon-i8mm", "arm64-neon-dotprod", "arm64-neon"; "" when none applies.
   std::string cpu_isa() const;
 };
 

@@ -449,7 +449,9 @@ std::string probe_device_json(const ProbeResult& r) {
   if (r.best_int8_ops_per_s() > 0) {
     device["int8_tops"] = std::round(r.best_int8_ops_per_s() / 1e7) / 1e5;
   }
-  device["cpu_isa"] = r.isa.cpu_isa();
+  if (!r.isa.cpu_isa().empty()) {
+    device["cpu_isa"] = r.isa.cpu_isa();
+  }
   device["cpu_cores"] = std::max(1, std::min(r.physical_cores, r.hardware_threads));
   device["cpu_threads"] = r.hardware_threads;
   device["memory_bandwidth_kind"] = "measured_sustained";

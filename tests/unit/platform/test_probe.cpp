@@ -47,8 +47,10 @@ TEST_CASE("Arm ISA detection decodes faked hwcaps") {
   CHECK(detect_arm_isa(hwcap, 0).cpu_isa() == "arm64-neon-dotprod");
   const IsaFeatures f = detect_arm_isa(hwcap | (1U << 22), (1U << 13) | (1U << 23));
   CHECK(f.names() == "neon dotprod i8mm sve sme");
-  CHECK(f.cpu_isa() == "arm64-neon-sve-i8mm");
-  CHECK(detect_arm_isa(0, 0).cpu_isa() == "unknown");
+  CHECK(f.cpu_isa() == "arm64-sve");  // a value of the devices.json schema
+  CHECK(detect_arm_isa(hwcap, 1U << 13).cpu_isa() == "arm64-neon-i8mm");  // HWCAP2_I8MM
+  CHECK(detect_arm_isa(1U << 1, 0).cpu_isa() == "arm64-neon");
+  CHECK(detect_arm_isa(0, 0).cpu_isa().empty());
 }
 
 TEST_CASE("cache sizes parse as sysfs writes them") {
@@ -148,4 +150,34 @@ TEST_CASE("the host device probes once into the cache directory, then reuses it"
   CHECK(db.devices.front().mem_bw_kind == FigureKind::measured_sustained);
   CHECK(db.devices.front().mem_bw_bytes_per_s > 1e9);
   fs::remove_all(dir);
+}
+
+TEST_CASE("every cpu_isa the probe names loads as a device entry", "[probe]") {
+  ProbeResult r;
+  r.cpu_name = "test CPU";
+  r.hardware_threads = 4;
+  r.physical_cores = 2;
+  r.memory_bytes = 8.0 * (1ULL << 30);
+  r.fp32_kernel = "scalar";
+  r.int8_kernel = "none";
+  r.passes = 1;
+  r.date = "2026-12-02";
+  r.per_thread = {{1, 10e9, 50e9, 0}, {4, 20e9, 200e9, 0}};
+  const std::uint64_t asimd = 1U << 1, dotprod = 1U << 20, sve = 1U << 22;
+  CpuidWords avx512;
+  avx512.leaf1_edx = 1U << 26;
+  avx512.leaf1_ecx = (1U << 27) | (1U << 28) | (1U << 12);
+  avx512.leaf7_ebx = (1U << 5) | (1U << 16);
+  avx512.xcr0 = 0xE7;
+  for (const IsaFeatures& isa :
+       {detect_arm_isa(asimd, 0), detect_arm_isa(asimd | dotprod, 0),
+        detect_arm_isa(asimd | dotprod, 1U << 13), detect_arm_isa(asimd | sve, 0),
+        detect_arm_isa(0, 0), detect_x86_isa(avx512)}) {
+    r.isa = isa;
+    const DeviceDb db = parse_devices(probe_device_json(r), "host.json");
+    REQUIRE(db.devices.size() == 1);
+    CHECK(db.devices.front().cpu_isa == isa.cpu_isa());
+    CHECK(db.devices.front().cpu_cores == 2);
+    CHECK(db.devices.front().cpu_threads == 4);
+  }
 }
