@@ -193,7 +193,12 @@ Command add_estimate(CLI::App& parent, CommonOptions& common) {
   add_common_options(*sub, common, true, true);
   return {sub, [options, sub, &common](Context& context) {
             common.svg_by_extension = true;
-            context.emit(run_estimate(context.database(), make_estimate_request(*options, *sub)));
+            const std::string host_note = use_host_device({options->devices}, common);
+            Report report = run_estimate(context.database(), make_estimate_request(*options, *sub));
+            if (!host_note.empty()) {
+              report.notes.insert(report.notes.begin(), host_note);
+            }
+            context.emit(report);
             return static_cast<int>(ExitCode::ok);
           }};
 }

@@ -29,16 +29,20 @@ Report probe_report(const ProbeResult& r) {
       {"threads", "Threads", CellKind::integer},
       {"read_bytes_per_s", "Read", CellKind::real, HumanUnit::bytes_per_s_gb},
       {"fp32_flops_per_s", "FP32", CellKind::real, HumanUnit::flops_tera, 3},
+      {"int8_ops_per_s", "INT8", CellKind::real, HumanUnit::flops_tera, 3},
   };
   for (const auto& f : r.per_thread) {
-    report.rows.push_back({std::int64_t{f.threads}, f.read_bytes_per_s, f.fp32_flops_per_s});
+    report.rows.push_back(
+        {std::int64_t{f.threads}, f.read_bytes_per_s, f.fp32_flops_per_s, f.int8_ops_per_s});
   }
   report.fields = {
       {"cpu", "CPU", r.cpu_name},
       {"isa", "ISA", r.isa.names()},
       {"cpu_isa", "cpu_isa", r.isa.cpu_isa()},
       {"fp32_kernel", "FP32 kernel", r.fp32_kernel},
+      {"int8_kernel", "INT8 kernel", r.int8_kernel},
       {"hardware_threads", "Hardware threads", std::int64_t{r.hardware_threads}},
+      {"physical_cores", "Physical cores", std::int64_t{r.physical_cores}},
       {"memory_bytes", "Memory", r.memory_bytes, HumanUnit::bytes_gib},
       {"l1d_bytes", "L1d", static_cast<double>(r.l1d_bytes), HumanUnit::bytes_kib},
       {"l2_bytes", "L2", static_cast<double>(r.l2_bytes), HumanUnit::bytes_kib},
@@ -49,7 +53,8 @@ Report probe_report(const ProbeResult& r) {
   };
   report.notes.push_back(
       "Measured sustained figures, not vendor peaks: Read is a streaming read of a working set "
-      "far beyond the last-level cache; FP32 is FMA throughput.");
+      "far beyond the last-level cache; FP32 is FMA throughput; INT8 is dot-product throughput "
+      "(2 operations per multiply-add, 0 = no int8 kernel for this ISA).");
   return report;
 }
 

@@ -118,8 +118,11 @@ SweepRequest make_sweep_request(const SweepCliOptions& o, const Context& context
 
 namespace {
 
-int run(const SweepCliOptions& o, Context& context) {
+int run(const SweepCliOptions& o, Context& context, const std::string& host_note) {
   SweepOutcome outcome = run_sweep(context.database(), make_sweep_request(o, context));
+  if (!host_note.empty()) {
+    outcome.report.notes.insert(outcome.report.notes.begin(), host_note);
+  }
   context.emit(outcome.report, outcome.title);
   if (outcome.chart && outcome.roofline) {
     // The bars and the roofline after the table, to stdout or appended to --output.
@@ -142,7 +145,8 @@ Command add_sweep(CLI::App& parent, CommonOptions& common) {
   add_common_options(*sub, common, true, true);
   return {sub, [options, &common](Context& context) {
             common.svg_by_extension = true;
-            return run(*options, context);
+            const std::string host_note = use_host_device({options->device}, common);
+            return run(*options, context, host_note);
           }};
 }
 

@@ -1,17 +1,38 @@
 #include "engine_options.hpp"
 
+#include <fmt/format.h>
+
+#include <algorithm>
+
 #include "finite_number.hpp"
 #include "llmroof/model/quant.hpp"
+#include "llmroof/platform/probe.hpp"
 #include "llmroof/util/units.hpp"
 
 namespace llmroof::cli {
 
 void add_engine_options(CLI::App& sub, EngineCliOptions& o) {
-  sub.add_option("--bandwidth", o.bandwidth_gb_per_s,
-                 "Override the memory bandwidth of every selected device, in GB/s")
+  auto* peak = sub.add_option("--bandwidth", o.bandwidth_gb_per_s,
+                              "Override the memory bandwidth of every selected device with a "
+                              "vendor PEAK, in GB/s (for a measured sustained read, such as "
+                              "STREAM or llmroof probe, use --measured-bandwidth)")
+                   ->check(finite_number)
+                   ->check(CLI::PositiveNumber)
+                   ->type_name("GB/s");
+  sub.add_option("--measured-bandwidth", o.measured_bandwidth_gb_per_s,
+                 "Override the memory bandwidth with a MEASURED sustained read (STREAM-like, "
+                 "llmroof probe), in GB/s: the engine applies the efficiency relative to a "
+                 "measured read instead of a vendor peak's")
       ->check(finite_number)
       ->check(CLI::PositiveNumber)
-      ->type_name("GB/s");
+      ->type_name("GB/s")
+      ->excludes(peak);
+  sub.add_option("--threads", o.threads,
+                 "CPU threads of a CPU run (default: every performance core the device's figures "
+                 "stand for): scales compute, and bandwidth up to saturation (from the device's "
+                 "per-thread measurements when it has them)")
+      ->check(CLI::Range(1, 4096))
+      ->type_name("N");
   sub.add_option("--tflops", o.tflops,
                  "Override the peak at the compute precision, in TFLOP/s (TOPS for int types)")
       ->check(finite_number)
@@ -62,6 +83,11 @@ void apply_engine_options(const EngineCliOptions& o, EstimateOptions& options) {
   if (o.bandwidth_gb_per_s) {
     options.bandwidth_bytes_per_s = *o.bandwidth_gb_per_s * units::k_gb;
   }
+  if (o.measured_bandwidth_gb_per_s) {
+    options.bandwidth_bytes_per_s = *o.measured_bandwidth_gb_per_s * units::k_gb;
+    options.bandwidth_measured = true;
+  }
+  options.threads = o.threads;
   if (o.tflops) {
     options.peak_flops_per_s = *o.tflops * units::k_tera;
   }
@@ -71,6 +97,30 @@ void apply_engine_options(const EngineCliOptions& o, EstimateOptions& options) {
   options.backend = o.backend;
   options.ideal = o.ideal;
   options.expert_skew = o.expert_skew;
+}
+
+std::string use_host_device(const std::vector<std::string>& devices, CommonOptions& common) {
+  bool asked = false;
+  for (const auto& list : devices) {
+    std::size_t start = 0;
+    while (start <= list.size()) {
+      const std::size_t comma = std::min(list.find(',', start), list.size());
+      asked = asked || list.substr(start, comma - start) == "host";
+      start = comma + 1;
+    }
+  }
+  if (!asked || !common.device_files.empty()) {
+    return "";
+  }
+  const HostDeviceFile host = host_device_file();
+  common.device_files.push_back(host.path);
+  return host.probed
+             ? fmt::format("host: probed this machine now (llmroof probe --quick), cached in {}",
+                           host.path)
+             : fmt::format(
+                   "host: the cached probe {} (delete it, or run llmroof probe --output "
+                   "FILE, to measure again)",
+                   host.path);
 }
 
 }  // namespace llmroof::cli

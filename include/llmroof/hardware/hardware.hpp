@@ -33,6 +33,16 @@ struct CpuSpec {
   std::string source;
 };
 
+/// What a device figure is: the vendor's peak, or a sustained rate measured on the machine.
+enum class FigureKind { vendor_peak, measured_sustained };
+
+/// Rates measured at one thread count (llmroof probe), base units.
+struct ThreadRates {
+  int threads = 0;              ///< >= 1
+  double read_bytes_per_s = 0;  ///< sustained streaming read, > 0
+  double fp32_flops_per_s = 0;  ///< FP32 FMA throughput, > 0
+};
+
 /// Where each group of numbers of a device comes from (URLs).
 struct DeviceSources {
   std::string memory;
@@ -94,7 +104,12 @@ struct Device {
   DeviceSources sources;
   std::string verification;  ///< V (read in a source), K (vendor page, known value), D (derived)
   std::string notes;
-  std::string origin;  ///< file the entry was loaded from
+  std::string origin;                                ///< file the entry was loaded from
+  FigureKind mem_bw_kind = FigureKind::vendor_peak;  ///< what mem_bw_bytes_per_s is
+  FigureKind fp32_kind = FigureKind::vendor_peak;    ///< what the FP32 peak is
+  std::string measured_date;                         ///< YYYY-MM-DD when measured, else ""
+  std::string measured_method;
+  std::vector<ThreadRates> measured_per_thread;  ///< ascending threads; empty = not measured
 
   /// Largest memory configuration in bytes (0 if none is listed).
   double max_memory_bytes() const;

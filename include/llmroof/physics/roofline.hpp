@@ -13,6 +13,8 @@ namespace llmroof {
 struct Roofs {
   double mem_bw_bytes_per_s = 0;
   double peak_flops_per_s = 0;
+  /// mem_bw_bytes_per_s is a sustained read measured on the machine, not a vendor peak.
+  bool mem_bw_measured = false;
 };
 
 /// One decode step: `batch` sequences each produce one token after `context_tokens` of context.

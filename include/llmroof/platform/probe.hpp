@@ -29,7 +29,8 @@ struct IsaFeatures {
 
   /// Names of the features present, e.g. "sse2 avx avx2 fma".
   std::string names() const;
-  /// The devices.json cpu_isa value: "x86-avx512", "x86-avx2", "x86-sse", "arm64-neon-i8mm"...
+  /// The devices.json cpu_isa value: "x86-amx", "x86-avx512", "x86-avx2", "x86-sse",
+  /// "arm64-sve", "arm64-neon-i8mm", "arm64-neon-dotprod", "arm64-neon"; "" when none applies.
   std::string cpu_isa() const;
 };
 
@@ -56,16 +57,19 @@ struct ThreadFigures {
   int threads = 0;
   double read_bytes_per_s = 0;  ///< sustained streaming read bandwidth, best pass
   double fp32_flops_per_s = 0;  ///< FP32 FMA throughput, best pass
+  double int8_ops_per_s = 0;    ///< int8 dot-product throughput (2 ops per MAC); 0 = not measured
 };
 
 /// What `llmroof probe` measured on this machine.
 struct ProbeResult {
-  std::string cpu_name;  ///< /proc/cpuinfo model name, or "unknown CPU"
-  int hardware_threads = 0;
+  std::string cpu_name;      ///< /proc/cpuinfo model name, or "unknown CPU"
+  int hardware_threads = 0;  ///< thread counts measured: 1..this (all logical CPUs by default)
+  int physical_cores = 0;    ///< distinct physical cores (sysfs topology), else logical CPUs
   double memory_bytes = 0;
   std::uint64_t l1d_bytes = 0, l2_bytes = 0, l3_bytes = 0;  ///< 0 = not reported
   IsaFeatures isa;
   std::string fp32_kernel;                ///< "avx512f", "avx2-fma", "sse2" or "scalar"
+  std::string int8_kernel;                ///< "avx512-vnni", "avx-vnni", "avx2-maddubs" or "none"
   double working_set_bytes = 0;           ///< bytes read per bandwidth pass
   int passes = 0;                         ///< passes per figure (best is kept)
   std::vector<ThreadFigures> per_thread;  ///< threads 1..hardware_threads
@@ -76,6 +80,8 @@ struct ProbeResult {
   double best_read_bytes_per_s() const;
   /// Best FP32 throughput over all thread counts, FLOP/s.
   double best_fp32_flops_per_s() const;
+  /// Best int8 dot-product throughput over all thread counts, OP/s (0 = not measured).
+  double best_int8_ops_per_s() const;
 };
 
 /// Measures this machine. Uses threads, large allocations and the clock: platform layer only.
@@ -88,9 +94,15 @@ std::string probe_device_json(const ProbeResult& result);
 
 namespace llmroof {
 
+/// The device file of this machine for `--device host` and whether it was just measured.
+struct HostDeviceFile {
+  std::string path;
+  bool probed = false;  ///< true: measured now; false: a cached probe was reused
+};
+
 /// The device file of this machine for `--device host`: $XDG_CACHE_HOME/llmroof/host.json
 /// (else ~/.cache/llmroof/host.json), written by a quick probe when it is not there yet.
 /// Throws Error when no cache directory can be found or written.
-std::string host_device_file();
+HostDeviceFile host_device_file();
 
 }  // namespace llmroof

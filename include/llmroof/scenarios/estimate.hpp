@@ -7,6 +7,7 @@
 
 #include "llmroof/engine/efficiency.hpp"
 #include "llmroof/hardware/hardware.hpp"
+#include "llmroof/hardware/threads.hpp"
 #include "llmroof/model/model_spec.hpp"
 #include "llmroof/model/quant.hpp"
 #include "llmroof/model/weights.hpp"
@@ -25,12 +26,14 @@ struct EstimateOptions {
   double kv_bytes_per_element = 2.0;  ///< matches kv_quant
   std::optional<Precision> compute_precision;   ///< override of the quant's precision
   std::optional<double> bandwidth_bytes_per_s;  ///< override of the device's bandwidth
-  std::optional<double> peak_flops_per_s;       ///< override of the device's peak
-  std::optional<double> memory_bytes;           ///< override of the device's memory size
-  std::string backend;                          ///< "" = the device's usual backend
-  bool ideal = false;             ///< pure roofline: efficiency 1, no overheads, no range
-  double expert_skew = 0;         ///< see expected_experts_touched
-  std::optional<double> power_w;  ///< override of the device's TDP, watts
+  bool bandwidth_measured = false;  ///< the override is a measured sustained read, not a peak
+  std::optional<int> threads;       ///< CPU threads (>= 1); unset = every performance core
+  std::optional<double> peak_flops_per_s;  ///< override of the device's peak
+  std::optional<double> memory_bytes;      ///< override of the device's memory size
+  std::string backend;                     ///< "" = the device's usual backend
+  bool ideal = false;                      ///< pure roofline: efficiency 1, no overheads, no range
+  double expert_skew = 0;                  ///< see expected_experts_touched
+  std::optional<double> power_w;           ///< override of the device's TDP, watts
   std::optional<double> price_usd_per_hour;  ///< rental price, for usd_per_million_tokens
 };
 
@@ -48,6 +51,7 @@ struct EstimateResult {
   Roofs roofs;
   Precision precision = Precision::fp16;  ///< precision whose peak was used
   bool precision_fell_back = false;       ///< the device lacks the requested precision
+  std::optional<ThreadScaling> threads;   ///< set when options.threads was given
   DecodeStep step;                        ///< pure roofline at the requested batch and context
   double tokens_per_s = 0;                ///< realistic per sequence (ideal when options.ideal)
   double tokens_per_s_low = 0;

@@ -125,6 +125,26 @@ Report run_single(const EstimateRequest& o, const Database& db, const ModelChoic
     if (r.precision_fell_back) {
       fell_back[r.precision].push_back(match.device->id);
     }
+    if (r.threads && (r.threads->bandwidth_factor != 1 || r.threads->compute_factor != 1 ||
+                      r.threads->from_measurement)) {
+      notes.push_back(
+          fmt::format("{} on {} thread(s) of {} core(s): bandwidth x{:.2f}, compute x{:.2f} ({})",
+                      match.device->id, r.threads->threads, r.threads->cores,
+                      r.threads->bandwidth_factor, r.threads->compute_factor,
+                      r.threads->from_measurement
+                          ? "the device's per-thread measurements"
+                          : fmt::format("{:.0f} GB/s per core until the memory saturates",
+                                        k_core_read_bytes_per_s / units::k_gb)));
+    } else if (r.threads && r.threads->cores == 0) {
+      notes.push_back(fmt::format("{}: {{threads}} ignored (not a CPU run, or no core count)",
+                                  match.device->id));
+    }
+    if (r.roofs.mem_bw_measured && !options.ideal) {
+      notes.push_back(fmt::format(
+          "{}: the bandwidth is a measured sustained read, not a vendor peak; decode reaches "
+          "{:.2f} of it",
+          match.device->id, k_measured_read_efficiency));
+    }
   }
   const auto requested = to_string(options.compute_precision.value_or(model.input.compute));
   for (const auto& [used, ids] : fell_back) {

@@ -7,6 +7,7 @@
 
 #include "data/json_reader.hpp"
 #include "llmroof/engine/engine_model.hpp"
+#include "llmroof/hardware/threads.hpp"
 #include "llmroof/model/quant.hpp"
 #include "llmroof/util/lookup.hpp"
 
@@ -442,6 +443,11 @@ EngineRun engine_run(const EfficiencyTable& table, const EfficiencyClass& cls, c
                      const Roofs& roofs, Precision precision, double prompt_tokens) {
   EngineRun run;
   run.mem_bw_bytes_per_s = roofs.mem_bw_bytes_per_s;
+  if (roofs.mem_bw_measured && cls.decode_bw_efficiency > 0) {
+    // The class's efficiency is relative to a vendor peak; a measured sustained read already
+    // carries most of that loss, so llama.cpp reaches k_measured_read_efficiency of it.
+    run.mem_bw_bytes_per_s *= k_measured_read_efficiency / cls.decode_bw_efficiency;
+  }
   run.layers = model.layers;
   if (model.moe) {
     run.moe_layers = std::max(0, model.layers - model.moe->dense_layers_first);

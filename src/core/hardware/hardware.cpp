@@ -116,6 +116,42 @@ Device read_device(const nlohmann::json& value, const std::string& pointer,
   }
   d.verification = r.one_of("verification", k_verification, false).value_or("");
   d.notes = r.optional_string("notes").value_or("");
+  const std::vector<std::string> kinds = {"vendor_peak", "measured_sustained"};
+  auto kind_of = [&](std::string_view key) {
+    return r.one_of(key, kinds, false).value_or("vendor_peak") == "measured_sustained"
+               ? FigureKind::measured_sustained
+               : FigureKind::vendor_peak;
+  };
+  d.mem_bw_kind = kind_of("memory_bandwidth_kind");
+  d.fp32_kind = kind_of("fp32_kind");
+  if (const auto* measured = r.child("measured", false)) {
+    detail::ObjectReader mr(*measured, r.child_pointer("measured"), diagnostics);
+    if (mr.is_object()) {
+      d.measured_date = mr.string("date", true);
+      d.measured_method = mr.string("method", true);
+      if (const auto* rows = mr.child("per_thread", true); rows != nullptr && rows->is_array()) {
+        for (std::size_t i = 0; i < rows->size(); ++i) {
+          detail::ObjectReader tr(
+              (*rows)[i], fmt::format("{}/{}", mr.child_pointer("per_thread"), i), diagnostics);
+          if (!tr.is_object()) {
+            continue;
+          }
+          ThreadRates t;
+          t.threads = static_cast<int>(tr.integer("threads", Check::positive, true).value_or(0));
+          t.read_bytes_per_s =
+              tr.number("read_gb_per_s", Check::positive, true).value_or(0) * units::k_gb;
+          t.fp32_flops_per_s =
+              tr.number("fp32_tflops", Check::positive, true).value_or(0) * units::k_tera;
+          tr.finish();
+          if (!d.measured_per_thread.empty() && t.threads <= d.measured_per_thread.back().threads) {
+            diagnostics.add(mr.child_pointer("per_thread"), "thread counts must ascend");
+          }
+          d.measured_per_thread.push_back(t);
+        }
+      }
+      mr.finish();
+    }
+  }
   if (const auto* link = r.child("interconnect", false)) {
     detail::ObjectReader lr(*link, r.child_pointer("interconnect"), diagnostics);
     lr.string("name", true);

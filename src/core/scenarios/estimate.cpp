@@ -6,6 +6,7 @@
 #include <cmath>
 
 #include "llmroof/engine/engine_model.hpp"
+#include "llmroof/hardware/threads.hpp"
 #include "llmroof/util/errors.hpp"
 #include "report/report_table.hpp"
 
@@ -66,8 +67,15 @@ EstimateResult estimate(const Device& device, const ModelInput& model,
     r.precision = Precision::fp32;
     r.precision_fell_back = requested != Precision::fp32;
   }
+  r.roofs.mem_bw_measured = !cpu_backend && device.mem_bw_kind == FigureKind::measured_sustained;
+  if (options.threads) {
+    r.threads = thread_scaling(device, cpu_backend, *options.threads);
+    r.roofs.mem_bw_bytes_per_s *= r.threads->bandwidth_factor;
+    r.roofs.peak_flops_per_s *= r.threads->compute_factor;
+  }
   if (options.bandwidth_bytes_per_s) {
     r.roofs.mem_bw_bytes_per_s = *options.bandwidth_bytes_per_s;
+    r.roofs.mem_bw_measured = options.bandwidth_measured;
   }
   if (options.peak_flops_per_s) {
     r.roofs.peak_flops_per_s = *options.peak_flops_per_s;

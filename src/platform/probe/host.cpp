@@ -12,7 +12,7 @@
 
 namespace llmroof {
 
-std::string host_device_file() {
+HostDeviceFile host_device_file() {
   namespace fs = std::filesystem;
   fs::path dir;
   if (const char* xdg = std::getenv("XDG_CACHE_HOME"); xdg != nullptr && *xdg != '\0') {
@@ -24,7 +24,7 @@ std::string host_device_file() {
   }
   const fs::path file = dir / "host.json";
   if (fs::exists(file)) {
-    return file.string();
+    return {file.string(), false};
   }
   std::error_code ec;
   fs::create_directories(dir, ec);
@@ -35,7 +35,7 @@ std::string host_device_file() {
   if (ec || !out || !(out << text)) {
     throw Error(fmt::format("--device host: cannot write '{}'", file.string()));
   }
-  return file.string();
+  return {file.string(), true};
 }
 
 }  // namespace llmroof

@@ -95,19 +95,14 @@ std::string IsaFeatures::cpu_isa() const {
   if (sse2) {
     return "x86-sse";
   }
-  if (neon) {
-    std::string isa = "arm64-neon";
-    if (sve) {
-      isa += "-sve";
-    }
-    if (i8mm) {
-      isa += "-i8mm";
-    } else if (dotprod) {
-      isa += "-dotprod";
-    }
-    return isa;
+  // Only the devices.json cpu_isa values: SVE first (llama.cpp's SVE kernels), then i8mm, dotprod.
+  if (sve) {
+    return "arm64-sve";
   }
-  return "unknown";
+  if (neon) {
+    return i8mm ? "arm64-neon-i8mm" : dotprod ? "arm64-neon-dotprod" : "arm64-neon";
+  }
+  return "";
 }
 
 IsaFeatures detect_host_isa() {

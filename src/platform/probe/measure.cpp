@@ -132,6 +132,94 @@ __attribute__((target("avx512f"))) double fma_avx512() {
 }
 #endif
 
+#if defined(__x86_64__)
+// Int8 dot products (llama.cpp's quantized kernels): k_fma_iterations x 8 independent chains of
+// u8 x s8 -> s32 multiply-adds; returns the int8 operations done (a multiply-add is 2).
+__attribute__((target("avx512f,avx512bw,avx512vnni"))) double int8_avx512_vnni() {
+  __m512i acc[8];
+  for (int k = 0; k < 8; ++k) {
+    acc[k] = _mm512_set1_epi32(k);
+  }
+  volatile int a_v = 0x01010101, b_v = 0x02020202;
+  const __m512i a = _mm512_set1_epi32(a_v), b = _mm512_set1_epi32(b_v);
+  for (long i = 0; i < k_fma_iterations; ++i) {
+    for (auto& x : acc) {
+      x = _mm512_dpbusd_epi32(x, a, b);
+    }
+  }
+  __m512i sum = acc[0];
+  for (int k = 1; k < 8; ++k) {
+    sum = _mm512_add_epi32(sum, acc[k]);
+  }
+  alignas(64) std::int32_t lanes[16];
+  _mm512_store_si512(lanes, sum);
+  g_sink.fetch_add(static_cast<std::uint64_t>(lanes[0]), std::memory_order_relaxed);
+  return 2.0 * 64 * 8 * static_cast<double>(k_fma_iterations);
+}
+
+__attribute__((target("avx2,avxvnni"))) double int8_avx_vnni() {
+  __m256i acc[8];
+  for (int k = 0; k < 8; ++k) {
+    acc[k] = _mm256_set1_epi32(k);
+  }
+  volatile int a_v = 0x01010101, b_v = 0x02020202;
+  const __m256i a = _mm256_set1_epi32(a_v), b = _mm256_set1_epi32(b_v);
+  for (long i = 0; i < k_fma_iterations; ++i) {
+    for (auto& x : acc) {
+      x = _mm256_dpbusd_avx_epi32(x, a, b);
+    }
+  }
+  __m256i sum = acc[0];
+  for (int k = 1; k < 8; ++k) {
+    sum = _mm256_add_epi32(sum, acc[k]);
+  }
+  g_sink.fetch_add(static_cast<std::uint64_t>(_mm256_extract_epi32(sum, 0)),
+                   std::memory_order_relaxed);
+  return 2.0 * 32 * 8 * static_cast<double>(k_fma_iterations);
+}
+
+// AVX2 without VNNI: u8 x s8 pairs summed to s16 (maddubs), then to s32 (madd), as llama.cpp's
+// AVX2 dot products do; 32 multiply-adds per pair of instructions.
+__attribute__((target("avx2"))) double int8_avx2() {
+  __m256i acc[8];
+  for (int k = 0; k < 8; ++k) {
+    acc[k] = _mm256_set1_epi32(k);
+  }
+  volatile int a_v = 0x01010101, b_v = 0x02020202;
+  const __m256i a = _mm256_set1_epi32(a_v), b = _mm256_set1_epi32(b_v);
+  const __m256i ones = _mm256_set1_epi16(1);
+  for (long i = 0; i < k_fma_iterations; ++i) {
+    for (auto& x : acc) {
+      x = _mm256_add_epi32(x, _mm256_madd_epi16(_mm256_maddubs_epi16(a, b), ones));
+    }
+  }
+  __m256i sum = acc[0];
+  for (int k = 1; k < 8; ++k) {
+    sum = _mm256_add_epi32(sum, acc[k]);
+  }
+  g_sink.fetch_add(static_cast<std::uint64_t>(_mm256_extract_epi32(sum, 0)),
+                   std::memory_order_relaxed);
+  return 2.0 * 32 * 8 * static_cast<double>(k_fma_iterations);
+}
+#endif
+
+// The int8 dot-product kernel the CPU has, nullptr when none is measured (non-x86, no AVX2).
+std::pair<double (*)(), const char*> pick_int8_kernel(const IsaFeatures& isa) {
+#if defined(__x86_64__)
+  if (isa.avx512_vnni) {
+    return {int8_avx512_vnni, "avx512-vnni"};
+  }
+  if (isa.avx_vnni) {
+    return {int8_avx_vnni, "avx-vnni"};
+  }
+  if (isa.avx2) {
+    return {int8_avx2, "avx2-maddubs"};
+  }
+#endif
+  (void)isa;
+  return {nullptr, "none"};
+}
+
 using FmaKernel = double (*)();
 
 std::pair<FmaKernel, const char*> pick_kernel(const IsaFeatures& isa) {
@@ -220,6 +308,23 @@ std::string cpu_model_name() {
   return "unknown CPU";
 }
 
+// Physical cores: distinct (package, core) pairs in sysfs topology; 0 when sysfs is absent.
+int physical_core_count(int logical) {
+  std::vector<std::pair<int, int>> seen;
+  for (int cpu = 0; cpu < logical; ++cpu) {
+    const std::string dir = fmt::format("/sys/devices/system/cpu/cpu{}/topology/", cpu);
+    std::ifstream package_file(dir + "physical_package_id"), core_file(dir + "core_id");
+    int package = 0, core = 0;
+    if (!(package_file >> package) || !(core_file >> core)) {
+      return 0;
+    }
+    if (std::find(seen.begin(), seen.end(), std::make_pair(package, core)) == seen.end()) {
+      seen.emplace_back(package, core);
+    }
+  }
+  return static_cast<int>(seen.size());
+}
+
 std::string utc_date() {
   const std::time_t now = std::time(nullptr);
   std::tm tm{};
@@ -245,6 +350,14 @@ double ProbeResult::best_fp32_flops_per_s() const {
   return best;
 }
 
+double ProbeResult::best_int8_ops_per_s() const {
+  double best = 0;
+  for (const auto& f : per_thread) {
+    best = std::max(best, f.int8_ops_per_s);
+  }
+  return best;
+}
+
 ProbeResult run_probe(const ProbeOptions& options) {
   ProbeResult r;
   r.quick = options.quick;
@@ -254,6 +367,11 @@ ProbeResult run_probe(const ProbeOptions& options) {
   if (options.max_threads > 0) {
     r.hardware_threads = std::min(r.hardware_threads, options.max_threads);
   }
+  const int logical = std::max(1, static_cast<int>(std::thread::hardware_concurrency()));
+  r.physical_cores = physical_core_count(logical);
+  if (r.physical_cores == 0) {
+    r.physical_cores = logical;
+  }
   const long pages = sysconf(_SC_PHYS_PAGES), page_size = sysconf(_SC_PAGE_SIZE);
   r.memory_bytes = pages > 0 && page_size > 0 ? static_cast<double>(pages) * page_size : 0;
   r.l1d_bytes = cache_bytes(1);
@@ -262,6 +380,8 @@ ProbeResult run_probe(const ProbeOptions& options) {
   r.isa = detect_host_isa();
   const auto [kernel, kernel_name] = pick_kernel(r.isa);
   r.fp32_kernel = kernel_name;
+  const auto [int8_kernel, int8_kernel_name] = pick_int8_kernel(r.isa);
+  r.int8_kernel = int8_kernel_name;
 
   // Far beyond the last-level cache: 8x LLC, at least 64 MiB (quick) or 256 MiB (thorough).
   const std::uint64_t llc = std::max({r.l3_bytes, r.l2_bytes, std::uint64_t{1} << 20});
@@ -297,6 +417,16 @@ ProbeResult run_probe(const ProbeOptions& options) {
         }
       });
       f.fp32_flops_per_s = std::max(f.fp32_flops_per_s, flops.load() / fma_s);
+      if (int8_kernel != nullptr) {
+        std::atomic<double> ops{0};
+        const double int8_s = timed_parallel(threads, [&](int) {
+          const double done = int8_kernel();
+          double old = ops.load();
+          while (!ops.compare_exchange_weak(old, old + done)) {
+          }
+        });
+        f.int8_ops_per_s = std::max(f.int8_ops_per_s, ops.load() / int8_s);
+      }
       if (options.progress) {
         options.progress(static_cast<double>(++step) / steps);
       }
@@ -316,9 +446,31 @@ std::string probe_device_json(const ProbeResult& r) {
   device["memory_sizes_gib"] = {std::max(1.0, std::round(r.memory_bytes / (1ULL << 30) * 10) / 10)};
   device["memory_bandwidth_gb_per_s"] = std::round(r.best_read_bytes_per_s() / 1e7) / 100;
   device["fp32_tflops"] = std::round(r.best_fp32_flops_per_s() / 1e7) / 1e5;
-  device["cpu_isa"] = r.isa.cpu_isa();
-  device["cpu_cores"] = r.hardware_threads;
+  if (r.best_int8_ops_per_s() > 0) {
+    device["int8_tops"] = std::round(r.best_int8_ops_per_s() / 1e7) / 1e5;
+  }
+  if (!r.isa.cpu_isa().empty()) {
+    device["cpu_isa"] = r.isa.cpu_isa();
+  }
+  device["cpu_cores"] = std::max(1, std::min(r.physical_cores, r.hardware_threads));
   device["cpu_threads"] = r.hardware_threads;
+  device["memory_bandwidth_kind"] = "measured_sustained";
+  device["fp32_kind"] = "measured_sustained";
+  nlohmann::ordered_json rows = nlohmann::ordered_json::array();
+  for (const auto& f : r.per_thread) {
+    rows.push_back({{"threads", f.threads},
+                    {"read_gb_per_s", std::round(f.read_bytes_per_s / 1e7) / 100},
+                    {"fp32_tflops", std::round(f.fp32_flops_per_s / 1e7) / 1e5}});
+  }
+  device["measured"] = {
+      {"date", r.date},
+      {"method",
+       fmt::format("llmroof probe{}: streaming read of a {:.0f} MiB working set into 8 "
+                   "independent accumulators per thread; {} FMA chains; int8 dot products: {}; "
+                   "best of {} passes at each thread count",
+                   r.quick ? " --quick" : "", r.working_set_bytes / (1 << 20), r.fp32_kernel,
+                   r.int8_kernel, r.passes)},
+      {"per_thread", rows}};
   std::string per_thread;
   for (const auto& f : r.per_thread) {
     per_thread += fmt::format("{}{}: {:.2f} GB/s, {:.1f} GFLOP/s", per_thread.empty() ? "" : "; ",
