@@ -3,6 +3,7 @@
 #include "llmroof/engine/efficiency.hpp"
 #include "llmroof/report/explain.hpp"
 #include "llmroof/scenarios/estimate.hpp"
+#include "llmroof/scenarios/speculative.hpp"
 
 namespace llmroof {
 
@@ -14,5 +15,13 @@ namespace llmroof {
 /// the EngineModel estimate() uses, so they sum to 1 / r.tokens_per_s.
 Explanation explain_estimate(const EstimateResult& r, const ModelInput& model,
                              const EstimateOptions& options, const EfficiencyTable& efficiency);
+
+/// The worked calculation of speculative decoding `r` of `target` with `draft`: the target's
+/// and the draft's own explanations (sections prefixed "target " and "draft "), then the
+/// pass: K draft steps, the verification roof and time, the acceptance's expected tokens per
+/// pass, the speed, the speed-up and the band.
+Explanation explain_speculative(const SpeculativeResult& r, const ModelInput& target,
+                                const ModelInput& draft, const EstimateOptions& options,
+                                const EfficiencyTable& efficiency);
 
 }  // namespace llmroof

@@ -114,9 +114,9 @@ void finish(Report& report, const EstimateRequest& o, std::vector<std::string> n
 
 // The explanation of the row of `report` (sorted) whose device is `row` ("" = the first row),
 // with the report's notes and warnings.
-Report explain_row(const Report& report, const std::vector<EstimateResult>& results,
-                   const std::string& row, const ModelInput& model, const EstimateOptions& options,
-                   const EfficiencyTable& efficiency) {
+// The device id of the row of `report` that `row` names ("" = the first row); throws
+// RequestError naming the rows when none matches.
+std::string explain_row_id(const Report& report, const std::string& row) {
   const int id_column = report.column_index("device.id");
   std::vector<std::string> ids;
   for (const auto& cells : report.rows) {
@@ -136,6 +136,13 @@ Report explain_row(const Report& report, const std::vector<EstimateResult>& resu
     }
     wanted = *it;
   }
+  return wanted;
+}
+
+Report explain_row(const Report& report, const std::vector<EstimateResult>& results,
+                   const std::string& row, const ModelInput& model, const EstimateOptions& options,
+                   const EfficiencyTable& efficiency) {
+  const std::string wanted = explain_row_id(report, row);
   const auto result = std::find_if(results.begin(), results.end(),
                                    [&](const EstimateResult& r) { return r.device->id == wanted; });
   Report out = explanation_report(explain_estimate(*result, model, options, efficiency));
@@ -416,6 +423,17 @@ Report run_speculative(const EstimateRequest& o, const Database& db, const Model
       spec.draft_tokens + 1));
   Report report = speculative_report(results, model.input, spec, options, o.sort);
   finish(report, o, std::move(notes), std::move(warnings));
+  if (o.explain) {
+    const std::string& wanted = explain_row_id(report, *o.explain);
+    const auto r = std::find_if(results.begin(), results.end(), [&](const SpeculativeResult& x) {
+      return x.target.device->id == wanted;
+    });
+    Report out = explanation_report(
+        explain_speculative(*r, model.input, draft.input, options, db.efficiency()));
+    out.notes = report.notes;
+    out.warnings = report.warnings;
+    return out;
+  }
   return report;
 }
 
@@ -466,10 +484,10 @@ Report run_estimate(const Database& data, const EstimateRequest& o) {
   if (offload && speculative) {
     throw RequestError("draft", "{draft} does not combine with {gpu_layers}, {host} or {cpu_moe}");
   }
-  if (o.explain && (group || offload || speculative)) {
+  if (o.explain && (group || offload)) {
     throw RequestError("explain",
-                       "{explain} explains single-device rows; drop the group, offload or draft "
-                       "options to see the calculation of one device");
+                       "{explain} explains single-device and speculative rows; drop the group or "
+                       "offload options to see the calculation of one device");
   }
   if (group) {
     if (o.count == 1 && !all_devices) {

@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <optional>
 #include <string>
+#include <tuple>
 #include <utility>
 #include <vector>
 
@@ -263,6 +264,62 @@ Explanation explain_estimate(const EstimateResult& r, const ModelInput& model,
     prefill_engine(e.steps, r, engine, options);
   }
   band(e.steps, r, engine);
+  return e;
+}
+
+Explanation explain_speculative(const SpeculativeResult& r, const ModelInput& target,
+                                const ModelInput& draft, const EstimateOptions& options,
+                                const EfficiencyTable& efficiency) {
+  Explanation e;
+  e.row = r.target.device->id;
+  e.subject = fmt::format("{} {} with draft {} {} on {}", target.spec.id, target.quant_id,
+                          draft.spec.id, draft.quant_id, e.row);
+  for (const auto& [prefix, result, model] :
+       {std::tuple{"target ", &r.target, &target}, std::tuple{"draft ", &r.draft, &draft}}) {
+    Explanation part = explain_estimate(*result, *model, options, efficiency);
+    for (ExplainStep& step : part.steps) {
+      step.section = prefix + step.section;
+      e.steps.push_back(std::move(step));
+    }
+  }
+  Steps s(e.steps, "speculative");
+  const double k = r.draft_tokens;
+  s.value("draft_tokens", "drafted tokens per pass (K)", "given", k, "count");
+  s.value("acceptance", "acceptance (A)", "given: chance the target accepts each drafted token",
+          r.acceptance, "ratio");
+  s.value("draft_seconds", "draft time", fmt::format("{:.0f} draft steps from the context", k),
+          r.draft_seconds, "seconds", r.draft_seconds / r.pass_seconds);
+  s.value("verify_bytes", "verification bytes",
+          fmt::format("target weights once + KV cache, {:.0f} tokens", k + 1), r.verify.bytes,
+          "bytes");
+  s.value("verify_flops", "verification FLOPs", fmt::format("{:.0f} tokens of target FLOPs", k + 1),
+          r.verify.flops, "flops");
+  s.fact("verify_bound", "verification bound",
+         fmt::format("max({}, {})", v(r.verify.memory_seconds, "seconds"),
+                     v(r.verify.compute_seconds, "seconds")),
+         r.verify.compute_bound ? "compute-bound" : "memory-bound");
+  s.value("verify_seconds", "verification time",
+          options.ideal ? "the roofline step" : "the target's engine model on the pass",
+          r.verify_seconds, "seconds", r.verify_seconds / r.pass_seconds);
+  s.value("pass_seconds", "pass time",
+          fmt::format("{} + {}", v(r.draft_seconds, "seconds"), v(r.verify_seconds, "seconds")),
+          r.pass_seconds, "seconds", 1.0);
+  s.value("accepted_tokens_per_step", "tokens per pass",
+          fmt::format("(1 - {:.4g}^{:.0f}) / (1 - {:.4g})", r.acceptance, k + 1, r.acceptance),
+          r.accepted_tokens_per_step, "count");
+  s.value("tokens_per_s", "speculative speed",
+          fmt::format("{:.4g} / {}", r.accepted_tokens_per_step, v(r.pass_seconds, "seconds")),
+          r.tokens_per_s, "tokens_per_s");
+  s.value("plain_tokens_per_s", "plain speed", "the target alone (target decode engine)",
+          r.plain_tokens_per_s, "tokens_per_s");
+  s.value("speedup", "speed-up",
+          fmt::format("{} / {}", v(r.tokens_per_s, "tokens_per_s"),
+                      v(r.plain_tokens_per_s, "tokens_per_s")),
+          r.speedup, "ratio");
+  s.value("tokens_per_s_low", "low", "the target class's decode band", r.tokens_per_s_low,
+          "tokens_per_s");
+  s.value("tokens_per_s_high", "high", "the target class's decode band", r.tokens_per_s_high,
+          "tokens_per_s");
   return e;
 }
 

@@ -121,3 +121,29 @@ TEST_CASE("explain: the report carries every step with its unit", "[explain]") {
   const auto unit = static_cast<std::size_t>(report.column_index("unit"));
   CHECK(std::get<std::string>(report.rows[0][unit]) == "bytes");
 }
+
+TEST_CASE("explain: speculative decoding's pass is draft plus verification", "[explain]") {
+  const ModelInput target = int4_7b();
+  ModelInput draft;
+  draft.spec = generic_model(1e9, "1b");
+  draft.weights = model_weights(draft.spec, *find_quant("int4"));
+  draft.quant_id = "int4";
+  SpeculativeSpec spec;
+  spec.draft = draft;
+  spec.draft_tokens = 4;
+  spec.acceptance = 0.5;
+  EstimateOptions options;
+  const SpeculativeResult r =
+      estimate_speculative(device("rtx-3090"), target, spec, options, test::efficiency());
+  const Explanation e = explain_speculative(r, target, draft, options, test::efficiency());
+  const double pass = value(e, "speculative", "pass_seconds");
+  CHECK(pass == Approx(value(e, "speculative", "draft_seconds") +
+                       value(e, "speculative", "verify_seconds")));
+  // (1 - A^(K+1)) / (1 - A) = (1 - 1/32) / 0.5 = 1.9375 tokens per pass.
+  CHECK(value(e, "speculative", "accepted_tokens_per_step") == Approx(1.9375));
+  CHECK(value(e, "speculative", "tokens_per_s") == Approx(1.9375 / pass));
+  // The target's and the draft's own calculations come first.
+  CHECK(value(e, "target decode roof", "weights_read_bytes") == Approx(3.5e9));
+  CHECK(value(e, "draft decode roof", "weights_read_bytes") == Approx(0.5e9));
+  CHECK(value(e, "target decode engine", "tokens_per_s") == Approx(r.plain_tokens_per_s));
+}
