@@ -190,11 +190,21 @@ Command add_estimate(CLI::App& parent, CommonOptions& common) {
   CLI::App* sub = parent.add_subcommand(
       "estimate", "Estimate decode and prefill speed of a model on one or more devices");
   setup_estimate_options(*sub, *options);
+  sub->add_option("--explain", options->explain,
+                  "Print the calculation of one row instead of the rows: the roofline (bytes, "
+                  "bandwidth, FLOPs, peak, bound), each engine-model term and its share of the "
+                  "step, prefill, and the band's source. Row: a device id (default: the first)")
+      ->expected(0, 1)
+      ->type_name("[DEVICE]");
   add_common_options(*sub, common, true, true);
   return {sub, [options, sub, &common](Context& context) {
             common.svg_by_extension = true;
             const std::string host_note = use_host_device({options->devices}, common);
-            Report report = run_estimate(context.database(), make_estimate_request(*options, *sub));
+            EstimateRequest request = make_estimate_request(*options, *sub);
+            if (sub->count("--explain") > 0) {
+              request.explain = options->explain;
+            }
+            Report report = run_estimate(context.database(), request);
             if (!host_note.empty()) {
               report.notes.insert(report.notes.begin(), host_note);
             }

@@ -27,6 +27,7 @@ struct EstimateCliOptions {
   std::optional<double> power_w;
   std::optional<double> price_per_hour;
   std::vector<std::string> show;
+  std::string explain;  ///< --explain's row (device id); "" = the first row
   // Device groups.
   int count = 1;
   std::optional<std::string> split;

@@ -26,6 +26,9 @@ struct EstimateRequest {
   bool generate_given = false;        ///< generate was asked for (shows average decode columns)
   std::string sort = "tokens_per_s";  ///< sort: output column id
   std::vector<std::string> show;      ///< show: extra table columns
+  /// explain: print the calculation of one row instead of the rows; "" = the first row, else
+  /// the row's device id (see explain_estimate).
+  std::optional<std::string> explain;
   // Device groups.
   int count = 1;                           ///< count: a group of N of each listed device
   std::optional<std::string> split;        ///< split: layer | tensor | row

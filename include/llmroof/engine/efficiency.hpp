@@ -194,6 +194,20 @@ EngineRun engine_run(const EfficiencyTable& table, const EfficiencyClass& cls, c
 /// The WeightFormat of `weights` (the family of their largest type by bytes); nullptr if none.
 const WeightFormat* weight_format(const EfficiencyTable& table, const Weights& weights);
 
+/// The terms of one realistic decode step, seconds each (all >= 0); they add up to the step.
+struct DecodeBreakdown {
+  double memory_s = 0;     ///< bytes / (decode_bw_efficiency * bandwidth)
+  double compute_s = 0;    ///< flops / (decode_flops_efficiency * format factor * decode peak)
+  double per_layer_s = 0;  ///< layers * decode_per_layer_s
+  double moe_s = 0;        ///< moe layers * moe_layer_s
+  /// The step: memory_s + compute_s + per_layer_s + moe_s.
+  [[nodiscard]] double seconds() const { return memory_s + compute_s + per_layer_s + moe_s; }
+};
+
+/// The terms of a realistic decode step of an ideal `step` (realistic_decode_seconds is their sum).
+DecodeBreakdown realistic_decode_breakdown(const EfficiencyClass& cls, const DecodeStep& step,
+                                           const EngineRun& run);
+
 /// Realistic seconds of one decode step of an ideal `step`.
 double realistic_decode_seconds(const EfficiencyClass& cls, const DecodeStep& step,
                                 const EngineRun& run);
@@ -201,6 +215,18 @@ double realistic_decode_seconds(const EfficiencyClass& cls, const DecodeStep& st
 /// The matmul rate prefill reaches, FLOP/s: the prefill peak and the core term in series,
 /// times the format, rows and clock factors (the compute side of realistic_prefill_seconds).
 double realistic_prefill_flops_per_s(const EfficiencyClass& cls, const EngineRun& run);
+
+/// The two sides of a realistic prefill, seconds each; the prefill takes the larger.
+struct PrefillBreakdown {
+  double compute_s = 0;  ///< flops / realistic_prefill_flops_per_s
+  double memory_s = 0;   ///< bytes / (decode_bw_efficiency * bandwidth)
+  /// The prefill: max(compute_s, memory_s).
+  [[nodiscard]] double seconds() const { return compute_s > memory_s ? compute_s : memory_s; }
+};
+
+/// The sides of a realistic `prefill` (realistic_prefill_seconds is their maximum).
+PrefillBreakdown realistic_prefill_breakdown(const EfficiencyClass& cls,
+                                             const PrefillResult& prefill, const EngineRun& run);
 
 /// Realistic seconds of an ideal `prefill`.
 double realistic_prefill_seconds(const EfficiencyClass& cls, const PrefillResult& prefill,

@@ -44,6 +44,10 @@ struct EngineModel {
   [[nodiscard]] double decode_seconds(const DecodeStep& step) const;
   /// Realistic seconds of an ideal `prefill`.
   [[nodiscard]] double prefill_seconds(const PrefillResult& prefill) const;
+  /// The terms of decode_seconds(step), seconds each; they sum to it.
+  [[nodiscard]] DecodeBreakdown decode_breakdown(const DecodeStep& step) const;
+  /// The sides of prefill_seconds(prefill); their maximum is it.
+  [[nodiscard]] PrefillBreakdown prefill_breakdown(const PrefillResult& prefill) const;
 };
 
 /// The EngineModel of `model` (`weights`) on `device` running `backend` ("" = the device's

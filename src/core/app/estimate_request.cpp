@@ -8,7 +8,9 @@
 #include <map>
 
 #include "llmroof/hardware/links.hpp"
+#include "llmroof/report/explain.hpp"
 #include "llmroof/scenarios/cluster.hpp"
+#include "llmroof/scenarios/explain_estimate.hpp"
 #include "llmroof/scenarios/offload.hpp"
 #include "llmroof/scenarios/speculative.hpp"
 #include "llmroof/util/errors.hpp"
@@ -110,6 +112,45 @@ void finish(Report& report, const EstimateRequest& o, std::vector<std::string> n
   }
 }
 
+// The explanation of the row of `report` (sorted) whose device is `row` ("" = the first row),
+// with the report's notes and warnings.
+// The device id of the row of `report` that `row` names ("" = the first row); throws
+// RequestError naming the rows when none matches.
+std::string explain_row_id(const Report& report, const std::string& row) {
+  const int id_column = report.column_index("device.id");
+  std::vector<std::string> ids;
+  for (const auto& cells : report.rows) {
+    ids.push_back(std::get<std::string>(cells[static_cast<std::size_t>(id_column)]));
+  }
+  std::string wanted = ids.front();
+  if (!row.empty()) {
+    const auto it = std::find_if(ids.begin(), ids.end(), [&](const std::string& id) {
+      return normalize_key(id) == normalize_key(row);
+    });
+    if (it == ids.end()) {
+      throw RequestError("explain",
+                         fmt::format("'{}' is not a row of this estimate; {{explain}} takes one "
+                                     "of: {}",
+                                     row, fmt::join(ids, ", ")),
+                         ids);
+    }
+    wanted = *it;
+  }
+  return wanted;
+}
+
+Report explain_row(const Report& report, const std::vector<EstimateResult>& results,
+                   const std::string& row, const ModelInput& model, const EstimateOptions& options,
+                   const EfficiencyTable& efficiency) {
+  const std::string wanted = explain_row_id(report, row);
+  const auto result = std::find_if(results.begin(), results.end(),
+                                   [&](const EstimateResult& r) { return r.device->id == wanted; });
+  Report out = explanation_report(explain_estimate(*result, model, options, efficiency));
+  out.notes = report.notes;
+  out.warnings = report.warnings;
+  return out;
+}
+
 Report run_single(const EstimateRequest& o, const Database& db, const ModelChoice& model,
                   const EstimateOptions& options) {
   const auto matches = select_devices(db.devices(), o.devices);
@@ -162,6 +203,9 @@ Report run_single(const EstimateRequest& o, const Database& db, const ModelChoic
   }
   Report report = estimate_report(results, model.input, options, o.sort);
   finish(report, o, std::move(notes), std::move(warnings));
+  if (o.explain) {
+    return explain_row(report, results, *o.explain, model.input, options, db.efficiency());
+  }
   return report;
 }
 
@@ -399,6 +443,17 @@ Report run_speculative(const EstimateRequest& o, const Database& db, const Model
       spec.draft_tokens + 1));
   Report report = speculative_report(results, model.input, spec, options, o.sort);
   finish(report, o, std::move(notes), std::move(warnings));
+  if (o.explain) {
+    const std::string& wanted = explain_row_id(report, *o.explain);
+    const auto r = std::find_if(results.begin(), results.end(), [&](const SpeculativeResult& x) {
+      return x.target.device->id == wanted;
+    });
+    Report out = explanation_report(
+        explain_speculative(*r, model.input, draft.input, options, db.efficiency()));
+    out.notes = report.notes;
+    out.warnings = report.warnings;
+    return out;
+  }
   return report;
 }
 
@@ -448,6 +503,11 @@ Report run_estimate(const Database& data, const EstimateRequest& o) {
   }
   if (offload && speculative) {
     throw RequestError("draft", "{draft} does not combine with {gpu_layers}, {host} or {cpu_moe}");
+  }
+  if (o.explain && (group || offload)) {
+    throw RequestError("explain",
+                       "{explain} explains single-device and speculative rows; drop the group or "
+                       "offload options to see the calculation of one device");
   }
   if (group) {
     if (o.count == 1 && !all_devices) {

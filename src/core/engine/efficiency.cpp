@@ -510,12 +510,20 @@ double EngineRun::clock_factor() const {
   return power_limit_exponent > 0 ? std::pow(power_ratio, power_limit_exponent) : 1.0;
 }
 
+DecodeBreakdown realistic_decode_breakdown(const EfficiencyClass& cls, const DecodeStep& step,
+                                           const EngineRun& run) {
+  DecodeBreakdown b;
+  b.memory_s = step.bytes / (cls.decode_bw_efficiency * run.mem_bw_bytes_per_s);
+  b.compute_s = step.flops / (cls.decode_flops_efficiency * run.decode_format_factor *
+                              run.decode_peak_flops_per_s);
+  b.per_layer_s = run.layers * cls.decode_per_layer_s;
+  b.moe_s = run.moe_layers * run.moe_layer_s;
+  return b;
+}
+
 double realistic_decode_seconds(const EfficiencyClass& cls, const DecodeStep& step,
                                 const EngineRun& run) {
-  const double memory = step.bytes / (cls.decode_bw_efficiency * run.mem_bw_bytes_per_s);
-  const double compute = step.flops / (cls.decode_flops_efficiency * run.decode_format_factor *
-                                       run.decode_peak_flops_per_s);
-  return memory + compute + run.layers * cls.decode_per_layer_s + run.moe_layers * run.moe_layer_s;
+  return realistic_decode_breakdown(cls, step, run).seconds();
 }
 
 double realistic_prefill_flops_per_s(const EfficiencyClass& cls, const EngineRun& run) {
@@ -526,11 +534,17 @@ double realistic_prefill_flops_per_s(const EfficiencyClass& cls, const EngineRun
   return run.format_factor * run.rows_factor * run.clock_factor() / per_flop;
 }
 
+PrefillBreakdown realistic_prefill_breakdown(const EfficiencyClass& cls,
+                                             const PrefillResult& prefill, const EngineRun& run) {
+  PrefillBreakdown b;
+  b.compute_s = prefill.flops / realistic_prefill_flops_per_s(cls, run);
+  b.memory_s = prefill.bytes / (cls.decode_bw_efficiency * run.mem_bw_bytes_per_s);
+  return b;
+}
+
 double realistic_prefill_seconds(const EfficiencyClass& cls, const PrefillResult& prefill,
                                  const EngineRun& run) {
-  const double compute = prefill.flops / realistic_prefill_flops_per_s(cls, run);
-  const double memory = prefill.bytes / (cls.decode_bw_efficiency * run.mem_bw_bytes_per_s);
-  return std::max(compute, memory);
+  return realistic_prefill_breakdown(cls, prefill, run).seconds();
 }
 
 }  // namespace llmroof

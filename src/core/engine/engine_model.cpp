@@ -21,6 +21,14 @@ double EngineModel::prefill_seconds(const PrefillResult& prefill) const {
   return realistic_prefill_seconds(*cls, prefill, run);
 }
 
+DecodeBreakdown EngineModel::decode_breakdown(const DecodeStep& step) const {
+  return realistic_decode_breakdown(*cls, step, run);
+}
+
+PrefillBreakdown EngineModel::prefill_breakdown(const PrefillResult& prefill) const {
+  return realistic_prefill_breakdown(*cls, prefill, run);
+}
+
 EngineModel engine_model(const EfficiencyTable& table, const Device& device,
                          std::string_view backend, const ModelSpec& model, const Weights& weights,
                          const Roofs& roofs, Precision precision, double prompt_tokens) {

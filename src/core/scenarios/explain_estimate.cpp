@@ -1,0 +1,326 @@
+#include "llmroof/scenarios/explain_estimate.hpp"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <optional>
+#include <string>
+#include <tuple>
+#include <utility>
+#include <vector>
+
+#include "llmroof/engine/engine_model.hpp"
+#include "llmroof/physics/roofline.hpp"
+
+namespace llmroof {
+
+namespace {
+
+// Appends the steps of one section.
+class Steps {
+ public:
+  Steps(std::vector<ExplainStep>& out, std::string section)
+      : out_(out), section_(std::move(section)) {}
+
+  // A number.
+  void value(std::string id, std::string label, std::string formula, double v, std::string unit,
+             std::optional<double> share = std::nullopt) {
+    ExplainStep s;
+    s.section = section_;
+    s.id = std::move(id);
+    s.label = std::move(label);
+    s.formula = std::move(formula);
+    s.value = v;
+    s.unit = std::move(unit);
+    s.share = share;
+    out_.push_back(std::move(s));
+  }
+
+  // A fact.
+  void fact(std::string id, std::string label, std::string formula, std::string text) {
+    ExplainStep s;
+    s.section = section_;
+    s.id = std::move(id);
+    s.label = std::move(label);
+    s.formula = std::move(formula);
+    s.text = std::move(text);
+    out_.push_back(std::move(s));
+  }
+
+ private:
+  std::vector<ExplainStep>& out_;
+  std::string section_;
+};
+
+std::string v(double value, const std::string& unit) { return explain_value_text(value, unit); }
+
+void decode_roof(std::vector<ExplainStep>& out, const EstimateResult& r, const ModelInput& model,
+                 const EstimateOptions& options) {
+  Steps s(out, "decode roof");
+  const DecodeStep& step = r.step;
+  const Weights& w = model.weights;
+  const double batch = static_cast<double>(std::max(1, options.batch));
+  if (w.experts > 0) {
+    const double routed = w.routed_expert_bytes * step.experts_touched / w.experts;
+    s.value("dense_read_bytes", "weights read: dense tensors", "read once per step",
+            w.dense_read_bytes, "bytes");
+    s.value("routed_expert_read_bytes", "weights read: routed experts",
+            fmt::format("{} x {:.4g} experts touched / {} per layer",
+                        v(w.routed_expert_bytes, "bytes"), step.experts_touched, w.experts),
+            routed, "bytes");
+  }
+  s.value("weights_read_bytes", "weights read per step",
+          fmt::format("{:.4g} params at {:.4g} bits/weight, every tensor a step multiplies",
+                      w.total_params, w.bits_per_weight()),
+          step.weights_read_bytes, "bytes");
+  const double kv_per_token = kv_cache_bytes(model.spec, 1, options.kv_bytes_per_element);
+  s.value("kv_read_bytes", "KV cache read per step",
+          fmt::format("{:.0f} seq x {:.0f} tokens of context x {}/token ({})", batch,
+                      options.context_tokens, v(kv_per_token, "bytes"), options.kv_quant),
+          step.kv_read_bytes, "bytes");
+  s.value(
+      "bytes", "bytes per step",
+      fmt::format("{} + {}", v(step.weights_read_bytes, "bytes"), v(step.kv_read_bytes, "bytes")),
+      step.bytes, "bytes");
+  s.value("mem_bw_bytes_per_s", "memory bandwidth",
+          options.bandwidth_bytes_per_s ? "given" : r.device->id + " spec sheet",
+          r.roofs.mem_bw_bytes_per_s, "bytes_per_s");
+  s.value(
+      "memory_seconds", "memory time",
+      fmt::format("{} / {}", v(step.bytes, "bytes"), v(r.roofs.mem_bw_bytes_per_s, "bytes_per_s")),
+      step.memory_seconds, "seconds");
+  s.value("flops", "FLOPs per step",
+          fmt::format("{:.0f} seq x (2 x {:.4g} multiplied params + attention)", batch,
+                      w.matmul_params_per_token()),
+          step.flops, "flops");
+  s.value("peak_flops_per_s", "peak compute",
+          options.peak_flops_per_s
+              ? std::string("given")
+              : fmt::format("{} {} peak", r.device->id, to_string(r.precision)),
+          r.roofs.peak_flops_per_s, "flops_per_s");
+  s.value(
+      "compute_seconds", "compute time",
+      fmt::format("{} / {}", v(step.flops, "flops"), v(r.roofs.peak_flops_per_s, "flops_per_s")),
+      step.compute_seconds, "seconds");
+  s.fact("bound", "bound",
+         fmt::format("max({}, {})", v(step.memory_seconds, "seconds"),
+                     v(step.compute_seconds, "seconds")),
+         step.compute_bound ? "compute-bound" : "memory-bound");
+  s.value("step_seconds", "ideal step", "the larger of the two", step.step_seconds, "seconds");
+  s.value("tokens_per_s", "ideal decode speed",
+          fmt::format("1 / {}", v(step.step_seconds, "seconds")), step.tokens_per_s,
+          "tokens_per_s");
+  if (r.critical_batch) {
+    s.value("critical_batch", "critical batch", "batch at which compute time = memory time",
+            *r.critical_batch, "count");
+  }
+}
+
+void prefill_roof(std::vector<ExplainStep>& out, const EstimateResult& r,
+                  const EstimateOptions& options) {
+  Steps s(out, "prefill roof");
+  const PrefillResult& p = *r.prefill;
+  s.value("prompt_tokens", "prompt", "one pass over the prompt", options.prompt_tokens, "tokens");
+  s.value("flops", "FLOPs", "2 x multiplied params x prompt tokens + attention over the prompt",
+          p.flops, "flops");
+  s.value("compute_seconds", "compute time",
+          fmt::format("{} / {}", v(p.flops, "flops"), v(r.roofs.peak_flops_per_s, "flops_per_s")),
+          p.compute_seconds, "seconds");
+  s.value("bytes", "bytes", "every weight once + KV cache of context and prompt", p.bytes, "bytes");
+  s.value("memory_seconds", "memory time",
+          fmt::format("{} / {}", v(p.bytes, "bytes"), v(r.roofs.mem_bw_bytes_per_s, "bytes_per_s")),
+          p.memory_seconds, "seconds");
+  s.fact(
+      "bound", "bound",
+      fmt::format("max({}, {})", v(p.memory_seconds, "seconds"), v(p.compute_seconds, "seconds")),
+      p.compute_bound ? "compute-bound" : "memory-bound");
+  s.value("tokens_per_s", "ideal prefill speed",
+          fmt::format("{:.0f} tokens / {}", options.prompt_tokens, v(p.seconds, "seconds")),
+          p.tokens_per_s, "tokens_per_s");
+}
+
+void decode_engine(std::vector<ExplainStep>& out, const EstimateResult& r,
+                   const EngineModel& engine) {
+  Steps s(out, "decode engine");
+  const EfficiencyClass& cls = *engine.cls;
+  const EngineRun& run = engine.run;
+  const DecodeBreakdown b = engine.decode_breakdown(r.step);
+  const double total = b.seconds();
+  s.fact("class", "efficiency class", cls.description, cls.id);
+  s.value("memory_s", "memory term",
+          fmt::format("{} / ({:.4g} x {})", v(r.step.bytes, "bytes"), cls.decode_bw_efficiency,
+                      v(run.mem_bw_bytes_per_s, "bytes_per_s")),
+          b.memory_s, "seconds", b.memory_s / total);
+  s.value("compute_s", "dequantize/compute term",
+          fmt::format("{} / ({:.4g} x {:.4g} format x {} {})", v(r.step.flops, "flops"),
+                      cls.decode_flops_efficiency, run.decode_format_factor,
+                      v(run.decode_peak_flops_per_s, "flops_per_s"), to_string(cls.decode_peak)),
+          b.compute_s, "seconds", b.compute_s / total);
+  s.value("per_layer_s", "per-layer overhead",
+          fmt::format("{} layers x {}", run.layers, v(cls.decode_per_layer_s, "seconds")),
+          b.per_layer_s, "seconds", b.per_layer_s / total);
+  if (run.moe_layers > 0) {
+    s.value("moe_s", "MoE layer overhead",
+            fmt::format("{:.4g} MoE layers x {}", run.moe_layers, v(run.moe_layer_s, "seconds")),
+            b.moe_s, "seconds", b.moe_s / total);
+  }
+  s.value("step_seconds", "realistic step", "sum of the terms", total, "seconds", 1.0);
+  s.value("tokens_per_s", "decode speed", fmt::format("1 / {}", v(total, "seconds")), 1.0 / total,
+          "tokens_per_s");
+}
+
+void prefill_engine(std::vector<ExplainStep>& out, const EstimateResult& r,
+                    const EngineModel& engine, const EstimateOptions& options) {
+  Steps s(out, "prefill engine");
+  const EfficiencyClass& cls = *engine.cls;
+  const EngineRun& run = engine.run;
+  const PrefillResult& p = *r.prefill;
+  s.value("matmul_peak_flops_per_s", "peak basis",
+          fmt::format("{} figure of {}", to_string(cls.prefill_peak), r.device->id),
+          run.matmul_peak_flops_per_s, "flops_per_s");
+  s.value("prefill_flops_efficiency", "matmul efficiency", "fitted", cls.prefill_flops_efficiency,
+          "ratio");
+  if (cls.prefill_core_ops_per_flop > 0) {
+    s.value("prefill_core_ops_per_flop", "vector-core ops per FLOP",
+            fmt::format("fitted, in series at the FP32 rate {}",
+                        v(run.core_peak_flops_per_s, "flops_per_s")),
+            cls.prefill_core_ops_per_flop, "ratio");
+  }
+  s.value("format_factor", "weight format factor", "the weights' format family", run.format_factor,
+          "ratio");
+  s.value("rows_factor", "rows factor", "rows per pass r / (r + matmul_half_rows)", run.rows_factor,
+          "ratio");
+  s.value("clock_factor", "clock factor",
+          fmt::format("power ratio {:.4g} ^ {:.4g}", run.power_ratio, run.power_limit_exponent),
+          run.clock_factor(), "ratio");
+  const double rate = realistic_prefill_flops_per_s(cls, run);
+  s.value("matmul_flops_per_s", "matmul rate reached",
+          "factors x 1 / (1 / (efficiency x peak) + core ops / FP32 rate)", rate, "flops_per_s");
+  const PrefillBreakdown b = engine.prefill_breakdown(p);
+  const double total = b.seconds();
+  s.value("compute_s", "compute side",
+          fmt::format("{} / {}", v(p.flops, "flops"), v(rate, "flops_per_s")), b.compute_s,
+          "seconds", b.compute_s / total);
+  s.value("memory_s", "memory side",
+          fmt::format("{} / ({:.4g} x {})", v(p.bytes, "bytes"), cls.decode_bw_efficiency,
+                      v(run.mem_bw_bytes_per_s, "bytes_per_s")),
+          b.memory_s, "seconds", b.memory_s / total);
+  s.value("seconds", "prefill time", "the larger side (time to first token)", total, "seconds");
+  s.value("tokens_per_s", "prefill speed",
+          fmt::format("{:.0f} tokens / {}", options.prompt_tokens, v(total, "seconds")),
+          options.prompt_tokens / total, "tokens_per_s");
+}
+
+void band(std::vector<ExplainStep>& out, const EstimateResult& r, const EngineModel& engine) {
+  Steps s(out, "band");
+  const EfficiencyClass& cls = *engine.cls;
+  const std::string source = fmt::format(
+      "80th percentile of |ln(measured / predicted)|, leave-one-device-out, class {}", cls.id);
+  s.value("decode_log_spread", "decode spread",
+          fmt::format("{} ({} rows, {} devices)", source, cls.decode_rows, cls.devices),
+          cls.decode_log_spread, "log_ratio");
+  s.value(
+      "tokens_per_s_low", "decode low",
+      fmt::format("{} x exp(-{:.4g})", v(r.tokens_per_s, "tokens_per_s"), cls.decode_log_spread),
+      r.tokens_per_s_low, "tokens_per_s");
+  s.value("tokens_per_s_high", "decode high",
+          fmt::format("{} x exp({:.4g})", v(r.tokens_per_s, "tokens_per_s"), cls.decode_log_spread),
+          r.tokens_per_s_high, "tokens_per_s");
+  if (r.prefill) {
+    s.value("prefill_log_spread", "prefill spread",
+            fmt::format("{} ({} rows)", source, cls.prefill_rows), cls.prefill_log_spread,
+            "log_ratio");
+    s.value("prefill_tokens_per_s_low", "prefill low",
+            fmt::format("{} x exp(-{:.4g})", v(r.prefill_tokens_per_s, "tokens_per_s"),
+                        cls.prefill_log_spread),
+            r.prefill_tokens_per_s_low, "tokens_per_s");
+    s.value("prefill_tokens_per_s_high", "prefill high",
+            fmt::format("{} x exp({:.4g})", v(r.prefill_tokens_per_s, "tokens_per_s"),
+                        cls.prefill_log_spread),
+            r.prefill_tokens_per_s_high, "tokens_per_s");
+  }
+}
+
+}  // namespace
+
+Explanation explain_estimate(const EstimateResult& r, const ModelInput& model,
+                             const EstimateOptions& options, const EfficiencyTable& efficiency) {
+  Explanation e;
+  e.row = r.device->id;
+  e.subject = fmt::format("{} {} on {}", model.spec.id, model.quant_id, r.device->id);
+  decode_roof(e.steps, r, model, options);
+  if (r.prefill) {
+    prefill_roof(e.steps, r, options);
+  }
+  if (options.ideal) {
+    return e;
+  }
+  // The engine estimate() itself uses: the same arguments, so the same terms.
+  const EngineModel engine =
+      engine_model(efficiency, *r.device, options.backend, model.spec, model.weights, r.roofs,
+                   r.precision, options.prompt_tokens);
+  decode_engine(e.steps, r, engine);
+  if (r.prefill) {
+    prefill_engine(e.steps, r, engine, options);
+  }
+  band(e.steps, r, engine);
+  return e;
+}
+
+Explanation explain_speculative(const SpeculativeResult& r, const ModelInput& target,
+                                const ModelInput& draft, const EstimateOptions& options,
+                                const EfficiencyTable& efficiency) {
+  Explanation e;
+  e.row = r.target.device->id;
+  e.subject = fmt::format("{} {} with draft {} {} on {}", target.spec.id, target.quant_id,
+                          draft.spec.id, draft.quant_id, e.row);
+  for (const auto& [prefix, result, model] :
+       {std::tuple{"target ", &r.target, &target}, std::tuple{"draft ", &r.draft, &draft}}) {
+    Explanation part = explain_estimate(*result, *model, options, efficiency);
+    for (ExplainStep& step : part.steps) {
+      step.section = prefix + step.section;
+      e.steps.push_back(std::move(step));
+    }
+  }
+  Steps s(e.steps, "speculative");
+  const double k = r.draft_tokens;
+  s.value("draft_tokens", "drafted tokens per pass (K)", "given", k, "count");
+  s.value("acceptance", "acceptance (A)", "given: chance the target accepts each drafted token",
+          r.acceptance, "ratio");
+  s.value("draft_seconds", "draft time", fmt::format("{:.0f} draft steps from the context", k),
+          r.draft_seconds, "seconds", r.draft_seconds / r.pass_seconds);
+  s.value("verify_bytes", "verification bytes",
+          fmt::format("target weights once + KV cache, {:.0f} tokens", k + 1), r.verify.bytes,
+          "bytes");
+  s.value("verify_flops", "verification FLOPs", fmt::format("{:.0f} tokens of target FLOPs", k + 1),
+          r.verify.flops, "flops");
+  s.fact("verify_bound", "verification bound",
+         fmt::format("max({}, {})", v(r.verify.memory_seconds, "seconds"),
+                     v(r.verify.compute_seconds, "seconds")),
+         r.verify.compute_bound ? "compute-bound" : "memory-bound");
+  s.value("verify_seconds", "verification time",
+          options.ideal ? "the roofline step" : "the target's engine model on the pass",
+          r.verify_seconds, "seconds", r.verify_seconds / r.pass_seconds);
+  s.value("pass_seconds", "pass time",
+          fmt::format("{} + {}", v(r.draft_seconds, "seconds"), v(r.verify_seconds, "seconds")),
+          r.pass_seconds, "seconds", 1.0);
+  s.value("accepted_tokens_per_step", "tokens per pass",
+          fmt::format("(1 - {:.4g}^{:.0f}) / (1 - {:.4g})", r.acceptance, k + 1, r.acceptance),
+          r.accepted_tokens_per_step, "count");
+  s.value("tokens_per_s", "speculative speed",
+          fmt::format("{:.4g} / {}", r.accepted_tokens_per_step, v(r.pass_seconds, "seconds")),
+          r.tokens_per_s, "tokens_per_s");
+  s.value("plain_tokens_per_s", "plain speed", "the target alone (target decode engine)",
+          r.plain_tokens_per_s, "tokens_per_s");
+  s.value("speedup", "speed-up",
+          fmt::format("{} / {}", v(r.tokens_per_s, "tokens_per_s"),
+                      v(r.plain_tokens_per_s, "tokens_per_s")),
+          r.speedup, "ratio");
+  s.value("tokens_per_s_low", "low", "the target class's decode band", r.tokens_per_s_low,
+          "tokens_per_s");
+  s.value("tokens_per_s_high", "high", "the target class's decode band", r.tokens_per_s_high,
+          "tokens_per_s");
+  return e;
+}
+
+}  // namespace llmroof
