@@ -9,12 +9,13 @@
 
 namespace llmroof {
 
-/// True when `query` is empty or its key is contained in any of `fields`' keys
-/// (case, spaces, dashes, dots ignored).
+/// True when `query` is empty or its words occur as whole words of one of `fields`
+/// (contains_tokens: "m4" matches "Apple M4 Pro", not "A100 SXM4").
 bool matches_query(std::string_view query, std::initializer_list<std::string_view> fields);
 
-/// The device database as a report: one row per device matching `query` (id, alias, name,
-/// vendor, kind or segment), in file order.
+/// The device database as a report: one row per device matching `query` (whole words of its
+/// id, alias, name, vendor, kind or segment), or the device `query` names (find_device: "pi4",
+/// "4090 laptop"; a family alias brings the devices it covers), in file order.
 Report devices_report(const DeviceDb& db, std::string_view query);
 
 /// The model catalog as a report, one row per model matching `query`.
