@@ -9,8 +9,8 @@
 
 namespace llmroof {
 
-/// True when `query` is empty or its words occur as whole words of one of `fields`
-/// (contains_tokens: "m4" matches "Apple M4 Pro", not "A100 SXM4").
+/// True when `query` is empty or its key is contained in any of `fields`' keys
+/// (case, spaces, dashes, dots ignored).
 bool matches_query(std::string_view query, std::initializer_list<std::string_view> fields);
 
 /// The device database as a report: one row per device matching `query` (whole words of its

@@ -28,7 +28,7 @@ bool matches_query(std::string_view query, std::initializer_list<std::string_vie
     return true;
   }
   for (auto field : fields) {
-    if (contains_tokens(field, query)) {
+    if (normalize_key(field).find(key) != std::string::npos) {
       return true;
     }
   }
@@ -79,8 +79,12 @@ Report devices_report(const DeviceDb& db, std::string_view query) {
   };
   for (const auto& d : db.devices) {
     std::string aliases = fmt::format("{}", fmt::join(d.aliases, ";"));
-    if (!is_named(d) &&
-        !matches_query(query, {d.id, d.name, d.vendor, to_string(d.kind), d.segment, aliases})) {
+    const std::string_view fields[] = {d.id,      d.name, d.vendor, to_string(d.kind),
+                                       d.segment, aliases};
+    const bool listed = query.empty() || is_named(d) ||
+                        std::any_of(std::begin(fields), std::end(fields),
+                                    [&](std::string_view f) { return contains_tokens(f, query); });
+    if (!listed) {
       continue;
     }
     std::vector<std::string> sizes;
