@@ -143,9 +143,9 @@ std::vector<Quant> build_quants() {
       {"nf4", 4.5 / 8.0, Precision::fp16,
        "bitsandbytes NF4: 4-bit codes + FP32 absmax per 64 weights (4.5 bits), FP16 math"},
       {"awq", k_group_bytes, Precision::fp16,
-       "AWQ 4-bit, group 128: FP16 scale + 4-bit zero per group (4.156 bits), FP16 math"},
+       "4-bit AWQ, group 128: FP16 scale + 4-bit zero per group (4.156 bits), FP16 math"},
       {"gptq", k_group_bytes, Precision::fp16,
-       "GPTQ 4-bit, group 128: FP16 scale + 4-bit zero per group (4.156 bits), FP16 math"},
+       "4-bit GPTQ, group 128: FP16 scale + 4-bit zero per group (4.156 bits), FP16 math"},
   }};
   for (const auto& n : nominal) {
     Quant q;
