@@ -11,6 +11,7 @@
 #include "llmroof/platform/data_dir.hpp"
 #include "llmroof/platform/load_database.hpp"
 #include "llmroof/util/errors.hpp"
+#include "llmroof/util/lookup.hpp"
 #include "llmroof/version.hpp"
 
 namespace llmroof::cli {
@@ -198,11 +199,36 @@ int run(const std::vector<std::string>& args, Io& io) {
   commands.push_back(add_validate(app, common));
   commands.push_back(add_probe(app, common));
   commands.push_back(add_chart(app, common));
+  commands.push_back(add_completion(app, common));
+  commands.push_back(add_man(app, common));
 
-  std::vector<std::string> reversed(args.rbegin(), args.rend());
-  if (!reversed.empty()) {
-    reversed.pop_back();  // program name
+  std::vector<std::string> rest(args.begin() + (args.empty() ? 0 : 1), args.end());
+  // "llmroof help [COMMAND]" is "llmroof [COMMAND] --help".
+  if (!rest.empty() && rest.front() == "help") {
+    rest.erase(rest.begin());
+    rest.resize(std::min<std::size_t>(rest.size(), 1));
+    rest.emplace_back("--help");
   }
+  // A first word that names no command: say which one it resembles (CLI11 would only say that
+  // a subcommand is required).
+  const bool is_command = !rest.empty() && !app.get_subcommands([&rest](const CLI::App* a) {
+                                                 return a->check_name(rest.front());
+                                               })
+                                                .empty();
+  if (!rest.empty() && !rest.front().empty() && rest.front().front() != '-' && !is_command) {
+    std::vector<std::string> names;
+    for (const CLI::App* sub : app.get_subcommands([](const CLI::App* a) {
+           return !a->get_group().empty();  // hidden commands are not suggested
+         })) {
+      names.push_back(sub->get_name());
+    }
+    const std::string hint = did_you_mean(closest_matches(rest.front(), names));
+    print_error(io.err, hint.empty() ? fmt::format("unknown command '{}' (see 'llmroof --help')",
+                                                   rest.front())
+                                     : fmt::format("unknown command '{}'; {}", rest.front(), hint));
+    return static_cast<int>(ExitCode::usage);
+  }
+  std::vector<std::string> reversed(rest.rbegin(), rest.rend());
   try {
     app.parse(reversed);
   } catch (const CLI::ParseError& e) {

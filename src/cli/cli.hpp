@@ -119,5 +119,7 @@ Command add_calibrate(CLI::App& parent, CommonOptions& common);
 Command add_validate(CLI::App& parent, CommonOptions& common);
 Command add_probe(CLI::App& parent, CommonOptions& common);
 Command add_chart(CLI::App& parent, CommonOptions& common);
+Command add_completion(CLI::App& parent, CommonOptions& common);
+Command add_man(CLI::App& parent, CommonOptions& common);
 
 }  // namespace llmroof::cli

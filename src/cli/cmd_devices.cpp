@@ -1,5 +1,7 @@
 // llmroof devices: list the hardware database.
 
+#include <fmt/format.h>
+
 #include "cli.hpp"
 #include "llmroof/report/listings.hpp"
 #include "llmroof/util/errors.hpp"
@@ -15,7 +17,8 @@ struct DevicesOptions {
 void setup(CLI::App& sub, DevicesOptions& o) {
   sub.add_option("query", o.query,
                  "Show only devices whose id, alias, name, vendor, kind or segment contains "
-                 "QUERY (case, spaces, dashes and dots ignored)")
+                 "the words of QUERY (whole words: m4 is not SXM4; case, spaces, dashes and "
+                 "dots ignored), or the device QUERY names")
       ->type_name("QUERY");
   sub.add_option("--search,-s", o.query, "Same as QUERY")->type_name("QUERY");
   sub.footer(
@@ -28,7 +31,13 @@ void setup(CLI::App& sub, DevicesOptions& o) {
 
 int run(const DevicesOptions& o, Context& context) {
   context.attach_device_sources();
-  context.emit(devices_report(context.devices(), o.query));
+  const Report report = devices_report(context.devices(), o.query);
+  if (report.rows.empty()) {
+    // An empty table would read as an empty database.
+    throw Error(
+        fmt::format("no device matches '{}' (list them all with 'llmroof devices')", o.query));
+  }
+  context.emit(report);
   return static_cast<int>(ExitCode::ok);
 }
 

@@ -36,7 +36,10 @@ ModelChoice resolve_model(const Database& db, const ModelArgument& model,
                           std::string_view model_field = "model",
                           std::string_view quant_field = "quant");
 
-/// Looks up a quant name; throws RequestError on `field` with suggestions when unknown.
-Quant require_quant(const std::string& name, std::string_view field = "quant");
+/// Looks up a quant name (lookup_quant: ids and the names people type); a name that is no id
+/// adds how it was read to `notes` (when given). Throws RequestError on `field` with
+/// suggestions (weight formats only) when unknown.
+Quant require_quant(const std::string& name, std::string_view field = "quant",
+                    std::vector<std::string>* notes = nullptr);
 
 }  // namespace llmroof

@@ -107,6 +107,21 @@ ModelCatalog parse_models(std::string_view text, const std::string& display_name
 /// Finds a catalog model by id or alias (case, '-', '.', '_', '/', ':' and spaces ignored).
 const ModelSpec* find_model(const ModelCatalog& catalog, std::string_view name);
 
+/// A catalog model found for a name people type, and how the name was read.
+struct ModelLookup {
+  const ModelSpec* model = nullptr;  ///< nullptr when no model fits
+  std::string note;                  ///< how a name that is no id or alias was read; else ""
+};
+
+/// find_model, then the names people type: a Hugging Face repo id with another organisation or
+/// release suffixes (loose_model_key: "unsloth/Qwen3-30B-A3B-Instruct-2507-GGUF"), then a
+/// family without its size ("llama2", "mistral", "mixtral": the family's smallest model, with
+/// a note naming the others). A loose key shared by several models finds none.
+ModelLookup lookup_model(const ModelCatalog& catalog, std::string_view name);
+
+/// Up to three catalog ids closest to `name` (an alias close to it suggests its model's id).
+std::vector<std::string> closest_model_ids(const ModelCatalog& catalog, std::string_view name);
+
 /// Smallest and largest parameter count a shorthand size may name (1M and 100T): the generic
 /// shape rule is meaningless outside it, and it keeps every derived integer far from overflow.
 inline constexpr double k_min_shorthand_params = 1e6;

@@ -67,6 +67,27 @@ struct Quant {
 const std::vector<Quant>& all_quants();
 /// Looks a --quant name up (case-insensitive; "Q4_K_M", "q4-k-m" and "q4km" are one).
 std::optional<Quant> find_quant(std::string_view name);
+/// A --quant name resolved, and how a name that is no quant id was read.
+struct QuantLookup {
+  std::optional<Quant> quant;  ///< nullopt when nothing fits
+  std::string note;            ///< "" for a quant id (find_quant); else how the name was read
+};
+
+/// find_quant, then the names people type: bit counts ("4bit", "8-bit": int4, int8), bare
+/// llama.cpp sizes ("q4": q4_k_m, "q8": q8_0), llama.cpp's file-type names as llama-bench's
+/// model_type prints them ("Q4_K - Medium": q4_k_m) and Unsloth Dynamic names ("UD-Q4_K_XL":
+/// its base preset q4_k_m, with a note that the real file is somewhat larger).
+QuantLookup lookup_quant(std::string_view name);
+
+/// llama.cpp's file-type name (llama_model_ftype_name, llama-bench's model_type) as a preset
+/// id: "Q4_K - Medium" -> "q4_k_m", "IQ3_S mix - 3.66 bpw" -> "iq3_m", "all F32" -> "f32";
+/// other text comes back lowercased and trimmed.
+std::string preset_of_ftype_name(std::string_view text);
+
+/// Quant ids fit to suggest for a mistyped --quant: every weight format, without the
+/// non-weight GGML types (I8..I64, F64) and the runtime-only ones (Q8_1, Q8_K).
+std::vector<std::string> suggestable_quant_ids();
+
 /// The preset with llama ftype `ftype` (GGUF general.file_type), if known.
 std::optional<Quant> find_preset_by_ftype(int ftype);
 

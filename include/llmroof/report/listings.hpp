@@ -13,8 +13,9 @@ namespace llmroof {
 /// (case, spaces, dashes, dots ignored).
 bool matches_query(std::string_view query, std::initializer_list<std::string_view> fields);
 
-/// The device database as a report: one row per device matching `query` (id, alias, name,
-/// vendor, kind or segment), in file order.
+/// The device database as a report: one row per device matching `query` (whole words of its
+/// id, alias, name, vendor, kind or segment), or the device `query` names (find_device: "pi4",
+/// "4090 laptop"; a family alias brings the devices it covers), in file order.
 Report devices_report(const DeviceDb& db, std::string_view query);
 
 /// The model catalog as a report, one row per model matching `query`.

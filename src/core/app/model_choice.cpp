@@ -19,17 +19,6 @@ std::string quant_for_dtype(const std::string& dtype) {
   return "fp16";
 }
 
-std::vector<std::string> model_names(const ModelCatalog& catalog) {
-  std::vector<std::string> names;
-  for (const auto& m : catalog.models) {
-    names.push_back(m.id);
-    for (const auto& a : m.aliases) {
-      names.push_back(a);
-    }
-  }
-  return names;
-}
-
 std::string with_hint(const std::string& message, const std::vector<std::string>& suggestions,
                       std::string_view tail) {
   const std::string hint = did_you_mean(suggestions);
@@ -38,15 +27,15 @@ std::string with_hint(const std::string& message, const std::vector<std::string>
 
 }  // namespace
 
-Quant require_quant(const std::string& name, std::string_view field) {
-  if (auto quant = find_quant(name)) {
-    return *quant;
+Quant require_quant(const std::string& name, std::string_view field,
+                    std::vector<std::string>* notes) {
+  if (auto found = lookup_quant(name); found.quant) {
+    if (notes != nullptr && !found.note.empty()) {
+      notes->push_back(found.note);
+    }
+    return *found.quant;
   }
-  std::vector<std::string> ids;
-  for (const auto& q : all_quants()) {
-    ids.push_back(q.id);
-  }
-  auto suggestions = closest_matches(name, ids);
+  auto suggestions = closest_matches(name, suggestable_quant_ids());
   std::string message = with_hint(fmt::format("unknown quant '{}'", name), suggestions,
                                   "(list them with 'llmroof quants')");
   throw RequestError(std::string(field), std::move(message), std::move(suggestions));
@@ -98,8 +87,11 @@ ModelChoice resolve_model(const Database& db, const ModelArgument& model,
     if (!quant_arg) {
       choice.notes.push_back(fmt::format("no {{{}}} given: using fp16", quant_field));
     }
-  } else if (const ModelSpec* found = find_model(db.models(), model_arg)) {
-    spec = *found;
+  } else if (const ModelLookup found = lookup_model(db.models(), model_arg); found.model) {
+    spec = *found.model;
+    if (!found.note.empty()) {
+      choice.notes.push_back(found.note);
+    }
     default_quant = quant_for_dtype(spec.torch_dtype);
     if (!quant_arg) {
       choice.notes.push_back(
@@ -107,14 +99,14 @@ ModelChoice resolve_model(const Database& db, const ModelArgument& model,
                       default_quant, spec.torch_dtype.empty() ? "it" : spec.torch_dtype));
     }
   } else {
-    auto suggestions = closest_matches(model_arg, model_names(db.models()));
+    auto suggestions = closest_model_ids(db.models(), model_arg);
     std::string message =
         with_hint(fmt::format("unknown model '{}'", model_arg), suggestions,
                   "(give a catalog id from 'llmroof models', a size such as 70b, or a path to a "
                   "config.json or .gguf file)");
     throw RequestError(std::string(model_field), std::move(message), std::move(suggestions));
   }
-  const Quant quant = require_quant(quant_arg.value_or(default_quant), quant_field);
+  const Quant quant = require_quant(quant_arg.value_or(default_quant), quant_field, &choice.notes);
   choice.input.spec = spec;
   choice.input.weights = model_weights(spec, quant);
   choice.input.quant_id = quant.id;

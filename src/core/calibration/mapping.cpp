@@ -91,40 +91,6 @@ const NameAlias* find_alias(const std::vector<NameAlias>& list, std::string_view
   return nullptr;
 }
 
-// "Q4_K - Medium" (llama_model_ftype_name) -> "q4_k_m"; "IQ3_S mix - 3.66 bpw" -> "iq3_m".
-std::string ftype_name_to_preset(std::string_view text) {
-  std::string s(trim(text));
-  if (const auto guessed = s.find(" (guessed)"); guessed != std::string::npos) {
-    s.resize(guessed);
-  }
-  if (lower(s) == "all f32") {
-    return "f32";
-  }
-  if (lower(s) == "mxfp4 moe") {
-    return "mxfp4_moe";
-  }
-  if (starts_with(s, "IQ3_S mix")) {
-    return "iq3_m";
-  }
-  const auto dash = s.find(" - ");
-  if (dash == std::string::npos) {
-    return s;
-  }
-  const std::string base = s.substr(0, dash);
-  const std::string size = lower(trim(s.substr(dash + 3)));
-  if (size == "small") {
-    return base + "_s";
-  }
-  if (size == "medium") {
-    // Q2_K - Medium is the plain Q2_K preset.
-    return base == "Q2_K" ? base : base + "_m";
-  }
-  if (size == "large") {
-    return base + "_l";
-  }
-  return base;  // "IQ2_XXS - 2.0625 bpw"
-}
-
 // Candidate catalog names of a model file: "models/Qwen2.5-7B-Instruct-Q4_K_M.gguf" ->
 // "Qwen2.5-7B-Instruct-Q4_K_M", "Qwen2.5-7B-Instruct", ...
 std::vector<std::string> file_name_candidates(std::string_view path) {
@@ -304,7 +270,7 @@ std::optional<Quant> quant_from_text(std::string_view text, const CalibrationAli
   if (const NameAlias* alias = find_alias(aliases.quants, s)) {
     return find_quant(alias->target);
   }
-  if (auto q = find_quant(ftype_name_to_preset(s))) {
+  if (auto q = find_quant(preset_of_ftype_name(s))) {
     // Nominal quants ("fp16", "int4") are not llama.cpp files.
     if (q->kind != QuantKind::nominal) {
       return q;

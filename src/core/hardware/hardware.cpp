@@ -532,16 +532,50 @@ std::optional<DeviceMatch> find_device(const DeviceDb& db, std::string_view name
       }
     }
   }
-  for (const auto& f : db.families) {
-    if (normalize_key(f.alias) == key) {
-      for (const auto& d : db.devices) {
-        if (d.id == f.device) {
-          return DeviceMatch{&d, &f};
-        }
+  auto family_match = [&db](const FamilyAlias& f) -> std::optional<DeviceMatch> {
+    for (const auto& d : db.devices) {
+      if (d.id == f.device) {
+        return DeviceMatch{&d, &f};
       }
     }
+    return std::nullopt;
+  };
+  for (const auto& f : db.families) {
+    if (normalize_key(f.alias) == key) {
+      return family_match(f);
+    }
   }
-  return std::nullopt;
+  // What people type ("4090 laptop", "pi4", "nvidia h100 pcie"): the loose key, when it names
+  // one device only; a key that names several is no answer (the caller suggests them).
+  const std::string loose = loose_device_key(name);
+  if (loose.empty()) {
+    return std::nullopt;
+  }
+  const Device* found = nullptr;
+  bool ambiguous = false;
+  for (const auto& d : db.devices) {
+    bool hit = loose_device_key(d.id) == loose;
+    for (std::size_t i = 0; !hit && i < d.aliases.size(); ++i) {
+      hit = loose_device_key(d.aliases[i]) == loose;
+    }
+    if (hit) {
+      ambiguous = ambiguous || (found != nullptr && found != &d);
+      found = &d;
+    }
+  }
+  if (found != nullptr) {
+    return ambiguous ? std::nullopt : std::optional<DeviceMatch>(DeviceMatch{found, nullptr});
+  }
+  const FamilyAlias* family = nullptr;
+  for (const auto& f : db.families) {
+    if (loose_device_key(f.alias) == loose) {
+      if (family != nullptr) {
+        return std::nullopt;
+      }
+      family = &f;
+    }
+  }
+  return family != nullptr ? family_match(*family) : std::nullopt;
 }
 
 namespace {
@@ -552,18 +586,35 @@ bool matches_filter(const Device& d, const std::string& key) {
          normalize_key(d.segment) == key;
 }
 
-std::vector<std::string> all_names(const DeviceDb& db) {
+// Up to three device ids (or family aliases) whose names are closest to `query`: an alias
+// close to it suggests its device's id, once.
+std::vector<std::string> closest_device_ids(const DeviceDb& db, std::string_view query) {
   std::vector<std::string> names;
+  std::map<std::string, std::string> owner;  // name -> the id to suggest
+  auto add = [&](const std::string& name, const std::string& id) {
+    if (owner.emplace(name, id).second) {
+      names.push_back(name);
+    }
+  };
   for (const auto& d : db.devices) {
-    names.push_back(d.id);
+    add(d.id, d.id);
     for (const auto& a : d.aliases) {
-      names.push_back(a);
+      add(a, d.id);
     }
   }
   for (const auto& f : db.families) {
-    names.push_back(f.alias);
+    add(f.alias, f.alias);
   }
-  return names;
+  std::vector<std::string> ids;
+  auto push = [&ids](const std::string& id) {
+    if (ids.size() < 3 && std::find(ids.begin(), ids.end(), id) == ids.end()) {
+      ids.push_back(id);
+    }
+  };
+  for (const auto& name : closest_matches(query, names, names.size())) {
+    push(owner[name]);
+  }
+  return ids;
 }
 
 }  // namespace
@@ -607,7 +658,7 @@ std::vector<DeviceMatch> select_devices(const DeviceDb& db, std::string_view spe
       }
     }
     if (!any) {
-      auto suggestions = closest_matches(part, all_names(db));
+      auto suggestions = closest_device_ids(db, part);
       std::string hint = did_you_mean(suggestions);
       throw RequestError(std::string(field),
                          fmt::format("unknown device '{}'{}{} (list them with 'llmroof devices')",

@@ -1,6 +1,7 @@
 #include "llmroof/model/model_spec.hpp"
 
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 
 #include <algorithm>
 #include <array>
@@ -8,6 +9,7 @@
 #include <cmath>
 #include <cstdlib>
 #include <map>
+#include <span>
 
 #include "data/json_reader.hpp"
 #include "llmroof/util/errors.hpp"
@@ -235,6 +237,149 @@ const ModelSpec* find_model(const ModelCatalog& catalog, std::string_view name) 
     }
   }
   return nullptr;
+}
+
+namespace {
+
+bool is_number(const std::string& word) {
+  return !word.empty() && std::isdigit(static_cast<unsigned char>(word.front())) != 0;
+}
+
+// Words of a model id: runs of letters and runs of digits, with a '.' inside a number kept
+// ("llama-3.1-8b" -> llama, 3.1, 8, b; "qwen3-0.6b" -> qwen, 3, 0.6, b).
+std::vector<std::string> model_words(std::string_view text) {
+  std::vector<std::string> words;
+  std::string word;
+  auto flush = [&] {
+    if (!word.empty()) {
+      words.push_back(std::move(word));
+      word.clear();
+    }
+  };
+  for (std::size_t i = 0; i < text.size(); ++i) {
+    const auto c = static_cast<unsigned char>(text[i]);
+    const bool digit = std::isdigit(c) != 0;
+    const bool alpha = std::isalpha(c) != 0;
+    const bool in_number = text[i] == '.' && !word.empty() &&
+                           std::isdigit(static_cast<unsigned char>(word.back())) != 0 &&
+                           i + 1 < text.size() &&
+                           std::isdigit(static_cast<unsigned char>(text[i + 1])) != 0;
+    if (in_number) {
+      word.push_back('.');
+      continue;
+    }
+    if (!digit && !alpha) {
+      flush();
+      continue;
+    }
+    if (!word.empty() && is_number(word) != digit) {
+      flush();
+    }
+    word.push_back(static_cast<char>(std::tolower(c)));
+  }
+  flush();
+  return words;
+}
+
+// Whether `words` start with a parameter count: "7 b", "0.6 b", "8 x 7 b", "124 m".
+bool starts_with_size(std::span<const std::string> words) {
+  auto unit = [](const std::string& w) { return w == "b" || w == "m"; };
+  if (words.size() >= 2 && is_number(words[0]) && unit(words[1])) {
+    return true;
+  }
+  return words.size() >= 4 && is_number(words[0]) && words[1] == "x" && is_number(words[2]) &&
+         unit(words[3]);
+}
+
+}  // namespace
+
+ModelLookup lookup_model(const ModelCatalog& catalog, std::string_view name) {
+  if (const ModelSpec* exact = find_model(catalog, name)) {
+    return {exact, ""};
+  }
+  const std::string loose = loose_model_key(name);
+  if (loose.empty()) {
+    return {};
+  }
+  const ModelSpec* found = nullptr;
+  for (const auto& m : catalog.models) {
+    bool hit = loose_model_key(m.id) == loose;
+    for (std::size_t i = 0; !hit && i < m.aliases.size(); ++i) {
+      hit = loose_model_key(m.aliases[i]) == loose;
+    }
+    if (hit) {
+      if (found != nullptr && found != &m) {
+        return {};
+      }
+      found = &m;
+    }
+  }
+  if (found != nullptr) {
+    return {found, fmt::format("'{}' read as catalog model {}", name, found->id)};
+  }
+  // A family named without its size: every id that continues the name with a size.
+  std::string_view base = name;
+  if (const auto slash = base.rfind('/'); slash != std::string_view::npos) {
+    base.remove_prefix(slash + 1);
+  }
+  const auto query = model_words(base);
+  if (query.empty()) {
+    return {};
+  }
+  std::vector<const ModelSpec*> family;
+  for (const auto& m : catalog.models) {
+    const auto words = model_words(m.id);
+    if (words.size() > query.size() && std::equal(query.begin(), query.end(), words.begin()) &&
+        starts_with_size(std::span<const std::string>(words).subspan(query.size()))) {
+      family.push_back(&m);
+    }
+  }
+  if (family.empty()) {
+    return {};
+  }
+  const ModelSpec* smallest = *std::min_element(
+      family.begin(), family.end(),
+      [](const ModelSpec* a, const ModelSpec* b) { return a->total_params < b->total_params; });
+  if (family.size() == 1) {
+    return {smallest, fmt::format("'{}' read as catalog model {}", name, smallest->id)};
+  }
+  std::vector<std::string> ids;
+  for (const auto* m : family) {
+    ids.push_back(m->id);
+  }
+  return {smallest, fmt::format("'{}' names {} catalog models ({}): using the smallest, {}; "
+                                "name another to choose it",
+                                name, family.size(), fmt::join(ids, ", "), smallest->id)};
+}
+
+std::vector<std::string> closest_model_ids(const ModelCatalog& catalog, std::string_view name) {
+  std::vector<std::string> names;
+  std::map<std::string, std::string> owner;  // name -> its model's id
+  for (const auto& m : catalog.models) {
+    if (owner.emplace(m.id, m.id).second) {
+      names.push_back(m.id);
+    }
+    for (const auto& a : m.aliases) {
+      if (owner.emplace(a, m.id).second) {
+        names.push_back(a);
+      }
+    }
+  }
+  std::vector<std::string> ids;
+  std::string query = loose_model_key(name);
+  if (query.empty()) {
+    query = std::string(name);
+  }
+  for (const auto& match : closest_matches(query, names, names.size())) {
+    const std::string& id = owner[match];
+    if (std::find(ids.begin(), ids.end(), id) == ids.end()) {
+      ids.push_back(id);
+    }
+    if (ids.size() == 3) {
+      break;
+    }
+  }
+  return ids;
 }
 
 std::optional<double> parse_size(std::string_view text) {

@@ -4,6 +4,8 @@
 
 #include <algorithm>
 #include <array>
+#include <cctype>
+#include <utility>
 
 #include "llmroof/util/lookup.hpp"
 #include "util/checked.hpp"
@@ -122,13 +124,28 @@ std::vector<Quant> build_quants() {
     Precision compute;
     std::string_view description;
   };
-  const std::array<Nominal, 6> nominal = {{
+  // nf4: bitsandbytes' 4-bit NormalFloat, one FP32 absmax per block of 64 weights (the
+  // default blocksize=64 of bitsandbytes' quantize_4bit, without double quantization):
+  // 4 + 32/64 = 4.5 bits (QLoRA, https://arxiv.org/abs/2305.14314, section 3).
+  // awq/gptq: 4-bit weights packed 8 to an int32, per group of 128 input rows one FP16 scale
+  // and one 4-bit zero point (qzeros packed 8 to an int32) per output column: 4 + (16 + 4)/128
+  // = 4.15625 bits; GPTQ's g_idx adds 32 bits per input row, under 0.01 bits per weight
+  // (tensor shapes in https://github.com/vllm-project/vllm/blob/main/vllm/model_executor/layers/
+  // quantization/awq.py and gptq.py).
+  constexpr double k_group_bytes = (4.0 + (16.0 + 4.0) / 128.0) / 8.0;
+  const std::array<Nominal, 9> nominal = {{
       {"fp32", 4.0, Precision::fp32, "every weight 4 bytes, FP32 math"},
       {"fp16", 2.0, Precision::fp16, "every weight 2 bytes, FP16 math"},
       {"bf16", 2.0, Precision::bf16, "every weight 2 bytes, BF16 math"},
       {"fp8", 1.0, Precision::fp8, "every weight 1 byte, FP8 math where the device has it"},
       {"int8", 1.0, Precision::int8, "every weight 1 byte, INT8 math where the device has it"},
       {"int4", 0.5, Precision::int4, "every weight 0.5 bytes, INT4 math where the device has it"},
+      {"nf4", 4.5 / 8.0, Precision::fp16,
+       "bitsandbytes NF4: 4-bit codes + FP32 absmax per 64 weights (4.5 bits), FP16 math"},
+      {"awq", k_group_bytes, Precision::fp16,
+       "4-bit AWQ, group 128: FP16 scale + 4-bit zero per group (4.156 bits), FP16 math"},
+      {"gptq", k_group_bytes, Precision::fp16,
+       "4-bit GPTQ, group 128: FP16 scale + 4-bit zero per group (4.156 bits), FP16 math"},
   }};
   for (const auto& n : nominal) {
     Quant q;
@@ -537,6 +554,152 @@ std::optional<Quant> find_quant(std::string_view name) {
     }
   }
   return std::nullopt;
+}
+
+namespace {
+
+std::string_view trim_spaces(std::string_view s) {
+  while (!s.empty() && std::isspace(static_cast<unsigned char>(s.front())) != 0) {
+    s.remove_prefix(1);
+  }
+  while (!s.empty() && std::isspace(static_cast<unsigned char>(s.back())) != 0) {
+    s.remove_suffix(1);
+  }
+  return s;
+}
+
+std::string lowercase(std::string_view s) {
+  std::string out(s);
+  for (char& c : out) {
+    c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  }
+  return out;
+}
+
+// "q4" -> q4_k_m: the llama.cpp preset a bare size usually means (the K-quant medium mix, or
+// the only preset of that size).
+std::optional<Quant> bare_size_preset(std::string_view key) {
+  static constexpr std::array<std::pair<std::string_view, std::string_view>, 6> k_sizes = {{
+      {"q2", "q2_k"},
+      {"q3", "q3_k_m"},
+      {"q4", "q4_k_m"},
+      {"q5", "q5_k_m"},
+      {"q6", "q6_k"},
+      {"q8", "q8_0"},
+  }};
+  for (const auto& [size, preset] : k_sizes) {
+    if (key == size) {
+      return find_quant(preset);
+    }
+  }
+  return std::nullopt;
+}
+
+// An Unsloth Dynamic name without "UD-": the preset itself, or for _XL ("q4kxl") the _M preset
+// of that base type, else the type's only preset.
+std::optional<Quant> unsloth_base(const std::string& key) {
+  if (auto q = find_quant(key); q && q->kind == QuantKind::preset) {
+    return q;
+  }
+  if (key.size() > 2 && key.compare(key.size() - 2, 2, "xl") == 0) {
+    const std::string base = key.substr(0, key.size() - 2);
+    if (auto q = find_quant(base + "m"); q && q->kind == QuantKind::preset) {
+      return q;
+    }
+    if (auto q = find_quant(base); q && q->kind == QuantKind::preset) {
+      return q;
+    }
+    if (base.size() == 3 && base[2] == 'k') {
+      return bare_size_preset(base.substr(0, 2));
+    }
+  }
+  return std::nullopt;
+}
+
+}  // namespace
+
+std::string preset_of_ftype_name(std::string_view text) {
+  std::string s(trim_spaces(text));
+  if (const auto guessed = s.find(" (guessed)"); guessed != std::string::npos) {
+    s.resize(guessed);
+  }
+  const std::string low = lowercase(s);
+  if (low == "all f32") {
+    return "f32";
+  }
+  if (low == "mxfp4 moe") {
+    return "mxfp4_moe";
+  }
+  if (low.rfind("iq3_s mix", 0) == 0) {
+    return "iq3_m";
+  }
+  const auto dash = low.find(" - ");
+  if (dash == std::string::npos) {
+    return low;
+  }
+  const std::string base = low.substr(0, dash);
+  const std::string size(trim_spaces(std::string_view(low).substr(dash + 3)));
+  if (size == "small") {
+    return base + "_s";
+  }
+  if (size == "medium") {
+    // Q2_K - Medium is the plain Q2_K preset.
+    return base == "q2_k" ? base : base + "_m";
+  }
+  if (size == "large") {
+    return base + "_l";
+  }
+  return base;  // "IQ2_XXS - 2.0625 bpw"
+}
+
+QuantLookup lookup_quant(std::string_view name) {
+  if (auto q = find_quant(name)) {
+    return {q, ""};
+  }
+  const std::string key = normalize_key(name);
+  // "4bit", "4-bit", "8 bits": the nominal precision of that width.
+  for (const auto& [bits, id] : std::array<std::pair<std::string_view, std::string_view>, 4>{
+           {{"4", "int4"}, {"8", "int8"}, {"16", "fp16"}, {"32", "fp32"}}}) {
+    if (key == std::string(bits) + "bit" || key == std::string(bits) + "bits") {
+      return {find_quant(id),
+              fmt::format("'{}' read as {} (every weight {} bits; name a llama.cpp preset such as "
+                          "q4_k_m for a GGUF file's size)",
+                          name, id, bits)};
+    }
+  }
+  if (auto q = bare_size_preset(key)) {
+    return {q,
+            fmt::format("'{}' read as {}, the usual llama.cpp preset of that size", name, q->id)};
+  }
+  if (key.size() > 2 && key.compare(0, 2, "ud") == 0) {
+    if (auto q = unsloth_base(key.substr(2))) {
+      return {q, fmt::format("'{}' is an Unsloth Dynamic quant: estimated as its base llama.cpp "
+                             "preset {} (Unsloth keeps some layers at higher precision, so the "
+                             "real file is somewhat larger)",
+                             name, q->id)};
+    }
+  }
+  // llama.cpp's file-type names, as llama-bench's model_type prints them.
+  const std::string preset = preset_of_ftype_name(name);
+  if (auto q = find_quant(preset); q && q->kind == QuantKind::preset) {
+    return {q, fmt::format("'{}' (llama.cpp's file-type name) read as {}", name, q->id)};
+  }
+  return {};
+}
+
+std::vector<std::string> suggestable_quant_ids() {
+  std::vector<std::string> ids;
+  for (const auto& q : all_quants()) {
+    if (q.kind == QuantKind::ggml_type) {
+      const GgmlType* t = find_ggml_type(q.type);
+      const bool integer = t != nullptr && (t->name.front() == 'I' && t->name.size() <= 3);
+      if (t == nullptr || !t->stored || integer || t->name == "F64") {
+        continue;
+      }
+    }
+    ids.push_back(q.id);
+  }
+  return ids;
 }
 
 std::optional<Quant> find_preset_by_ftype(int ftype) {

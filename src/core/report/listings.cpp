@@ -3,6 +3,8 @@
 #include <fmt/format.h>
 #include <fmt/ranges.h>
 
+#include <algorithm>
+
 #include "llmroof/model/quant.hpp"
 #include "llmroof/model/weights.hpp"
 #include "llmroof/util/lookup.hpp"
@@ -63,9 +65,26 @@ Report devices_report(const DeviceDb& db, std::string_view query) {
       col("source_power_price", "power/price source", K::text, U::none, false),
       col("origin", "file", K::text, U::none, false),
   };
+  const auto named = query.empty() ? std::nullopt : find_device(db, query);
+  auto is_named = [&named](const Device& d) {
+    if (!named) {
+      return false;
+    }
+    if (named->device == &d) {
+      return true;
+    }
+    return named->family != nullptr &&
+           std::find(named->family->covers.begin(), named->family->covers.end(), d.id) !=
+               named->family->covers.end();
+  };
   for (const auto& d : db.devices) {
     std::string aliases = fmt::format("{}", fmt::join(d.aliases, ";"));
-    if (!matches_query(query, {d.id, d.name, d.vendor, to_string(d.kind), d.segment, aliases})) {
+    const std::string_view fields[] = {d.id,      d.name, d.vendor, to_string(d.kind),
+                                       d.segment, aliases};
+    const bool listed = query.empty() || is_named(d) ||
+                        std::any_of(std::begin(fields), std::end(fields),
+                                    [&](std::string_view f) { return contains_tokens(f, query); });
+    if (!listed) {
       continue;
     }
     std::vector<std::string> sizes;

@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <array>
 #include <cctype>
 
 namespace llmroof {
@@ -17,6 +18,123 @@ std::string normalize_key(std::string_view text) {
     key.push_back(static_cast<char>(std::tolower(static_cast<unsigned char>(c))));
   }
   return key;
+}
+
+std::vector<std::string> name_tokens(std::string_view text) {
+  std::vector<std::string> tokens;
+  std::string token;
+  bool digits = false;
+  for (char raw : text) {
+    const auto c = static_cast<unsigned char>(raw);
+    const bool is_digit = std::isdigit(c) != 0;
+    const bool is_alpha = std::isalpha(c) != 0;
+    if ((!is_digit && !is_alpha) || (!token.empty() && is_digit != digits)) {
+      if (!token.empty()) {
+        tokens.push_back(std::move(token));
+        token.clear();
+      }
+    }
+    if (is_digit || is_alpha) {
+      token.push_back(static_cast<char>(std::tolower(c)));
+      digits = is_digit;
+    }
+  }
+  if (!token.empty()) {
+    tokens.push_back(std::move(token));
+  }
+  return tokens;
+}
+
+bool contains_tokens(std::string_view text, std::string_view query) {
+  const auto needle = name_tokens(query);
+  if (needle.empty()) {
+    return true;
+  }
+  const auto haystack = name_tokens(text);
+  return std::search(haystack.begin(), haystack.end(), needle.begin(), needle.end()) !=
+         haystack.end();
+}
+
+std::string loose_device_key(std::string_view text) {
+  // Words that name a vendor, a brand or the obvious; none tells two devices apart.
+  static constexpr std::array<std::string_view, 13> k_ignored = {
+      "nvidia", "geforce", "rtx",       "amd", "radeon",     "instinct", "apple",
+      "intel",  "tesla",   "raspberry", "gpu", "generation", "model"};
+  std::string key;
+  bool laptop = false;
+  for (const auto& token : name_tokens(text)) {
+    if (std::find(k_ignored.begin(), k_ignored.end(), token) != k_ignored.end()) {
+      continue;
+    }
+    if (token == "laptop" || token == "mobile") {
+      laptop = true;
+    } else if (token == "pi") {
+      key += "rpi";
+    } else {
+      key += token;
+    }
+  }
+  if (laptop) {
+    key += "laptop";
+  }
+  return key;
+}
+
+namespace {
+
+// A trailing part of a repo id that names a release, a packaging or a quant, not the model.
+bool is_release_word(std::string_view part) {
+  static constexpr std::array<std::string_view, 20> k_words = {
+      "instruct", "it", "chat", "hf",   "base", "pt",   "qat",  "gguf", "awq",  "gptq",
+      "mlx",      "ud", "fp16", "bf16", "fp8",  "int4", "int8", "4bit", "8bit", "latest"};
+  if (std::find(k_words.begin(), k_words.end(), part) != k_words.end()) {
+    return true;
+  }
+  const bool all_digits = !part.empty() && std::all_of(part.begin(), part.end(), [](char c) {
+    return std::isdigit(static_cast<unsigned char>(c)) != 0;
+  });
+  if (all_digits && (part.size() == 4 || part.size() == 6 || part.size() == 8)) {
+    return true;  // a date: 2507, 0528, 20240715
+  }
+  // A GGUF quant: q4_k_m, iq2_xxs, q8_0.
+  std::size_t digit = 0;
+  if (part.size() > 1 && part[0] == 'q') {
+    digit = 1;
+  } else if (part.size() > 2 && part.substr(0, 2) == "iq") {
+    digit = 2;
+  }
+  return digit > 0 && std::isdigit(static_cast<unsigned char>(part[digit])) != 0;
+}
+
+}  // namespace
+
+std::string loose_model_key(std::string_view text) {
+  if (const auto slash = text.rfind('/'); slash != std::string_view::npos) {
+    text.remove_prefix(slash + 1);
+  }
+  std::vector<std::string> parts;
+  std::string part;
+  for (char c : text) {
+    if (c == '-' || c == ' ') {
+      if (!part.empty()) {
+        parts.push_back(std::move(part));
+        part.clear();
+      }
+    } else {
+      part.push_back(static_cast<char>(std::tolower(static_cast<unsigned char>(c))));
+    }
+  }
+  if (!part.empty()) {
+    parts.push_back(std::move(part));
+  }
+  while (parts.size() > 1 && is_release_word(parts.back())) {
+    parts.pop_back();
+  }
+  std::string joined;
+  for (const auto& p : parts) {
+    joined += p;
+  }
+  return normalize_key(joined);
 }
 
 std::optional<std::string> NameClaims::claim(std::string_view name, const std::string& owner) {

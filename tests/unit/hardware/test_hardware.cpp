@@ -240,3 +240,41 @@ TEST_CASE("device provenance: one entry per device, no orphans", "[hardware][err
   CHECK(find_device(db, "rtx-4090")->device->verification == "V");
   CHECK_NOTHROW(throw_if_problems({}, "x"));
 }
+
+TEST_CASE("find_device: the names people type resolve through the loose key", "[hardware]") {
+  const DeviceDb& db = test::devices();
+  auto id_of = [&db](std::string_view name) {
+    const auto match = find_device(db, name);
+    return match ? match->device->id : std::string("(none)");
+  };
+  for (const char* name : {"rpi4", "rpi-4", "pi4", "raspberry pi 4", "Raspberry Pi 4 Model B"}) {
+    INFO(name);
+    CHECK(id_of(name) == "rpi-4b");
+  }
+  CHECK(id_of("pi 5") == "rpi-5");
+  CHECK(id_of("6000 ada") == "rtx-6000-ada");
+  CHECK(id_of("h100 pcie") == "h100-pcie");
+  CHECK(id_of("4090 laptop") == "rtx-4090-laptop");
+  CHECK(id_of("NVIDIA GeForce RTX 4090 Laptop GPU") == "rtx-4090-laptop");
+  CHECK(id_of("nvidia rtx 4090") == "rtx-4090");
+  // mi300 is a family alias of the data (the MI300 series), with a note.
+  const auto mi300 = find_device(db, "mi300");
+  REQUIRE(mi300.has_value());
+  CHECK(mi300->device->id == "mi300x");
+  REQUIRE(mi300->family != nullptr);
+  CHECK_FALSE(mi300->family->note.empty());
+  // "rtx 6000" is no device's loose key ("6000"): Quadro RTX 6000, RTX 6000 Ada and RTX PRO
+  // 6000 keep the word that tells them apart.
+  CHECK(id_of("rtx 6000") == "(none)");
+  CHECK(id_of("zzz") == "(none)");
+}
+
+TEST_CASE("select_devices: a miss suggests device ids, each once", "[hardware]") {
+  const DeviceDb& db = test::devices();
+  try {
+    select_devices(db, "i9-13900");
+    FAIL("no error");
+  } catch (const RequestError& e) {
+    CHECK(e.suggestions() == std::vector<std::string>{"i9-13900k-ddr5"});
+  }
+}

@@ -138,3 +138,41 @@ TEST_CASE("catalog parameter counts agree with the architecture's tensors", "[mo
     CHECK(count_active_params(tensors, experts, used) == Approx(m.active_params).epsilon(0.01));
   }
 }
+
+TEST_CASE("lookup_model: repo ids, release suffixes and families without a size", "[models]") {
+  const auto& c = test::catalog();
+  auto id_of = [&c](std::string_view name) {
+    const auto found = lookup_model(c, name);
+    return found.model ? found.model->id : std::string("(none)");
+  };
+  // Ids and aliases: no note.
+  CHECK(lookup_model(c, "meta-llama/Llama-3.1-70B-Instruct").model->id == "llama-3.1-70b");
+  CHECK(lookup_model(c, "meta-llama/Llama-3.1-70B-Instruct").note.empty());
+  CHECK(id_of("Qwen/Qwen3-30B-A3B-Instruct-2507") == "qwen3-30b-a3b");
+  // Another organisation and release words.
+  CHECK(id_of("unsloth/Qwen3-30B-A3B-Instruct-2507-GGUF") == "qwen3-30b-a3b");
+  CHECK(id_of("bartowski/Meta-Llama-3.1-8B-Instruct-GGUF") == "llama-3.1-8b");
+  CHECK(id_of("google/gemma-3-27b-it-qat-q4_0-gguf") == "gemma-3-27b");
+  CHECK(id_of("Qwen2.5-7B-Instruct-GGUF") == "qwen2.5-7b");
+  CHECK_FALSE(lookup_model(c, "unsloth/Qwen3-30B-A3B-Instruct-2507-GGUF").note.empty());
+  // A family without its size: the smallest, and the note names the others.
+  CHECK(id_of("llama2") == "llama-2-7b");
+  CHECK(id_of("mistral") == "mistral-7b");
+  CHECK(id_of("mixtral") == "mixtral-8x7b");
+  CHECK(id_of("qwen3") == "qwen3-0.6b");
+  CHECK(lookup_model(c, "mixtral").note.find("mixtral-8x22b") != std::string::npos);
+  // "llama" continues with a version, not a size: no family.
+  CHECK(id_of("llama") == "(none)");
+  CHECK(id_of("lama3") == "(none)");
+}
+
+TEST_CASE("closest_model_ids: ids, each once, for aliases close to the name", "[models]") {
+  const auto& c = test::catalog();
+  const auto ids = closest_model_ids(c, "lama3");
+  REQUIRE_FALSE(ids.empty());
+  CHECK(ids.size() <= 3);
+  for (const auto& id : ids) {
+    CHECK(find_model(c, id)->id == id);
+  }
+  CHECK(closest_model_ids(c, "meta-llama/Llama-3.1-8X-Instruct").front() == "llama-3.1-8b");
+}

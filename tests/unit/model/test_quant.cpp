@@ -1,5 +1,6 @@
 // GGML types, --quant names and llama-quantize's preset mixes.
 
+#include <algorithm>
 #include <fstream>
 #include <map>
 #include <sstream>
@@ -227,4 +228,59 @@ TEST_CASE("nominal quants weigh P * n_bytes", "[quant]") {
   CHECK(model_weights(m, *find_quant("int4")).total_bytes == Approx(70553706496.0 * 0.5));
   CHECK(model_weights(m, *find_quant("fp32")).total_bytes == Approx(70553706496.0 * 4));
   CHECK(model_weights(m, *find_quant("int4")).bits_per_weight() == Approx(4.0));
+}
+
+TEST_CASE("lookup_quant: the names people type, with a note saying how they were read", "[quant]") {
+  auto id_of = [](std::string_view name) {
+    const auto found = lookup_quant(name);
+    return found.quant ? found.quant->id : std::string("(none)");
+  };
+  CHECK(lookup_quant("q4_k_m").note.empty());  // an id needs no note
+  CHECK(id_of("4bit") == "int4");
+  CHECK(id_of("4-bit") == "int4");
+  CHECK(id_of("8bit") == "int8");
+  CHECK(id_of("16 bits") == "fp16");
+  CHECK(id_of("int4") == "int4");
+  CHECK(id_of("q4") == "q4_k_m");
+  CHECK(id_of("Q8") == "q8_0");
+  CHECK(id_of("q6") == "q6_k");
+  CHECK_FALSE(lookup_quant("q4").note.empty());
+  // llama-bench's model_type quant part (llama_model_ftype_name).
+  CHECK(id_of("Q4_K - Medium") == "q4_k_m");
+  CHECK(id_of("Q2_K - Medium") == "q2_k");
+  CHECK(id_of("Q3_K - Large") == "q3_k_l");
+  CHECK(id_of("IQ3_S mix - 3.66 bpw") == "iq3_m");
+  CHECK(id_of("IQ2_XXS - 2.0625 bpw") == "iq2_xxs");
+  // Unsloth Dynamic: the base preset, and the note says so.
+  CHECK(id_of("UD-Q4_K_XL") == "q4_k_m");
+  CHECK(id_of("UD-Q8_K_XL") == "q8_0");
+  CHECK(id_of("UD-Q6_K_XL") == "q6_k");
+  CHECK(id_of("UD-IQ2_XXS") == "iq2_xxs");
+  CHECK(lookup_quant("UD-Q4_K_XL").note.find("Unsloth Dynamic") != std::string::npos);
+  CHECK(id_of("q9") == "(none)");
+  CHECK(id_of("Q4_K - Huge") == "(none)");
+}
+
+TEST_CASE("nf4, awq and gptq: 4-bit with block or group scales, exact bits per weight", "[quant]") {
+  // NF4: 4 bits + one FP32 absmax per 64 weights = 4 + 32/64 bits.
+  CHECK(find_quant("nf4")->nominal_bytes_per_weight * 8 == Approx(4.5));
+  // AWQ/GPTQ group 128: 4 bits + (FP16 scale + 4-bit zero) / 128 = 4.15625 bits.
+  CHECK(find_quant("awq")->nominal_bytes_per_weight * 8 == Approx(4.15625));
+  CHECK(find_quant("GPTQ")->nominal_bytes_per_weight * 8 == Approx(4.15625));
+  CHECK(find_quant("awq")->compute == Precision::fp16);
+}
+
+TEST_CASE("suggestable_quant_ids: weight formats only", "[quant]") {
+  const auto ids = suggestable_quant_ids();
+  auto has = [&ids](std::string_view id) {
+    return std::find(ids.begin(), ids.end(), id) != ids.end();
+  };
+  CHECK(has("q4_k_m"));
+  CHECK(has("int4"));
+  CHECK(has("mxfp4"));
+  CHECK(has("type:iq4_nl"));
+  for (const char* other : {"i8", "i16", "i32", "i64", "f64", "q8_1", "q8_k"}) {
+    INFO(other);
+    CHECK_FALSE(has(other));
+  }
 }
