@@ -430,9 +430,19 @@ Report run_speculative(const EstimateRequest& o, const Database& db, const Model
 }  // namespace
 
 Report run_estimate(const Database& data, const EstimateRequest& o) {
-  const ModelChoice model = resolve_model(data, o.model, o.quant);
+  ModelChoice model = resolve_model(data, o.model, o.quant);
   EstimateOptions options = o.options;
   options.backend = normalize_key(options.backend);
+  // Tokens the KV cache holds by the end of the run, against the model's trained context.
+  const double held_tokens =
+      options.context_tokens + options.prompt_tokens + options.generate_tokens;
+  const std::int64_t trained = model.input.spec.max_context;
+  if (trained > 0 && held_tokens > static_cast<double>(trained)) {
+    model.warnings.push_back(fmt::format(
+        "{} was trained for {} tokens of context; this run holds {:.0f} (context + prompt + "
+        "generated), beyond what the model can attend to well (see {{context}})",
+        model.input.spec.name, trained, held_tokens));
+  }
 
   const bool speculative = o.draft.has_value();
   if (!speculative && (o.acceptance || o.draft_quant || o.draft_tokens)) {
