@@ -48,7 +48,8 @@ void add_engine_options(CLI::App& sub, EngineCliOptions& o) {
   for (auto name : kv_quant_names()) {
     kv_names.emplace_back(name);
   }
-  sub.add_option("--kv-quant", o.kv_quant, "KV-cache element type: f16, bf16, fp8, q8_0, q4_0")
+  sub.add_option("--kv-quant", o.kv_quant,
+                 "KV-cache element type: f16, bf16, fp8, q8_0, q4_0, int4 (plain 4-bit, 0.5 bytes)")
       ->check(CLI::IsMember(kv_names, CLI::ignore_case))
       ->type_name("TYPE")
       ->default_str("f16");

@@ -197,4 +197,14 @@ std::optional<DeviceMatch> find_device(const DeviceDb& db, std::string_view name
 std::vector<DeviceMatch> select_devices(const DeviceDb& db, std::string_view spec,
                                         std::string_view field = "device");
 
+/// The llama.cpp backends `device` can run: its usual backend, Vulkan on a GPU or SoC whose
+/// usual backend is cuda, rocm, sycl, vulkan or opencl (llama.cpp's Vulkan backend covers
+/// NVIDIA, AMD, Intel and Adreno GPUs; Apple GPUs run Metal), and cpu where the data names the
+/// CPU (a CPU device, or a machine with a host CPU entry).
+std::vector<std::string> runnable_backends(const Device& device);
+
+/// Throws RequestError on "backend" when `backend` (non-empty) is not one `device` can run,
+/// listing the ones it can. An empty backend means the device's usual one and always passes.
+void require_backend(const Device& device, std::string_view backend);
+
 }  // namespace llmroof

@@ -103,7 +103,8 @@ std::vector<int> preset_tensor_types(const Quant& preset, std::span<const Tensor
 /// the converter leaves in 16 bits. Nominal quants leave the types alone (see weights.hpp).
 void assign_types(std::vector<TensorInfo>& tensors, const Quant& quant, const ModelSpec& model);
 
-/// KV-cache element types for --kv-quant: f16, bf16, fp8, q8_0, q4_0 (bytes per element).
+/// KV-cache element types for --kv-quant: f16, bf16, fp8, q8_0, q4_0, int4 (bytes per element;
+/// int4 is a plain 4-bit element without block scales, 0.5 bytes).
 std::optional<double> kv_bytes_per_element(std::string_view kv_type);
 /// The --kv-quant names, in order.
 std::span<const std::string_view> kv_quant_names();

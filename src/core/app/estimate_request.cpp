@@ -65,6 +65,44 @@ std::optional<int> parse_gpu_layers(const std::string& text) {
   return static_cast<int>(*value);
 }
 
+// One element of a device list: a device, or a group written "Nx DEVICE" (the label the
+// output prints, "2x rtx-3090") or "A+B[+...]". nullopt when the element is neither (a plain
+// name: an id, alias or filter, left to select_devices).
+std::optional<std::vector<DeviceMatch>> parse_group_element(const DeviceDb& db,
+                                                            std::string_view element) {
+  const std::string_view text = trim(element);
+  if (find_device(db, text)) {
+    return std::nullopt;  // a device whose name has an 'x' or a '+' ("xeon-8480+")
+  }
+  const auto group_member = [&](std::string_view name) {
+    const std::string id(trim(name));
+    if (auto match = find_device(db, id)) {
+      return *match;
+    }
+    const auto selected = select_devices(db, id);  // throws for an unknown name
+    throw RequestError("device", fmt::format("'{}' selects {} devices; a group lists device ids "
+                                             "(write a group as 2x DEVICE or A+B)",
+                                             id, selected.size()));
+  };
+  const auto x = text.find_first_of("xX");
+  if (x != std::string_view::npos && x > 0) {
+    if (const auto n = to_int64(trim(text.substr(0, x)), 1, 1024)) {
+      const std::string_view rest = trim(text.substr(x + 1));
+      if (!rest.empty()) {
+        return std::vector<DeviceMatch>(static_cast<std::size_t>(*n), group_member(rest));
+      }
+    }
+  }
+  if (text.find('+') != std::string_view::npos) {
+    std::vector<DeviceMatch> members;
+    for (const std::string& name : split_list(text, "+")) {
+      members.push_back(group_member(name));
+    }
+    return members;
+  }
+  return std::nullopt;
+}
+
 void family_note(std::vector<std::string>& notes, const DeviceMatch& match) {
   if (match.family == nullptr) {
     return;
@@ -160,6 +198,7 @@ Report run_single(const EstimateRequest& o, const Database& db, const ModelChoic
   // Devices that lack the requested precision, by the precision used instead: one note each.
   std::map<Precision, std::vector<std::string>> fell_back;
   for (const auto& match : matches) {
+    require_backend(*match.device, options.backend);
     results.push_back(estimate(*match.device, model.input, options, db.efficiency()));
     family_note(notes, match);
     const auto& r = results.back();
@@ -226,8 +265,8 @@ std::string default_link_id(const std::vector<const Device*>& devices) {
 }
 
 Report run_groups(const EstimateRequest& o, const Database& data, const ModelChoice& model,
-                  const EstimateOptions& options, const std::vector<DeviceMatch>& parts,
-                  bool repeats) {
+                  const EstimateOptions& options,
+                  const std::vector<std::vector<DeviceMatch>>& listed, bool repeats) {
   const DeviceDb& db = data.devices();
   std::vector<std::string> notes = model.notes;
   std::vector<std::string> warnings = model.warnings;
@@ -240,18 +279,22 @@ Report run_groups(const EstimateRequest& o, const Database& data, const ModelCho
           "the repeated id");
     }
     for (const auto& match : select_devices(db, o.devices)) {
+      require_backend(*match.device, options.backend);
       family_note(notes, match);
       GroupSpec g;
       g.devices.assign(static_cast<std::size_t>(o.count), match.device);
       groups.push_back(std::move(g));
     }
   } else {
-    GroupSpec g;
-    for (const auto& match : parts) {
-      family_note(notes, match);
-      g.devices.push_back(match.device);
+    for (const auto& members : listed) {
+      GroupSpec g;
+      for (const auto& match : members) {
+        require_backend(*match.device, options.backend);
+        family_note(notes, match);
+        g.devices.push_back(match.device);
+      }
+      groups.push_back(std::move(g));
     }
-    groups.push_back(std::move(g));
   }
   const SplitMode split =
       o.split ? parse_split_mode(*o.split).value_or(SplitMode::layer) : SplitMode::layer;
@@ -349,6 +392,7 @@ Report run_offload(const EstimateRequest& o, const Database& data, const ModelCh
   std::vector<std::string> warnings = model.warnings;
   std::vector<OffloadResult> results;
   for (const auto& match : select_devices(db, o.devices)) {
+    require_backend(*match.device, options.backend);
     family_note(notes, match);
     spec.gpu = match.device;
     results.push_back(estimate_offload(spec, model.input, options, data.efficiency()));
@@ -421,6 +465,7 @@ Report run_speculative(const EstimateRequest& o, const Database& db, const Model
   spec.acceptance = *o.acceptance;
   std::vector<SpeculativeResult> results;
   for (const auto& match : select_devices(db.devices(), o.devices)) {
+    require_backend(*match.device, options.backend);
     family_note(notes, match);
     results.push_back(
         estimate_speculative(*match.device, model.input, spec, options, db.efficiency()));
@@ -460,9 +505,19 @@ Report run_speculative(const EstimateRequest& o, const Database& db, const Model
 }  // namespace
 
 Report run_estimate(const Database& data, const EstimateRequest& o) {
-  const ModelChoice model = resolve_model(data, o.model, o.quant);
+  ModelChoice model = resolve_model(data, o.model, o.quant);
   EstimateOptions options = o.options;
   options.backend = normalize_key(options.backend);
+  // Tokens the KV cache holds by the end of the run, against the model's trained context.
+  const double held_tokens =
+      options.context_tokens + options.prompt_tokens + options.generate_tokens;
+  const std::int64_t trained = model.input.spec.max_context;
+  if (trained > 0 && held_tokens > static_cast<double>(trained)) {
+    model.warnings.push_back(fmt::format(
+        "{} was trained for {} tokens of context; this run holds {:.0f} (context + prompt + "
+        "generated), beyond what the model can attend to well (see {{context}})",
+        model.input.spec.name, trained, held_tokens));
+  }
 
   const bool speculative = o.draft.has_value();
   if (!speculative && (o.acceptance || o.draft_quant || o.draft_tokens)) {
@@ -470,24 +525,70 @@ Report run_estimate(const Database& data, const EstimateRequest& o) {
   }
   const bool offload = o.gpu_layers.has_value() || o.host.has_value() || o.cpu_moe;
 
-  // Parts of the device list that name one device each; a repeated device makes a group.
+  // The device list: devices and groups side by side ("2x rtx-3090,m4-max", "a+b"). Without
+  // group syntax, a list that repeats one id and nothing else ("rtx-3090,rtx-3090") is that
+  // group; a repeat among other devices is ambiguous and an error.
   const DeviceDb& db = data.devices();
   std::vector<DeviceMatch> parts;
+  std::vector<std::vector<DeviceMatch>> listed;
   bool all_devices = true;
+  bool group_syntax = false;
   for (const std::string& part : split_list(o.devices, ",")) {
-    if (auto match = find_device(db, part)) {
+    if (auto members = parse_group_element(db, part)) {
+      group_syntax = true;
+      listed.push_back(std::move(*members));
+    } else if (auto match = find_device(db, part)) {
       parts.push_back(*match);
+      listed.push_back({*match});
     } else {
       all_devices = false;
     }
   }
+  if (group_syntax && !all_devices) {
+    for (const std::string& part : split_list(o.devices, ",")) {
+      if (!parse_group_element(db, part) && !find_device(db, part)) {
+        const auto selected = select_devices(db, part);  // throws for an unknown name
+        throw RequestError(
+            "device", fmt::format("'{}' selects {} devices; a list with groups names one device "
+                                  "or one group per element",
+                                  part, selected.size()));
+      }
+    }
+  }
+  if (group_syntax && o.count > 1) {
+    throw RequestError("count",
+                       "{count} repeats every listed device; it does not combine with "
+                       "a group written as 2x DEVICE or A+B");
+  }
   bool repeats = false;
+  bool only_repeats = true;
   for (std::size_t i = 0; i < parts.size() && all_devices; ++i) {
+    only_repeats = only_repeats && parts[i].device == parts.front().device;
     for (std::size_t j = 0; j < i; ++j) {
       repeats = repeats || parts[i].device == parts[j].device;
     }
   }
-  const bool group = o.count > 1 || repeats || o.split || o.split_ratio || o.link;
+  if (repeats && (group_syntax || !only_repeats) && o.count == 1) {
+    std::string repeated;
+    for (std::size_t i = 0; i < parts.size() && repeated.empty(); ++i) {
+      for (std::size_t j = 0; j < i; ++j) {
+        if (parts[i].device == parts[j].device) {
+          repeated = parts[i].device->id;
+        }
+      }
+    }
+    throw RequestError(
+        "device",
+        fmt::format("'{0}' is listed more than once among other devices; write side by side "
+                    "rows as 2x {0},OTHER, or one group of them all as {1}",
+                    repeated, fmt::format("{}", fmt::join(split_list(o.devices, ","), "+"))));
+  }
+  if (repeats && only_repeats && !group_syntax) {
+    listed = {parts};
+  } else if (!group_syntax && (o.split || o.split_ratio || o.link)) {
+    listed = {parts};  // a split or link asked for: the listed devices work as one group
+  }
+  const bool group = o.count > 1 || repeats || group_syntax || o.split || o.split_ratio || o.link;
   if (group && offload) {
     throw RequestError(
         "gpu_layers",
@@ -523,7 +624,7 @@ Report run_estimate(const Database& data, const EstimateRequest& o) {
         }
       }
     }
-    return run_groups(o, data, model, options, parts, repeats);
+    return run_groups(o, data, model, options, listed, repeats);
   }
   if (offload) {
     return run_offload(o, data, model, options);

@@ -44,6 +44,7 @@ SweepOutcome run_sweep(const Database& db, const SweepRequest& o) {
   const bool parallel = o.parallel.has_value();
   EstimateOptions base = o.options;
   base.backend = normalize_key(base.backend);
+  require_backend(device, base.backend);
   base.prompt_tokens =
       static_cast<double>(o.prompt.value_or(parallel ? k_parallel_prompt_tokens : 0));
   base.generate_tokens =

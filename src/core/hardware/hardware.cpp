@@ -669,4 +669,40 @@ std::vector<DeviceMatch> select_devices(const DeviceDb& db, std::string_view spe
   return out;
 }
 
+std::vector<std::string> runnable_backends(const Device& device) {
+  std::vector<std::string> backends{device.backend};
+  const auto add = [&](const std::string& backend) {
+    if (std::find(backends.begin(), backends.end(), backend) == backends.end()) {
+      backends.push_back(backend);
+    }
+  };
+  if (device.kind != DeviceKind::cpu && (device.backend == "cuda" || device.backend == "rocm" ||
+                                         device.backend == "sycl" || device.backend == "opencl")) {
+    add("vulkan");
+  }
+  if (device.kind == DeviceKind::cpu || device.cpu) {
+    add("cpu");
+  }
+  return backends;
+}
+
+void require_backend(const Device& device, std::string_view backend) {
+  const std::string key = normalize_key(backend);
+  if (key.empty()) {
+    return;
+  }
+  const auto backends = runnable_backends(device);
+  if (std::find(backends.begin(), backends.end(), key) != backends.end()) {
+    return;
+  }
+  const std::string why = key == "cpu"
+                              ? fmt::format(
+                                    "; the data names no host CPU for {} (estimate the host's CPU "
+                                    "as a device of its own, or split with {{host}})",
+                                    device.id)
+                              : std::string();
+  throw RequestError("backend", fmt::format("{{backend}} {} cannot run on {}; it runs {}{}", key,
+                                            device.id, fmt::join(backends, ", "), why));
+}
+
 }  // namespace llmroof

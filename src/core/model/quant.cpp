@@ -784,8 +784,11 @@ void assign_types(std::vector<TensorInfo>& tensors, const Quant& quant, const Mo
 }
 
 namespace {
-constexpr std::array<std::string_view, 5> k_kv_names = {"f16", "bf16", "fp8", "q8_0", "q4_0"};
-constexpr std::array<double, 5> k_kv_bytes = {2.0, 2.0, 1.0, 34.0 / 32.0, 18.0 / 32.0};
+// "int4" is a plain 4-bit element with no block scale (0.5 bytes), the idealised figure the
+// source articles compute with; llama.cpp's nearest real type is q4_0 (18 bytes per 32).
+constexpr std::array<std::string_view, 6> k_kv_names = {"f16",  "bf16", "fp8",
+                                                        "q8_0", "q4_0", "int4"};
+constexpr std::array<double, 6> k_kv_bytes = {2.0, 2.0, 1.0, 34.0 / 32.0, 18.0 / 32.0, 0.5};
 }  // namespace
 
 std::optional<double> kv_bytes_per_element(std::string_view kv_type) {

@@ -277,4 +277,21 @@ TEST_CASE("select_devices: a miss suggests device ids, each once", "[hardware]")
   } catch (const RequestError& e) {
     CHECK(e.suggestions() == std::vector<std::string>{"i9-13900k-ddr5"});
   }
+
+TEST_CASE("runnable backends: the usual one, Vulkan beside CUDA/ROCm/SYCL, cpu with a host",
+          "[hardware][backend]") {
+  const DeviceDb& db = test::devices();
+  const Device& rtx = *find_device(db, "rtx-4090")->device;
+  CHECK(runnable_backends(rtx) == std::vector<std::string>{"cuda", "vulkan"});
+  CHECK_NOTHROW(require_backend(rtx, ""));
+  CHECK_NOTHROW(require_backend(rtx, "Vulkan"));
+  CHECK_THROWS_AS(require_backend(rtx, "metal"), RequestError);
+  // No host CPU in the data: the CPU backend cannot be estimated on the GPU's figures.
+  CHECK_THROWS_AS(require_backend(rtx, "cpu"), RequestError);
+  const Device& mac = *find_device(db, "m4-pro")->device;
+  REQUIRE(mac.cpu.has_value());
+  CHECK(runnable_backends(mac) == std::vector<std::string>{"metal", "cpu"});
+  CHECK_THROWS_AS(require_backend(mac, "cuda"), RequestError);
+  const Device& xeon = *find_device(db, "xeon-8480+")->device;
+  CHECK(runnable_backends(xeon) == std::vector<std::string>{"cpu"});
 }

@@ -138,6 +138,25 @@ TEST_CASE("quant names given to --quant", "[quant]") {
   CHECK(kv_bytes_per_element("q4_0").value() == Approx(0.5625));
   CHECK(kv_bytes_per_element("fp8").value() == 1.0);
   CHECK_FALSE(kv_bytes_per_element("q3_k").has_value());
+  CHECK(kv_bytes_per_element("int4").value() == 0.5);
+}
+
+TEST_CASE("a plain 4-bit KV cache reproduces the source article's 1.34 GB for LLaMA-65B",
+          "[quant][kv]") {
+  // 2 (K and V) * 0.5 bytes * 80 layers * 8192 (64 heads * 128) * 2048 tokens
+  // = 1,342,177,280 bytes: the article's "1.33 GB" (seed-notes.md).
+  const ModelSpec& m = *find_model(test::catalog(), "llama-1-65b");
+  CHECK(m.layers == 80);
+  CHECK(m.max_context == 2048);
+  CHECK(kv_cache_bytes(m, 2048, *kv_bytes_per_element("int4")) == 1342177280.0);
+  // q4_0's block scale makes the same cache 18/16 times larger.
+  CHECK(kv_cache_bytes(m, 2048, *kv_bytes_per_element("q4_0")) ==
+        Approx(1342177280.0 * 18.0 / 16.0));
+  // LLaMA-1 counts from the configs (LLaMA paper's 6.7B, 13.0B, 32.5B, 65.2B).
+  CHECK(find_model(test::catalog(), "llama-1-7b")->total_params == 6738415616.0);
+  CHECK(find_model(test::catalog(), "llama-1-13b")->total_params == 13015864320.0);
+  CHECK(find_model(test::catalog(), "llama-1-33b")->total_params == 32528943616.0);
+  CHECK(m.total_params == 65285660672.0);
 }
 
 TEST_CASE("presets reproduce llama.cpp's published bits per weight for Llama-3.1-8B",
