@@ -171,6 +171,13 @@ void Context::write_output(const std::string& text, bool append) {
 }
 
 int run(const std::vector<std::string>& args, Io& io) {
+  // `llmroof --version` alone answers before any subcommand tree is built (same text as
+  // CLI11's version flag below, which still serves it in other positions).
+  if (args.size() == 2 && (args[1] == "--version" || args[1] == "-V")) {
+    io.out << "llmroof " << k_version << '\n';
+    io.out.flush();
+    return static_cast<int>(ExitCode::ok);
+  }
   CLI::App app{"llmroof: roofline estimates of LLM inference speed (tokens/s) on real hardware",
                "llmroof"};
   auto formatter = std::make_shared<WrappingFormatter>();
