@@ -277,6 +277,7 @@ TEST_CASE("select_devices: a miss suggests device ids, each once", "[hardware]")
   } catch (const RequestError& e) {
     CHECK(e.suggestions() == std::vector<std::string>{"i9-13900k-ddr5"});
   }
+}
 
 TEST_CASE("runnable backends: the usual one, Vulkan beside CUDA/ROCm/SYCL, cpu with a host",
           "[hardware][backend]") {
