@@ -4,12 +4,12 @@
 
 #include <algorithm>
 #include <cstdlib>
-#include <fstream>
 #include <map>
 #include <sstream>
 
 #include "llmroof/platform/data_dir.hpp"
 #include "llmroof/platform/load_database.hpp"
+#include "llmroof/platform/output_file.hpp"
 #include "llmroof/util/errors.hpp"
 #include "llmroof/util/lookup.hpp"
 #include "llmroof/version.hpp"
@@ -158,16 +158,25 @@ void Context::emit(const Report& report, std::string_view chart_title) {
   write_output(text.str());
 }
 
+void Context::add_input(const std::filesystem::path& path) { m_inputs.push_back(path); }
+
+void Context::check_output(const std::string& path, std::string_view what) const {
+  std::vector<std::filesystem::path> inputs = m_inputs;
+  inputs.insert(inputs.end(), m_common.device_files.begin(), m_common.device_files.end());
+  inputs.insert(inputs.end(), m_common.calibration_files.begin(), m_common.calibration_files.end());
+  refuse_output_over_input(path, inputs, what);
+}
+
 void Context::write_output(const std::string& text, bool append) {
   if (m_common.output == "-") {
     m_io.out << text;
     m_io.out.flush();
     return;
   }
-  std::ofstream file(m_common.output, append ? std::ios::binary | std::ios::app : std::ios::binary);
-  if (!file || !(file << text)) {
-    throw Error(fmt::format("cannot write '{}'", m_common.output));
-  }
+  check_output(m_common.output, "--output");
+  // The file is replaced whole each time, so an appended part rewrites what came before it.
+  m_written = append ? m_written + text : text;
+  write_file_atomically(m_common.output, m_written);
 }
 
 int run(const std::vector<std::string>& args, Io& io) {

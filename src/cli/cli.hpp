@@ -88,6 +88,11 @@ class Context {
   std::string flag(std::string_view field) const { return flag_name(m_command, field); }
   /// Writes `text` to stdout or --output (appended to the file when `append`).
   void write_output(const std::string& text, bool append = false);
+  /// Registers a file the command reads, so that no output (--output, --profile) overwrites it.
+  void add_input(const std::filesystem::path& path);
+  /// Throws UsageError when `path` is one of the run's input files (see add_input); `what`
+  /// names the output's option.
+  void check_output(const std::string& path, std::string_view what) const;
 
  private:
   Io& m_io;
@@ -95,6 +100,8 @@ class Context {
   const CLI::App* m_command = nullptr;
   std::optional<std::filesystem::path> m_data_dir;
   std::optional<Database> m_database;
+  std::vector<std::filesystem::path> m_inputs;  ///< files the command reads (add_input)
+  std::string m_written;                        ///< what write_output put in --output so far
 };
 
 /// A registered subcommand: its CLI11 app and what runs when it is chosen.

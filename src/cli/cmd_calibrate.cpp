@@ -3,11 +3,12 @@
 
 #include <fmt/format.h>
 
-#include <fstream>
+#include <filesystem>
 
 #include "cli.hpp"
 #include "llmroof/app/calibrate_request.hpp"
 #include "llmroof/platform/data_dir.hpp"
+#include "llmroof/platform/output_file.hpp"
 #include "llmroof/util/errors.hpp"
 
 namespace llmroof::cli {
@@ -72,9 +73,30 @@ void write_text(const std::string& path, const std::string& text, Context& conte
     context.io().out << text;
     return;
   }
-  std::ofstream file(path, std::ios::binary);
-  if (!file || !(file << text)) {
-    throw Error(fmt::format("cannot write '{}'", path));
+  write_file_atomically(path, text);
+}
+
+/// Refuses, before any work, outputs that would overwrite an input or each other.
+void check_outputs(const CalibrateOptions& o, Context& context) {
+  for (const auto& file : o.files) {
+    context.add_input(file);
+  }
+  if (!o.prior.empty()) {
+    context.add_input(o.prior);
+  }
+  if (o.profile != "-") {
+    context.check_output(o.profile, "--profile");
+  }
+  const std::string& output = context.common().output;
+  if (output != "-") {
+    context.check_output(output, "--output");
+    if (o.profile != "-" &&
+        std::filesystem::weakly_canonical(output) == std::filesystem::weakly_canonical(o.profile)) {
+      throw UsageError(fmt::format(
+          "--output '{}' is also the --profile file; give the report and the profile different "
+          "paths",
+          output));
+    }
   }
 }
 
@@ -103,6 +125,7 @@ CalibrateRequest make_request(const CalibrateOptions& o, Context& context) {
 }
 
 int run(const CalibrateOptions& o, Context& context) {
+  check_outputs(o, context);
   const CalibrateOutcome outcome = run_calibrate(context.database(), make_request(o, context));
   write_text(o.profile, outcome.profile_json, context);
   context.emit(outcome.report);

@@ -29,6 +29,7 @@ void setup(CLI::App& sub, InspectOptions& o) {
 InspectRequest make_request(const InspectOptions& o) { return {model_argument(o.file)}; }
 
 int run(const InspectOptions& o, Context& context) {
+  context.add_input(o.file);
   context.emit(run_inspect(make_request(o)));
   return static_cast<int>(ExitCode::ok);
 }

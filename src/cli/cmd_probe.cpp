@@ -3,10 +3,10 @@
 #include <fmt/format.h>
 #include <unistd.h>
 
-#include <fstream>
 #include <ostream>
 
 #include "cli.hpp"
+#include "llmroof/platform/output_file.hpp"
 #include "llmroof/platform/probe.hpp"
 #include "llmroof/report/report.hpp"
 #include "llmroof/util/errors.hpp"
@@ -72,10 +72,7 @@ int run(const ProbeCliOptions& o, Context& context) {
   }
   const ProbeResult result = run_probe(options);
   if (!o.device_output.empty()) {
-    std::ofstream file(o.device_output, std::ios::binary);
-    if (!file || !(file << probe_device_json(result))) {
-      throw Error(fmt::format("cannot write '{}'", o.device_output));
-    }
+    write_file_atomically(o.device_output, probe_device_json(result));
   }
   context.emit(probe_report(result));
   return static_cast<int>(ExitCode::ok);
