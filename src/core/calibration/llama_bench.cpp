@@ -185,6 +185,10 @@ std::vector<Measurement> parse_bench_jsonl(std::string_view text, const std::str
     if (row.empty()) {
       continue;
     }
+    if (const auto problem = detail::json_depth_problem(row)) {
+      problems.add(line, fmt::format("not a JSON object: {}", *problem));
+      continue;
+    }
     nlohmann::json object;
     try {
       object = nlohmann::json::parse(row);

@@ -137,7 +137,46 @@ void Diagnostics::throw_if_any(std::string_view text, const std::string& display
   throw DataError(std::move(messages));
 }
 
+std::optional<std::string> json_depth_problem(std::string_view text) {
+  int depth = 0;
+  std::size_t line = 1;
+  std::size_t column = 0;
+  bool in_string = false;
+  bool escaped = false;
+  for (const char c : text) {
+    ++column;
+    if (c == '\n') {
+      ++line;
+      column = 0;
+    }
+    if (in_string) {
+      if (escaped) {
+        escaped = false;
+      } else if (c == '\\') {
+        escaped = true;
+      } else if (c == '"') {
+        in_string = false;
+      }
+      continue;
+    }
+    if (c == '"') {
+      in_string = true;
+    } else if (c == '[' || c == '{') {
+      if (++depth > k_max_json_depth) {
+        return fmt::format("{}:{}: JSON nests deeper than {} levels of arrays/objects", line,
+                           column, k_max_json_depth);
+      }
+    } else if (c == ']' || c == '}') {
+      --depth;
+    }
+  }
+  return std::nullopt;
+}
+
 nlohmann::json parse_json_text(std::string_view text, const std::string& display_name) {
+  if (const auto problem = json_depth_problem(text)) {
+    throw DataError({fmt::format("{}:{}", display_name, *problem)});
+  }
   try {
     return nlohmann::json::parse(text.begin(), text.end());
   } catch (const nlohmann::json::parse_error& e) {

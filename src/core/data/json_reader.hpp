@@ -45,7 +45,18 @@ class Diagnostics {
   std::vector<std::pair<std::string, std::string>> m_items;
 };
 
-/// Parses JSON text; a syntax error becomes a DataError "file:line:column: message".
+/// Deepest nesting of arrays and objects accepted in any JSON input (data files, config.json,
+/// llama-bench JSON/JSONL); deeper text is refused before parsing, so the recursive parser and
+/// the locator never recurse further than this.
+inline constexpr int k_max_json_depth = 128;
+
+/// "line L, column C: JSON nests deeper than 128 levels" when `text` has more than
+/// k_max_json_depth nested arrays/objects (strings are skipped); empty otherwise. Linear time,
+/// constant memory.
+std::optional<std::string> json_depth_problem(std::string_view text);
+
+/// Parses JSON text; a syntax error or nesting deeper than k_max_json_depth becomes a
+/// DataError "file:line:column: message".
 nlohmann::json parse_json_text(std::string_view text, const std::string& display_name);
 
 /// Escapes a key for use in a JSON pointer.

@@ -15,6 +15,7 @@
 #include <string_view>
 #include <vector>
 
+#include "data/json_reader.hpp"
 #include "llmroof/model/model_spec.hpp"
 #include "llmroof/model/tensors.hpp"
 #include "llmroof/util/errors.hpp"
@@ -678,6 +679,9 @@ void ConfigParser::finish() {
 }  // namespace
 
 ModelSpec parse_hf_config(std::string_view text, const std::string& display_name) {
+  if (const auto problem = detail::json_depth_problem(text)) {
+    throw ModelSpecError(fmt::format("{}:{}", display_name, *problem));
+  }
   json root;
   try {
     root = json::parse(text.begin(), text.end());

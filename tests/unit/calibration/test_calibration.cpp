@@ -615,3 +615,15 @@ TEST_CASE("shipped calibration data: every row is accounted for and the goals ho
     }
   }
 }
+
+TEST_CASE("llama-bench JSON and JSONL nested 50k deep are one data error",
+          "[calibration][parse][limits]") {
+  const std::string deep = std::string(50000, '[') + std::string(50000, ']');
+  CHECK(data_errors([&] { parse_llama_bench(deep, "deep.json"); }) ==
+        std::vector<std::string>{
+            "deep.json:1:129: JSON nests deeper than 128 levels of arrays/objects"});
+  const std::string row = "{\"a\":" + std::string(50000, '[') + std::string(50000, ']') + "}\n";
+  const auto messages = data_errors([&] { parse_llama_bench(row + row, "deep.jsonl"); });
+  REQUIRE_FALSE(messages.empty());
+  CHECK(messages.front().find("JSON nests deeper than 128 levels") != std::string::npos);
+}

@@ -274,3 +274,13 @@ TEST_CASE("hf config: every shared fixture matches models.csv", "[hf_config][sha
   }
   CHECK(files >= 19);
 }
+
+TEST_CASE("hf config: 50k nested arrays are refused by the depth bound, not the stack",
+          "[hf_config][limits]") {
+  const std::string deep = "{\"a\":" + std::string(50000, '[') + std::string(50000, ']') + "}";
+  CHECK(parse_error_of(deep) ==
+        "config.json:1:133: JSON nests deeper than 128 levels of arrays/objects");
+  // Brackets inside strings do not count.
+  CHECK(parse_error_of("{\"a\":\"" + std::string(500, '[') + "\"}").find("nests deeper") ==
+        std::string::npos);
+}
