@@ -193,7 +193,8 @@ Command add_estimate(CLI::App& parent, CommonOptions& common) {
   sub->add_option("--explain", options->explain,
                   "Print the calculation of one row instead of the rows: the roofline (bytes, "
                   "bandwidth, FLOPs, peak, bound), each engine-model term and its share of the "
-                  "step, prefill, and the band's source. Row: a device id (default: the first)")
+                  "step, prefill, and the band's source; a group per stage and its link, an "
+                  "offload per part. Row: a device id or group (default: the first)")
       ->expected(0, 1)
       ->type_name("[DEVICE]");
   add_common_options(*sub, common, true, true);

@@ -27,7 +27,7 @@ struct EstimateRequest {
   std::string sort = "tokens_per_s";  ///< sort: output column id
   std::vector<std::string> show;      ///< show: extra table columns
   /// explain: print the calculation of one row instead of the rows; "" = the first row, else
-  /// the row's device id (see explain_estimate).
+  /// the row's device id or group label (see explain_estimate, explain_group, explain_offload).
   std::optional<std::string> explain;
   // Device groups.
   int count = 1;                           ///< count: a group of N of each listed device

@@ -42,8 +42,18 @@ Shard make_shard(const EstimateResult& alone, double share, int layers, const Mo
                  const Weights& weights, const EstimateOptions& options,
                  const EfficiencyTable& efficiency);
 
-/// Seconds of the shard's part of `step` (a decode step computed on shard.roofs): realistic
-/// when the shard has a class, else the roofline.
+/// A shard's part of one decode step, as the scenarios price it.
+struct ShardDecode {
+  DecodeStep part;  ///< the step's bytes, FLOPs and roofline times, times the share
+  /// The realistic terms of `part` (their sum is `seconds`); none for a pure roofline shard.
+  std::optional<DecodeBreakdown> terms;
+  double seconds = 0;  ///< terms->seconds(), or part.step_seconds without a class
+};
+
+/// The shard's part of `step` (a decode step computed on shard.roofs): realistic when the
+/// shard has a class, else the roofline.
+ShardDecode shard_decode(const Shard& shard, const DecodeStep& step);
+/// shard_decode(shard, step).seconds.
 double shard_decode_seconds(const Shard& shard, const DecodeStep& step);
 /// Seconds of the shard's part of `prefill` (computed on shard.roofs).
 double shard_prefill_seconds(const Shard& shard, const PrefillResult& prefill);
@@ -83,6 +93,8 @@ struct GroupMember {
   double share = 0;         ///< fraction of the weights, KV cache and work it holds, (0, 1]
   int layers = 0;           ///< layers it runs (tensor split: every layer)
   double step_seconds = 0;  ///< its busy time in one step (layer split: per micro-batch)
+  Shard shard;              ///< the realistic (ideal with options.ideal) shard it runs
+  ShardDecode decode;       ///< its part of the step at the context (step_seconds = seconds)
   MemoryFit fit;            ///< its share of weights and KV cache against its usable memory
 };
 
@@ -97,6 +109,11 @@ struct GroupResult {
   int micro_batches = 1;
   double device_seconds = 0;  ///< per step: slowest member (tensor) or sum of stages (layer)
   double link_seconds = 0;    ///< per step: all-reduces (tensor) or stage-to-stage hops (layer)
+  /// Per step: sends over the link (layer: devices - 1 hops of a micro-batch's activations;
+  /// tensor: 2 all-reduces per layer of 2 (devices - 1) sends); link_seconds = link_hops x
+  /// link_hop_seconds(link_hop_bytes).
+  int link_hops = 0;
+  double link_hop_bytes = 0;  ///< bytes of one send
   /// Time between two tokens of one sequence: device + link seconds, or, with a full
   /// pipeline, micro_batches times the slowest stage when that is longer.
   double step_seconds = 0;

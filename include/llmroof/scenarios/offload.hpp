@@ -8,6 +8,7 @@
 #include "llmroof/hardware/hardware.hpp"
 #include "llmroof/hardware/links.hpp"
 #include "llmroof/report/report.hpp"
+#include "llmroof/scenarios/cluster.hpp"
 #include "llmroof/scenarios/estimate.hpp"
 
 namespace llmroof {
@@ -52,6 +53,10 @@ struct OffloadResult {
   double gpu_seconds = 0;   ///< the GPU's part of a decode step
   double host_seconds = 0;  ///< the host's part of a decode step
   double step_seconds = 0;  ///< gpu_seconds + host_seconds (the parts run one after another)
+  Shard gpu_shard;          ///< the GPU part's realistic (ideal with options.ideal) shard
+  Shard host_shard;         ///< the host part's; share 0 when the host holds nothing
+  ShardDecode gpu_decode;   ///< the GPU's part of the step (gpu_seconds = its seconds)
+  ShardDecode host_decode;  ///< the host's part (host_seconds = its seconds)
   double tokens_per_s = 0;  ///< realistic (ideal when options.ideal)
   double tokens_per_s_low = 0;
   double tokens_per_s_high = 0;

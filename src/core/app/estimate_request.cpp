@@ -152,10 +152,11 @@ void finish(Report& report, const EstimateRequest& o, std::vector<std::string> n
 
 // The explanation of the row of `report` (sorted) whose device is `row` ("" = the first row),
 // with the report's notes and warnings.
-// The device id of the row of `report` that `row` names ("" = the first row); throws
-// RequestError naming the rows when none matches.
-std::string explain_row_id(const Report& report, const std::string& row) {
-  const int id_column = report.column_index("device.id");
+// The id (in `column`: the device id, or a group's label) of the row of `report` that `row`
+// names ("" = the first row); throws RequestError naming the rows when none matches.
+std::string explain_row_id(const Report& report, const std::string& row,
+                           const std::string& column = "device.id") {
+  const int id_column = report.column_index(column);
   std::vector<std::string> ids;
   for (const auto& cells : report.rows) {
     ids.push_back(std::get<std::string>(cells[static_cast<std::size_t>(id_column)]));
@@ -358,6 +359,15 @@ Report run_groups(const EstimateRequest& o, const Database& data, const ModelCho
     show_column(report, "power_w");
   }
   finish(report, o, std::move(notes), std::move(warnings));
+  if (o.explain) {
+    const std::string wanted = explain_row_id(report, *o.explain, "group");
+    const auto r = std::find_if(results.begin(), results.end(),
+                                [&](const GroupResult& x) { return x.label == wanted; });
+    Report out = explanation_report(explain_group(*r, model.input, options));
+    out.notes = report.notes;
+    out.warnings = report.warnings;
+    return out;
+  }
   return report;
 }
 
@@ -430,6 +440,16 @@ Report run_offload(const EstimateRequest& o, const Database& data, const ModelCh
   }
   Report report = offload_report(results, model.input, options, o.sort);
   finish(report, o, std::move(notes), std::move(warnings));
+  if (o.explain) {
+    const std::string wanted = explain_row_id(report, *o.explain);
+    const auto r = std::find_if(results.begin(), results.end(), [&](const OffloadResult& x) {
+      return x.gpu_alone.device->id == wanted;
+    });
+    Report out = explanation_report(explain_offload(*r, model.input, options));
+    out.notes = report.notes;
+    out.warnings = report.warnings;
+    return out;
+  }
   return report;
 }
 
@@ -604,11 +624,6 @@ Report run_estimate(const Database& data, const EstimateRequest& o) {
   }
   if (offload && speculative) {
     throw RequestError("draft", "{draft} does not combine with {gpu_layers}, {host} or {cpu_moe}");
-  }
-  if (o.explain && (group || offload)) {
-    throw RequestError("explain",
-                       "{explain} explains single-device and speculative rows; drop the group or "
-                       "offload options to see the calculation of one device");
   }
   if (group) {
     if (o.count == 1 && !all_devices) {

@@ -99,15 +99,25 @@ Shard make_shard(const EstimateResult& alone, double share, int layers, const Mo
   return shard;
 }
 
-double shard_decode_seconds(const Shard& shard, const DecodeStep& step) {
+ShardDecode shard_decode(const Shard& shard, const DecodeStep& step) {
   // Every byte and FLOP scales with the share; the times follow.
-  DecodeStep part = step;
-  for (double* v : {&part.weights_read_bytes, &part.kv_read_bytes, &part.bytes, &part.flops,
-                    &part.memory_seconds, &part.compute_seconds, &part.step_seconds}) {
+  ShardDecode d;
+  d.part = step;
+  for (double* v : {&d.part.weights_read_bytes, &d.part.kv_read_bytes, &d.part.bytes, &d.part.flops,
+                    &d.part.memory_seconds, &d.part.compute_seconds, &d.part.step_seconds}) {
     *v *= shard.share;
   }
-  return shard.cls != nullptr ? realistic_decode_seconds(*shard.cls, part, shard.run)
-                              : part.step_seconds;
+  if (shard.cls != nullptr) {
+    d.terms = realistic_decode_breakdown(*shard.cls, d.part, shard.run);
+    d.seconds = d.terms->seconds();
+  } else {
+    d.seconds = d.part.step_seconds;
+  }
+  return d;
+}
+
+double shard_decode_seconds(const Shard& shard, const DecodeStep& step) {
+  return shard_decode(shard, step).seconds;
 }
 
 double shard_prefill_seconds(const Shard& shard, const PrefillResult& prefill) {
@@ -127,10 +137,10 @@ struct Member {
   Shard ideal;  // pure roofline
 };
 
-double member_decode_seconds(const Member& m, const ModelInput& model, const DecodeInput& in,
-                             bool ideal) {
+ShardDecode member_decode(const Member& m, const ModelInput& model, const DecodeInput& in,
+                          bool ideal) {
   const Shard& shard = ideal ? m.ideal : m.real;
-  return shard_decode_seconds(shard, decode_step(model.spec, model.weights, shard.roofs, in));
+  return shard_decode(shard, decode_step(model.spec, model.weights, shard.roofs, in));
 }
 
 double member_prefill_seconds(const Member& m, const ModelInput& model,
@@ -142,8 +152,11 @@ double member_prefill_seconds(const Member& m, const ModelInput& model,
 
 struct StepTimes {
   std::vector<double> member_seconds;
+  std::vector<ShardDecode> member_parts;
   double device_seconds = 0;
   double link_seconds = 0;
+  int link_hops = 0;
+  double link_hop_bytes = 0;
   double step_seconds = 0;
 };
 
@@ -162,13 +175,16 @@ StepTimes group_step(const std::vector<Member>& members, SplitMode split, const 
   if (split == SplitMode::tensor) {
     in.batch = batch;
     for (const auto& m : members) {
-      t.member_seconds.push_back(member_decode_seconds(m, model, in, ideal));
+      t.member_parts.push_back(member_decode(m, model, in, ideal));
+      t.member_seconds.push_back(t.member_parts.back().seconds);
     }
     t.device_seconds = *std::max_element(t.member_seconds.begin(), t.member_seconds.end());
     if (link != nullptr && n > 1) {
       // Two all-reduces of the activations per layer (after attention and after the FFN).
       const double bytes = batch * hidden * k_activation_bytes;
       t.link_seconds = 2.0 * model.spec.layers * ring_all_reduce_seconds(bytes, n, *link);
+      t.link_hops = 2 * model.spec.layers * 2 * (n - 1);
+      t.link_hop_bytes = bytes / n;
     }
     t.step_seconds = t.device_seconds + t.link_seconds;
     return t;
@@ -179,11 +195,14 @@ StepTimes group_step(const std::vector<Member>& members, SplitMode split, const 
   const int micro = (batch + micro_batches - 1) / micro_batches;
   in.batch = micro;
   for (const auto& m : members) {
-    t.member_seconds.push_back(member_decode_seconds(m, model, in, ideal));
+    t.member_parts.push_back(member_decode(m, model, in, ideal));
+    t.member_seconds.push_back(t.member_parts.back().seconds);
     t.device_seconds += t.member_seconds.back();
   }
   if (link != nullptr && n > 1) {
-    t.link_seconds = (n - 1) * link_hop_seconds(micro * hidden * k_activation_bytes, *link);
+    t.link_hop_bytes = micro * hidden * k_activation_bytes;
+    t.link_hops = n - 1;
+    t.link_seconds = (n - 1) * link_hop_seconds(t.link_hop_bytes, *link);
   }
   const double slowest = *std::max_element(t.member_seconds.begin(), t.member_seconds.end());
   t.step_seconds = std::max(micro_batches * slowest, t.device_seconds + t.link_seconds);
@@ -280,9 +299,13 @@ GroupResult estimate_group(const GroupSpec& group, const ModelInput& model,
   const StepTimes now = step_at(options.context_tokens, options.ideal);
   for (std::size_t i = 0; i < r.members.size(); ++i) {
     r.members[i].step_seconds = now.member_seconds[i];
+    r.members[i].shard = options.ideal ? members[i].ideal : members[i].real;
+    r.members[i].decode = now.member_parts[i];
   }
   r.device_seconds = now.device_seconds;
   r.link_seconds = now.link_seconds;
+  r.link_hops = now.link_hops;
+  r.link_hop_bytes = now.link_hop_bytes;
   r.step_seconds = now.step_seconds;
   const double batch = static_cast<double>(std::max(1, options.batch));
   r.tokens_per_s = 1.0 / r.step_seconds;

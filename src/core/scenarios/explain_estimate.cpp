@@ -241,6 +241,96 @@ void band(std::vector<ExplainStep>& out, const EstimateResult& r, const EngineMo
   }
 }
 
+// One part of a step run by `shard` (a stage of a group, the GPU or host part of an offload):
+// its bytes and FLOPs, the roofline times, then the engine terms with their shares of the part.
+void shard_part(std::vector<ExplainStep>& out, const std::string& section, const Shard& shard,
+                const ShardDecode& d, const std::string& device_id) {
+  Steps s(out, section);
+  const DecodeStep& p = d.part;
+  s.value("weights_read_bytes", "weights read per step",
+          fmt::format("{:.4g} of the weights a step reads", shard.share), p.weights_read_bytes,
+          "bytes");
+  s.value("kv_read_bytes", "KV cache read per step",
+          fmt::format("{:.4g} of the KV cache", shard.share), p.kv_read_bytes, "bytes");
+  s.value("bytes", "bytes per step",
+          fmt::format("{} + {}", v(p.weights_read_bytes, "bytes"), v(p.kv_read_bytes, "bytes")),
+          p.bytes, "bytes");
+  s.value("mem_bw_bytes_per_s", "memory bandwidth", device_id, shard.roofs.mem_bw_bytes_per_s,
+          "bytes_per_s");
+  s.value(
+      "memory_seconds", "memory time",
+      fmt::format("{} / {}", v(p.bytes, "bytes"), v(shard.roofs.mem_bw_bytes_per_s, "bytes_per_s")),
+      p.memory_seconds, "seconds");
+  s.value("flops", "FLOPs per step", fmt::format("{:.4g} of the step's FLOPs", shard.share),
+          p.flops, "flops");
+  s.value("peak_flops_per_s", "peak compute", device_id, shard.roofs.peak_flops_per_s,
+          "flops_per_s");
+  s.value(
+      "compute_seconds", "compute time",
+      fmt::format("{} / {}", v(p.flops, "flops"), v(shard.roofs.peak_flops_per_s, "flops_per_s")),
+      p.compute_seconds, "seconds");
+  s.fact(
+      "bound", "bound",
+      fmt::format("max({}, {})", v(p.memory_seconds, "seconds"), v(p.compute_seconds, "seconds")),
+      p.compute_bound ? "compute-bound" : "memory-bound");
+  if (!d.terms || shard.cls == nullptr) {
+    s.value("seconds", "time", "the larger of the two (roofline)", d.seconds, "seconds");
+    return;
+  }
+  const DecodeBreakdown& b = *d.terms;
+  const double total = d.seconds;
+  const EfficiencyClass& cls = *shard.cls;
+  const EngineRun& run = shard.run;
+  s.fact("class", "efficiency class", cls.description, cls.id);
+  s.value("memory_s", "memory term",
+          fmt::format("{} / ({:.4g} x {})", v(p.bytes, "bytes"), cls.decode_bw_efficiency,
+                      v(run.mem_bw_bytes_per_s, "bytes_per_s")),
+          b.memory_s, "seconds", b.memory_s / total);
+  s.value("compute_s", "dequantize/compute term",
+          fmt::format("{} / ({:.4g} x {:.4g} format x {} {})", v(p.flops, "flops"),
+                      cls.decode_flops_efficiency, run.decode_format_factor,
+                      v(run.decode_peak_flops_per_s, "flops_per_s"), to_string(cls.decode_peak)),
+          b.compute_s, "seconds", b.compute_s / total);
+  s.value("per_layer_s", "per-layer overhead",
+          fmt::format("{} layers x {}", run.layers, v(cls.decode_per_layer_s, "seconds")),
+          b.per_layer_s, "seconds", b.per_layer_s / total);
+  if (run.moe_layers > 0) {
+    s.value("moe_s", "MoE layer overhead",
+            fmt::format("{:.4g} MoE layers x {}", run.moe_layers, v(run.moe_layer_s, "seconds")),
+            b.moe_s, "seconds", b.moe_s / total);
+  }
+  s.value("seconds", "time", "sum of the terms", total, "seconds", 1.0);
+}
+
+// The band of a multi-device row: the widest decode spread of its parts' classes.
+void parts_band(std::vector<ExplainStep>& out, const std::vector<const Shard*>& shards,
+                double tokens_per_s, double low, double high) {
+  Steps s(out, "band");
+  const EfficiencyClass* widest = nullptr;
+  for (const Shard* shard : shards) {
+    if (shard->cls != nullptr &&
+        (widest == nullptr || shard->cls->decode_log_spread > widest->decode_log_spread)) {
+      widest = shard->cls;
+    }
+  }
+  if (widest == nullptr) {
+    return;
+  }
+  s.value("decode_log_spread", "decode spread",
+          fmt::format("the widest of the parts' classes: {} (80th percentile of |ln(measured / "
+                      "predicted)|, leave-one-device-out, {} rows)",
+                      widest->id, widest->decode_rows),
+          widest->decode_log_spread, "log_ratio");
+  s.value(
+      "tokens_per_s_low", "decode low",
+      fmt::format("{} x exp(-{:.4g})", v(tokens_per_s, "tokens_per_s"), widest->decode_log_spread),
+      low, "tokens_per_s");
+  s.value(
+      "tokens_per_s_high", "decode high",
+      fmt::format("{} x exp({:.4g})", v(tokens_per_s, "tokens_per_s"), widest->decode_log_spread),
+      high, "tokens_per_s");
+}
+
 }  // namespace
 
 Explanation explain_estimate(const EstimateResult& r, const ModelInput& model,
@@ -320,6 +410,169 @@ Explanation explain_speculative(const SpeculativeResult& r, const ModelInput& ta
           "tokens_per_s");
   s.value("tokens_per_s_high", "high", "the target class's decode band", r.tokens_per_s_high,
           "tokens_per_s");
+  return e;
+}
+
+Explanation explain_group(const GroupResult& r, const ModelInput& model,
+                          const EstimateOptions& options) {
+  Explanation e;
+  e.row = r.label;
+  e.subject = fmt::format("{} {} on {} ({} split)", model.spec.id, model.quant_id, r.label,
+                          to_string(r.split));
+  const bool layer = r.split == SplitMode::layer;
+  const int batch = std::max(1, options.batch);
+  std::vector<const Shard*> shards;
+  std::string stage_sum;
+  for (std::size_t i = 0; i < r.members.size(); ++i) {
+    const GroupMember& m = r.members[i];
+    const std::string section = fmt::format("stage {} {}", i + 1, m.alone.device->id);
+    {
+      Steps s(e.steps, section);
+      s.value("layers", "layers", layer ? "whole layers of the pipeline" : "every layer, a slice",
+              m.layers, "count");
+      s.value("share", "share of the work",
+              layer ? fmt::format("{} / {} layers", m.layers, std::max(1, model.spec.layers))
+                    : std::string("of every matrix and the KV cache (split ratio)"),
+              m.share, "ratio");
+      if (layer && r.micro_batches > 1) {
+        s.value("micro_batch", "sequences per micro-batch",
+                fmt::format("{} sequences / {} micro-batches", batch, r.micro_batches),
+                (batch + r.micro_batches - 1) / r.micro_batches, "count");
+      }
+    }
+    shard_part(e.steps, section, m.shard, m.decode, m.alone.device->id);
+    shards.push_back(&m.shard);
+    stage_sum += (stage_sum.empty() ? "" : (layer ? " + " : ", ")) + v(m.step_seconds, "seconds");
+  }
+  Steps s(e.steps, "group");
+  s.value("device_seconds", "devices time",
+          layer ? fmt::format("stages in turn: {}", stage_sum)
+                : fmt::format("the slowest of {} (they run at once)", stage_sum),
+          r.device_seconds, "seconds");
+  if (r.link != nullptr) {
+    Steps l(e.steps, "link");
+    l.fact("link", "link", r.link->name, r.link->id);
+    l.value("hops", "sends per step",
+            layer ? fmt::format("one per boundary: {} stages - 1", r.members.size())
+                  : fmt::format("2 all-reduces x {} layers x 2 ({} - 1) ring steps",
+                                model.spec.layers, r.members.size()),
+            r.link_hops, "count");
+    l.value("hop_bytes", "bytes per send",
+            layer ? fmt::format("{} sequences x {} hidden x {:g} B (f32 activations)",
+                                (batch + r.micro_batches - 1) / r.micro_batches, model.spec.hidden,
+                                k_activation_bytes)
+                  : fmt::format("{} sequences x {} hidden x {:g} B / {} devices", batch,
+                                model.spec.hidden, k_activation_bytes, r.members.size()),
+            r.link_hop_bytes, "bytes");
+    l.value("bandwidth_bytes_per_s", "link bandwidth", "per direction",
+            r.link->bandwidth_bytes_per_s, "bytes_per_s");
+    l.value("latency_seconds", "link latency", "per send", r.link->latency_s, "seconds");
+    const double hop = link_hop_seconds(r.link_hop_bytes, *r.link);
+    l.value(
+        "hop_seconds", "time per send",
+        fmt::format("{} + {} / {}", v(r.link->latency_s, "seconds"), v(r.link_hop_bytes, "bytes"),
+                    v(r.link->bandwidth_bytes_per_s, "bytes_per_s")),
+        hop, "seconds");
+    l.value("link_seconds", "link time", fmt::format("{} x {}", r.link_hops, v(hop, "seconds")),
+            r.link_seconds, "seconds");
+  }
+  Steps t(e.steps, "step");
+  if (layer && r.micro_batches > 1) {
+    double slowest = 0;
+    for (const GroupMember& m : r.members) {
+      slowest = std::max(slowest, m.step_seconds);
+    }
+    t.value(
+        "pipeline_seconds", "full pipeline",
+        fmt::format("{} micro-batches x slowest stage {}", r.micro_batches, v(slowest, "seconds")),
+        r.micro_batches * slowest, "seconds");
+    t.value("step_seconds", "step",
+            fmt::format("max({} + {}, {})", v(r.device_seconds, "seconds"),
+                        v(r.link_seconds, "seconds"), v(r.micro_batches * slowest, "seconds")),
+            r.step_seconds, "seconds", 1.0);
+  } else {
+    t.value("step_seconds", "step",
+            fmt::format("{} + {}", v(r.device_seconds, "seconds"), v(r.link_seconds, "seconds")),
+            r.step_seconds, "seconds", 1.0);
+  }
+  t.value("tokens_per_s", "decode speed", fmt::format("1 / {}", v(r.step_seconds, "seconds")),
+          r.tokens_per_s, "tokens_per_s");
+  if (batch > 1) {
+    t.value("aggregate_tokens_per_s", "total speed",
+            fmt::format("{} sequences / {}", batch, v(r.step_seconds, "seconds")),
+            r.aggregate_tokens_per_s, "tokens_per_s");
+  }
+  if (r.prefill_tokens_per_s) {
+    t.value("time_to_first_token_seconds", "prefill time",
+            layer ? "stages' prefills in turn + one hop of the prompt's activations per boundary"
+                  : "slowest stage's prefill + the prompt's all-reduces",
+            r.time_to_first_token_s, "seconds");
+    t.value("prefill_tokens_per_s", "prefill speed",
+            fmt::format("{:.0f} tokens / {}", options.prompt_tokens,
+                        v(r.time_to_first_token_s, "seconds")),
+            *r.prefill_tokens_per_s, "tokens_per_s");
+  }
+  parts_band(e.steps, shards, r.tokens_per_s, r.tokens_per_s_low, r.tokens_per_s_high);
+  return e;
+}
+
+Explanation explain_offload(const OffloadResult& r, const ModelInput& model,
+                            const EstimateOptions& options) {
+  Explanation e;
+  const std::string gpu_id = r.gpu_alone.device->id;
+  const std::string host_id = r.host_alone.device->id;
+  e.row = gpu_id;
+  e.subject =
+      fmt::format("{} {} on {} with {} ({})", model.spec.id, model.quant_id, gpu_id, host_id,
+                  r.cpu_moe ? std::string("routed experts on the host")
+                            : fmt::format("{} of {} layers on the GPU", r.gpu_layers, r.layers));
+  {
+    Steps s(e.steps, "split");
+    s.value("gpu_layers", "layers on the GPU",
+            r.cpu_moe     ? std::string("every layer's non-expert tensors")
+            : r.automatic ? std::string("auto: as many as fit")
+                          : std::string("given"),
+            r.gpu_layers, "count");
+    const std::string held =
+        r.cpu_moe ? std::string("")
+                  : fmt::format("{} / {} layers of {}", r.gpu_layers, r.layers,
+                                v(r.gpu_weights_bytes + r.host_weights_bytes, "bytes"));
+    s.value("gpu_weights_bytes", "weights held by the GPU",
+            r.cpu_moe ? std::string("every tensor but the routed experts") : held,
+            r.gpu_weights_bytes, "bytes");
+    s.value("gpu_kv_bytes", "KV cache held by the GPU", "follows the layers", r.gpu_kv_bytes,
+            "bytes");
+    s.value("host_weights_bytes", "weights held by the host",
+            r.cpu_moe ? std::string("the routed experts") : std::string("the other layers"),
+            r.host_weights_bytes, "bytes");
+    s.value("host_kv_bytes", "KV cache held by the host", "follows the layers", r.host_kv_bytes,
+            "bytes");
+  }
+  std::vector<const Shard*> shards{&r.gpu_shard};
+  shard_part(e.steps, "gpu " + gpu_id, r.gpu_shard, r.gpu_decode, gpu_id);
+  if (r.host_shard.share > 0) {
+    shard_part(e.steps, "host " + host_id, r.host_shard, r.host_decode, host_id);
+    shards.push_back(&r.host_shard);
+  }
+  Steps t(e.steps, "step");
+  t.value("step_seconds", "step",
+          fmt::format("GPU {} + host {} (one after the other)", v(r.gpu_seconds, "seconds"),
+                      v(r.host_seconds, "seconds")),
+          r.step_seconds, "seconds", 1.0);
+  t.value("tokens_per_s", "decode speed", fmt::format("1 / {}", v(r.step_seconds, "seconds")),
+          r.tokens_per_s, "tokens_per_s");
+  if (r.prefill_tokens_per_s) {
+    t.value("time_to_first_token_seconds", "prefill time",
+            r.prefill_on_gpu
+                ? "GPU part + host part run on the GPU, its weights streamed over the bus"
+                : "GPU part + host part on the host",
+            r.time_to_first_token_s, "seconds");
+    t.value("prefill_tokens_per_s", "prefill speed",
+            fmt::format("{:.0f} tokens / {}", options.prompt_tokens,
+                        v(r.time_to_first_token_s, "seconds")),
+            *r.prefill_tokens_per_s, "tokens_per_s");
+  }
+  parts_band(e.steps, shards, r.tokens_per_s, r.tokens_per_s_low, r.tokens_per_s_high);
   return e;
 }
 

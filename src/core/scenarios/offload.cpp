@@ -56,10 +56,10 @@ struct Part {
   bool attention = true;  // holds the KV cache and runs attention
 };
 
-double part_decode_seconds(const Part& p, const Shard& shard, const ModelInput& model,
-                           const EstimateOptions& o, double context) {
+ShardDecode part_decode(const Part& p, const Shard& shard, const ModelInput& model,
+                        const EstimateOptions& o, double context) {
   if (p.share <= 0) {
-    return 0;
+    return {};
   }
   DecodeInput in;
   in.batch = std::max(1, o.batch);
@@ -72,7 +72,12 @@ double part_decode_seconds(const Part& p, const Shard& shard, const ModelInput& 
     step.flops -= in.batch * attention_flops_per_token(model.spec, context);
     step = retime(step, shard.roofs, in.batch);
   }
-  return shard_decode_seconds(shard, step);
+  return shard_decode(shard, step);
+}
+
+double part_decode_seconds(const Part& p, const Shard& shard, const ModelInput& model,
+                           const EstimateOptions& o, double context) {
+  return part_decode(p, shard, model, o, context).seconds;
 }
 
 // Prefill of part `p` on `shard` (its own device, or the GPU running the host's weights).
@@ -200,9 +205,12 @@ OffloadResult estimate_offload(const OffloadSpec& spec, const ModelInput& model,
            part_decode_seconds(host, ideal ? host_shards.ideal : host_shards.real, model, options,
                                context);
   };
-  r.gpu_seconds = part_decode_seconds(gpu, gpu_shards.real, model, options, options.context_tokens);
-  r.host_seconds =
-      part_decode_seconds(host, host_shards.real, model, options, options.context_tokens);
+  r.gpu_shard = gpu_shards.real;
+  r.host_shard = host_shards.real;
+  r.gpu_decode = part_decode(gpu, gpu_shards.real, model, options, options.context_tokens);
+  r.host_decode = part_decode(host, host_shards.real, model, options, options.context_tokens);
+  r.gpu_seconds = r.gpu_decode.seconds;
+  r.host_seconds = r.host_decode.seconds;
   r.step_seconds = r.gpu_seconds + r.host_seconds;
   double spread = 0;
   for (const Shard* s : {&gpu_shards.real, &host_shards.real}) {
