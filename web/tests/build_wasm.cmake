@@ -1,7 +1,7 @@
 # Builds the web page with emscripten:
 #   cmake -DSOURCE_DIR=<repo> -DBUILD_DIR=<dir> -DEMCMAKE=<emcmake> -P build_wasm.cmake
 # the same two commands as the README (emcmake cmake, then cmake --build), so the test checks
-# what users run. The page lands in <dir>/site and must stay under 2 MB.
+# what users run. The page lands in <dir>/site and must stay under 2.5 MB.
 
 # emcc runs its JavaScript tools with the node on PATH; a node that is not Debian's own needs
 # Debian's modules (acorn) on its path.
@@ -28,6 +28,6 @@ foreach(file index.html app.js style.css llmroof.js)
   math(EXPR total "${total} + ${size}")
 endforeach()
 message(STATUS "web page: ${total} bytes in ${BUILD_DIR}/site")
-if(total GREATER_EQUAL 2000000)
-  message(FATAL_ERROR "the web page is ${total} bytes, over its 2 MB budget")
+if(total GREATER_EQUAL 2500000)
+  message(FATAL_ERROR "the web page is ${total} bytes, over its 2.5 MB budget")
 endif()
