@@ -139,20 +139,15 @@ void prefill_roof(std::vector<ExplainStep>& out, const EstimateResult& r,
           p.tokens_per_s, "tokens_per_s");
 }
 
-void decode_engine(std::vector<ExplainStep>& out, const EstimateResult& r,
-                   const EngineModel& engine) {
-  Steps s(out, "decode engine");
-  const EfficiencyClass& cls = *engine.cls;
-  const EngineRun& run = engine.run;
-  const DecodeBreakdown b = engine.decode_breakdown(r.step);
-  const double total = b.seconds();
-  s.fact("class", "efficiency class", cls.description, cls.id);
+// The realistic decode terms of a step of `bytes` and `flops`, each with its share of `total`.
+void decode_terms(Steps& s, const EfficiencyClass& cls, const EngineRun& run, double bytes,
+                  double flops, const DecodeBreakdown& b, double total) {
   s.value("memory_s", "memory term",
-          fmt::format("{} / ({:.4g} x {})", v(r.step.bytes, "bytes"), cls.decode_bw_efficiency,
+          fmt::format("{} / ({:.4g} x {})", v(bytes, "bytes"), cls.decode_bw_efficiency,
                       v(run.mem_bw_bytes_per_s, "bytes_per_s")),
           b.memory_s, "seconds", b.memory_s / total);
   s.value("compute_s", "dequantize/compute term",
-          fmt::format("{} / ({:.4g} x {:.4g} format x {} {})", v(r.step.flops, "flops"),
+          fmt::format("{} / ({:.4g} x {:.4g} format x {} {})", v(flops, "flops"),
                       cls.decode_flops_efficiency, run.decode_format_factor,
                       v(run.decode_peak_flops_per_s, "flops_per_s"), to_string(cls.decode_peak)),
           b.compute_s, "seconds", b.compute_s / total);
@@ -164,6 +159,17 @@ void decode_engine(std::vector<ExplainStep>& out, const EstimateResult& r,
             fmt::format("{:.4g} MoE layers x {}", run.moe_layers, v(run.moe_layer_s, "seconds")),
             b.moe_s, "seconds", b.moe_s / total);
   }
+}
+
+void decode_engine(std::vector<ExplainStep>& out, const EstimateResult& r,
+                   const EngineModel& engine) {
+  Steps s(out, "decode engine");
+  const EfficiencyClass& cls = *engine.cls;
+  const EngineRun& run = engine.run;
+  const DecodeBreakdown b = engine.decode_breakdown(r.step);
+  const double total = b.seconds();
+  s.fact("class", "efficiency class", cls.description, cls.id);
+  decode_terms(s, cls, run, r.step.bytes, r.step.flops, b, total);
   s.value("step_seconds", "realistic step", "sum of the terms", total, "seconds", 1.0);
   s.value("tokens_per_s", "decode speed", fmt::format("1 / {}", v(total, "seconds")), 1.0 / total,
           "tokens_per_s");
@@ -282,23 +288,7 @@ void shard_part(std::vector<ExplainStep>& out, const std::string& section, const
   const EfficiencyClass& cls = *shard.cls;
   const EngineRun& run = shard.run;
   s.fact("class", "efficiency class", cls.description, cls.id);
-  s.value("memory_s", "memory term",
-          fmt::format("{} / ({:.4g} x {})", v(p.bytes, "bytes"), cls.decode_bw_efficiency,
-                      v(run.mem_bw_bytes_per_s, "bytes_per_s")),
-          b.memory_s, "seconds", b.memory_s / total);
-  s.value("compute_s", "dequantize/compute term",
-          fmt::format("{} / ({:.4g} x {:.4g} format x {} {})", v(p.flops, "flops"),
-                      cls.decode_flops_efficiency, run.decode_format_factor,
-                      v(run.decode_peak_flops_per_s, "flops_per_s"), to_string(cls.decode_peak)),
-          b.compute_s, "seconds", b.compute_s / total);
-  s.value("per_layer_s", "per-layer overhead",
-          fmt::format("{} layers x {}", run.layers, v(cls.decode_per_layer_s, "seconds")),
-          b.per_layer_s, "seconds", b.per_layer_s / total);
-  if (run.moe_layers > 0) {
-    s.value("moe_s", "MoE layer overhead",
-            fmt::format("{:.4g} MoE layers x {}", run.moe_layers, v(run.moe_layer_s, "seconds")),
-            b.moe_s, "seconds", b.moe_s / total);
-  }
+  decode_terms(s, cls, run, p.bytes, p.flops, b, total);
   s.value("seconds", "time", "sum of the terms", total, "seconds", 1.0);
 }
 
