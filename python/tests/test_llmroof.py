@@ -138,7 +138,7 @@ def test_unknown_device_names_the_field_and_suggests():
     assert (type(e), e.field, e.suggestions[0]) == (llmroof.RequestError, "device", "m4-pro")
     e = raised(model="llama-3.1-70b", quant="q4_k_m", device="rtx-4090", gpu_layers=40,
                host="i9-13900kx")
-    assert (e.field, e.suggestions[0]) == ("host", "i9-13900k")
+    assert (e.field, e.suggestions[0]) == ("host", "i9-13900k-ddr5")
 
 
 @needs_cli
