@@ -17,7 +17,8 @@ failures = []
 
 def schema_for(path):
     stem = path.name.split(".")[0]
-    for kind in ("device-sources", "devices", "models", "links", "efficiency", "calibration"):
+    for kind in ("device-sources", "devices", "models", "links", "efficiency", "calibration",
+                 "products"):
         if stem.startswith(kind) or kind in stem:
             schema_path = data_dir / "schema" / f"{kind}.schema.json"
             if schema_path.exists():

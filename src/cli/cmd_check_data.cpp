@@ -50,8 +50,8 @@ int run(const CheckDataOptions& o, Context& context) {
   std::vector<std::filesystem::path> files(o.files.begin(), o.files.end());
   if (files.empty()) {
     const auto dir = context.data_dir();
-    files = {dir / "devices.json", dir / "models.json", dir / "efficiency.json",
-             dir / "links.json"};
+    files = {dir / "devices.json", dir / "models.json", dir / "efficiency.json", dir / "links.json",
+             dir / "products.json"};
   }
   std::vector<DataFileCheck> checks;
   for (const auto& file : files) {

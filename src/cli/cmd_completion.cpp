@@ -273,6 +273,9 @@ int run(const CompletionOptions& o, CLI::App& root, Context& context) {
   // The database's ids complete the options that name a device, a model or a quant.
   std::vector<std::string> devices;
   for (const auto& d : context.devices().devices) {
+    if (!d.configuration_of.empty()) {
+      continue;  // a memory configuration is its chip's id + @SIZE, typed after the chip's
+    }
     devices.push_back(d.id);
   }
   for (const auto& f : context.devices().families) {

@@ -1,5 +1,7 @@
 #include "llmroof/platform/load_database.hpp"
 
+#include <filesystem>
+
 #include "llmroof/platform/data_dir.hpp"
 
 namespace llmroof {
@@ -16,6 +18,10 @@ Database load_database(const std::filesystem::path& dir, const DataLocation& loc
   texts.models = shipped("models.json");
   texts.efficiency = shipped("efficiency.json");
   texts.links = shipped("links.json");
+  // Optional, so that a data directory written before products.json existed still loads.
+  if (std::filesystem::exists(dir / "products.json")) {
+    texts.products = shipped("products.json");
+  }
   for (const auto& file : location.device_files) {
     texts.extra_devices.push_back({file, read_text_file(file)});
   }

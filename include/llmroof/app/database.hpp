@@ -24,6 +24,7 @@ struct DataTexts {
   NamedText models;          ///< data/models.json
   NamedText efficiency;      ///< data/efficiency.json
   NamedText links;           ///< data/links.json
+  NamedText products;        ///< data/products.json; an empty text: no products
   std::vector<NamedText> extra_devices;  ///< --device-file, merged over the shipped devices
   std::vector<NamedText> calibrations;   ///< --calibration profiles, merged over efficiency
 };

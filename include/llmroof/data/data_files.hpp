@@ -9,10 +9,11 @@
 namespace llmroof {
 
 /// The kinds of data file llmroof reads.
-enum class DataFileKind { devices, device_sources, models, efficiency, links };
+enum class DataFileKind { devices, device_sources, models, efficiency, links, products };
 std::string_view to_string(DataFileKind kind);
 
-/// Kind of a data file from its top-level keys ("classes" efficiency, "links" links, "models"
+/// Kind of a data file from its top-level keys ("classes" efficiency, "links" links, "products"
+/// products, "models"
 /// models, "provenance" device sources, "devices" devices); nullopt when none matches. Throws
 /// DataError for invalid JSON.
 std::optional<DataFileKind> detect_data_file(std::string_view text, const std::string& name);

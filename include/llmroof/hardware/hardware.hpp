@@ -104,7 +104,10 @@ struct Device {
   DeviceSources sources;
   std::string verification;  ///< V (read in a source), K (vendor page, known value), D (derived)
   std::string notes;
-  std::string origin;                                ///< file the entry was loaded from
+  std::string origin;  ///< file the entry was loaded from
+  /// For a memory configuration (products.json): the chip's device id; "" for a chip.
+  /// Configurations are selected by name only, never by a filter or "all".
+  std::string configuration_of;
   FigureKind mem_bw_kind = FigureKind::vendor_peak;  ///< what mem_bw_bytes_per_s is
   FigureKind fp32_kind = FigureKind::vendor_peak;    ///< what the FP32 peak is
   std::string measured_date;                         ///< YYYY-MM-DD when measured, else ""

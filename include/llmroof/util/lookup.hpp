@@ -40,6 +40,8 @@ class NameClaims {
  public:
   /// Claims `name` for `owner`; returns the other owner when the name is already taken.
   std::optional<std::string> claim(std::string_view name, const std::string& owner);
+  /// Gives `name` up, whoever holds it.
+  void release(std::string_view name);
 
  private:
   std::map<std::string, std::string> m_owners;  // normalized key -> owner

@@ -1,5 +1,6 @@
 #include "llmroof/app/database.hpp"
 
+#include "llmroof/hardware/products.hpp"
 #include "llmroof/util/errors.hpp"
 
 namespace llmroof {
@@ -9,6 +10,11 @@ const DeviceDb& Database::devices() const {
     DeviceDb db = parse_devices(m_texts.devices.text, m_texts.devices.name);
     for (const auto& extra : m_texts.extra_devices) {
       merge_devices(db, parse_devices(extra.text, extra.name));
+    }
+    // Memory configurations are copies of their chips, made after a device file changed them.
+    if (!m_texts.products.text.empty()) {
+      add_memory_configurations(db, parse_products(m_texts.products.text, m_texts.products.name),
+                                m_texts.products.name);
     }
     m_devices = std::move(db);
   }

@@ -8,6 +8,7 @@
 #include <map>
 
 #include "llmroof/hardware/links.hpp"
+#include "llmroof/hardware/products.hpp"
 #include "llmroof/report/explain.hpp"
 #include "llmroof/scenarios/cluster.hpp"
 #include "llmroof/scenarios/explain_estimate.hpp"
@@ -103,16 +104,19 @@ std::optional<std::vector<DeviceMatch>> parse_group_element(const DeviceDb& db,
   return std::nullopt;
 }
 
-void family_note(std::vector<std::string>& notes, const DeviceMatch& match) {
-  if (match.family == nullptr) {
-    return;
+// The notes a device choice needs: the family an alias covers, and the memory configuration a
+// chip sold in several is sized at.
+void family_note(std::vector<std::string>& notes, const DeviceMatch& match, const DeviceDb& db) {
+  auto add = [&notes](std::string note) {
+    if (!note.empty() && std::find(notes.begin(), notes.end(), note) == notes.end()) {
+      notes.push_back(std::move(note));
+    }
+  };
+  if (match.family != nullptr) {
+    add(fmt::format("'{}' covers {}; using {}: {}", match.family->alias,
+                    fmt::join(match.family->covers, ", "), match.device->id, match.family->note));
   }
-  const std::string note =
-      fmt::format("'{}' covers {}; using {}: {}", match.family->alias,
-                  fmt::join(match.family->covers, ", "), match.device->id, match.family->note);
-  if (std::find(notes.begin(), notes.end(), note) == notes.end()) {
-    notes.push_back(note);
-  }
+  add(memory_configuration_note(db, *match.device));
 }
 
 // Common end of every mode: optional columns, --show, notes, warnings, output.
@@ -202,7 +206,7 @@ Report run_single(const EstimateRequest& o, const Database& db, const ModelChoic
   for (const auto& match : matches) {
     require_backend(*match.device, options.backend);
     results.push_back(estimate(*match.device, model.input, options, db.efficiency()));
-    family_note(notes, match);
+    family_note(notes, match, db.devices());
     const auto& r = results.back();
     if (r.precision_fell_back) {
       fell_back[r.precision].push_back(match.device->id);
@@ -282,7 +286,7 @@ Report run_groups(const EstimateRequest& o, const Database& data, const ModelCho
     }
     for (const auto& match : select_devices(db, o.devices)) {
       require_backend(*match.device, options.backend);
-      family_note(notes, match);
+      family_note(notes, match, data.devices());
       GroupSpec g;
       g.devices.assign(static_cast<std::size_t>(o.count), match.device);
       groups.push_back(std::move(g));
@@ -292,7 +296,7 @@ Report run_groups(const EstimateRequest& o, const Database& data, const ModelCho
       GroupSpec g;
       for (const auto& match : members) {
         require_backend(*match.device, options.backend);
-        family_note(notes, match);
+        family_note(notes, match, data.devices());
         g.devices.push_back(match.device);
       }
       groups.push_back(std::move(g));
@@ -404,7 +408,7 @@ Report run_offload(const EstimateRequest& o, const Database& data, const ModelCh
   std::vector<OffloadResult> results;
   for (const auto& match : select_devices(db, o.devices)) {
     require_backend(*match.device, options.backend);
-    family_note(notes, match);
+    family_note(notes, match, data.devices());
     spec.gpu = match.device;
     results.push_back(estimate_offload(spec, model.input, options, data.efficiency()));
     const OffloadResult& r = results.back();
@@ -487,7 +491,7 @@ Report run_speculative(const EstimateRequest& o, const Database& db, const Model
   std::vector<SpeculativeResult> results;
   for (const auto& match : select_devices(db.devices(), o.devices)) {
     require_backend(*match.device, options.backend);
-    family_note(notes, match);
+    family_note(notes, match, db.devices());
     results.push_back(
         estimate_speculative(*match.device, model.input, spec, options, db.efficiency()));
     const SpeculativeResult& r = results.back();

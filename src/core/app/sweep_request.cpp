@@ -4,6 +4,7 @@
 #include <fmt/ranges.h>
 
 #include "llmroof/app/chart_request.hpp"
+#include "llmroof/hardware/products.hpp"
 #include "llmroof/util/errors.hpp"
 #include "llmroof/util/lookup.hpp"
 
@@ -30,6 +31,9 @@ const Device& one_device(const Database& db, const std::string& spec,
     notes.push_back(fmt::format("'{}' covers {}; using {}: {}", match.family->alias,
                                 fmt::join(match.family->covers, ", "), match.device->id,
                                 match.family->note));
+  }
+  if (std::string note = memory_configuration_note(db.devices(), *match.device); !note.empty()) {
+    notes.push_back(std::move(note));
   }
   return *match.device;
 }

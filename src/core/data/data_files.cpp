@@ -6,6 +6,7 @@
 #include "llmroof/engine/efficiency.hpp"
 #include "llmroof/hardware/hardware.hpp"
 #include "llmroof/hardware/links.hpp"
+#include "llmroof/hardware/products.hpp"
 #include "llmroof/model/model_spec.hpp"
 #include "llmroof/util/errors.hpp"
 
@@ -23,6 +24,8 @@ std::string_view to_string(DataFileKind kind) {
       return "efficiency";
     case DataFileKind::links:
       return "links";
+    case DataFileKind::products:
+      return "products";
   }
   return "devices";
 }
@@ -39,6 +42,9 @@ std::optional<DataFileKind> detect_data_file(std::string_view text, const std::s
   if (doc.contains("links")) {
     return DataFileKind::links;
   }
+  if (doc.contains("products")) {
+    return DataFileKind::products;
+  }
   if (doc.contains("models")) {
     return DataFileKind::models;
   }
@@ -54,8 +60,8 @@ std::optional<DataFileKind> detect_data_file(std::string_view text, const std::s
 std::size_t check_data_file(std::string_view text, const std::string& name) {
   const auto kind = detect_data_file(text, name);
   if (!kind) {
-    throw Error(
-        fmt::format("{}: not a devices, device sources, models, efficiency or links file", name));
+    throw Error(fmt::format(
+        "{}: not a devices, device sources, models, efficiency, links or products file", name));
   }
   switch (*kind) {
     case DataFileKind::devices:
@@ -68,6 +74,8 @@ std::size_t check_data_file(std::string_view text, const std::string& name) {
       return parse_efficiency(text, name).classes.size();
     case DataFileKind::links:
       return parse_links(text, name).links.size();
+    case DataFileKind::products:
+      return parse_products(text, name).products.size();
   }
   return 0;
 }

@@ -4,12 +4,14 @@
 #include <fmt/ranges.h>
 
 #include <algorithm>
+#include <cmath>
 #include <map>
 #include <unordered_map>
 
 #include "data/json_reader.hpp"
 #include "llmroof/util/errors.hpp"
 #include "llmroof/util/lookup.hpp"
+#include "llmroof/util/numbers.hpp"
 #include "llmroof/util/units.hpp"
 
 namespace llmroof {
@@ -341,7 +343,19 @@ std::vector<std::string> attach_device_sources(
   for (const auto& [id, p] : provenance) {
     by_id.emplace(id, &p);
   }
+  const std::map<std::string, const DeviceProvenance*> chips = by_id;
   for (auto& d : db.devices) {
+    if (!d.configuration_of.empty()) {
+      // A memory configuration: its chip's sources, and its own for the price.
+      if (const auto chip = chips.find(d.configuration_of); chip != chips.end()) {
+        const std::string price_source = d.sources.power_price;
+        d.sources = chip->second->sources;
+        d.sources.power_price = price_source;
+        d.verification = chip->second->verification;
+        d.notes = chip->second->notes;
+      }
+      continue;
+    }
     const auto it = by_id.find(d.id);
     if (it == by_id.end()) {
       if (d.sources.memory.empty()) {
@@ -515,10 +529,43 @@ std::vector<std::string> merge_devices(DeviceDb& db, DeviceDb extra) {
   return replaced;
 }
 
+namespace {
+
+// "24gb", "24 GB", "24g", "24gib", "24" -> 24 GiB in bytes; nullopt for other text.
+std::optional<double> memory_size_bytes(std::string_view text) {
+  std::string key = normalize_key(text);
+  for (std::string_view unit : {"gib", "gb", "g"}) {
+    if (key.size() > unit.size() && key.compare(key.size() - unit.size(), unit.size(), unit) == 0) {
+      key.resize(key.size() - unit.size());
+      break;
+    }
+  }
+  const auto parsed = parse_double(key);
+  if (parsed.status != NumberStatus::ok || !(parsed.value > 0)) {
+    return std::nullopt;
+  }
+  return parsed.value * units::k_gib;
+}
+
+}  // namespace
+
 std::optional<DeviceMatch> find_device(const DeviceDb& db, std::string_view name) {
   const std::string key = normalize_key(name);
   if (key.empty()) {
     return std::nullopt;
+  }
+  // DEVICE@SIZE: a memory configuration of any name of its chip ("m4-pro@24gb").
+  if (const std::size_t at = name.rfind('@'); at != std::string_view::npos) {
+    const auto chip = find_device(db, name.substr(0, at));
+    const auto bytes = memory_size_bytes(name.substr(at + 1));
+    if (chip && bytes) {
+      for (const auto& d : db.devices) {
+        if (d.configuration_of == chip->device->id && !d.memory_sizes_bytes.empty() &&
+            std::fabs(d.memory_sizes_bytes.front() - *bytes) < 1) {
+          return DeviceMatch{&d, chip->family};
+        }
+      }
+    }
   }
   for (const auto& d : db.devices) {
     if (normalize_key(d.id) == key) {
@@ -642,7 +689,9 @@ std::vector<DeviceMatch> select_devices(const DeviceDb& db, std::string_view spe
     }
     if (key == "all") {
       for (const auto& d : db.devices) {
-        add({&d, nullptr});
+        if (d.configuration_of.empty()) {
+          add({&d, nullptr});
+        }
       }
       continue;
     }
@@ -652,7 +701,7 @@ std::vector<DeviceMatch> select_devices(const DeviceDb& db, std::string_view spe
     }
     bool any = false;
     for (const auto& d : db.devices) {
-      if (matches_filter(d, key)) {
+      if (d.configuration_of.empty() && matches_filter(d, key)) {
         add({&d, nullptr});
         any = true;
       }

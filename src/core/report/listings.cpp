@@ -104,9 +104,13 @@ Report devices_report(const DeviceDb& db, std::string_view query) {
     const std::string aliases = fmt::format("{}", fmt::join(d.aliases, ";"));
     const std::string_view fields[] = {d.id,      d.name, d.vendor, to_string(d.kind),
                                        d.segment, aliases};
-    const bool listed = query.empty() || is_named(d) ||
-                        std::any_of(std::begin(fields), std::end(fields),
-                                    [&](std::string_view f) { return contains_tokens(f, query); });
+    // A memory configuration ("m4-pro-20c@24gb") is listed when a query finds it, never in
+    // the whole list (its chip's row lists its sizes).
+    const bool listed = (query.empty() && d.configuration_of.empty()) || is_named(d) ||
+                        (!query.empty() &&
+                         std::any_of(std::begin(fields), std::end(fields), [&](std::string_view f) {
+                           return contains_tokens(f, query);
+                         }));
     if (!listed) {
       continue;
     }

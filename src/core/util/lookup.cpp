@@ -145,6 +145,8 @@ std::optional<std::string> NameClaims::claim(std::string_view name, const std::s
   return std::nullopt;
 }
 
+void NameClaims::release(std::string_view name) { m_owners.erase(normalize_key(name)); }
+
 std::size_t edit_distance(std::string_view a, std::string_view b) {
   std::vector<std::size_t> row(b.size() + 1);
   for (std::size_t j = 0; j <= b.size(); ++j) {

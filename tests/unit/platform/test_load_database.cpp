@@ -1,5 +1,6 @@
 // Data-file loading: the one platform function that reads the data directory and user files.
 
+#include <algorithm>
 #include <string>
 
 #include "catch.hpp"
@@ -22,7 +23,13 @@ TEST_CASE("load_database: the data directory plus the user's device files", "[da
   CHECK(extra->device->mem_bw_bytes_per_s == 1000e9);
   // The shipped devices stay, merged under the extra ones.
   CHECK(find_device(db.devices(), "rtx-4090").has_value());
-  CHECK(db.devices().devices.size() == test::devices().devices.size() + 2);
+  // The chips, the 2 extra devices and one device per memory configuration of products.json.
+  const auto configurations =
+      std::count_if(db.devices().devices.begin(), db.devices().devices.end(),
+                    [](const Device& d) { return !d.configuration_of.empty(); });
+  CHECK(configurations == 31);
+  CHECK(db.devices().devices.size() ==
+        test::devices().devices.size() + 2 + static_cast<std::size_t>(configurations));
 }
 
 TEST_CASE("load_database: a directory already found is used as it is", "[data][load]") {

@@ -1,0 +1,115 @@
+// Products and memory configurations (data/products.json): each configuration is a device of
+// its own with one memory size and its own price.
+
+#include "catch.hpp"
+#include "llmroof/hardware/products.hpp"
+#include "llmroof/util/errors.hpp"
+#include "llmroof/util/units.hpp"
+#include "test_support.hpp"
+
+using namespace llmroof;
+
+namespace {
+
+DeviceDb with_products(std::string_view products_text) {
+  DeviceDb db = test::devices();
+  add_memory_configurations(db, parse_products(products_text, "products.json"), "products.json");
+  return db;
+}
+
+const char* k_mini = R"({"schema_version": 1, "products": [
+  {"id": "mac-mini-m4-pro", "name": "Mac mini M4 Pro", "aliases": ["mac mini m4 pro"],
+   "configurations": [
+     {"device": "m4-pro-16c", "memory_gib": 24, "launch_price_usd": 1399, "source": "https://a", "default": true},
+     {"device": "m4-pro-20c", "memory_gib": 24, "launch_price_usd": null, "source": "https://b"},
+     {"device": "m4-pro-20c", "memory_gib": 64, "launch_price_usd": 2199, "source": "https://c"}]}]})";
+
+}  // namespace
+
+TEST_CASE("a configuration is its chip with one memory size and its own price", "[products]") {
+  const DeviceDb db = with_products(k_mini);
+  const auto c = find_device(db, "m4-pro-16c@24gb");
+  REQUIRE(c);
+  CHECK(c->device->id == "m4-pro-16c@24gb");
+  CHECK(c->device->configuration_of == "m4-pro-16c");
+  CHECK(c->device->max_memory_bytes() == 24 * units::k_gib);
+  CHECK(c->device->launch_price_usd == 1399.0);
+  CHECK(c->device->mem_bw_bytes_per_s == find_device(db, "m4-pro-16c")->device->mem_bw_bytes_per_s);
+  // Any name of the chip, and the size written as people write it.
+  for (const char* name : {"m4-pro-16c@24", "M4 Pro 16c @ 24 GB", "m4-pro-16c@24gib"}) {
+    INFO(name);
+    REQUIRE(find_device(db, name));
+    CHECK(find_device(db, name)->device->id == "m4-pro-16c@24gb");
+  }
+  // A family alias ("m4-pro" is the 20-core bin) keeps its default chip.
+  REQUIRE(find_device(db, "m4-pro@24gb"));
+  CHECK(find_device(db, "m4-pro@24gb")->device->id == "m4-pro-20c@24gb");
+  CHECK_FALSE(find_device(db, "m4-pro-20c@32gb"));  // not sold
+  // The product's names select its default configuration.
+  CHECK(find_device(db, "mac mini m4 pro")->device->id == "m4-pro-16c@24gb");
+  CHECK(find_device(db, "mac-mini-m4-pro")->device->id == "m4-pro-16c@24gb");
+  CHECK(find_device(db, "mac-mini-m4-pro@64gb")->device->id == "m4-pro-20c@64gb");
+  // Two chips of the product at 24 GB: "mac-mini-m4-pro@24gb" names neither.
+  CHECK_FALSE(find_device(db, "mac-mini-m4-pro@24gb"));
+}
+
+TEST_CASE("a chip is priced as the configuration it is sized at", "[products]") {
+  const DeviceDb db = with_products(k_mini);
+  // m4-pro-20c is sized at 64 GB, its largest: that configuration's $2,199, not the 24 GB one's.
+  const Device& chip = *find_device(db, "m4-pro-20c")->device;
+  CHECK(chip.max_memory_bytes() == 64 * units::k_gib);
+  CHECK(chip.launch_price_usd == 2199.0);
+  // m4-pro-16c's 64 GB configuration is not listed: no price rather than the 24 GB one's.
+  CHECK_FALSE(find_device(db, "m4-pro-16c")->device->launch_price_usd.has_value());
+  CHECK(memory_configuration_note(db, chip) ==
+        "m4-pro-20c is sized as its 64 GB ($2199) configuration; also 24 GB: name one as "
+        "m4-pro-20c@24gb");
+  CHECK(memory_configuration_note(db, *find_device(db, "m4-pro-20c@24gb")->device).empty());
+}
+
+TEST_CASE("configurations are chosen by name only, never by a filter", "[products]") {
+  const DeviceDb db = with_products(k_mini);
+  const auto apple = select_devices(db, "apple");
+  for (const auto& m : apple) {
+    CHECK(m.device->configuration_of.empty());
+  }
+  CHECK(select_devices(db, "all").size() == test::devices().devices.size());
+  CHECK(select_devices(db, "mac mini m4 pro").size() == 1);
+}
+
+TEST_CASE("products.json errors name the file and the problem", "[products][errors]") {
+  auto problem = [](const char* text) {
+    try {
+      with_products(text);
+    } catch (const Error& e) {
+      return std::string(e.what());
+    }
+    return std::string("accepted");
+  };
+  CHECK_THAT(problem(R"({"schema_version": 1, "products": [{"id": "x", "name": "X",
+      "configurations": [{"device": "m4-pro-20c", "memory_gib": 32, "launch_price_usd": 1,
+      "source": "https://a", "default": true}]}]})"),
+             Catch::Contains("m4-pro-20c is not sold with 32 GB (its sizes: 24, 48, 64 GB)"));
+  CHECK_THAT(problem(R"({"schema_version": 1, "products": [{"id": "x", "name": "X",
+      "configurations": [{"device": "no-such", "memory_gib": 32, "launch_price_usd": 1,
+      "source": "https://a", "default": true}]}]})"),
+             Catch::Contains("unknown device 'no-such'"));
+  CHECK_THAT(problem(R"({"schema_version": 1, "products": [{"id": "x", "name": "X",
+      "configurations": [{"device": "rpi-5", "memory_gib": 8, "launch_price_usd": 1,
+      "source": "https://a"}]}]})"),
+             Catch::Contains("exactly one configuration"));
+  CHECK_THAT(problem(R"({"schema_version": 1, "products": [{"id": "rtx-4090", "name": "X",
+      "configurations": [{"device": "rpi-5", "memory_gib": 8, "launch_price_usd": 1,
+      "source": "https://a", "default": true}]}]})"),
+             Catch::Contains("already used by 'rtx-4090'"));
+}
+
+TEST_CASE("the shipped products.json loads", "[products][data]") {
+  const DeviceDb db = with_products(test::read(test::data_dir() / "products.json"));
+  CHECK(find_device(db, "mac mini")->device->id == "m4-10c@16gb");
+  CHECK(find_device(db, "mac mini")->device->launch_price_usd == 599.0);
+  CHECK(find_device(db, "macbook pro m4 max")->device->id == "m4-max-40c@48gb");
+  CHECK(find_device(db, "mac studio m3 ultra")->device->id == "m3-ultra-60c@96gb");
+  CHECK(find_device(db, "rpi-5@8gb")->device->launch_price_usd == 80.0);
+  CHECK(find_device(db, "rpi-5")->device->launch_price_usd == 120.0);  // sized at 16 GB
+}
