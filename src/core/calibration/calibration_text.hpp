@@ -7,6 +7,7 @@
 
 #include <cctype>
 #include <cmath>
+#include <cstdint>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -44,6 +45,32 @@ inline std::optional<int> to_int(std::string_view text) {
     return std::nullopt;
   }
   return static_cast<int>(*value);
+}
+
+/// Largest token count a test name may give (pp, tg, @ d): 2^30, far past any context, small
+/// enough that every sum of counts stays inside an int.
+inline constexpr std::int64_t k_max_test_tokens = std::int64_t{1} << 30;
+
+/// "token count N in test 'T' is more than 1073741824" when a run of digits in `test` exceeds
+/// k_max_test_tokens ("tg99999999999", "pp2147483647+tg2147483647"); nullopt otherwise.
+inline std::optional<std::string> test_count_problem(std::string_view test) {
+  for (std::size_t i = 0; i < test.size();) {
+    if (std::isdigit(static_cast<unsigned char>(test[i])) == 0) {
+      ++i;
+      continue;
+    }
+    std::size_t end = i;
+    while (end < test.size() && std::isdigit(static_cast<unsigned char>(test[end])) != 0) {
+      ++end;
+    }
+    const std::string_view digits = test.substr(i, end - i);
+    if (!to_int64(digits, 0, k_max_test_tokens)) {
+      return fmt::format("token count {} in test '{}' is more than {}", digits.substr(0, 24),
+                         test.substr(0, 64), k_max_test_tokens);
+    }
+    i = end;
+  }
+  return std::nullopt;
 }
 
 // --- RFC 4180 records ---------------------------------------------------------------------------

@@ -13,6 +13,7 @@
 #include "llmroof/report/svg_charts.hpp"
 #include "llmroof/util/errors.hpp"
 #include "llmroof/util/lookup.hpp"
+#include "llmroof/util/text.hpp"
 #include "llmroof/util/units.hpp"
 
 namespace llmroof {
@@ -100,7 +101,7 @@ std::string human_cell(const Column& c, const Cell& cell, const TimeUnit& time) 
     return *list ? human_records(**list) : "-";
   }
   if (const auto* s = std::get_if<std::string>(&cell)) {
-    return *s;
+    return terminal_safe(*s);  // names from model and device files
   }
   if (const auto* b = std::get_if<bool>(&cell)) {
     return *b ? "yes" : "no";
@@ -300,7 +301,7 @@ void render_human(const Report& report, bool markdown, bool color, std::ostream&
     out << (markdown ? "- " : "") << f.title << ": " << human_field_value(f) << '\n';
   }
   for (const auto& note : report.notes) {
-    out << (markdown ? "- " : "") << "note: " << note << '\n';
+    out << (markdown ? "- " : "") << "note: " << terminal_safe(note) << '\n';
   }
 }
 
