@@ -5,6 +5,7 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <cctype>
 #include <cmath>
 #include <cstdint>
@@ -15,6 +16,7 @@
 
 #include "llmroof/util/errors.hpp"
 #include "llmroof/util/numbers.hpp"
+#include "llmroof/util/text.hpp"
 
 namespace llmroof::calib {
 
@@ -157,6 +159,20 @@ class Problems {
   std::string m_file;
   std::vector<std::string> m_messages;
 };
+
+/// Throws DataError "file:line: not valid UTF-8 ..." for the first line of `text` that is not
+/// UTF-8: names from these files reach JSON output, which cannot carry other bytes.
+inline void throw_if_not_utf8(std::string_view text, const std::string& file) {
+  int line = 1;
+  for (std::size_t start = 0; start < text.size();) {
+    const std::size_t end = std::min(text.find('\n', start), text.size());
+    if (!valid_utf8(text.substr(start, end - start))) {
+      throw DataError({fmt::format("{}:{}: not valid UTF-8 (save the file as UTF-8)", file, line)});
+    }
+    start = end + 1;
+    ++line;
+  }
+}
 
 inline std::string_view first_content(std::string_view text) {
   text = trim(text);

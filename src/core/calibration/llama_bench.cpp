@@ -380,6 +380,7 @@ std::vector<Measurement> parse_bench_md(std::string_view text, const std::string
 }  // namespace
 
 std::vector<Measurement> parse_llama_bench(std::string_view text, const std::string& display_name) {
+  throw_if_not_utf8(text, display_name);
   const std::string_view body = first_content(text);
   if (body.empty()) {
     throw DataError({fmt::format("{}:1: empty file", display_name)});

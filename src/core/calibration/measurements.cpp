@@ -190,6 +190,7 @@ bool parse_test_name(std::string_view test, Measurement& m) {
 
 std::vector<Measurement> parse_calibration_csv(std::string_view text,
                                                const std::string& display_name) {
+  throw_if_not_utf8(text, display_name);
   return parse_calibration_records(read_csv(first_content(text)), display_name);
 }
 

@@ -538,7 +538,8 @@ std::vector<ModelSpecProblem> model_spec_problems(const ModelSpec& model) {
       between("moe.experts_used", moe.experts_used, 1, moe.experts, "the expert count");
     }
     at_least("moe.shared_experts", moe.shared_experts, 0);
-    at_least("moe.expert_intermediate", moe.expert_intermediate, 1);
+    // 0 when a GGUF with tensors names no FFN width (its counts come from the tensors).
+    at_least("moe.expert_intermediate", moe.expert_intermediate, 0);
     if (model.layers >= 1) {
       between("moe.dense_layers_first", moe.dense_layers_first, 0, model.layers, "the layer count");
     }

@@ -201,13 +201,22 @@ TEST_CASE("GGUF: split parts must agree and hold each tensor once", "[model][ggu
 }
 
 TEST_CASE("config.json and the catalog run the same validation", "[model]") {
-  // A config.json within every per-field bound whose combination is impossible.
-  CHECK(config_error(R"({"model_type": "deepseek_v3", "num_hidden_layers": 4, "hidden_size": 64,
+  // config.json: the reader's own bounds are stricter (dense-first layers are counted layer
+  // by layer, so never past the layer count), and what it returns passes the validation.
+  const ModelSpec deepseek = parse_hf_config(
+      R"({"model_type": "deepseek_v3", "num_hidden_layers": 4, "hidden_size": 64,
       "num_attention_heads": 4, "intermediate_size": 96, "vocab_size": 100,
       "n_routed_experts": 8, "num_experts_per_tok": 2, "moe_intermediate_size": 32,
       "first_k_dense_replace": 9, "kv_lora_rank": 32, "q_lora_rank": 0,
-      "qk_rope_head_dim": 8, "qk_nope_head_dim": 8, "v_head_dim": 16})") ==
-        "config.json: field 'first_k_dense_replace': expected 0 to 4 (the layer count), got 9");
+      "qk_rope_head_dim": 8, "qk_nope_head_dim": 8, "v_head_dim": 16})",
+      "config.json");
+  REQUIRE(deepseek.moe);
+  CHECK(deepseek.moe->dense_layers_first == 4);
+  CHECK(model_spec_problems(deepseek).empty());
+  CHECK(config_error(R"({"model_type": "llama", "num_hidden_layers": 2, "hidden_size": 64,
+      "num_attention_heads": 4, "num_key_value_heads": 8})") ==
+        "config.json: field 'num_key_value_heads': expected at most num_attention_heads (4), got "
+        "8");
   const std::string catalog = R"({"schema_version": 1, "models": [{
       "id": "m", "name": "M", "architecture": "llama", "total_params": 1e9, "active_params": 1e9,
       "layers": 2, "hidden_size": 64, "attention_heads": 4, "kv_heads": 8, "head_dim": 16,
@@ -274,4 +283,11 @@ TEST_CASE("GGUF: a general.name that is not UTF-8 is refused naming the key", "[
           w.kv("general.name", w.str("bad\xff name"));
           w.tensor("token_embd.weight", {64, 100}, 0);
         })}) == "m.gguf: metadata key 'general.name': not valid UTF-8 (\"bad\\xff name\")");
+}
+
+TEST_CASE("GGUF: a u64 past the int64 range prints as written, never as -1", "[model][gguf]") {
+  CHECK(gguf_error({llama_file([](GgufWriter& w) {
+          w.kv("split.count", w.u64(std::numeric_limits<std::uint64_t>::max()));
+          w.tensor("token_embd.weight", {64, 100}, 0);
+        })}) == "m.gguf: split.count is 18446744073709551615 but 1 part(s) were read");
 }
