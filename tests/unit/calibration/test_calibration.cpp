@@ -671,8 +671,9 @@ TEST_CASE("1e400 in llama-bench JSON is a data error naming file and line",
 TEST_CASE("measurement files that are not UTF-8 are a data error naming the line",
           "[calibration][parse][limits]") {
   // Latin-1 device names reached -f json, which cannot carry them (an internal error).
-  const std::string csv = "device,backend,model,quant,test,tokens_per_s\n"
-                          "caf\xe9-rig,CPU,LLaMA 2 7B,Q4_0,tg128,1\n";
+  const std::string csv =
+      "device,backend,model,quant,test,tokens_per_s\n"
+      "caf\xe9-rig,CPU,LLaMA 2 7B,Q4_0,tg128,1\n";
   CHECK(data_errors([&] { parse_measurements(csv, "c.csv"); }) ==
         std::vector<std::string>{"c.csv:2: not valid UTF-8 (save the file as UTF-8)"});
   CHECK(data_errors([&] { parse_llama_bench("| model | t/s |\n| \xff | 1 |\n", "b.md"); }) ==
