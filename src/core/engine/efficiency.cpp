@@ -312,7 +312,8 @@ std::string efficiency_to_json(const EfficiencyTable& table) {
     o["basis"] = c.basis;
     classes.push_back(std::move(o));
   }
-  return doc.dump(2) + "\n";
+  // Names from file paths may not be UTF-8: U+FFFD rather than an exception.
+  return doc.dump(2, ' ', false, nlohmann::json::error_handler_t::replace) + "\n";
 }
 
 void merge_efficiency(EfficiencyTable& table, const EfficiencyTable& profile) {

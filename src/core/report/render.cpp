@@ -307,6 +307,10 @@ void render_human(const Report& report, bool markdown, bool color, std::ostream&
 
 // --- machine formats --------------------------------------------------------------------
 
+// Bytes that are not UTF-8 (a file name from the filesystem) become U+FFFD instead of
+// throwing: JSON cannot carry them.
+constexpr auto k_replace = nlohmann::json::error_handler_t::replace;
+
 void set_path(nlohmann::json& object, const std::string& id, nlohmann::json value);
 
 nlohmann::json json_value(const Cell& cell) {
@@ -365,7 +369,8 @@ std::string csv_text(const Cell& cell) {
         } else if constexpr (std::is_same_v<T, double>) {
           return std::isfinite(v) ? fmt::format("{}", v) : std::string();
         } else if constexpr (std::is_same_v<T, std::shared_ptr<const RecordList>>) {
-          return v ? json_value(Cell{v}).dump() : std::string();  // compact JSON array
+          return v ? json_value(Cell{v}).dump(-1, ' ', false, k_replace)  // compact JSON array
+                   : std::string();
         } else {
           return fmt::format("{}", v);
         }
@@ -433,7 +438,7 @@ std::vector<KeyNode> key_layout(const Report& report, bool with_schema_version) 
     std::vector<KeyNode> nodes;
     for (const auto& [key, child] : tree.children) {
       KeyNode node;
-      node.key_json = nlohmann::json(key).dump();
+      node.key_json = nlohmann::json(key).dump(-1, ' ', false, k_replace);
       node.column = child.children.empty() ? child.column : -1;
       node.children = convert(child);
       nodes.push_back(std::move(node));
@@ -468,8 +473,8 @@ void write_object(std::string& out, const std::vector<KeyNode>& nodes, const std
       const Cell& cell = row[static_cast<std::size_t>(node.column)];
       const std::string value =
           pretty && std::holds_alternative<std::shared_ptr<const RecordList>>(cell)
-              ? json_value(cell).dump(indent)
-              : json_value(cell).dump();
+              ? json_value(cell).dump(indent, ' ', false, k_replace)
+              : json_value(cell).dump(-1, ' ', false, k_replace);
       // A nested array's own lines start at this key's depth.
       std::size_t start = 0;
       for (auto nl = value.find('\n'); nl != std::string::npos; nl = value.find('\n', start)) {
@@ -691,7 +696,7 @@ void render_named(const Report& report, OutputFormat format, const RenderOptions
                      {"version", std::string(options.tool_version)},
                      {"notes", report.notes},
                      {"warnings", report.warnings}};
-      std::string text = doc.dump(2);
+      std::string text = doc.dump(2, ' ', false, k_replace);
       if (!report.rows.empty()) {
         // Splice the rows, serialized in parallel, into the empty array. The placeholder is
         // the only unescaped `"key": []` at the top level: quotes inside strings are escaped.
@@ -715,7 +720,7 @@ void render_named(const Report& report, OutputFormat format, const RenderOptions
           summary[f.id] = json_value(f.value);
         }
         out << nlohmann::json{{"schema_version", k_output_schema_version}, {"summary", summary}}
-                   .dump()
+                   .dump(-1, ' ', false, k_replace)
             << '\n';
       }
       return;
