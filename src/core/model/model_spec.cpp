@@ -459,6 +459,11 @@ std::optional<double> parse_size(std::string_view text) {
 }
 
 ModelSpec generic_model(double params, std::string_view label) {
+  // Outside the shorthand range (or NaN) the rounding below overflows (UBSan: llround(NaN)).
+  if (!(params >= k_min_shorthand_params && params <= k_max_shorthand_params)) {
+    throw ModelSpecError(fmt::format(
+        "model size '{}': {} parameters is outside the shorthand range 1M to 100T", label, params));
+  }
   // Published dense transformers keep hidden / layers near 128 (LLaMA-7B 4096/32, 13B 5120/40,
   // GPT-3 12288/96), so with P = 12 * L * d^2 and d = 128 * L, L = (P / 196608)^(1/3).
   const double layers_exact = std::cbrt(params / 196608.0);
@@ -486,7 +491,7 @@ ModelSpec generic_model(double params, std::string_view label) {
   m.max_context = 0;
   m.source = "derived: P ~= 12 * layers * hidden^2 (source articles), hidden ~= 128 * layers";
   if (const auto problems = model_spec_problems(m); !problems.empty()) {
-    // parse_size bounds the count, so only a caller passing an unchecked one gets here.
+    // The shape rule gives valid shapes across the whole range; this keeps it honest.
     throw ModelSpecError(fmt::format("model size '{}': {}: {}", label, problems.front().field,
                                      problems.front().message));
   }
