@@ -15,6 +15,7 @@
 #include "llmroof/util/errors.hpp"
 #include "llmroof/util/lookup.hpp"
 #include "llmroof/util/numbers.hpp"
+#include "llmroof/util/text.hpp"
 #include "llmroof/version.hpp"
 
 namespace llmroof::cli {
@@ -70,8 +71,9 @@ class WrappingFormatter : public CLI::Formatter {
   }
 };
 
+// Messages quote names from model and device files: their control characters are escaped.
 void print_error(std::ostream& err, const std::string& message) {
-  err << "llmroof: error: " << message << '\n';
+  err << "llmroof: error: " << terminal_safe(message, true) << '\n';
 }
 
 }  // namespace
@@ -152,6 +154,14 @@ const Database& Context::database() {
     // The directory found once per run serves the database and the commands' own files.
     m_database = load_database(data_dir(), {m_common.data_dir, m_io.executable,
                                             m_common.device_files, m_common.calibration_files});
+    // What --device-file and --calibration change, said once before any output.
+    const DataNotices notices = m_database->notices();
+    for (const auto& note : notices.notes) {
+      m_io.err << "llmroof: note: " << terminal_safe(note, true) << '\n';
+    }
+    for (const auto& w : notices.warnings) {
+      m_io.err << "llmroof: warning: " << terminal_safe(w, true) << '\n';
+    }
   }
   return *m_database;
 }
@@ -160,7 +170,8 @@ void Context::error(const std::string& message) { print_error(m_io.err, message)
 
 void Context::warning(const std::string& warning) {
   const FieldNamer namer = [this](std::string_view field) { return flag(field); };
-  m_io.err << "llmroof: warning: " << RequestError::render_fields(warning, namer) << '\n';
+  m_io.err << "llmroof: warning: "
+           << terminal_safe(RequestError::render_fields(warning, namer), true) << '\n';
 }
 
 void Context::emit(const Report& report, std::string_view chart_title) {

@@ -3,10 +3,12 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <sstream>
 #include <string_view>
 
 #include "llmroof/model/hf_config.hpp"
 #include "llmroof/model/inspect.hpp"
+#include "llmroof/report/render.hpp"
 #include "llmroof/util/errors.hpp"
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
@@ -15,7 +17,13 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     llmroof::LoadedModel loaded;
     loaded.spec = llmroof::parse_hf_config(text, "config.json");
     loaded.files = {"config.json"};
-    (void)llmroof::inspect_report(loaded);
+    // Every format must render what the reader accepted (JSON needs valid UTF-8).
+    const llmroof::Report report = llmroof::inspect_report(loaded);
+    for (const auto format :
+         {llmroof::OutputFormat::table, llmroof::OutputFormat::json, llmroof::OutputFormat::csv}) {
+      std::ostringstream out;
+      llmroof::render(report, format, {}, out);
+    }
   } catch (const llmroof::Error&) {
     // Malformed input is expected to be rejected with an Error.
   }

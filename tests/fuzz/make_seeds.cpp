@@ -5,6 +5,7 @@
 #include <cstdint>
 #include <fstream>
 #include <iostream>
+#include <map>
 #include <string>
 #include <vector>
 
@@ -22,24 +23,30 @@ void save(const std::string& dir, const std::string& name, const std::string& by
 
 /// A two-layer model of `arch` with llama-style tensor names. Shapes are kept tiny (a few rows)
 /// so that the seeds stay small; the reader does not check them against the metadata.
-GgufWriter model(const std::string& arch, std::uint32_t version, bool big_endian, bool moe) {
+GgufWriter model(const std::string& arch, std::uint32_t version, bool big_endian, bool moe,
+                 const std::map<std::string, GgufWriter::Value>& overrides = {}) {
   GgufWriter w(version, big_endian);
-  w.kv("general.architecture", w.str(arch));
-  w.kv("general.name", w.str("seed-" + arch));
-  w.kv("general.file_type", w.u32(1));
-  w.kv(arch + ".block_count", w.u32(2));
-  w.kv(arch + ".context_length", w.u32(256));
-  w.kv(arch + ".embedding_length", w.u32(32));
-  w.kv(arch + ".feed_forward_length", w.u32_array({64, 64}));
-  w.kv(arch + ".attention.head_count", w.u32(4));
-  w.kv(arch + ".attention.head_count_kv", w.u32_array({2, 1}));
-  w.kv(arch + ".attention.sliding_window", w.u32(64));
-  w.kv("tokenizer.ggml.tokens", w.str_array({"<s>", "</s>", "a", "b"}));
-  w.kv("tokenizer.ggml.scores", w.array(gt::f32, {w.f32(0), w.f32(-1), w.f32(-2), w.f32(-3)}));
+  // Each key once: an override replaces the value the seed would have.
+  const auto put = [&](const std::string& key, GgufWriter::Value value) {
+    const auto it = overrides.find(key);
+    w.kv(key, it == overrides.end() ? std::move(value) : it->second);
+  };
+  put("general.architecture", w.str(arch));
+  put("general.name", w.str("seed-" + arch));
+  put("general.file_type", w.u32(1));
+  put(arch + ".block_count", w.u32(2));
+  put(arch + ".context_length", w.u32(256));
+  put(arch + ".embedding_length", w.u32(32));
+  put(arch + ".feed_forward_length", w.u32_array({64, 64}));
+  put(arch + ".attention.head_count", w.u32(4));
+  put(arch + ".attention.head_count_kv", w.u32_array({2, 1}));
+  put(arch + ".attention.sliding_window", w.u32(64));
+  put("tokenizer.ggml.tokens", w.str_array({"<s>", "</s>", "a", "b"}));
+  put("tokenizer.ggml.scores", w.array(gt::f32, {w.f32(0), w.f32(-1), w.f32(-2), w.f32(-3)}));
   if (moe) {
-    w.kv(arch + ".expert_count", w.u32(4));
-    w.kv(arch + ".expert_used_count", w.u32(2));
-    w.kv(arch + ".expert_feed_forward_length", w.u32(32));
+    put(arch + ".expert_count", w.u32(4));
+    put(arch + ".expert_used_count", w.u32(2));
+    put(arch + ".expert_feed_forward_length", w.u32(32));
   }
   w.alignment(8);
   w.tensor("token_embd.weight", {32, 4}, 8);
@@ -105,6 +112,35 @@ int main(int argc, char** argv) {
     w.kv("t.f64", w.f64(0.25));
     w.kv("t.bool", w.boolean(true));
     save(dir, "vocab-only-gemma3.gguf", w.bytes());
+  }
+  // Regression inputs (issue 16): shapes and sizes the reader once accepted.
+  {
+    GgufWriter w = model("llama", 3, false, false,
+                         {{"llama.attention.head_count_kv", GgufWriter().u32(0)}});  // KV cache 0 B
+    save(dir, "kv-heads-zero.gguf", w.bytes());
+  }
+  {
+    // Not UTF-8: JSON output failed.
+    GgufWriter w =
+        model("llama", 3, false, false, {{"general.name", GgufWriter().str("bad \xff name")}});
+    save(dir, "name-not-utf8.gguf", w.bytes());
+  }
+  {
+    GgufWriter w = model("llama", 3, false, false,
+                         {{"llama.embedding_length", GgufWriter().u32(0)}});  // hidden 0, tensors
+    save(dir, "hidden-zero.gguf", w.bytes());
+  }
+  {
+    GgufWriter w;
+    w.kv("general.architecture", w.str("llama"));
+    w.tensor("w", {std::uint64_t{1} << 62}, 0);  // 2^62 F32 elements: 2^64 bytes wrapped to 0
+    w.write_data = false;
+    save(dir, "f32-bytes-wrap.gguf", w.bytes());
+  }
+  {
+    GgufWriter w = model("qwen3moe", 3, false, true);
+    w.kv("qwen3moe.leading_dense_block_count", w.u32(9));  // dense-first layers past the 2
+    save(dir, "dense-first-past-layers.gguf", w.bytes());
   }
   return 0;
 }

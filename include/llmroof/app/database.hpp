@@ -29,6 +29,14 @@ struct DataTexts {
   std::vector<NamedText> calibrations;   ///< --calibration profiles, merged over efficiency
 };
 
+/// What the user's files change, for a front end to print before its output.
+struct DataNotices {
+  /// A --device-file entry that replaces a shipped device (or one of an earlier file).
+  std::vector<std::string> notes;
+  /// A --calibration class for a device no database holds: it can never apply.
+  std::vector<std::string> warnings;
+};
+
 /// Devices with their sources, models, links and efficiency profiles: everything the core
 /// looks up. Built from in-memory texts (no files); each table is parsed and validated on its
 /// first use, so a command pays only for what it reads. Not thread-safe (the core has no
@@ -48,10 +56,14 @@ class Database {
   const EfficiencyTable& efficiency() const;
   const LinkDb& links() const;
   const DataTexts& texts() const { return m_texts; }
+  /// Notes and warnings about the --device-file and --calibration texts; loads the devices
+  /// (and the efficiency table when there are profiles) only when such texts are given.
+  DataNotices notices() const;
 
  private:
   DataTexts m_texts;
   mutable std::optional<DeviceDb> m_devices;
+  mutable std::vector<std::string> m_replaced;  // notes of devices() on replaced entries
   mutable bool m_sources_attached = false;
   mutable std::optional<ModelCatalog> m_models;
   mutable std::optional<EfficiencyTable> m_efficiency;

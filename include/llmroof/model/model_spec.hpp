@@ -122,6 +122,19 @@ ModelLookup lookup_model(const ModelCatalog& catalog, std::string_view name);
 /// Up to three catalog ids closest to `name` (an alias close to it suggests its model's id).
 std::vector<std::string> closest_model_ids(const ModelCatalog& catalog, std::string_view name);
 
+/// One impossible value in a ModelSpec: `field` is the member's name ("kv_heads",
+/// "moe.dense_layers_first", "mla.key_length"), `message` says what was expected and found.
+struct ModelSpecProblem {
+  std::string field;
+  std::string message;
+};
+
+/// Every shape no model can have (KV heads 0 or above the heads, hidden 0, an MLA key length 0,
+/// dense-first layers beyond the layer count, non-finite parameter counts, ...); empty when the
+/// spec is consistent. The one validation every source (GGUF, config.json, catalog, shorthand)
+/// runs before a spec is used; each names the fields in its own terms.
+std::vector<ModelSpecProblem> model_spec_problems(const ModelSpec& model);
+
 /// Smallest and largest parameter count a shorthand size may name (1M and 100T): the generic
 /// shape rule is meaningless outside it, and it keeps every derived integer far from overflow.
 inline constexpr double k_min_shorthand_params = 1e6;

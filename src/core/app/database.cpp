@@ -1,5 +1,10 @@
 #include "llmroof/app/database.hpp"
 
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <unordered_map>
+
 #include "llmroof/hardware/products.hpp"
 #include "llmroof/util/errors.hpp"
 
@@ -8,8 +13,23 @@ namespace llmroof {
 const DeviceDb& Database::devices() const {
   if (!m_devices) {
     DeviceDb db = parse_devices(m_texts.devices.text, m_texts.devices.name);
+    // Which --device-file gave each id it added or replaced (the rest are shipped).
+    std::unordered_map<std::string, std::string> given_by;
     for (const auto& extra : m_texts.extra_devices) {
-      merge_devices(db, parse_devices(extra.text, extra.name));
+      DeviceDb parsed = parse_devices(extra.text, extra.name);
+      std::vector<std::string> ids;
+      for (const auto& device : parsed.devices) {
+        ids.push_back(device.id);
+      }
+      for (const auto& id : merge_devices(db, std::move(parsed))) {
+        const auto earlier = given_by.find(id);
+        m_replaced.push_back(
+            fmt::format("{}: device '{}' replaces the one of that id in {}", extra.name, id,
+                        earlier == given_by.end() ? m_texts.devices.name : earlier->second));
+      }
+      for (auto& id : ids) {
+        given_by[std::move(id)] = extra.name;
+      }
     }
     // Memory configurations are copies of their chips, made after a device file changed them.
     if (!m_texts.products.text.empty()) {
@@ -49,6 +69,28 @@ const EfficiencyTable& Database::efficiency() const {
     m_efficiency = std::move(table);
   }
   return *m_efficiency;
+}
+
+DataNotices Database::notices() const {
+  DataNotices out;
+  if (m_texts.extra_devices.empty() && m_texts.calibrations.empty()) {
+    return out;
+  }
+  const DeviceDb& db = devices();
+  out.notes = m_replaced;
+  for (const auto& profile : m_texts.calibrations) {
+    for (const auto& c : parse_efficiency(profile.text, profile.name).classes) {
+      const bool known = std::any_of(db.devices.begin(), db.devices.end(),
+                                     [&](const Device& d) { return d.id == c.device; });
+      if (!c.device.empty() && !known) {
+        out.warnings.push_back(fmt::format(
+            "{}: class '{}' is for device '{}', which is not in the device database: it never "
+            "applies",
+            profile.name, c.id, c.device));
+      }
+    }
+  }
+  return out;
 }
 
 const LinkDb& Database::links() const {

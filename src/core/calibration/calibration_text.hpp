@@ -5,8 +5,10 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <cctype>
 #include <cmath>
+#include <cstdint>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -14,6 +16,7 @@
 
 #include "llmroof/util/errors.hpp"
 #include "llmroof/util/numbers.hpp"
+#include "llmroof/util/text.hpp"
 
 namespace llmroof::calib {
 
@@ -44,6 +47,32 @@ inline std::optional<int> to_int(std::string_view text) {
     return std::nullopt;
   }
   return static_cast<int>(*value);
+}
+
+/// Largest token count a test name may give (pp, tg, @ d): 2^30, far past any context, small
+/// enough that every sum of counts stays inside an int.
+inline constexpr std::int64_t k_max_test_tokens = std::int64_t{1} << 30;
+
+/// "token count N in test 'T' is more than 1073741824" when a run of digits in `test` exceeds
+/// k_max_test_tokens ("tg99999999999", "pp2147483647+tg2147483647"); nullopt otherwise.
+inline std::optional<std::string> test_count_problem(std::string_view test) {
+  for (std::size_t i = 0; i < test.size();) {
+    if (std::isdigit(static_cast<unsigned char>(test[i])) == 0) {
+      ++i;
+      continue;
+    }
+    std::size_t end = i;
+    while (end < test.size() && std::isdigit(static_cast<unsigned char>(test[end])) != 0) {
+      ++end;
+    }
+    const std::string_view digits = test.substr(i, end - i);
+    if (!to_int64(digits, 0, k_max_test_tokens)) {
+      return fmt::format("token count {} in test '{}' is more than {}", digits.substr(0, 24),
+                         test.substr(0, 64), k_max_test_tokens);
+    }
+    i = end;
+  }
+  return std::nullopt;
 }
 
 // --- RFC 4180 records ---------------------------------------------------------------------------
@@ -130,6 +159,20 @@ class Problems {
   std::string m_file;
   std::vector<std::string> m_messages;
 };
+
+/// Throws DataError "file:line: not valid UTF-8 ..." for the first line of `text` that is not
+/// UTF-8: names from these files reach JSON output, which cannot carry other bytes.
+inline void throw_if_not_utf8(std::string_view text, const std::string& file) {
+  int line = 1;
+  for (std::size_t start = 0; start < text.size();) {
+    const std::size_t end = std::min(text.find('\n', start), text.size());
+    if (!valid_utf8(text.substr(start, end - start))) {
+      throw DataError({fmt::format("{}:{}: not valid UTF-8 (save the file as UTF-8)", file, line)});
+    }
+    start = end + 1;
+    ++line;
+  }
+}
 
 inline std::string_view first_content(std::string_view text) {
   text = trim(text);

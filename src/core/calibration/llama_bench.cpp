@@ -151,14 +151,19 @@ BenchFields json_fields(const nlohmann::json& object) {
 std::vector<Measurement> parse_bench_json(std::string_view text, const std::string& name) {
   const nlohmann::json doc = detail::parse_json_text(text, name);
   Problems problems(name);
-  const detail::JsonLocator locator(text);
   std::vector<Measurement> out;
   if (!doc.is_array()) {
     problems.add(1, "expected an array of llama-bench results (-o json)");
     problems.throw_if_any();
   }
+  // Every result's line names its origin; nothing deeper is located.
+  std::vector<std::string> elements(doc.size());
   for (std::size_t i = 0; i < doc.size(); ++i) {
-    const int line = locator.line_of(fmt::format("/{}", i));
+    elements[i] = fmt::format("/{}", i);
+  }
+  const detail::JsonLocator locator(text, elements);
+  for (std::size_t i = 0; i < doc.size(); ++i) {
+    const int line = locator.line_of(elements[i]);
     if (!doc[i].is_object()) {
       problems.add(line, fmt::format("/{}: expected an object", i));
       continue;
@@ -351,7 +356,10 @@ std::vector<Measurement> parse_bench_md(std::string_view text, const std::string
     Measurement probe;
     const std::string test = field(f, "test");
     if (!parse_test_name(test, probe) || probe.sequences != 1) {
-      problems.add(line, fmt::format("unknown test '{}' (expected ppN, tgN or ppN+tgM)", test));
+      const auto count = test_count_problem(test);
+      problems.add(line,
+                   count ? fmt::format("column 'test': {}", *count)
+                         : fmt::format("unknown test '{}' (expected ppN, tgN or ppN+tgM)", test));
       continue;
     }
     f["n_prompt"] = std::to_string(probe.prompt_tokens);
@@ -372,6 +380,7 @@ std::vector<Measurement> parse_bench_md(std::string_view text, const std::string
 }  // namespace
 
 std::vector<Measurement> parse_llama_bench(std::string_view text, const std::string& display_name) {
+  throw_if_not_utf8(text, display_name);
   const std::string_view body = first_content(text);
   if (body.empty()) {
     throw DataError({fmt::format("{}:1: empty file", display_name)});

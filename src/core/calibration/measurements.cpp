@@ -43,7 +43,7 @@ bool read_count(std::string_view& s, std::string_view prefix, int& count) {
   if (i == digits) {
     return false;
   }
-  const auto value = to_int64(s.substr(digits, i - digits), 0, 1 << 30);
+  const auto value = to_int64(s.substr(digits, i - digits), 0, k_max_test_tokens);
   if (!value) {
     return false;
   }
@@ -129,6 +129,10 @@ std::vector<Measurement> parse_calibration_records(const std::vector<CsvRecord>&
     }
     m.kv_on_host = m.note.find("-nkvo 1") != std::string::npos;
     m.test_understood = parse_test_name(m.test, m);
+    if (const auto problem = test_count_problem(m.test); problem && !m.test_understood) {
+      problems.add(rec.line, fmt::format("column 'test': {}", *problem));
+      continue;
+    }
     if (auto depth = to_int(get("context_depth")); depth && *depth > 0) {
       m.depth_tokens = *depth;
     }
@@ -186,6 +190,7 @@ bool parse_test_name(std::string_view test, Measurement& m) {
 
 std::vector<Measurement> parse_calibration_csv(std::string_view text,
                                                const std::string& display_name) {
+  throw_if_not_utf8(text, display_name);
   return parse_calibration_records(read_csv(first_content(text)), display_name);
 }
 
@@ -214,8 +219,7 @@ CalibrationAliases parse_calibration_aliases(std::string_view text,
   detail::Diagnostics diagnostics;
   detail::ObjectReader top(doc, "", diagnostics);
   CalibrationAliases aliases;
-  aliases.schema_version =
-      static_cast<int>(top.integer("schema_version", Check::positive, true).value_or(0));
+  aliases.schema_version = top.small_integer("schema_version", Check::positive, true).value_or(0);
   if (aliases.schema_version > 1) {
     diagnostics.add("/schema_version", fmt::format("unsupported schema_version {} (this llmroof "
                                                    "reads 1)",

@@ -3,25 +3,37 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <cstdint>
+#include <limits>
+#include <unordered_map>
 
 #include "llmroof/util/errors.hpp"
 
 namespace llmroof::detail {
 
-JsonLocator::JsonLocator(std::string_view text) : m_text(text) {
-  try {
-    skip_ws();
-    scan_value("");
-  } catch (const std::out_of_range&) {
-    // Truncated text: keep what was mapped so far.
+JsonLocator::JsonLocator(std::string_view text, const std::vector<std::string>& pointers)
+    : m_text(text) {
+  // Every wanted pointer and its ancestors: the scan descends only into values listed here.
+  for (const auto& pointer : pointers) {
+    std::string p = pointer == "/" ? std::string() : pointer;
+    while (m_lines.emplace(p, 0).second && !p.empty()) {
+      const auto slash = p.rfind('/');
+      p.resize(slash == std::string::npos ? 0 : slash);
+    }
   }
+  if (m_lines.empty()) {
+    return;
+  }
+  std::string pointer;
+  skip_ws();
+  scan_value(pointer, 0);
 }
 
 int JsonLocator::line_of(const std::string& pointer) const {
-  std::string p = pointer;
+  std::string p = pointer == "/" ? std::string() : pointer;
   while (true) {
-    auto it = m_lines.find(p);
-    if (it != m_lines.end()) {
+    const auto it = m_lines.find(p);
+    if (it != m_lines.end() && it->second > 0) {
       return it->second;
     }
     const auto slash = p.rfind('/');
@@ -44,82 +56,117 @@ void JsonLocator::skip_ws() {
   }
 }
 
-std::string JsonLocator::scan_string() {
-  std::string out;
+void JsonLocator::skip_string() {
   ++m_pos;  // opening quote
   while (m_pos < m_text.size() && m_text[m_pos] != '"') {
-    if (m_text[m_pos] == '\\' && m_pos + 1 < m_text.size()) {
-      out.push_back(m_text[m_pos]);
+    if (m_text[m_pos] == '\\') {
       ++m_pos;
+    } else if (m_text[m_pos] == '\n') {
+      ++m_line;
     }
-    out.push_back(m_text[m_pos]);
     ++m_pos;
   }
   ++m_pos;  // closing quote
-  // Keys with escapes are rare in data files; decode the common ones.
-  std::string decoded;
-  for (std::size_t i = 0; i < out.size(); ++i) {
-    if (out[i] == '\\' && i + 1 < out.size()) {
-      ++i;
-    }
-    decoded.push_back(out[i]);
-  }
-  return decoded;
 }
 
-void JsonLocator::scan_value(const std::string& pointer) {
+// Skips one value, nested or not, with a depth counter instead of recursion.
+void JsonLocator::skip_value() {
+  std::size_t depth = 0;
+  while (m_pos < m_text.size()) {
+    const char c = m_text[m_pos];
+    if (c == '"') {
+      skip_string();
+    } else {
+      if (c == '\n') {
+        ++m_line;
+      } else if (c == '{' || c == '[') {
+        ++depth;
+      } else if (c == '}' || c == ']') {
+        if (depth == 0) {
+          return;  // the end of the enclosing container
+        }
+        --depth;
+      } else if (depth == 0 && c == ',') {
+        return;
+      }
+      ++m_pos;
+    }
+    if (depth == 0 && (c == '"' || c == '}' || c == ']')) {
+      return;
+    }
+  }
+}
+
+void JsonLocator::scan_value(std::string& pointer, int depth) {
   if (m_pos >= m_text.size()) {
     return;
   }
-  m_lines.emplace(pointer, m_line);
-  const char c = m_text.at(m_pos);
+  const auto wanted = m_lines.find(pointer);
+  if (wanted == m_lines.end() || depth > k_max_json_depth) {
+    skip_value();
+    return;
+  }
+  if (wanted->second == 0) {
+    wanted->second = m_line;
+  }
+  const std::size_t length = pointer.size();
+  const char c = m_text[m_pos];
   if (c == '{') {
     ++m_pos;
     skip_ws();
-    while (m_pos < m_text.size() && m_text.at(m_pos) != '}') {
-      if (m_text.at(m_pos) != '"') {
-        return;
+    while (at('"')) {
+      const std::size_t key_start = m_pos;
+      skip_string();
+      std::string_view raw = m_text.substr(key_start, m_pos - key_start);
+      std::string key;
+      if (raw.find('\\') == std::string_view::npos) {
+        key = raw.size() >= 2 ? std::string(raw.substr(1, raw.size() - 2)) : std::string();
+      } else {
+        // Escaped keys: decoded as the parser decoded them, so the pointers agree.
+        const auto decoded = nlohmann::json::parse(raw, nullptr, false);
+        key = decoded.is_string() ? decoded.get<std::string>() : std::string(raw);
       }
-      const std::string key = scan_string();
       skip_ws();
-      if (m_text.at(m_pos) != ':') {
+      if (!at(':')) {
         return;
       }
       ++m_pos;
       skip_ws();
-      scan_value(pointer + "/" + pointer_token(key));
+      pointer += '/';
+      pointer += pointer_token(key);
+      scan_value(pointer, depth + 1);
+      pointer.resize(length);
       skip_ws();
-      if (m_text.at(m_pos) == ',') {
-        ++m_pos;
-        skip_ws();
+      if (!at(',')) {
+        break;
       }
+      ++m_pos;
+      skip_ws();
     }
-    ++m_pos;
+    if (at('}')) {
+      ++m_pos;
+    }
   } else if (c == '[') {
     ++m_pos;
     skip_ws();
     std::size_t index = 0;
-    while (m_pos < m_text.size() && m_text.at(m_pos) != ']') {
-      scan_value(fmt::format("{}/{}", pointer, index++));
+    while (m_pos < m_text.size() && !at(']')) {
+      pointer += '/';
+      pointer += std::to_string(index++);
+      scan_value(pointer, depth + 1);
+      pointer.resize(length);
       skip_ws();
-      if (m_text.at(m_pos) == ',') {
-        ++m_pos;
-        skip_ws();
-      } else if (m_text.at(m_pos) != ']') {
-        return;
-      }
-    }
-    ++m_pos;
-  } else if (c == '"') {
-    scan_string();
-  } else {
-    while (m_pos < m_text.size()) {
-      const char d = m_text[m_pos];
-      if (d == ',' || d == '}' || d == ']' || d == ' ' || d == '\n' || d == '\r' || d == '\t') {
+      if (!at(',')) {
         break;
       }
       ++m_pos;
+      skip_ws();
     }
+    if (at(']')) {
+      ++m_pos;
+    }
+  } else {
+    skip_value();
   }
 }
 
@@ -127,7 +174,12 @@ void Diagnostics::throw_if_any(std::string_view text, const std::string& display
   if (m_items.empty()) {
     return;
   }
-  const JsonLocator locator(text);
+  std::vector<std::string> pointers;
+  pointers.reserve(m_items.size());
+  for (const auto& item : m_items) {
+    pointers.push_back(item.first);
+  }
+  const JsonLocator locator(text, pointers);
   std::vector<std::string> messages;
   messages.reserve(m_items.size());
   for (const auto& [pointer, message] : m_items) {
@@ -173,17 +225,86 @@ std::optional<std::string> json_depth_problem(std::string_view text) {
   return std::nullopt;
 }
 
+std::optional<std::string> json_duplicate_key_problem(std::string_view text) {
+  // One entry per open array or object; objects keep their keys (as views of `text`) and the
+  // line of each, in a vector while small and a hash map past that.
+  struct Level {
+    bool object = false;
+    std::vector<std::pair<std::string_view, std::size_t>> keys;
+    std::unordered_map<std::string_view, std::size_t> many;
+  };
+  std::vector<Level> levels;
+  std::size_t line = 1;
+  std::size_t column = 0;
+  for (std::size_t i = 0; i < text.size(); ++i) {
+    const char c = text[i];
+    ++column;
+    if (c == '\n') {
+      ++line;
+      column = 0;
+    } else if (c == '{' || c == '[') {
+      levels.push_back(Level{c == '{', {}, {}});
+    } else if ((c == '}' || c == ']') && !levels.empty()) {
+      levels.pop_back();
+    } else if (c == '"') {
+      const std::size_t start = i;
+      const std::size_t start_column = column;
+      for (++i; i < text.size() && text[i] != '"'; ++i) {
+        if (text[i] == '\\') {
+          ++i;
+        }
+      }
+      column += i - start;
+      if (levels.empty() || !levels.back().object) {
+        continue;
+      }
+      // A key is a string followed by a colon.
+      std::size_t next = i + 1;
+      while (next < text.size() && (text[next] == ' ' || text[next] == '\t' || text[next] == '\r' ||
+                                    text[next] == '\n')) {
+        ++next;
+      }
+      if (next >= text.size() || text[next] != ':') {
+        continue;
+      }
+      const std::string_view key = text.substr(start + 1, std::min(i, text.size()) - start - 1);
+      Level& level = levels.back();
+      std::optional<std::size_t> first;
+      if (level.many.empty()) {
+        for (const auto& [seen, seen_line] : level.keys) {
+          if (seen == key) {
+            first = seen_line;
+            break;
+          }
+        }
+        level.keys.emplace_back(key, line);
+        if (level.keys.size() > 16) {
+          level.many.insert(level.keys.begin(), level.keys.end());
+        }
+      } else if (const auto [it, fresh] = level.many.emplace(key, line); !fresh) {
+        first = it->second;
+      }
+      if (first) {
+        return fmt::format("{}:{}: duplicate key '{}' (first at line {})", line, start_column,
+                           key.substr(0, 64), *first);
+      }
+    }
+  }
+  return std::nullopt;
+}
+
 nlohmann::json parse_json_text(std::string_view text, const std::string& display_name) {
   if (const auto problem = json_depth_problem(text)) {
     throw DataError({fmt::format("{}:{}", display_name, *problem)});
   }
-  try {
-    return nlohmann::json::parse(text.begin(), text.end());
-  } catch (const nlohmann::json::parse_error& e) {
-    // Locate the byte offset nlohmann reports as a line and column.
+  if (const auto problem = json_duplicate_key_problem(text)) {
+    throw DataError({fmt::format("{}:{}", display_name, *problem)});
+  }
+  // Line and column of a byte offset.
+  const auto position = [&](std::size_t end) {
     std::size_t line = 1;
     std::size_t column = 1;
-    const std::size_t end = std::min<std::size_t>(e.byte > 0 ? e.byte - 1 : 0, text.size());
+    end = std::min(end, text.size());
     for (std::size_t i = 0; i < end; ++i) {
       if (text[i] == '\n') {
         ++line;
@@ -192,12 +313,34 @@ nlohmann::json parse_json_text(std::string_view text, const std::string& display
         ++column;
       }
     }
+    return fmt::format("{}:{}", line, column);
+  };
+  try {
+    return nlohmann::json::parse(text.begin(), text.end());
+  } catch (const nlohmann::json::parse_error& e) {
     std::string what = e.what();
     // nlohmann's text is "[json.exception.parse_error.101] parse error at line L, column C: msg"
     const auto colon = what.find(": ", what.find("parse error"));
     std::string detail = colon == std::string::npos ? what : what.substr(colon + 2);
+    throw DataError({fmt::format("{}:{}: invalid JSON: {}", display_name,
+                                 position(e.byte > 0 ? e.byte - 1 : 0), detail)});
+  } catch (const nlohmann::json::out_of_range& e) {
+    // A number beyond the double range ("1e400"): "number overflow parsing '1e400'", without
+    // a position; the number's first appearance in the text gives one.
+    std::string what = e.what();
+    if (const auto end = what.find("] "); end != std::string::npos) {
+      what = what.substr(end + 2);
+    }
+    std::string where = "1:1";
+    if (const auto open = what.find('\''); open != std::string::npos) {
+      const auto close = what.find('\'', open + 1);
+      const std::string literal = what.substr(open + 1, close - open - 1);
+      if (const auto at = text.find(literal); !literal.empty() && at != std::string_view::npos) {
+        where = position(at);
+      }
+    }
     throw DataError(
-        {fmt::format("{}:{}:{}: invalid JSON: {}", display_name, line, column, detail)});
+        {fmt::format("{}:{}: invalid JSON: {} (not a finite number)", display_name, where, what)});
   }
 }
 
@@ -349,6 +492,14 @@ std::optional<long long> ObjectReader::integer(std::string_view key, Check check
     problem(key, fmt::format("expected an integer, got {}", describe(*value)));
     return std::nullopt;
   }
+  if (value->is_number_unsigned() &&
+      value->get<std::uint64_t>() >
+          static_cast<std::uint64_t>(std::numeric_limits<long long>::max())) {
+    // Read as a signed count it would turn negative (18446744073709551615 as -1).
+    problem(key, fmt::format("expected an integer up to {}, got {}",
+                             std::numeric_limits<long long>::max(), describe(*value)));
+    return std::nullopt;
+  }
   const auto v = value->get<long long>();
   if (!check_ok(static_cast<double>(v), check)) {
     problem(key, fmt::format("expected {} integer, got {}",
@@ -356,6 +507,19 @@ std::optional<long long> ObjectReader::integer(std::string_view key, Check check
     return std::nullopt;
   }
   return v;
+}
+
+std::optional<int> ObjectReader::small_integer(std::string_view key, Check check, bool required) {
+  const auto v = integer(key, check, required);
+  if (!v) {
+    return std::nullopt;
+  }
+  if (*v > std::numeric_limits<int>::max() || *v < std::numeric_limits<int>::min()) {
+    problem(key, fmt::format("expected an integer up to {}, got {}",
+                             std::numeric_limits<int>::max(), *v));
+    return std::nullopt;
+  }
+  return static_cast<int>(*v);
 }
 
 std::optional<bool> ObjectReader::boolean(std::string_view key, bool required) {

@@ -13,22 +13,30 @@
 
 namespace llmroof::detail {
 
-/// Maps JSON pointers ("/devices/3/name") to 1-based line numbers of their values in `text`.
+/// Lines of the values at a few JSON pointers ("/devices/3/name") in `text`, found in one
+/// pass that only follows the branches leading to them: other values are skipped without
+/// building their pointers, so time is linear in the text and memory in the pointers asked for.
 class JsonLocator {
  public:
-  explicit JsonLocator(std::string_view text);
-  /// Line of the value at `pointer`, or of its closest ancestor; 1 if nothing matches.
+  JsonLocator(std::string_view text, const std::vector<std::string>& pointers);
+  /// 1-based line of the value at `pointer` (one of those given), or of its closest ancestor;
+  /// 1 if nothing matches.
   int line_of(const std::string& pointer) const;
+  /// Pointers kept: those given and their ancestors (the locator's whole memory).
+  std::size_t tracked() const { return m_lines.size(); }
 
  private:
-  void scan_value(const std::string& pointer);
+  void scan_value(std::string& pointer, int depth);
+  void skip_value();
+  void skip_string();
   void skip_ws();
-  std::string scan_string();
+  bool at(char c) const { return m_pos < m_text.size() && m_text[m_pos] == c; }
 
   std::string_view m_text;
   std::size_t m_pos = 0;
   int m_line = 1;
-  std::unordered_map<std::string, int> m_lines;
+  std::unordered_map<std::string, int>
+      m_lines;  // wanted pointers (and ancestors) -> line, 0 = not met
 };
 
 /// Problems found while reading one file.
@@ -38,6 +46,8 @@ class Diagnostics {
     m_items.emplace_back(std::move(pointer), std::move(message));
   }
   bool empty() const { return m_items.empty(); }
+  /// Number of problems recorded so far.
+  std::size_t size() const { return m_items.size(); }
   /// Throws DataError with "file:line: pointer: message" lines when there are problems.
   void throw_if_any(std::string_view text, const std::string& display_name) const;
 
@@ -55,8 +65,13 @@ inline constexpr int k_max_json_depth = 128;
 /// constant memory.
 std::optional<std::string> json_depth_problem(std::string_view text);
 
-/// Parses JSON text; a syntax error or nesting deeper than k_max_json_depth becomes a
-/// DataError "file:line:column: message".
+/// "line L, column C: duplicate key 'id' (first at line L0)" when an object of `text` has a
+/// key twice (the parser would keep the last silently); empty otherwise. Keys are compared as
+/// written. Linear time; memory linear in the keys of the open objects.
+std::optional<std::string> json_duplicate_key_problem(std::string_view text);
+
+/// Parses JSON text; a syntax error, nesting deeper than k_max_json_depth, a duplicate key or
+/// a number beyond the double range becomes a DataError "file:line:column: message".
 nlohmann::json parse_json_text(std::string_view text, const std::string& display_name);
 
 /// Escapes a key for use in a JSON pointer.
@@ -84,6 +99,8 @@ class ObjectReader {
   /// Number; null or absent gives nullopt (an error when required).
   std::optional<double> number(std::string_view key, Check check, bool required);
   std::optional<long long> integer(std::string_view key, Check check, bool required);
+  /// An integer that fits in an int (counts of layers, heads, experts); larger is a problem.
+  std::optional<int> small_integer(std::string_view key, Check check, bool required);
   std::optional<bool> boolean(std::string_view key, bool required);
   std::vector<std::string> string_array(std::string_view key, bool required);
   std::vector<double> number_array(std::string_view key, Check check, bool required);

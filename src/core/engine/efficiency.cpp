@@ -48,10 +48,9 @@ EfficiencyClass read_class(detail::ObjectReader& r) {
       r.number("prefill_core_ops_per_flop", Check::non_negative, false).value_or(0);
   c.decode_log_spread = r.number("decode_log_spread", Check::non_negative, true).value_or(0);
   c.prefill_log_spread = r.number("prefill_log_spread", Check::non_negative, true).value_or(0);
-  c.decode_rows = static_cast<int>(r.integer("decode_rows", Check::non_negative, true).value_or(0));
-  c.prefill_rows =
-      static_cast<int>(r.integer("prefill_rows", Check::non_negative, true).value_or(0));
-  c.devices = static_cast<int>(r.integer("devices", Check::non_negative, true).value_or(0));
+  c.decode_rows = r.small_integer("decode_rows", Check::non_negative, true).value_or(0);
+  c.prefill_rows = r.small_integer("prefill_rows", Check::non_negative, true).value_or(0);
+  c.devices = r.small_integer("devices", Check::non_negative, true).value_or(0);
   c.basis = r.string("basis", true);
   c.device = r.optional_string("device").value_or("");
   c.backend = r.optional_string("backend").value_or("");
@@ -144,8 +143,7 @@ EfficiencyTable parse_efficiency(std::string_view text, const std::string& displ
   detail::Diagnostics diagnostics;
   detail::ObjectReader top(doc, "", diagnostics);
   EfficiencyTable table;
-  table.schema_version =
-      static_cast<int>(top.integer("schema_version", Check::positive, true).value_or(0));
+  table.schema_version = top.small_integer("schema_version", Check::positive, true).value_or(0);
   if (table.schema_version != 0 && table.schema_version != 2) {
     diagnostics.add(
         "/schema_version",
@@ -186,13 +184,11 @@ EfficiencyTable parse_efficiency(std::string_view text, const std::string& displ
     f.source = r.string("source", true);
     f.data_date = r.string("data_date", true);
     f.command = r.string("command", true);
-    f.rows = static_cast<int>(r.integer("rows", Check::non_negative, true).value_or(0));
-    f.rows_used = static_cast<int>(r.integer("rows_used", Check::non_negative, true).value_or(0));
-    f.rows_excluded =
-        static_cast<int>(r.integer("rows_excluded", Check::non_negative, true).value_or(0));
-    f.rows_unmapped =
-        static_cast<int>(r.integer("rows_unmapped", Check::non_negative, true).value_or(0));
-    f.devices = static_cast<int>(r.integer("devices", Check::non_negative, true).value_or(0));
+    f.rows = r.small_integer("rows", Check::non_negative, true).value_or(0);
+    f.rows_used = r.small_integer("rows_used", Check::non_negative, true).value_or(0);
+    f.rows_excluded = r.small_integer("rows_excluded", Check::non_negative, true).value_or(0);
+    f.rows_unmapped = r.small_integer("rows_unmapped", Check::non_negative, true).value_or(0);
+    f.devices = r.small_integer("devices", Check::non_negative, true).value_or(0);
     r.finish();
     table.fitted_on = f;
   }
@@ -206,7 +202,7 @@ EfficiencyTable parse_efficiency(std::string_view text, const std::string& displ
         AccuracyFigure a;
         a.class_id = r.string("class", true);
         a.test = r.string("test", true);
-        a.rows = static_cast<int>(r.integer("rows", Check::non_negative, true).value_or(0));
+        a.rows = r.small_integer("rows", Check::non_negative, true).value_or(0);
         a.median_abs_error = r.number("median_abs_error", Check::non_negative, true).value_or(0);
         a.p90_abs_error = r.number("p90_abs_error", Check::non_negative, true).value_or(0);
         a.bias = r.number("bias", Check::any, true).value_or(0);
@@ -316,7 +312,8 @@ std::string efficiency_to_json(const EfficiencyTable& table) {
     o["basis"] = c.basis;
     classes.push_back(std::move(o));
   }
-  return doc.dump(2) + "\n";
+  // Names from file paths may not be UTF-8: U+FFFD rather than an exception.
+  return doc.dump(2, ' ', false, nlohmann::json::error_handler_t::replace) + "\n";
 }
 
 void merge_efficiency(EfficiencyTable& table, const EfficiencyTable& profile) {

@@ -39,7 +39,7 @@ std::vector<std::string> kind_list() { return {k_kind_names.begin(), k_kind_name
 
 CpuSpec read_cpu(detail::ObjectReader& r) {
   CpuSpec cpu;
-  cpu.cores = static_cast<int>(r.integer("cores", detail::Check::positive, true).value_or(0));
+  cpu.cores = r.small_integer("cores", detail::Check::positive, true).value_or(0);
   cpu.isa = r.one_of("isa", k_isas, true).value_or("");
   cpu.fp32_flops_per_s =
       r.number("fp32_tflops", detail::Check::positive, true).value_or(0) * units::k_tera;
@@ -85,8 +85,7 @@ Device read_device(const nlohmann::json& value, const std::string& pointer,
   }
   std::sort(d.memory_sizes_bytes.begin(), d.memory_sizes_bytes.end());
   d.memory_type = r.optional_string("memory_type").value_or("");
-  d.bus_width_bits =
-      static_cast<int>(r.integer("bus_width_bits", Check::positive, false).value_or(0));
+  d.bus_width_bits = r.small_integer("bus_width_bits", Check::positive, false).value_or(0);
   d.mem_bw_bytes_per_s =
       r.number("memory_bandwidth_gb_per_s", Check::positive, true).value_or(0) * units::k_gb;
   for (std::size_t i = 0; i < k_precision_count; ++i) {
@@ -97,10 +96,10 @@ Device read_device(const nlohmann::json& value, const std::string& pointer,
   d.matrix_fp16_flops_per_s =
       r.number("matrix_fp16_tflops", Check::positive, false).value_or(0) * units::k_tera;
   d.npu_ops_per_s = r.number("npu_tops", Check::positive, false).value_or(0) * units::k_tera;
-  d.gpu_cores = static_cast<int>(r.integer("gpu_cores", Check::positive, false).value_or(0));
+  d.gpu_cores = r.small_integer("gpu_cores", Check::positive, false).value_or(0);
   d.cpu_isa = r.one_of("cpu_isa", k_isas, false).value_or("");
-  d.cpu_cores = static_cast<int>(r.integer("cpu_cores", Check::positive, false).value_or(0));
-  d.cpu_threads = static_cast<int>(r.integer("cpu_threads", Check::positive, false).value_or(0));
+  d.cpu_cores = r.small_integer("cpu_cores", Check::positive, false).value_or(0);
+  d.cpu_threads = r.small_integer("cpu_threads", Check::positive, false).value_or(0);
   if (const auto* cpu = r.child("cpu", false)) {
     detail::ObjectReader cr(*cpu, r.child_pointer("cpu"), diagnostics);
     if (cr.is_object()) {
@@ -108,7 +107,7 @@ Device read_device(const nlohmann::json& value, const std::string& pointer,
     }
   }
   d.tdp_w = r.number("tdp_w", Check::positive, false).value_or(0);
-  d.launch_year = static_cast<int>(r.integer("launch_year", Check::positive, strict).value_or(0));
+  d.launch_year = r.small_integer("launch_year", Check::positive, strict).value_or(0);
   d.launch_price_usd = r.number("launch_price_usd", Check::positive, false);
   d.price_note = r.optional_string("price_note").value_or("");
   // Provenance may be inline (a user's file); the shipped database keeps it in
@@ -139,7 +138,7 @@ Device read_device(const nlohmann::json& value, const std::string& pointer,
             continue;
           }
           ThreadRates t;
-          t.threads = static_cast<int>(tr.integer("threads", Check::positive, true).value_or(0));
+          t.threads = tr.small_integer("threads", Check::positive, true).value_or(0);
           t.read_bytes_per_s =
               tr.number("read_gb_per_s", Check::positive, true).value_or(0) * units::k_gb;
           t.fp32_flops_per_s =
@@ -382,7 +381,7 @@ DeviceDb parse_devices(std::string_view text, const std::string& display_name) {
   detail::ObjectReader top(doc, "", diagnostics);
   DeviceDb db;
   db.schema_version =
-      static_cast<int>(top.integer("schema_version", detail::Check::positive, true).value_or(0));
+      top.small_integer("schema_version", detail::Check::positive, true).value_or(0);
   if (db.schema_version != 0 && db.schema_version != 1) {
     diagnostics.add(
         "/schema_version",

@@ -66,7 +66,7 @@ LinkDb parse_links(std::string_view text, const std::string& display_name) {
   detail::ObjectReader top(doc, "", diagnostics);
   LinkDb db;
   db.schema_version =
-      static_cast<int>(top.integer("schema_version", detail::Check::positive, true).value_or(0));
+      top.small_integer("schema_version", detail::Check::positive, true).value_or(0);
   if (db.schema_version != 0 && db.schema_version != 1) {
     diagnostics.add(
         "/schema_version",

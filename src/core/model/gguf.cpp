@@ -9,11 +9,15 @@
 #include <cstring>
 #include <functional>
 #include <limits>
+#include <map>
 #include <string>
+#include <unordered_map>
 #include <unordered_set>
 
 #include "llmroof/model/quant.hpp"
 #include "llmroof/util/errors.hpp"
+#include "llmroof/util/text.hpp"
+#include "util/checked.hpp"
 
 namespace llmroof {
 
@@ -212,7 +216,8 @@ class Reader {
 
   /// Counts `count` more array elements; fails past k_max_array_elements for the whole file.
   void count_array_elements(std::uint64_t count, std::uint64_t at, std::string_view what) {
-    m_array_elements += count;
+    const auto total = checked_add(m_array_elements, count);
+    m_array_elements = total.value_or(std::numeric_limits<std::uint64_t>::max());
     if (m_array_elements > k_max_array_elements) {
       fail(at, fmt::format("{}: the arrays of this file hold more than the {} elements llmroof "
                            "reads",
@@ -852,6 +857,11 @@ ModelSpec spec_from_metadata(const GgufFile& file, std::span<const TensorInfo> t
   }
 
   if (const GgufValue* name = file.find("general.name"); name && name->as_string()) {
+    // The name reaches every output; JSON cannot carry bytes that are not UTF-8.
+    if (!valid_utf8(*name->as_string())) {
+      throw ModelSpecError(fmt::format("{}: metadata key 'general.name': not valid UTF-8 (\"{}\")",
+                                       file.name, printable(*name->as_string())));
+    }
     spec.name = *name->as_string();
   } else {
     spec.name = file.name;
@@ -859,6 +869,71 @@ ModelSpec spec_from_metadata(const GgufFile& file, std::span<const TensorInfo> t
   spec.id = spec.name;
   spec.source = file.name;
   return spec;
+}
+
+/// A scalar as written ("18446744073709551615", "-3", "2.5", "\"text\""), else its type.
+std::string value_text(const GgufValue& value) {
+  if (const auto* u = std::get_if<std::uint64_t>(&value.data)) {
+    return std::to_string(*u);
+  }
+  if (const auto* i = std::get_if<std::int64_t>(&value.data)) {
+    return std::to_string(*i);
+  }
+  if (const auto* d = std::get_if<double>(&value.data)) {
+    return fmt::format("{}", *d);
+  }
+  if (const auto* text = value.as_string()) {
+    return fmt::format("\"{}\"", printable(*text));
+  }
+  return fmt::format("a {}", to_string(value.type));
+}
+
+/// The GGUF metadata key a ModelSpec field comes from.
+std::string gguf_key(std::string_view field) {
+  static const std::map<std::string_view, std::string_view> keys = {
+      {"layers", "block_count"},
+      {"hidden", "embedding_length"},
+      {"heads", "attention.head_count"},
+      {"kv_heads", "attention.head_count_kv"},
+      {"kv_heads_per_layer", "attention.head_count_kv"},
+      {"head_dim", "attention.key_length"},
+      {"intermediate", "feed_forward_length"},
+      {"vocab", "vocab_size"},
+      {"max_context", "context_length"},
+      {"sliding_window", "attention.sliding_window"},
+      {"sliding_window_layers", "attention.sliding_window_pattern"},
+      {"moe.experts", "expert_count"},
+      {"moe.experts_used", "expert_used_count"},
+      {"moe.shared_experts", "expert_shared_count"},
+      {"moe.expert_intermediate", "expert_feed_forward_length"},
+      {"moe.dense_layers_first", "leading_dense_block_count"},
+      {"mla.kv_lora_rank", "attention.kv_lora_rank"},
+      {"mla.q_lora_rank", "attention.q_lora_rank"},
+      {"mla.qk_rope_head_dim", "rope.dimension_count"},
+      {"mla.qk_nope_head_dim", "attention.key_length"},
+      {"mla.key_length", "attention.key_length"},
+      {"mla.v_head_dim", "attention.value_length"},
+  };
+  const auto it = keys.find(field);
+  return it == keys.end() ? std::string(field) : std::string(it->second);
+}
+
+/// The shared ModelSpec validation, its first problem named by the metadata key.
+void validate_gguf_spec(const GgufFile& first, const ModelSpec& spec) {
+  const auto problems = model_spec_problems(spec);
+  if (problems.empty()) {
+    return;
+  }
+  const ModelSpecProblem& p = problems.front();
+  const GgufValue* arch = first.find("general.architecture");
+  const std::string key = gguf_key(p.field);
+  // Parameter counts come from the tensors, not from a key.
+  const bool from_tensors = p.field == "total_params" || p.field == "active_params";
+  throw ModelSpecError(
+      from_tensors ? fmt::format("{}: {}: {}", first.name, p.field, p.message)
+                   : fmt::format("{}: metadata key '{}.{}': {}", first.name,
+                                 printable(arch && arch->as_string() ? *arch->as_string() : ""),
+                                 key, p.message));
 }
 
 }  // namespace
@@ -873,10 +948,14 @@ GgufModel gguf_model(std::span<const GgufFile> parts) {
   if (const GgufValue* count = first.find("split.count")) {
     const auto n = count->as_int();
     if (!n || *n != static_cast<std::int64_t>(parts.size())) {
+      // The value as written: a u64 past the int64 range is no -1.
       throw ModelSpecError(fmt::format("{}: split.count is {} but {} part(s) were read", first.name,
-                                       n.value_or(-1), parts.size()));
+                                       value_text(*count), parts.size()));
     }
   }
+  // Which part holds each tensor name: a name in two parts would count its parameters twice.
+  std::unordered_map<std::string, std::size_t> holder;
+  const GgufValue* first_arch = first.find("general.architecture");
   for (std::size_t i = 0; i < parts.size(); ++i) {
     if (parts.size() > 1) {
       const GgufValue* no = parts[i].find("split.no");
@@ -884,11 +963,38 @@ GgufModel gguf_model(std::span<const GgufFile> parts) {
         throw ModelSpecError(fmt::format("{}: split.no should be {} (part {} of {})", parts[i].name,
                                          i, i + 1, parts.size()));
       }
+      const GgufValue* count = parts[i].find("split.count");
+      const auto n = count == nullptr ? std::nullopt : count->as_int();
+      if (n != static_cast<std::int64_t>(parts.size())) {
+        throw ModelSpecError(fmt::format("{}: split.count should be {} as in {}, got {}",
+                                         parts[i].name, parts.size(), first.name,
+                                         count ? value_text(*count) : std::string("none")));
+      }
+      // Later parts may leave the metadata out, but what they say must agree.
+      const GgufValue* arch = parts[i].find("general.architecture");
+      if (i > 0 && arch != nullptr && first_arch != nullptr && arch->as_string() != nullptr &&
+          first_arch->as_string() != nullptr && *arch->as_string() != *first_arch->as_string()) {
+        throw ModelSpecError(fmt::format("{}: general.architecture is '{}' but '{}' in {}",
+                                         parts[i].name, printable(*arch->as_string()),
+                                         printable(*first_arch->as_string()), first.name));
+      }
     }
     model.files.push_back(parts[i].name);
     for (std::size_t t = 0; t < parts[i].tensors.size(); ++t) {
+      const auto [it, fresh] = holder.emplace(parts[i].tensors[t].name, i);
+      if (!fresh) {
+        throw ModelSpecError(fmt::format("{}: tensor '{}' is also in {}", parts[i].name,
+                                         printable(parts[i].tensors[t].name),
+                                         parts[it->second].name));
+      }
       model.tensors.push_back(parts[i].tensors[t]);
-      model.tensor_bytes += parts[i].tensor_bytes[t];
+      // Each part's tensors lie inside that part, but the parts' sum can still wrap.
+      const auto total = checked_add(model.tensor_bytes, parts[i].tensor_bytes[t]);
+      if (!total) {
+        throw ModelSpecError(fmt::format("{}: the tensor sizes of the {} parts overflow 64 bits",
+                                         parts[i].name, parts.size()));
+      }
+      model.tensor_bytes = *total;
     }
   }
 
@@ -896,7 +1002,11 @@ GgufModel gguf_model(std::span<const GgufFile> parts) {
   model.spec = spec_from_metadata(first, model.tensors, assumed);
   ModelSpec& spec = model.spec;
   if (const GgufValue* ftype = first.find("general.file_type")) {
-    model.file_type = static_cast<int>(ftype->as_int().value_or(-1));
+    // -1 (unknown) for a value no ftype has, rather than its low 32 bits.
+    const auto type = ftype->as_int();
+    model.file_type = type && *type >= 0 && *type <= std::numeric_limits<int>::max()
+                          ? static_cast<int>(*type)
+                          : -1;
   }
 
   if (model.tensors.empty()) {
@@ -925,6 +1035,7 @@ GgufModel gguf_model(std::span<const GgufFile> parts) {
   }
   spec.params_source = fmt::format("summed over the tensors of {}", first.name);
   spec.assumed_fields.insert(spec.assumed_fields.end(), assumed.begin(), assumed.end());
+  validate_gguf_spec(first, spec);
   return model;
 }
 

@@ -8,6 +8,7 @@
 #include <cstdint>
 #include <initializer_list>
 #include <limits>
+#include <map>
 #include <nlohmann/json.hpp>
 #include <optional>
 #include <set>
@@ -676,6 +677,33 @@ void ConfigParser::finish() {
   m_spec.params_source = fmt::format("computed from the tensor shapes of {}", m_file);
 }
 
+/// The usual config.json key of a ModelSpec field (for messages; families spell some others).
+std::string config_key(std::string_view field) {
+  static const std::map<std::string_view, std::string_view> keys = {
+      {"layers", "num_hidden_layers"},
+      {"hidden", "hidden_size"},
+      {"heads", "num_attention_heads"},
+      {"kv_heads", "num_key_value_heads"},
+      {"intermediate", "intermediate_size"},
+      {"vocab", "vocab_size"},
+      {"max_context", "max_position_embeddings"},
+      {"sliding_window_layers", "sliding_window"},
+      {"moe.experts", "num_experts"},
+      {"moe.experts_used", "num_experts_per_tok"},
+      {"moe.shared_experts", "n_shared_experts"},
+      {"moe.expert_intermediate", "moe_intermediate_size"},
+      {"moe.dense_layers_first", "first_k_dense_replace"},
+      {"mla.kv_lora_rank", "kv_lora_rank"},
+      {"mla.q_lora_rank", "q_lora_rank"},
+      {"mla.qk_rope_head_dim", "qk_rope_head_dim"},
+      {"mla.qk_nope_head_dim", "qk_nope_head_dim"},
+      {"mla.key_length", "qk_nope_head_dim"},
+      {"mla.v_head_dim", "v_head_dim"},
+  };
+  const auto it = keys.find(field);
+  return std::string(it == keys.end() ? field : it->second);
+}
+
 }  // namespace
 
 ModelSpec parse_hf_config(std::string_view text, const std::string& display_name) {
@@ -721,6 +749,11 @@ ModelSpec parse_hf_config(std::string_view text, const std::string& display_name
   const auto name = top.opt_string({"_name_or_path"});
   spec.name = name && !name->empty() ? *name : display_name;
   spec.id = spec.name;
+  // The shared validation: the reader's bounds catch most, this the combinations.
+  if (const auto problems = model_spec_problems(spec); !problems.empty()) {
+    throw ModelSpecError(fmt::format("{}: field '{}{}': {}", display_name, prefix,
+                                     config_key(problems.front().field), problems.front().message));
+  }
   return spec;
 }
 

@@ -58,8 +58,47 @@ std::vector<std::string> architecture_list() {
   return names;
 }
 
+// The catalog key of a ModelSpec field named by model_spec_problems.
+std::string catalog_key(std::string_view field) {
+  static const std::map<std::string_view, std::string_view> keys = {
+      {"hidden", "hidden_size"},
+      {"heads", "attention_heads"},
+      {"intermediate", "intermediate_size"},
+      {"vocab", "vocab_size"},
+      {"moe.experts", "moe/experts"},
+      {"moe.experts_used", "moe/experts_used"},
+      {"moe.shared_experts", "moe/shared_experts"},
+      {"moe.expert_intermediate", "moe/expert_intermediate_size"},
+      {"moe.dense_layers_first", "moe/dense_layers_first"},
+      {"mla.kv_lora_rank", "mla/kv_lora_rank"},
+      {"mla.q_lora_rank", "mla/q_lora_rank"},
+      {"mla.qk_rope_head_dim", "mla/qk_rope_head_dim"},
+      {"mla.qk_nope_head_dim", "mla/qk_nope_head_dim"},
+      {"mla.key_length", "mla/qk_nope_head_dim"},
+      {"mla.v_head_dim", "mla/v_head_dim"},
+  };
+  const auto it = keys.find(field);
+  return std::string(it == keys.end() ? field : it->second);
+}
+
+ModelSpec read_model_fields(const nlohmann::json& value, const std::string& pointer,
+                            detail::Diagnostics& diagnostics);
+
+/// One catalog entry: its fields, then (when they read cleanly) the shared shape validation.
 ModelSpec read_model(const nlohmann::json& value, const std::string& pointer,
                      detail::Diagnostics& diagnostics) {
+  const std::size_t before = diagnostics.size();
+  ModelSpec m = read_model_fields(value, pointer, diagnostics);
+  if (diagnostics.size() == before) {
+    for (const ModelSpecProblem& problem : model_spec_problems(m)) {
+      diagnostics.add(pointer + "/" + catalog_key(problem.field), problem.message);
+    }
+  }
+  return m;
+}
+
+ModelSpec read_model_fields(const nlohmann::json& value, const std::string& pointer,
+                            detail::Diagnostics& diagnostics) {
   using detail::Check;
   detail::ObjectReader r(value, pointer, diagnostics);
   ModelSpec m;
@@ -75,38 +114,35 @@ ModelSpec read_model(const nlohmann::json& value, const std::string& pointer,
   m.total_params = r.number("total_params", Check::positive, true).value_or(0);
   m.active_params = r.number("active_params", Check::positive, true).value_or(0);
   m.official_params = r.optional_string("official_params").value_or("");
-  m.layers = static_cast<int>(r.integer("layers", Check::positive, true).value_or(0));
+  m.layers = r.small_integer("layers", Check::positive, true).value_or(0);
   m.hidden = r.integer("hidden_size", Check::positive, true).value_or(0);
-  m.heads = static_cast<int>(r.integer("attention_heads", Check::positive, true).value_or(0));
-  m.kv_heads = static_cast<int>(r.integer("kv_heads", Check::positive, true).value_or(0));
-  m.head_dim = static_cast<int>(r.integer("head_dim", Check::positive, true).value_or(0));
+  m.heads = r.small_integer("attention_heads", Check::positive, true).value_or(0);
+  m.kv_heads = r.small_integer("kv_heads", Check::positive, true).value_or(0);
+  m.head_dim = r.small_integer("head_dim", Check::positive, true).value_or(0);
   m.intermediate = r.integer("intermediate_size", Check::positive, true).value_or(0);
   m.vocab = r.integer("vocab_size", Check::positive, true).value_or(0);
   m.tied_embeddings = r.boolean("tied_embeddings", true).value_or(false);
   if (auto kind = r.one_of("attention_kind", {"mha", "gqa", "mqa", "mla"}, true)) {
     m.attention = *parse_attention_kind(*kind);
   }
-  m.sliding_window =
-      static_cast<int>(r.integer("sliding_window", Check::positive, false).value_or(0));
+  m.sliding_window = r.small_integer("sliding_window", Check::positive, false).value_or(0);
   m.sliding_window_layers =
-      static_cast<int>(r.integer("sliding_window_layers", Check::non_negative, false).value_or(0));
+      r.small_integer("sliding_window_layers", Check::non_negative, false).value_or(0);
   m.max_context = r.integer("max_context", Check::positive, true).value_or(0);
   m.torch_dtype = r.optional_string("torch_dtype").value_or("");
   if (const auto* moe = r.child("moe", false)) {
     detail::ObjectReader mr(*moe, r.child_pointer("moe"), diagnostics);
     MoeSpec spec;
-    spec.experts = static_cast<int>(mr.integer("experts", Check::positive, true).value_or(0));
-    spec.experts_used =
-        static_cast<int>(mr.integer("experts_used", Check::positive, true).value_or(0));
-    spec.shared_experts =
-        static_cast<int>(mr.integer("shared_experts", Check::non_negative, true).value_or(0));
+    spec.experts = mr.small_integer("experts", Check::positive, true).value_or(0);
+    spec.experts_used = mr.small_integer("experts_used", Check::positive, true).value_or(0);
+    spec.shared_experts = mr.small_integer("shared_experts", Check::non_negative, true).value_or(0);
     spec.expert_intermediate =
         mr.integer("expert_intermediate_size", Check::positive, true).value_or(0);
     spec.shared_expert_intermediate =
         mr.integer("shared_expert_intermediate_size", Check::positive, false)
             .value_or(spec.expert_intermediate);
     spec.dense_layers_first =
-        static_cast<int>(mr.integer("dense_layers_first", Check::non_negative, false).value_or(0));
+        mr.small_integer("dense_layers_first", Check::non_negative, false).value_or(0);
     spec.dense_intermediate =
         mr.integer("dense_intermediate_size", Check::positive, false).value_or(m.intermediate);
     mr.finish();
@@ -118,15 +154,11 @@ ModelSpec read_model(const nlohmann::json& value, const std::string& pointer,
   if (const auto* mla = r.child("mla", false)) {
     detail::ObjectReader lr(*mla, r.child_pointer("mla"), diagnostics);
     MlaSpec spec;
-    spec.q_lora_rank =
-        static_cast<int>(lr.integer("q_lora_rank", Check::non_negative, true).value_or(0));
-    spec.kv_lora_rank =
-        static_cast<int>(lr.integer("kv_lora_rank", Check::positive, true).value_or(0));
-    spec.qk_rope_head_dim =
-        static_cast<int>(lr.integer("qk_rope_head_dim", Check::positive, true).value_or(0));
-    spec.qk_nope_head_dim =
-        static_cast<int>(lr.integer("qk_nope_head_dim", Check::positive, true).value_or(0));
-    spec.v_head_dim = static_cast<int>(lr.integer("v_head_dim", Check::positive, true).value_or(0));
+    spec.q_lora_rank = lr.small_integer("q_lora_rank", Check::non_negative, true).value_or(0);
+    spec.kv_lora_rank = lr.small_integer("kv_lora_rank", Check::positive, true).value_or(0);
+    spec.qk_rope_head_dim = lr.small_integer("qk_rope_head_dim", Check::positive, true).value_or(0);
+    spec.qk_nope_head_dim = lr.small_integer("qk_nope_head_dim", Check::positive, true).value_or(0);
+    spec.v_head_dim = lr.small_integer("v_head_dim", Check::positive, true).value_or(0);
     lr.finish();
     m.mla = spec;
   }
@@ -187,7 +219,7 @@ ModelCatalog parse_models(std::string_view text, const std::string& display_name
   detail::ObjectReader top(doc, "", diagnostics);
   ModelCatalog catalog;
   catalog.schema_version =
-      static_cast<int>(top.integer("schema_version", detail::Check::positive, true).value_or(0));
+      top.small_integer("schema_version", detail::Check::positive, true).value_or(0);
   if (catalog.schema_version > 1) {
     diagnostics.add("/schema_version",
                     fmt::format("unsupported schema_version {} (this llmroof reads 1)",
@@ -427,6 +459,11 @@ std::optional<double> parse_size(std::string_view text) {
 }
 
 ModelSpec generic_model(double params, std::string_view label) {
+  // Outside the shorthand range (or NaN) the rounding below overflows (UBSan: llround(NaN)).
+  if (!(params >= k_min_shorthand_params && params <= k_max_shorthand_params)) {
+    throw ModelSpecError(fmt::format(
+        "model size '{}': {} parameters is outside the shorthand range 1M to 100T", label, params));
+  }
   // Published dense transformers keep hidden / layers near 128 (LLaMA-7B 4096/32, 13B 5120/40,
   // GPT-3 12288/96), so with P = 12 * L * d^2 and d = 128 * L, L = (P / 196608)^(1/3).
   const double layers_exact = std::cbrt(params / 196608.0);
@@ -453,7 +490,93 @@ ModelSpec generic_model(double params, std::string_view label) {
   m.attention = AttentionKind::mha;
   m.max_context = 0;
   m.source = "derived: P ~= 12 * layers * hidden^2 (source articles), hidden ~= 128 * layers";
+  if (const auto problems = model_spec_problems(m); !problems.empty()) {
+    // The shape rule gives valid shapes across the whole range; this keeps it honest.
+    throw ModelSpecError(fmt::format("model size '{}': {}: {}", label, problems.front().field,
+                                     problems.front().message));
+  }
   return m;
+}
+
+std::vector<ModelSpecProblem> model_spec_problems(const ModelSpec& model) {
+  std::vector<ModelSpecProblem> out;
+  const auto at_least = [&](std::string field, std::int64_t value, std::int64_t min) {
+    if (value < min) {
+      out.push_back({std::move(field), fmt::format("expected at least {}, got {}", min, value)});
+    }
+  };
+  const auto between = [&](std::string field, std::int64_t value, std::int64_t min,
+                           std::int64_t max, std::string_view max_name) {
+    if (value < min || value > max) {
+      out.push_back({std::move(field),
+                     fmt::format("expected {} to {} ({}), got {}", min, max, max_name, value)});
+    }
+  };
+  at_least("layers", model.layers, 1);
+  at_least("hidden", model.hidden, 1);
+  at_least("heads", model.heads, 1);
+  if (model.heads >= 1) {
+    between("kv_heads", model.kv_heads, 1, model.heads, "the head count");
+    for (std::size_t layer = 0; layer < model.kv_heads_per_layer.size(); ++layer) {
+      const int kv = model.kv_heads_per_layer[layer];
+      if (kv < 0 || kv > model.heads) {
+        out.push_back({"kv_heads_per_layer",
+                       fmt::format("expected 0 to {} (the head count) on layer {}, got {}",
+                                   model.heads, layer, kv)});
+        break;
+      }
+    }
+  }
+  at_least("head_dim", model.head_dim, 1);
+  at_least("intermediate", model.intermediate, 0);
+  at_least("vocab", model.vocab, 0);
+  at_least("max_context", model.max_context, 0);
+  at_least("sliding_window", model.sliding_window, 0);
+  if (model.layers >= 1) {
+    between("sliding_window_layers", model.sliding_window_layers, 0, model.layers,
+            "the layer count");
+  }
+  if (model.moe) {
+    const MoeSpec& moe = *model.moe;
+    at_least("moe.experts", moe.experts, 1);
+    if (moe.experts >= 1) {
+      between("moe.experts_used", moe.experts_used, 1, moe.experts, "the expert count");
+    }
+    at_least("moe.shared_experts", moe.shared_experts, 0);
+    // 0 when a GGUF with tensors names no FFN width (its counts come from the tensors).
+    at_least("moe.expert_intermediate", moe.expert_intermediate, 0);
+    if (model.layers >= 1) {
+      between("moe.dense_layers_first", moe.dense_layers_first, 0, model.layers, "the layer count");
+    }
+  }
+  if (model.attention == AttentionKind::mla) {
+    if (!model.mla) {
+      out.push_back({"mla", "attention is MLA but the latent's widths are missing"});
+    } else {
+      const MlaSpec& mla = *model.mla;
+      at_least("mla.kv_lora_rank", mla.kv_lora_rank, 1);
+      at_least("mla.q_lora_rank", mla.q_lora_rank, 0);
+      at_least("mla.qk_rope_head_dim", mla.qk_rope_head_dim, 0);
+      at_least("mla.qk_nope_head_dim", mla.qk_nope_head_dim, 0);
+      at_least("mla.key_length",
+               std::int64_t{mla.qk_rope_head_dim} + std::int64_t{mla.qk_nope_head_dim}, 1);
+      at_least("mla.v_head_dim", mla.v_head_dim, 1);
+    }
+  }
+  const auto count = [&](std::string field, double value) {
+    if (!std::isfinite(value) || value < 0) {
+      out.push_back(
+          {std::move(field), fmt::format("expected a finite non-negative count, got {}", value)});
+      return false;
+    }
+    return true;
+  };
+  if (count("total_params", model.total_params) && count("active_params", model.active_params) &&
+      model.active_params > model.total_params) {
+    out.push_back({"active_params", fmt::format("{} is more than total_params ({})",
+                                                model.active_params, model.total_params)});
+  }
+  return out;
 }
 
 int full_attention_layers(const ModelSpec& model) {

@@ -14,6 +14,7 @@
 #include "llmroof/report/svg_charts.hpp"
 #include "llmroof/util/errors.hpp"
 #include "llmroof/util/lookup.hpp"
+#include "llmroof/util/text.hpp"
 #include "llmroof/util/units.hpp"
 
 namespace llmroof {
@@ -111,7 +112,7 @@ std::string human_cell(const Column& c, const Cell& cell, const TimeUnit& time) 
     return text.empty() ? "-" : text;
   }
   if (const auto* s = std::get_if<std::string>(&cell)) {
-    return *s;
+    return terminal_safe(*s);  // names from model and device files
   }
   if (const auto* b = std::get_if<bool>(&cell)) {
     return *b ? "yes" : "no";
@@ -427,11 +428,15 @@ void render_human(const Report& report, bool markdown, const RenderOptions& opti
     out << (markdown ? "- " : "") << f.title << ": " << human_field_value(f) << '\n';
   }
   for (const auto& note : report.notes) {
-    out << (markdown ? "- " : "") << "note: " << note << '\n';
+    out << (markdown ? "- " : "") << "note: " << terminal_safe(note) << '\n';
   }
 }
 
 // --- machine formats --------------------------------------------------------------------
+
+// Bytes that are not UTF-8 (a file name from the filesystem) become U+FFFD instead of
+// throwing: JSON cannot carry them.
+constexpr auto k_replace = nlohmann::json::error_handler_t::replace;
 
 void set_path(nlohmann::json& object, const std::string& id, nlohmann::json value);
 
@@ -499,9 +504,10 @@ std::string csv_text(const Cell& cell) {
         } else if constexpr (std::is_same_v<T, double>) {
           return std::isfinite(v) ? fmt::format("{}", v) : std::string();
         } else if constexpr (std::is_same_v<T, std::shared_ptr<const RecordList>>) {
-          return v ? json_value(Cell{v}).dump() : std::string();  // compact JSON array
+          return v ? json_value(Cell{v}).dump(-1, ' ', false, k_replace)  // compact JSON array
+                   : std::string();
         } else if constexpr (std::is_same_v<T, TextList> || std::is_same_v<T, RealList>) {
-          return json_value(Cell{v}).dump();  // compact JSON array
+          return json_value(Cell{v}).dump(-1, ' ', false, k_replace);  // compact JSON array
         } else {
           return fmt::format("{}", v);
         }
@@ -569,7 +575,7 @@ std::vector<KeyNode> key_layout(const Report& report, bool with_schema_version) 
     std::vector<KeyNode> nodes;
     for (const auto& [key, child] : tree.children) {
       KeyNode node;
-      node.key_json = nlohmann::json(key).dump();
+      node.key_json = nlohmann::json(key).dump(-1, ' ', false, k_replace);
       node.column = child.children.empty() ? child.column : -1;
       node.children = convert(child);
       nodes.push_back(std::move(node));
@@ -606,7 +612,8 @@ void write_object(std::string& out, const std::vector<KeyNode>& nodes, const std
                           std::holds_alternative<TextList>(cell) ||
                           std::holds_alternative<RealList>(cell);
       const std::string value =
-          pretty && nested ? json_value(cell).dump(indent) : json_value(cell).dump();
+          pretty && nested ? json_value(cell).dump(indent, ' ', false, k_replace)
+                           : json_value(cell).dump(-1, ' ', false, k_replace);
       // A nested array's own lines start at this key's depth.
       std::size_t start = 0;
       for (auto nl = value.find('\n'); nl != std::string::npos; nl = value.find('\n', start)) {
@@ -859,7 +866,7 @@ void render_named(const Report& report, OutputFormat format, const RenderOptions
                               {"warnings", report.warnings}}},
                             {"summary", std::move(summary)},
                             {"results", nlohmann::json::array()}};
-      std::string text = doc.dump(2);
+      std::string text = doc.dump(2, ' ', false, k_replace);
       if (!report.rows.empty()) {
         // Splice the rows into the empty array. The placeholder is the only unescaped
         // `"results": []` at the top level: quotes inside strings are escaped.
@@ -883,7 +890,7 @@ void render_named(const Report& report, OutputFormat format, const RenderOptions
           summary[f.id] = json_value(f.value);
         }
         out << nlohmann::json{{"schema_version", k_output_schema_version}, {"summary", summary}}
-                   .dump()
+                   .dump(-1, ' ', false, k_replace)
             << '\n';
       }
       return;

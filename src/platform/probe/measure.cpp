@@ -378,10 +378,14 @@ ProbeResult run_probe(const ProbeOptions& options) {
   r.l2_bytes = cache_bytes(2);
   r.l3_bytes = cache_bytes(3);
   r.isa = detect_host_isa();
-  const auto [kernel, kernel_name] = pick_kernel(r.isa);
-  r.fp32_kernel = kernel_name;
-  const auto [int8_kernel, int8_kernel_name] = pick_int8_kernel(r.isa);
-  r.int8_kernel = int8_kernel_name;
+  // Plain variables, not structured bindings: the lambdas below capture them, which clang
+  // before 16 refuses for bindings (the sanitizer build uses Debian's clang 14).
+  const auto fp32_pick = pick_kernel(r.isa);
+  const FmaKernel kernel = fp32_pick.first;
+  r.fp32_kernel = fp32_pick.second;
+  const auto int8_pick = pick_int8_kernel(r.isa);
+  double (*const int8_kernel)() = int8_pick.first;
+  r.int8_kernel = int8_pick.second;
 
   // Far beyond the last-level cache: 8x LLC, at least 64 MiB (quick) or 256 MiB (thorough).
   const std::uint64_t llc = std::max({r.l3_bytes, r.l2_bytes, std::uint64_t{1} << 20});

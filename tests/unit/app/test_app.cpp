@@ -215,3 +215,28 @@ TEST_CASE("run_roofline: realistic roofs below the ideal ones; single devices on
   group.count = 2;
   CHECK_THROWS_AS(run_roofline(db, group), RequestError);
 }
+
+TEST_CASE(
+    "Database notices: a replaced shipped device is a note, a profile for an unknown "
+    "device a warning",
+    "[app]") {
+  DataTexts texts;
+  texts.devices = {"devices.json", test::read(test::data_dir() / "devices.json")};
+  texts.efficiency = {"efficiency.json", test::read(test::data_dir() / "efficiency.json")};
+  CHECK(Database(texts).notices().notes.empty());  // no user files: nothing loaded, nothing said
+  const std::string mine = test::read(std::filesystem::path(LLMROOF_TEST_DATA_DIR) / "good" /
+                                      "devices-replace-shipped.json");
+  texts.extra_devices = {{"a.json", mine}, {"b.json", mine}};
+  std::string profile = test::read(std::filesystem::path(LLMROOF_TEST_DATA_DIR) / "good" /
+                                   "llama-bench-rtx4090-profile.json");
+  profile.replace(profile.find("\"device\": \"rtx-4090\""), 20, "\"device\": \"rtx-9999\"");
+  texts.calibrations = {{"p.json", profile}};
+  const DataNotices notices = Database(texts).notices();
+  CHECK(notices.notes == std::vector<std::string>{
+                             "a.json: device 'rtx-4090' replaces the one of that id in "
+                             "devices.json",
+                             "b.json: device 'rtx-4090' replaces the one of that id in a.json"});
+  CHECK(notices.warnings ==
+        std::vector<std::string>{"p.json: class 'rtx-4090-cuda' is for device 'rtx-9999', which "
+                                 "is not in the device database: it never applies"});
+}

@@ -627,3 +627,55 @@ TEST_CASE("llama-bench JSON and JSONL nested 50k deep are one data error",
   REQUIRE_FALSE(messages.empty());
   CHECK(messages.front().find("JSON nests deeper than 128 levels") != std::string::npos);
 }
+
+TEST_CASE("token counts past 2^30 in a test name are a data error naming file and column",
+          "[calibration][parse][limits]") {
+  const std::string header = "device,backend,model,quant,test,tokens_per_s\n";
+  // pp2147483647+tg2147483647 overflowed an int when the counts were added.
+  CHECK(data_errors([&] {
+          parse_calibration_csv(
+              header + "rtx-3090,CUDA,LLaMA 2 7B,Q4_0,pp2147483647+tg2147483647,1\n", "c.csv");
+        }) == std::vector<std::string>{"c.csv:2: column 'test': token count 2147483647 in test "
+                                       "'pp2147483647+tg2147483647' is more than 1073741824"});
+  CHECK(data_errors([&] {
+          parse_calibration_csv(header + "rtx-3090,CUDA,LLaMA 2 7B,Q4_0,tg99999999999,1\n",
+                                "c.csv");
+        }) == std::vector<std::string>{"c.csv:2: column 'test': token count 99999999999 in test "
+                                       "'tg99999999999' is more than 1073741824"});
+  // At the bound the name reads; an unknown name stays an unmapped row, not an error.
+  const auto rows = parse_calibration_csv(header +
+                                              "rtx-3090,CUDA,LLaMA 2 7B,Q4_0,tg1073741824,1\n"
+                                              "rtx-3090,CUDA,LLaMA 2 7B,Q4_0,perplexity,1\n",
+                                          "c.csv");
+  REQUIRE(rows.size() == 2);
+  CHECK(rows[0].generate_tokens == 1073741824);
+  CHECK_FALSE(rows[1].test_understood);
+  const std::string md =
+      "| model | backend | threads | test | t/s |\n| --- | --- | ---: | ---: | ---: |\n"
+      "| llama 7B Q4_0 | CPU | 8 | tg99999999999 | 1.00 ± 0.01 |\n";
+  CHECK(data_errors([&] { parse_llama_bench(md, "b.md"); }) ==
+        std::vector<std::string>{"b.md:3: column 'test': token count 99999999999 in test "
+                                 "'tg99999999999' is more than 1073741824"});
+}
+
+TEST_CASE("1e400 in llama-bench JSON is a data error naming file and line",
+          "[calibration][parse][limits]") {
+  const std::string json =
+      "[{\"model_type\": \"llama 7B Q4_0\", \"n_prompt\": 0, \"n_gen\": 128,\n"
+      "  \"avg_ts\": 1e400}]";
+  CHECK(data_errors([&] { parse_llama_bench(json, "b.json"); }) ==
+        std::vector<std::string>{"b.json:2:13: invalid JSON: number overflow parsing '1e400' "
+                                 "(not a finite number)"});
+}
+
+TEST_CASE("measurement files that are not UTF-8 are a data error naming the line",
+          "[calibration][parse][limits]") {
+  // Latin-1 device names reached -f json, which cannot carry them (an internal error).
+  const std::string csv =
+      "device,backend,model,quant,test,tokens_per_s\n"
+      "caf\xe9-rig,CPU,LLaMA 2 7B,Q4_0,tg128,1\n";
+  CHECK(data_errors([&] { parse_measurements(csv, "c.csv"); }) ==
+        std::vector<std::string>{"c.csv:2: not valid UTF-8 (save the file as UTF-8)"});
+  CHECK(data_errors([&] { parse_llama_bench("| model | t/s |\n| \xff | 1 |\n", "b.md"); }) ==
+        std::vector<std::string>{"b.md:2: not valid UTF-8 (save the file as UTF-8)"});
+}

@@ -260,3 +260,13 @@ TEST_CASE("format names", "[render]") {
   CHECK(parse_output_format("JSONL") == OutputFormat::jsonl);
   CHECK_FALSE(parse_output_format("xml").has_value());
 }
+
+TEST_CASE("JSON output replaces bytes that are not UTF-8 instead of failing", "[render]") {
+  // A file name from the filesystem ("bad\xff.gguf") ended -f json in an internal error.
+  Report report;
+  report.command = "inspect";
+  report.fields.push_back(DocField{"file", "file", Cell{std::string("bad\xff.gguf")}});
+  std::ostringstream out;
+  render(report, OutputFormat::json, {}, out);
+  CHECK(out.str().find("\"file\": \"bad\xef\xbf\xbd.gguf\"") != std::string::npos);
+}
