@@ -473,6 +473,18 @@ Report group_report(const std::vector<GroupResult>& results, const ModelInput& m
        [](const R& r) { return real_cell(r.aggregate_tokens_per_s); }},
       {make_column("fits", "fits", K::boolean, U::none, true),
        [](const R& r) { return Cell{r.fits}; }},
+      {make_column("fit_reason", "does not fit", K::text, U::none, false),
+       [](const R& r) {
+         for (std::size_t i = 0; i < r.members.size(); ++i) {
+           const GroupMember& m = r.members[i];
+           if (!m.fit.fits) {
+             return detail::fit_reason_cell(
+                 false, fmt::format("device {} ({})", i + 1, m.alone.device->id),
+                 m.fit.required_bytes, m.fit.available_bytes);
+           }
+         }
+         return Cell{};
+       }},
       {make_column("memory_required_bytes", "needs", K::real, U::bytes_gib, false),
        [](const R& r) { return real_cell(r.memory_required_bytes); }},
       {make_column("memory_available_bytes", "usable", K::real, U::bytes_gib, false),

@@ -363,6 +363,11 @@ const std::vector<ColumnDef>& estimate_columns() {
        [](const EstimateResult& r, const ModelInput&, const EstimateOptions&) {
          return Cell{r.fit.fits};
        }},
+      {make_column("fit_reason", "does not fit", K::text, U::none, false),
+       [](const EstimateResult& r, const ModelInput&, const EstimateOptions&) {
+         return detail::fit_reason_cell(r.fit.fits, "", r.fit.required_bytes,
+                                        r.fit.available_bytes);
+       }},
       {make_column("memory_required_bytes", "needs", K::real, U::bytes_gib, false),
        [](const EstimateResult& r, const ModelInput&, const EstimateOptions&) {
          return real(r.fit.required_bytes);
@@ -476,6 +481,7 @@ Report estimate_report(const std::vector<EstimateResult>& results, const ModelIn
             : std::string()));
   }
   sort_rows(report, sort_key);
+  detail::withhold_unfit_rows(report);
   return report;
 }
 

@@ -366,6 +366,16 @@ Report offload_report(const std::vector<OffloadResult>& results, const ModelInpu
        [](const R& r) { return real_cell(r.aggregate_tokens_per_s); }},
       {make_column("fits", "fits", K::boolean, U::none, true),
        [](const R& r) { return Cell{r.fits}; }},
+      {make_column("fit_reason", "does not fit", K::text, U::none, false),
+       [](const R& r) {
+         if (!r.gpu_fit.fits) {
+           return detail::fit_reason_cell(false, "the GPU part", r.gpu_fit.required_bytes,
+                                          r.gpu_fit.available_bytes);
+         }
+         return detail::fit_reason_cell(r.host_fit.fits,
+                                        fmt::format("the host part ({})", r.host_alone.device->id),
+                                        r.host_fit.required_bytes, r.host_fit.available_bytes);
+       }},
       {make_column("memory_required_bytes", "GPU needs", K::real, U::bytes_gib, false),
        [](const R& r) { return real_cell(r.gpu_fit.required_bytes); }},
       {make_column("memory_available_bytes", "GPU usable", K::real, U::bytes_gib, false),

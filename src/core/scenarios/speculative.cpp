@@ -177,6 +177,11 @@ Report speculative_report(const std::vector<SpeculativeResult>& results, const M
        [](const R& r) { return real_cell(r.speedup); }},
       {make_column("fits", "fits", K::boolean, U::none, true),
        [](const R& r) { return Cell{r.fit.fits}; }},
+      {make_column("fit_reason", "does not fit", K::text, U::none, false),
+       [](const R& r) {
+         return detail::fit_reason_cell(r.fit.fits, "target and draft", r.fit.required_bytes,
+                                        r.fit.available_bytes);
+       }},
       {make_column("weights_bytes", "weights", K::real, U::bytes_gib, false),
        [](const R& r) { return real_cell(r.fit.weights_bytes); }},
       {make_column("memory_required_bytes", "needs", K::real, U::bytes_gib, false),
