@@ -416,6 +416,7 @@ Report group_report(const std::vector<GroupResult>& results, const ModelInput& m
   using R = GroupResult;
   const std::string model_id = model.spec.id;
   const std::string quant_id = model.quant_id;
+  const std::string quant_origin = model.quant_origin;
   const EstimateOptions o = options;
   std::vector<ColumnDef<R>> defs = {
       {make_column("group", "group", K::text, U::none, false),
@@ -437,8 +438,10 @@ Report group_report(const std::vector<GroupResult>& results, const ModelInput& m
        [](const R& r) { return r.link != nullptr ? real_cell(r.link->latency_s) : Cell{}; }},
       {make_column("model.id", "model", K::text, U::none, false),
        [model_id](const R&) { return text_cell(model_id); }},
-      {make_column("quant", "quant", K::text, U::none, false),
+      {make_column("quant", "quant", K::text, U::none, true),
        [quant_id](const R&) { return text_cell(quant_id); }},
+      {make_column("quant_origin", "quant from", K::text, U::none, true),
+       [quant_origin](const R&) { return text_cell(quant_origin); }},
       {make_column("kv_quant", "kv quant", K::text, U::none, false),
        [o](const R&) { return text_cell(o.kv_quant); }},
       {make_column("batch", "batch", K::integer, U::none, false),

@@ -267,9 +267,13 @@ const std::vector<ColumnDef>& estimate_columns() {
        [](const EstimateResult&, const ModelInput& m, const EstimateOptions&) {
          return real(m.spec.active_params > 0 ? m.spec.active_params : m.weights.total_params);
        }},
-      {make_column("quant", "quant", K::text, U::none, false),
+      {make_column("quant", "quant", K::text, U::none, true),
        [](const EstimateResult&, const ModelInput& m, const EstimateOptions&) {
          return text(m.quant_id);
+       }},
+      {make_column("quant_origin", "quant from", K::text, U::none, true),
+       [](const EstimateResult&, const ModelInput& m, const EstimateOptions&) {
+         return text(m.quant_origin);
        }},
       {make_column("kv_quant", "kv quant", K::text, U::none, false),
        [](const EstimateResult&, const ModelInput&, const EstimateOptions& o) {

@@ -312,6 +312,7 @@ Report offload_report(const std::vector<OffloadResult>& results, const ModelInpu
   using R = OffloadResult;
   const std::string model_id = model.spec.id;
   const std::string quant_id = model.quant_id;
+  const std::string quant_origin = model.quant_origin;
   const EstimateOptions o = options;
   std::vector<ColumnDef<R>> defs = {
       {make_column("device.id", "device", K::text, U::none, true),
@@ -322,8 +323,10 @@ Report offload_report(const std::vector<OffloadResult>& results, const ModelInpu
        [](const R& r) { return Cell{part_records(r)}; }},
       {make_column("model.id", "model", K::text, U::none, false),
        [model_id](const R&) { return text_cell(model_id); }},
-      {make_column("quant", "quant", K::text, U::none, false),
+      {make_column("quant", "quant", K::text, U::none, true),
        [quant_id](const R&) { return text_cell(quant_id); }},
+      {make_column("quant_origin", "quant from", K::text, U::none, true),
+       [quant_origin](const R&) { return text_cell(quant_origin); }},
       {make_column("kv_quant", "kv quant", K::text, U::none, false),
        [o](const R&) { return text_cell(o.kv_quant); }},
       {make_column("batch", "batch", K::integer, U::none, false),

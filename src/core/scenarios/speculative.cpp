@@ -123,6 +123,7 @@ Report speculative_report(const std::vector<SpeculativeResult>& results, const M
   using R = SpeculativeResult;
   const std::string model_id = target.spec.id;
   const std::string quant_id = target.quant_id;
+  const std::string quant_origin = target.quant_origin;
   const std::string draft_id = spec.draft.spec.id;
   const std::string draft_quant = spec.draft.quant_id;
   const EstimateOptions o = options;
@@ -131,8 +132,10 @@ Report speculative_report(const std::vector<SpeculativeResult>& results, const M
        [](const R& r) { return text_cell(r.target.device->id); }},
       {make_column("model.id", "model", K::text, U::none, false),
        [model_id](const R&) { return text_cell(model_id); }},
-      {make_column("quant", "quant", K::text, U::none, false),
+      {make_column("quant", "quant", K::text, U::none, true),
        [quant_id](const R&) { return text_cell(quant_id); }},
+      {make_column("quant_origin", "quant from", K::text, U::none, true),
+       [quant_origin](const R&) { return text_cell(quant_origin); }},
       {make_column("draft.id", "draft", K::text, U::none, true),
        [draft_id](const R&) { return text_cell(draft_id); }},
       {make_column("draft.quant", "draft quant", K::text, U::none, false),

@@ -246,3 +246,38 @@ TEST_CASE("run_estimate: a row that does not fit has no speed, a reason, and ran
   CHECK(std::get<std::string>(cell(1, "fit_reason")) == "needs 35.3 GiB of 24.0 GiB usable");
   CHECK(report.columns[static_cast<std::size_t>(report.column_index("fit_reason"))].human);
 }
+
+TEST_CASE("Ollama tags: the model and quant Ollama ships, a tag's own quant, the origin", "[app]") {
+  const Database db = shipped_database();
+  const ModelCatalog& catalog = db.models();
+  const auto tag = [&](std::string_view name) {
+    const auto found = find_ollama_tag(catalog, name);
+    REQUIRE(found);
+    return std::pair<std::string, std::string>(
+        found->entry->model, found->tag_quant.empty() ? found->entry->quant : found->tag_quant);
+  };
+  CHECK(tag("qwen3:30b") == std::pair<std::string, std::string>("qwen3-30b-a3b", "q4_k_m"));
+  CHECK(tag("qwen3") == std::pair<std::string, std::string>("qwen3-8b", "q4_k_m"));  // latest
+  CHECK(tag("gpt-oss:20b") == std::pair<std::string, std::string>("gpt-oss-20b", "mxfp4_moe"));
+  CHECK(tag("qwen3:30b-a3b-q8_0") == std::pair<std::string, std::string>("qwen3-30b-a3b", "q8_0"));
+  CHECK(tag("llama3.1:8b-instruct-q4_K_M") ==
+        std::pair<std::string, std::string>("llama-3.1-8b", "q4_k_m"));
+  CHECK_FALSE(find_ollama_tag(catalog, "qwen3:31b"));
+  CHECK_FALSE(find_ollama_tag(catalog, "qwen3:30b-a3b-turbo"));
+  CHECK_FALSE(find_ollama_tag(catalog, "llama-3.1-8b"));  // a catalog id, no library name
+
+  const auto origin = [&](const Report& report) {
+    return std::get<std::string>(
+        first_row(report).at(static_cast<std::size_t>(report.column_index("quant_origin"))));
+  };
+  EstimateRequest r = request("qwen3:30b", "", "rtx-4090");
+  r.quant.reset();
+  CHECK(origin(run_estimate(db, r)) == "tag");
+  r.quant = "q8_0";
+  CHECK(origin(run_estimate(db, r)) == "flag");
+  r.model.text = "llama-3.1-8b";
+  r.quant.reset();
+  CHECK(origin(run_estimate(db, r)) == "published dtype");
+  r.model.text = "7b";
+  CHECK(origin(run_estimate(db, r)) == "default");
+}
