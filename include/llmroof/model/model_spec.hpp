@@ -82,6 +82,9 @@ struct ModelSpec {
   int sliding_window_layers = 0;  ///< how many layers use the window
   std::int64_t max_context = 0;
   std::string torch_dtype;  ///< dtype the weights were published in ("bfloat16"), may be empty
+  /// The --quant id of a checkpoint published quantized (config.json quantization_config:
+  /// "mxfp4_bf16" for gpt-oss, "fp8" for DeepSeek-V3); "" when published in torch_dtype.
+  std::string published_quant;
   std::optional<MoeSpec> moe;
   std::optional<MlaSpec> mla;
   /// Per-layer KV heads when they vary (GGUF arrays); empty = `kv_heads` on every layer.

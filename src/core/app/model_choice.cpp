@@ -69,7 +69,15 @@ ModelChoice resolve_model(const Database& db, const ModelArgument& model,
       return choice;
     }
     default_quant = quant_for_dtype(spec.torch_dtype);
-    if (!quant_arg) {
+    if (!spec.published_quant.empty()) {
+      default_quant = spec.published_quant;
+      origin = "published quantization";
+      if (!quant_arg) {
+        choice.notes.push_back(
+            fmt::format("no {{{}}} given: using {}, the config's quantization_config", quant_field,
+                        default_quant));
+      }
+    } else if (!quant_arg) {
       choice.notes.push_back(fmt::format(
           "no {{{}}} given: using {} from the config's torch_dtype "
           "'{}'",
@@ -107,7 +115,15 @@ ModelChoice resolve_model(const Database& db, const ModelArgument& model,
       choice.notes.push_back(found.note);
     }
     default_quant = quant_for_dtype(spec.torch_dtype);
-    if (!quant_arg) {
+    if (!spec.published_quant.empty()) {
+      default_quant = spec.published_quant;
+      origin = "published quantization";
+      if (!quant_arg) {
+        choice.notes.push_back(
+            fmt::format("no {{{}}} given: using {} (the format {} was published in)", quant_field,
+                        default_quant, spec.id));
+      }
+    } else if (!quant_arg) {
       choice.notes.push_back(
           fmt::format("no {{{}}} given: using {} (the dtype {} was published in)", quant_field,
                       default_quant, spec.torch_dtype.empty() ? "it" : spec.torch_dtype));

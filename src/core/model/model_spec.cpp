@@ -93,6 +93,11 @@ ModelSpec read_model(const nlohmann::json& value, const std::string& pointer,
       static_cast<int>(r.integer("sliding_window_layers", Check::non_negative, false).value_or(0));
   m.max_context = r.integer("max_context", Check::positive, true).value_or(0);
   m.torch_dtype = r.optional_string("torch_dtype").value_or("");
+  m.published_quant = r.optional_string("published_quant").value_or("");
+  if (!m.published_quant.empty() && !find_quant(m.published_quant)) {
+    diagnostics.add(pointer + "/published_quant",
+                    fmt::format("'{}' is no --quant id", m.published_quant));
+  }
   if (const auto* moe = r.child("moe", false)) {
     detail::ObjectReader mr(*moe, r.child_pointer("moe"), diagnostics);
     MoeSpec spec;

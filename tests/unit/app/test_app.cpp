@@ -258,7 +258,7 @@ TEST_CASE("Ollama tags: the model and quant Ollama ships, a tag's own quant, the
   };
   CHECK(tag("qwen3:30b") == std::pair<std::string, std::string>("qwen3-30b-a3b", "q4_k_m"));
   CHECK(tag("qwen3") == std::pair<std::string, std::string>("qwen3-8b", "q4_k_m"));  // latest
-  CHECK(tag("gpt-oss:20b") == std::pair<std::string, std::string>("gpt-oss-20b", "mxfp4_moe"));
+  CHECK(tag("gpt-oss:20b") == std::pair<std::string, std::string>("gpt-oss-20b", "mxfp4_bf16"));
   CHECK(tag("qwen3:30b-a3b-q8_0") == std::pair<std::string, std::string>("qwen3-30b-a3b", "q8_0"));
   CHECK(tag("llama3.1:8b-instruct-q4_K_M") ==
         std::pair<std::string, std::string>("llama-3.1-8b", "q4_k_m"));
