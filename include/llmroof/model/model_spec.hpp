@@ -82,6 +82,9 @@ struct ModelSpec {
   int sliding_window_layers = 0;  ///< how many layers use the window
   std::int64_t max_context = 0;
   std::string torch_dtype;  ///< dtype the weights were published in ("bfloat16"), may be empty
+  /// The --quant id of a checkpoint published quantized (config.json quantization_config:
+  /// "mxfp4_bf16" for gpt-oss, "fp8" for DeepSeek-V3); "" when published in torch_dtype.
+  std::string published_quant;
   std::optional<MoeSpec> moe;
   std::optional<MlaSpec> mla;
   /// Per-layer KV heads when they vary (GGUF arrays); empty = `kv_heads` on every layer.
@@ -96,10 +99,32 @@ struct ModelSpec {
 };
 
 /// Catalog of named models (data/models.json).
+/// An Ollama library tag ("qwen3:30b", "gpt-oss:latest") and what Ollama ships under it.
+struct OllamaTag {
+  std::string tag;     ///< "name:tag" as `ollama pull` takes it, lower case
+  std::string model;   ///< catalog model id
+  std::string quant;   ///< the weight format Ollama ships (a --quant id)
+  std::string source;  ///< the ollama.com library page that lists it
+};
+
 struct ModelCatalog {
   int schema_version = 0;
   std::vector<ModelSpec> models;
+  std::vector<OllamaTag> ollama_tags;  ///< models.json "ollama_tags"
 };
+
+/// An Ollama tag resolved: the library entry, and the quant the tag itself names, if any
+/// ("qwen3:30b-a3b-q8_0": q8_0 over the entry's q4_k_m).
+struct OllamaMatch {
+  const OllamaTag* entry = nullptr;
+  std::string tag_quant;  ///< "" when the tag names no quant
+};
+
+/// Reads `name` as an Ollama tag: "name" alone is "name:latest"; a tag ending in a quant
+/// ("-q4_K_M", "-q8_0", "-fp16") names it; words Ollama puts between size and quant
+/// ("instruct", "text", "it") are passed over. nullopt when the library name is not in the
+/// table, or the rest is no tag of it.
+std::optional<OllamaMatch> find_ollama_tag(const ModelCatalog& catalog, std::string_view name);
 
 /// Parses and validates a models file; throws DataError listing every problem with its line.
 ModelCatalog parse_models(std::string_view text, const std::string& display_name);

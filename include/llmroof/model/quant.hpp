@@ -50,6 +50,7 @@ enum class QuantKind {
   nominal,    ///< the source articles' n_bytes: every weight at a flat size (fp16 = 2, int4 = 0.5)
   ggml_type,  ///< one GGML tensor type for every 2-D tensor (1-D tensors F32)
   preset,     ///< a llama.cpp ftype preset: llama-quantize's mix of types per tensor
+  published,  ///< a checkpoint as published quantized: `type` for the routed experts, BF16 else
 };
 
 /// A weight format selectable with --quant.

@@ -42,7 +42,11 @@ struct EstimateOptions {
 struct ModelInput {
   ModelSpec spec;
   Weights weights;
-  std::string quant_id;                 ///< "q4_k_m", or "file" for a model file's own types
+  std::string quant_id;  ///< "q4_k_m", or "file" for a model file's own types
+  /// Where the quant came from: "flag" (the request named it), "file" (a GGUF's own types),
+  /// "tag" (an Ollama tag's), "published dtype" (torch_dtype), "published quantization"
+  /// (quantization_config), or "default" (a generic size: fp16).
+  std::string quant_origin = "flag";
   Precision compute = Precision::fp16;  ///< the quant's default compute precision
 };
 

@@ -240,8 +240,9 @@ Report run_single(const EstimateRequest& o, const Database& db, const ModelChoic
   }
   if (matches.size() == 1 && !results.front().fit.fits) {
     warnings.push_back(fmt::format(
-        "{} at {} needs {:.1f} GiB but {} offers {:.1f} GiB; the speed assumes it fits (see "
-        "{{memory}}, {{quant}}, {{gpu_layers}}, {{count}})",
+        "{} at {} needs {:.1f} GiB but {} offers {:.1f} GiB: it does not fit, so no speed is "
+        "given (see {{gpu_layers}} for a partial offload to the host, {{quant}}, {{count}}, "
+        "{{memory}})",
         model.input.spec.id, model.input.quant_id,
         results.front().fit.required_bytes / units::k_gib, results.front().device->id,
         results.front().fit.available_bytes / units::k_gib));
@@ -340,8 +341,9 @@ Report run_groups(const EstimateRequest& o, const Database& data, const ModelCho
       const GroupMember& m = r.members[i];
       if (!m.fit.fits) {
         warnings.push_back(fmt::format(
-            "{}: device {} ({}) needs {:.1f} GiB for its share but offers {:.1f} GiB; the "
-            "speed assumes it fits (see {{count}}, {{split_ratio}}, {{quant}})",
+            "{}: device {} ({}) needs {:.1f} GiB for its share but offers {:.1f} GiB: the "
+            "group does not fit, so no speed is given (see {{count}}, {{split_ratio}}, "
+            "{{quant}})",
             r.label, i + 1, m.alone.device->id, m.fit.required_bytes / units::k_gib,
             m.fit.available_bytes / units::k_gib));
         break;
@@ -414,8 +416,8 @@ Report run_offload(const EstimateRequest& o, const Database& data, const ModelCh
     const OffloadResult& r = results.back();
     if (!r.gpu_fit.fits) {
       warnings.push_back(fmt::format(
-          "{}: the GPU part needs {:.1f} GiB but it offers {:.1f} GiB; the speed assumes it "
-          "fits (lower {{gpu_layers}} or use 'auto')",
+          "{}: the GPU part needs {:.1f} GiB but it offers {:.1f} GiB: it does not fit, so no "
+          "speed is given (lower {{gpu_layers}} or use 'auto')",
           match.device->id, r.gpu_fit.required_bytes / units::k_gib,
           r.gpu_fit.available_bytes / units::k_gib));
     }
@@ -497,8 +499,8 @@ Report run_speculative(const EstimateRequest& o, const Database& db, const Model
     const SpeculativeResult& r = results.back();
     if (!r.fit.fits) {
       warnings.push_back(fmt::format(
-          "{}: target and draft need {:.1f} GiB but it offers {:.1f} GiB; the speed assumes "
-          "they fit",
+          "{}: target and draft need {:.1f} GiB but it offers {:.1f} GiB: they do not fit, so "
+          "no speed is given",
           match.device->id, r.fit.required_bytes / units::k_gib,
           r.fit.available_bytes / units::k_gib));
     }

@@ -48,6 +48,7 @@ ModelChoice resolve_model(const Database& db, const ModelArgument& model,
   ModelChoice choice;
   ModelSpec spec;
   std::string default_quant;
+  std::string origin = "published dtype";  // of default_quant
   if (!model.files.empty()) {
     const LoadedModel file = read_model_files(model.files);
     spec = file.spec;
@@ -57,6 +58,7 @@ ModelChoice resolve_model(const Database& db, const ModelArgument& model,
       choice.input.weights = summarize_weights(file.tensors, spec);
       const auto preset = find_preset_by_ftype(file.file_type);
       choice.input.quant_id = preset ? "file:" + preset->id : std::string("file");
+      choice.input.quant_origin = "file";
       choice.input.compute = Precision::fp16;
       choice.notes.push_back(
           fmt::format("weights as stored in the file: {:.4g} bits per weight over {} tensors",
@@ -67,7 +69,15 @@ ModelChoice resolve_model(const Database& db, const ModelArgument& model,
       return choice;
     }
     default_quant = quant_for_dtype(spec.torch_dtype);
-    if (!quant_arg) {
+    if (!spec.published_quant.empty()) {
+      default_quant = spec.published_quant;
+      origin = "published quantization";
+      if (!quant_arg) {
+        choice.notes.push_back(
+            fmt::format("no {{{}}} given: using {}, the config's quantization_config", quant_field,
+                        default_quant));
+      }
+    } else if (!quant_arg) {
       choice.notes.push_back(fmt::format(
           "no {{{}}} given: using {} from the config's torch_dtype "
           "'{}'",
@@ -80,6 +90,7 @@ ModelChoice resolve_model(const Database& db, const ModelArgument& model,
     // Before the catalog, so that a size never parses it (no catalog name is shaped like one).
     spec = generic_model(*params, model_arg);
     default_quant = "fp16";
+    origin = "default";
     choice.notes.push_back(fmt::format(
         "'{}' is a generic dense model: {} layers, hidden {}, {} heads (P ~= 12 * layers * "
         "hidden^2); give a catalog id or a model file for a real architecture",
@@ -87,13 +98,32 @@ ModelChoice resolve_model(const Database& db, const ModelArgument& model,
     if (!quant_arg) {
       choice.notes.push_back(fmt::format("no {{{}}} given: using fp16", quant_field));
     }
+  } else if (const auto tag = find_ollama_tag(db.models(), model_arg);
+             tag && find_model(db.models(), tag->entry->model) != nullptr) {
+    // An Ollama tag means what Ollama ships: its default quant unless the tag names one.
+    spec = *find_model(db.models(), tag->entry->model);
+    default_quant = tag->tag_quant.empty() ? tag->entry->quant : tag->tag_quant;
+    origin = "tag";
+    choice.notes.push_back(fmt::format(
+        "'{}' read as the Ollama tag {}: catalog model {}, {} ({}){}", model_arg, tag->entry->tag,
+        spec.id, default_quant,
+        tag->tag_quant.empty() ? "Ollama's default quant for it" : "the quant the tag names",
+        quant_arg ? fmt::format("; {{{}}} overrides it", quant_field) : std::string()));
   } else if (const ModelLookup found = lookup_model(db.models(), model_arg); found.model) {
     spec = *found.model;
     if (!found.note.empty()) {
       choice.notes.push_back(found.note);
     }
     default_quant = quant_for_dtype(spec.torch_dtype);
-    if (!quant_arg) {
+    if (!spec.published_quant.empty()) {
+      default_quant = spec.published_quant;
+      origin = "published quantization";
+      if (!quant_arg) {
+        choice.notes.push_back(
+            fmt::format("no {{{}}} given: using {} (the format {} was published in)", quant_field,
+                        default_quant, spec.id));
+      }
+    } else if (!quant_arg) {
       choice.notes.push_back(
           fmt::format("no {{{}}} given: using {} (the dtype {} was published in)", quant_field,
                       default_quant, spec.torch_dtype.empty() ? "it" : spec.torch_dtype));
@@ -110,6 +140,7 @@ ModelChoice resolve_model(const Database& db, const ModelArgument& model,
   choice.input.spec = spec;
   choice.input.weights = model_weights(spec, quant);
   choice.input.quant_id = quant.id;
+  choice.input.quant_origin = quant_arg ? "flag" : origin;
   choice.input.compute = quant.compute;
   return choice;
 }

@@ -661,10 +661,29 @@ void ConfigParser::finish() {
       it != m_root_object.end() && it->is_object()) {
     const auto method = it->find("quant_method");
     if (method != it->end() && method->is_string()) {
+      const std::string name = method->get<std::string>();
+      const auto number_of = [&](const char* key) {
+        const auto v = it->find(key);
+        return v != it->end() && v->is_number() ? v->get<double>() : 0.0;
+      };
+      const auto flag = [&](const char* key) {
+        const auto v = it->find(key);
+        return v != it->end() && v->is_boolean() && v->get<bool>();
+      };
+      // The weight format the tensors it covers are stored in, as a --quant id.
+      if (name == "mxfp4") {
+        m_spec.published_quant = "mxfp4_bf16";  // gpt-oss: MXFP4 experts, BF16 the rest
+      } else if (name == "fp8") {
+        m_spec.published_quant = "fp8";  // DeepSeek-V3: e4m3 with 128x128 block scales
+      } else if ((name == "gptq" || name == "awq") && number_of("bits") == 4) {
+        m_spec.published_quant = name;
+      } else if (name == "bitsandbytes") {
+        m_spec.published_quant = flag("load_in_4bit") ? "nf4" : flag("load_in_8bit") ? "int8" : "";
+      }
       const std::string note = fmt::format(
           "published quantized: quantization_config.quant_method "
           "is '{}'",
-          method->get<std::string>());
+          name);
       m_spec.notes = m_spec.notes.empty() ? note : m_spec.notes + "; " + note;
     }
   }

@@ -12,6 +12,7 @@
 #include <span>
 
 #include "data/json_reader.hpp"
+#include "llmroof/model/quant.hpp"
 #include "llmroof/util/errors.hpp"
 #include "llmroof/util/lookup.hpp"
 #include "llmroof/util/numbers.hpp"
@@ -130,6 +131,11 @@ ModelSpec read_model_fields(const nlohmann::json& value, const std::string& poin
       r.small_integer("sliding_window_layers", Check::non_negative, false).value_or(0);
   m.max_context = r.integer("max_context", Check::positive, true).value_or(0);
   m.torch_dtype = r.optional_string("torch_dtype").value_or("");
+  m.published_quant = r.optional_string("published_quant").value_or("");
+  if (!m.published_quant.empty() && !find_quant(m.published_quant)) {
+    diagnostics.add(pointer + "/published_quant",
+                    fmt::format("'{}' is no --quant id", m.published_quant));
+  }
   if (const auto* moe = r.child("moe", false)) {
     detail::ObjectReader mr(*moe, r.child_pointer("moe"), diagnostics);
     MoeSpec spec;
@@ -213,6 +219,10 @@ std::optional<AttentionKind> parse_attention_kind(std::string_view text) {
   return std::nullopt;
 }
 
+namespace {
+std::string lower_ascii(std::string_view text);
+}  // namespace
+
 ModelCatalog parse_models(std::string_view text, const std::string& display_name) {
   const nlohmann::json doc = detail::parse_json_text(text, display_name);
   detail::Diagnostics diagnostics;
@@ -236,7 +246,44 @@ ModelCatalog parse_models(std::string_view text, const std::string& display_name
       }
     }
   }
+  if (const auto* tags = top.child("ollama_tags", false)) {
+    if (!tags->is_array()) {
+      diagnostics.add("/ollama_tags", "expected an array of Ollama tags");
+    } else {
+      for (std::size_t i = 0; i < tags->size(); ++i) {
+        detail::ObjectReader r((*tags)[i], fmt::format("/ollama_tags/{}", i), diagnostics);
+        OllamaTag t;
+        t.tag = r.string("tag", true);
+        t.model = r.string("model", true);
+        t.quant = r.string("quant", true);
+        t.source = r.string("source", true);
+        r.finish();
+        catalog.ollama_tags.push_back(std::move(t));
+      }
+    }
+  }
   top.finish();
+  for (std::size_t i = 0; i < catalog.ollama_tags.size(); ++i) {
+    const OllamaTag& t = catalog.ollama_tags[i];
+    const std::string where = fmt::format("/ollama_tags/{}", i);
+    if (t.tag.find(':') == std::string::npos || t.tag != lower_ascii(t.tag)) {
+      diagnostics.add(where, fmt::format("tag '{}' is not lower-case 'name:tag'", t.tag));
+    }
+    if (find_model(catalog, t.model) == nullptr) {
+      diagnostics.add(where, fmt::format("model '{}' is not in the catalog", t.model));
+    }
+    if (!find_quant(t.quant)) {
+      diagnostics.add(where, fmt::format("quant '{}' is no --quant id", t.quant));
+    }
+    if (t.source.rfind("https://", 0) != 0) {
+      diagnostics.add(where, "source must be an https URL");
+    }
+    for (std::size_t j = 0; j < i; ++j) {
+      if (catalog.ollama_tags[j].tag == t.tag) {
+        diagnostics.add(where, fmt::format("tag '{}' is listed twice", t.tag));
+      }
+    }
+  }
   // Names must stay unambiguous after normalization.
   NameClaims claims;
   for (std::size_t i = 0; i < catalog.models.size(); ++i) {
@@ -269,6 +316,67 @@ const ModelSpec* find_model(const ModelCatalog& catalog, std::string_view name) 
     }
   }
   return nullptr;
+}
+
+namespace {
+
+std::string lower_ascii(std::string_view text) {
+  std::string out(text);
+  for (char& c : out) {
+    c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  }
+  return out;
+}
+
+}  // namespace
+
+std::optional<OllamaMatch> find_ollama_tag(const ModelCatalog& catalog, std::string_view name) {
+  std::string text = lower_ascii(trim(name));
+  if (text.rfind("library/", 0) == 0) {
+    text.erase(0, 8);  // Ollama's default namespace
+  }
+  if (text.empty() || text.find_first_of(" /") != std::string::npos) {
+    return std::nullopt;
+  }
+  if (text.find(':') == std::string::npos) {
+    text += ":latest";
+  }
+  const auto entry_for = [&](const std::string& tag) -> const OllamaTag* {
+    for (const auto& t : catalog.ollama_tags) {
+      if (t.tag == tag) {
+        return &t;
+      }
+    }
+    return nullptr;
+  };
+  if (const OllamaTag* exact = entry_for(text)) {
+    return OllamaMatch{exact, ""};
+  }
+  // name:SIZE[-FLAVOUR...][-QUANT]: the quant is the last word, or the last two
+  // ("q4_K_M" has no '-', but "fp16" and "q8_0" are single words too).
+  const std::size_t colon = text.find(':');
+  const std::string library = text.substr(0, colon);
+  std::vector<std::string> words = split_list(text.substr(colon + 1), "-");
+  std::string tag_quant;
+  if (words.size() > 1 && find_quant(words.back())) {
+    tag_quant = find_quant(words.back())->id;
+    words.pop_back();
+  }
+  static constexpr std::string_view flavours[] = {"instruct", "text", "it", "chat"};
+  while (!words.empty()) {
+    std::string tag = library + ":";
+    for (std::size_t i = 0; i < words.size(); ++i) {
+      tag += (i > 0 ? "-" : "") + words[i];
+    }
+    if (const OllamaTag* entry = entry_for(tag)) {
+      return OllamaMatch{entry, tag_quant};
+    }
+    if (std::find(std::begin(flavours), std::end(flavours), words.back()) == std::end(flavours)) {
+      break;  // a word that is neither flavour nor quant: no tag of this table
+    }
+    words.pop_back();
+  }
+  return std::nullopt;
 }
 
 namespace {

@@ -166,6 +166,20 @@ std::vector<Quant> build_quants() {
     q.description = std::string(p.description);
     quants.push_back(std::move(q));
   }
+  // Checkpoints published quantized, as their config.json's quantization_config describes.
+  // gpt-oss: quant_method mxfp4 with the attention, router, embeddings and head in
+  // modules_to_not_convert, i.e. the routed experts in OCP MXFP4 (4-bit E2M1 codes and one
+  // E8M0 scale per 32 weights: 4.25 bits, ggml's MXFP4 block) and every other weight BF16
+  // (https://huggingface.co/openai/gpt-oss-20b/blob/main/config.json).
+  {
+    Quant q;
+    q.id = "mxfp4_bf16";
+    q.kind = QuantKind::published;
+    q.type = ggml::mxfp4;
+    q.compute = Precision::bf16;
+    q.description = "as published (gpt-oss): MXFP4 routed experts (4.25 bits), BF16 elsewhere";
+    quants.push_back(std::move(q));
+  }
   // Bare types: one type for every quantizable tensor, under names no preset uses.
   for (const auto& t : k_types) {
     if (t.removed()) {
@@ -773,6 +787,14 @@ void assign_types(std::vector<TensorInfo>& tensors, const Quant& quant, const Mo
       }
       return;
     }
+    case QuantKind::published:
+      for (auto& t : tensors) {
+        const bool expert = is_routed_expert(classify_tensor(t.name).role);
+        t.type = expert && is_quantizable(t) ? quant.type
+                 : t.dims.size() < 2         ? ggml::f32
+                                             : ggml::bf16;
+      }
+      return;
     case QuantKind::preset: {
       const auto types = preset_tensor_types(quant, tensors, model);
       for (std::size_t i = 0; i < tensors.size(); ++i) {

@@ -304,9 +304,10 @@ Report quants_report(const ModelSpec& reference, std::string_view query) {
     if (!matches_query(query, {q.id, q.description})) {
       continue;
     }
-    std::string_view kind = q.kind == QuantKind::nominal  ? "nominal"
-                            : q.kind == QuantKind::preset ? "preset"
-                                                          : "type";
+    std::string_view kind = q.kind == QuantKind::nominal     ? "nominal"
+                            : q.kind == QuantKind::preset    ? "preset"
+                            : q.kind == QuantKind::published ? "published"
+                                                             : "type";
     const auto* type = find_ggml_type(q.type);
     const Weights w = model_weights(reference, q);
     report.rows.push_back({

@@ -9,8 +9,10 @@
 #include <algorithm>
 #include <cmath>
 #include <functional>
+#include <iterator>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "llmroof/hardware/hardware.hpp"
@@ -68,8 +70,75 @@ void append_model_columns(std::vector<ColumnDef<R>>& defs, const std::string& mo
                   [active_params](const R&) { return real_cell(active_params); }});
 }
 
-/// One row per result, sorted by column `sort_key` (see sort_rows). Throws UsageError for an
-/// unknown key.
+/// Columns a row that does not fit cannot claim: what it would do if it ran (speeds, times,
+/// cost and energy per token). The roofs and the memory figures stay.
+inline bool is_result_column(std::string_view id) {
+  static constexpr std::string_view ids[] = {"tokens_per_s",
+                                             "tokens_per_s_low",
+                                             "tokens_per_s_high",
+                                             "aggregate_tokens_per_s",
+                                             "plain_tokens_per_s",
+                                             "speedup",
+                                             "prefill_tokens_per_s",
+                                             "prefill_tokens_per_s_low",
+                                             "prefill_tokens_per_s_high",
+                                             "time_to_first_token_seconds",
+                                             "generate_tokens_per_s",
+                                             "end_to_end_seconds",
+                                             "tokens_per_s_per_kusd",
+                                             "joules_per_token",
+                                             "usd_per_million_tokens"};
+  return std::find(std::begin(ids), std::end(ids), id) != std::end(ids);
+}
+
+/// The `fit_reason` field: null for a row that fits, else why not ("[what ]needs so much of so
+/// much usable memory").
+inline Cell fit_reason_cell(bool fits, std::string_view what, double required_bytes,
+                            double available_bytes) {
+  if (fits) {
+    return Cell{};
+  }
+  constexpr double gib = 1024.0 * 1024.0 * 1024.0;
+  return text_cell(fmt::format("{}{}needs {:.1f} GiB of {:.1f} GiB usable", what,
+                               what.empty() ? "" : " ", required_bytes / gib,
+                               available_bytes / gib));
+}
+
+/// A row whose `fits` cell is false is no result: its result columns (is_result_column)
+/// become null, the `fit_reason` column is shown in tables, and the row sorts after every row
+/// that fits (stably, so the sort key still orders each part).
+inline void withhold_unfit_rows(Report& report) {
+  const int fits = report.column_index("fits");
+  if (fits < 0) {
+    return;
+  }
+  const auto f = static_cast<std::size_t>(fits);
+  const auto unfit = [f](const std::vector<Cell>& row) {
+    const auto* b = std::get_if<bool>(&row[f]);
+    return b != nullptr && !*b;
+  };
+  bool any = false;
+  for (auto& row : report.rows) {
+    if (!unfit(row)) {
+      continue;
+    }
+    any = true;
+    for (std::size_t i = 0; i < report.columns.size(); ++i) {
+      if (is_result_column(report.columns[i].id)) {
+        row[i] = Cell{};
+      }
+    }
+  }
+  const int reason = report.column_index("fit_reason");
+  if (any && reason >= 0) {
+    report.columns[static_cast<std::size_t>(reason)].human = true;
+  }
+  std::stable_partition(report.rows.begin(), report.rows.end(),
+                        [&](const std::vector<Cell>& row) { return !unfit(row); });
+}
+
+/// One row per result, sorted by column `sort_key` (see sort_rows), rows that do not fit last
+/// and without result figures (withhold_unfit_rows). Throws UsageError for an unknown key.
 template <class R>
 Report build_report(std::string command, const std::vector<ColumnDef<R>>& defs,
                     const std::vector<R>& results, const std::string& sort_key) {
@@ -87,6 +156,7 @@ Report build_report(std::string command, const std::vector<ColumnDef<R>>& defs,
     report.rows.push_back(std::move(row));
   }
   sort_rows(report, sort_key);
+  withhold_unfit_rows(report);
   return report;
 }
 

@@ -124,9 +124,9 @@ std::string render_compare_svg(const CompareChart& chart) {
   double text_px = 0;
   for (const auto& b : chart.bars) {
     // The value is printed past the ideal tick, so the text names both.
-    texts.push_back(format_tokens_per_s(b.value) +
-                    (b.ideal > 0 ? " (ideal " + format_tokens_per_s(b.ideal) + ")" : "") +
-                    (b.fits ? "" : ", does not fit"));
+    // A device the model does not fit has no estimate (a null cell): no bar, only the roof.
+    texts.push_back((b.fits ? format_tokens_per_s(b.value) : std::string("does not fit")) +
+                    (b.ideal > 0 ? " (ideal " + format_tokens_per_s(b.ideal) + ")" : ""));
     label_px = std::max(label_px, svg_text_width_px(b.label, f));
     text_px = std::max(text_px, svg_text_width_px(texts.back(), fs));
   }
@@ -159,9 +159,6 @@ std::string render_compare_svg(const CompareChart& chart) {
     canvas.text(plot_left - 8, mid + f * 0.35, b.label, f, detail::k_svg_ink, SvgAnchor::end);
     if (b.fits) {
       canvas.rect(plot_left, top, px(b.value) - plot_left, k_bar_px, k_bar_fill);
-    } else {
-      canvas.rect(plot_left, top, px(b.value) - plot_left, k_bar_px, detail::k_svg_background,
-                  k_bar_fill, 1.5, true);
     }
     if (b.low > 0 && b.high >= b.low) {
       canvas.line(px(b.low), mid, px(b.high), mid, detail::k_svg_ink, 1.5);
@@ -180,8 +177,6 @@ std::string render_compare_svg(const CompareChart& chart) {
   });
   const bool any_ideal = std::any_of(chart.bars.begin(), chart.bars.end(),
                                      [](const CompareBar& b) { return b.ideal > 0; });
-  const bool any_unfit = std::any_of(chart.bars.begin(), chart.bars.end(),
-                                     [](const CompareBar& b) { return !b.fits; });
   int entry = 0;
   auto slot = [&]() {
     const double x = entry % 2 == 0 ? plot_left : plot_left + (width - plot_left) / 2;
@@ -206,11 +201,6 @@ std::string render_compare_svg(const CompareChart& chart) {
     const auto [x, y] = slot();
     canvas.line(x + 11, y - 10, x + 11, y + 4, k_ideal_tick, 2.5);
     canvas.text(x + 28, y + 1, "ideal roofline", fs, detail::k_svg_ink);
-  }
-  if (any_unfit) {
-    const auto [x, y] = slot();
-    canvas.rect(x, y - 8, 22, 10, detail::k_svg_background, k_bar_fill, 1.5, true);
-    canvas.text(x + 28, y + 1, "hollow: does not fit in memory", fs, detail::k_svg_ink);
   }
   return canvas.document(chart.title, "Horizontal bars: realistic tokens/s per device");
 }

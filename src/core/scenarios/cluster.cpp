@@ -443,6 +443,7 @@ Report group_report(const std::vector<GroupResult>& results, const ModelInput& m
   using R = GroupResult;
   const std::string model_id = model.spec.id;
   const std::string quant_id = model.quant_id;
+  const std::string quant_origin = model.quant_origin;
   const EstimateOptions o = options;
   std::vector<ColumnDef<R>> defs = {
       // The device object of a group: its label, its members' names, their vendor when they
@@ -472,8 +473,10 @@ Report group_report(const std::vector<GroupResult>& results, const ModelInput& m
        }},
       {make_column("link.latency_seconds", "link latency", K::real, U::seconds_auto, false),
        [](const R& r) { return r.link != nullptr ? real_cell(r.link->latency_s) : Cell{}; }},
-      {make_column("quant", "quant", K::text, U::none, false),
+      {make_column("quant", "quant", K::text, U::none, true),
        [quant_id](const R&) { return text_cell(quant_id); }},
+      {make_column("quant_origin", "quant from", K::text, U::none, true),
+       [quant_origin](const R&) { return text_cell(quant_origin); }},
       {make_column("kv_quant", "kv quant", K::text, U::none, false),
        [o](const R&) { return text_cell(o.kv_quant); }},
       {make_column("batch", "batch", K::integer, U::none, false),
@@ -508,6 +511,18 @@ Report group_report(const std::vector<GroupResult>& results, const ModelInput& m
        [](const R& r) { return real_cell(r.aggregate_tokens_per_s); }},
       {make_column("fits", "fits", K::boolean, U::none, true),
        [](const R& r) { return Cell{r.fits}; }},
+      {make_column("fit_reason", "does not fit", K::text, U::none, false),
+       [](const R& r) {
+         for (std::size_t i = 0; i < r.members.size(); ++i) {
+           const GroupMember& m = r.members[i];
+           if (!m.fit.fits) {
+             return detail::fit_reason_cell(
+                 false, fmt::format("device {} ({})", i + 1, m.alone.device->id),
+                 m.fit.required_bytes, m.fit.available_bytes);
+           }
+         }
+         return Cell{};
+       }},
       {make_column("memory_required_bytes", "needs", K::real, U::bytes_gib, false),
        [](const R& r) { return real_cell(r.memory_required_bytes); }},
       {make_column("memory_available_bytes", "usable", K::real, U::bytes_gib, false),

@@ -268,9 +268,13 @@ const std::vector<ColumnDef>& estimate_columns() {
        [](const EstimateResult&, const ModelInput& m, const EstimateOptions&) {
          return real(m.spec.active_params > 0 ? m.spec.active_params : m.weights.total_params);
        }},
-      {make_column("quant", "quant", K::text, U::none, false),
+      {make_column("quant", "quant", K::text, U::none, true),
        [](const EstimateResult&, const ModelInput& m, const EstimateOptions&) {
          return text(m.quant_id);
+       }},
+      {make_column("quant_origin", "quant from", K::text, U::none, true),
+       [](const EstimateResult&, const ModelInput& m, const EstimateOptions&) {
+         return text(m.quant_origin);
        }},
       {make_column("kv_quant", "kv quant", K::text, U::none, false),
        [](const EstimateResult&, const ModelInput&, const EstimateOptions& o) {
@@ -363,6 +367,11 @@ const std::vector<ColumnDef>& estimate_columns() {
       {make_column("fits", "fits", K::boolean, U::none, true),
        [](const EstimateResult& r, const ModelInput&, const EstimateOptions&) {
          return Cell{r.fit.fits};
+       }},
+      {make_column("fit_reason", "does not fit", K::text, U::none, false),
+       [](const EstimateResult& r, const ModelInput&, const EstimateOptions&) {
+         return detail::fit_reason_cell(r.fit.fits, "", r.fit.required_bytes,
+                                        r.fit.available_bytes);
        }},
       {make_column("memory_required_bytes", "needs", K::real, U::bytes_gib, false),
        [](const EstimateResult& r, const ModelInput&, const EstimateOptions&) {
@@ -467,6 +476,12 @@ void conform_estimate_rows(Report& report, std::string_view mode) {
       row.emplace_back();
     }
   }
+  // Every mode's table keeps the quant it used (always) and a row's reason not to fit.
+  report.pinned_columns.emplace_back("quant");
+  auto& essential = report.essential_columns;
+  const auto fits = std::find(essential.begin(), essential.end(), "fits");
+  essential.insert(fits == essential.end() ? essential.end() : fits + 1, "fit_reason");
+  essential.emplace_back("quant_origin");
   report.columns.push_back(make_column("mode", "mode", CellKind::text, HumanUnit::none, false));
   for (auto& row : report.rows) {
     row.emplace_back(std::string(mode));
@@ -500,6 +515,7 @@ Report estimate_report(const std::vector<EstimateResult>& results, const ModelIn
             : std::string()));
   }
   sort_rows(report, sort_key);
+  detail::withhold_unfit_rows(report);
   report.essential_columns = {
       "tokens_per_s",         "fits",  "tokens_per_s_low",   "tokens_per_s_high",
       "prefill_tokens_per_s", "bound", "memory_margin_bytes"};

@@ -312,6 +312,7 @@ Report offload_report(const std::vector<OffloadResult>& results, const ModelInpu
   using R = OffloadResult;
   const std::string model_id = model.spec.id;
   const std::string quant_id = model.quant_id;
+  const std::string quant_origin = model.quant_origin;
   const EstimateOptions o = options;
   std::vector<ColumnDef<R>> defs = {
 
@@ -320,8 +321,10 @@ Report offload_report(const std::vector<OffloadResult>& results, const ModelInpu
       {make_column("devices", "devices", K::records, U::none, false),
        [](const R& r) { return Cell{part_records(r)}; }},
 
-      {make_column("quant", "quant", K::text, U::none, false),
+      {make_column("quant", "quant", K::text, U::none, true),
        [quant_id](const R&) { return text_cell(quant_id); }},
+      {make_column("quant_origin", "quant from", K::text, U::none, true),
+       [quant_origin](const R&) { return text_cell(quant_origin); }},
       {make_column("kv_quant", "kv quant", K::text, U::none, false),
        [o](const R&) { return text_cell(o.kv_quant); }},
       {make_column("batch", "batch", K::integer, U::none, false),
@@ -364,6 +367,16 @@ Report offload_report(const std::vector<OffloadResult>& results, const ModelInpu
        [](const R& r) { return real_cell(r.aggregate_tokens_per_s); }},
       {make_column("fits", "fits", K::boolean, U::none, true),
        [](const R& r) { return Cell{r.fits}; }},
+      {make_column("fit_reason", "does not fit", K::text, U::none, false),
+       [](const R& r) {
+         if (!r.gpu_fit.fits) {
+           return detail::fit_reason_cell(false, "the GPU part", r.gpu_fit.required_bytes,
+                                          r.gpu_fit.available_bytes);
+         }
+         return detail::fit_reason_cell(r.host_fit.fits,
+                                        fmt::format("the host part ({})", r.host_alone.device->id),
+                                        r.host_fit.required_bytes, r.host_fit.available_bytes);
+       }},
       {make_column("memory_required_bytes", "GPU needs", K::real, U::bytes_gib, false),
        [](const R& r) { return real_cell(r.gpu_fit.required_bytes); }},
       {make_column("memory_available_bytes", "GPU usable", K::real, U::bytes_gib, false),

@@ -123,13 +123,16 @@ Report speculative_report(const std::vector<SpeculativeResult>& results, const M
   using R = SpeculativeResult;
   const std::string model_id = target.spec.id;
   const std::string quant_id = target.quant_id;
+  const std::string quant_origin = target.quant_origin;
   const std::string draft_id = spec.draft.spec.id;
   const std::string draft_quant = spec.draft.quant_id;
   const EstimateOptions o = options;
   std::vector<ColumnDef<R>> defs = {
 
-      {make_column("quant", "quant", K::text, U::none, false),
+      {make_column("quant", "quant", K::text, U::none, true),
        [quant_id](const R&) { return text_cell(quant_id); }},
+      {make_column("quant_origin", "quant from", K::text, U::none, true),
+       [quant_origin](const R&) { return text_cell(quant_origin); }},
       {make_column("draft.id", "draft", K::text, U::none, true),
        [draft_id](const R&) { return text_cell(draft_id); }},
       {make_column("draft.quant", "draft quant", K::text, U::none, false),
@@ -174,6 +177,11 @@ Report speculative_report(const std::vector<SpeculativeResult>& results, const M
        [](const R& r) { return real_cell(r.speedup); }},
       {make_column("fits", "fits", K::boolean, U::none, true),
        [](const R& r) { return Cell{r.fit.fits}; }},
+      {make_column("fit_reason", "does not fit", K::text, U::none, false),
+       [](const R& r) {
+         return detail::fit_reason_cell(r.fit.fits, "target and draft", r.fit.required_bytes,
+                                        r.fit.available_bytes);
+       }},
       {make_column("weights_bytes", "weights", K::real, U::bytes_gib, false),
        [](const R& r) { return real_cell(r.fit.weights_bytes); }},
       {make_column("memory_required_bytes", "needs", K::real, U::bytes_gib, false),

@@ -559,6 +559,9 @@ void add_limits(Report& report, const SweepLimits& limits, const EstimateResult&
        limit_cell(limits.max_context), HumanUnit::none});
   report.fields.push_back({"memory_available_bytes", "usable memory",
                            Cell{anchor.fit.available_bytes}, HumanUnit::bytes_gib});
+  report.fields.push_back({"quant", "quant", Cell{model.quant_id}, HumanUnit::none});
+  report.fields.push_back(
+      {"quant_origin", "quant from", Cell{model.quant_origin}, HumanUnit::none});
 
   auto& notes = report.notes;
   notes.push_back(fmt::format(

@@ -240,3 +240,69 @@ TEST_CASE(
         std::vector<std::string>{"p.json: class 'rtx-4090-cuda' is for device 'rtx-9999', which "
                                  "is not in the device database: it never applies"});
 }
+
+TEST_CASE("run_estimate: a row that does not fit has no speed, a reason, and ranks last", "[app]") {
+  const Database db = shipped_database();
+  EstimateRequest r = request("70b", "int4", "rtx-4090,m4-max");
+  r.options.ideal = true;
+  r.sort = "memory_bound_tokens_per_s";  // the RTX 4090's roof (28.8) is above the M4 Max's
+  const Report report = run_estimate(db, r);
+  REQUIRE(report.rows.size() == 2);
+  const auto cell = [&](std::size_t row, const char* id) {
+    return report.rows[row].at(static_cast<std::size_t>(report.column_index(id)));
+  };
+  // The M4 Max fits: 546 GB/s / (70e9 * 0.5 B) = 15.6 tokens/s, and comes first.
+  CHECK(std::get<std::string>(cell(0, "device.id")) == "m4-max-40c");
+  CHECK(std::get<double>(cell(0, "tokens_per_s")) == Approx(546e9 / 35e9));
+  CHECK(std::holds_alternative<std::monostate>(cell(0, "fit_reason")));
+  // The RTX 4090 does not: 35e9 B of weights + KV 2 * 71 layers * 9088 * 2 B * 640 tokens
+  // (1,651,916,800 B) + runtime 512 MiB + 2% of the weights = 37,888,787,712 B = 35.3 GiB,
+  // against 24 GiB. Its roof stays (1008 GB/s / 35e9 B = 28.8); its speeds are null.
+  CHECK(std::get<std::string>(cell(1, "device.id")) == "rtx-4090");
+  CHECK_FALSE(std::get<bool>(cell(1, "fits")));
+  CHECK(std::get<double>(cell(1, "memory_required_bytes")) == Approx(37888787712.0));
+  CHECK(std::get<double>(cell(1, "memory_bound_tokens_per_s")) == Approx(1008e9 / 35e9));
+  for (const char* id :
+       {"tokens_per_s", "tokens_per_s_low", "tokens_per_s_high", "aggregate_tokens_per_s",
+        "prefill_tokens_per_s", "time_to_first_token_seconds", "generate_tokens_per_s",
+        "end_to_end_seconds"}) {
+    CHECK(std::holds_alternative<std::monostate>(cell(1, id)));
+  }
+  CHECK(std::get<std::string>(cell(1, "fit_reason")) == "needs 35.3 GiB of 24.0 GiB usable");
+  CHECK(report.columns[static_cast<std::size_t>(report.column_index("fit_reason"))].human);
+}
+
+TEST_CASE("Ollama tags: the model and quant Ollama ships, a tag's own quant, the origin", "[app]") {
+  const Database db = shipped_database();
+  const ModelCatalog& catalog = db.models();
+  const auto tag = [&](std::string_view name) {
+    const auto found = find_ollama_tag(catalog, name);
+    REQUIRE(found);
+    return std::pair<std::string, std::string>(
+        found->entry->model, found->tag_quant.empty() ? found->entry->quant : found->tag_quant);
+  };
+  CHECK(tag("qwen3:30b") == std::pair<std::string, std::string>("qwen3-30b-a3b", "q4_k_m"));
+  CHECK(tag("qwen3") == std::pair<std::string, std::string>("qwen3-8b", "q4_k_m"));  // latest
+  CHECK(tag("gpt-oss:20b") == std::pair<std::string, std::string>("gpt-oss-20b", "mxfp4_bf16"));
+  CHECK(tag("qwen3:30b-a3b-q8_0") == std::pair<std::string, std::string>("qwen3-30b-a3b", "q8_0"));
+  CHECK(tag("llama3.1:8b-instruct-q4_K_M") ==
+        std::pair<std::string, std::string>("llama-3.1-8b", "q4_k_m"));
+  CHECK_FALSE(find_ollama_tag(catalog, "qwen3:31b"));
+  CHECK_FALSE(find_ollama_tag(catalog, "qwen3:30b-a3b-turbo"));
+  CHECK_FALSE(find_ollama_tag(catalog, "llama-3.1-8b"));  // a catalog id, no library name
+
+  const auto origin = [&](const Report& report) {
+    return std::get<std::string>(
+        first_row(report).at(static_cast<std::size_t>(report.column_index("quant_origin"))));
+  };
+  EstimateRequest r = request("qwen3:30b", "", "rtx-4090");
+  r.quant.reset();
+  CHECK(origin(run_estimate(db, r)) == "tag");
+  r.quant = "q8_0";
+  CHECK(origin(run_estimate(db, r)) == "flag");
+  r.model.text = "llama-3.1-8b";
+  r.quant.reset();
+  CHECK(origin(run_estimate(db, r)) == "published dtype");
+  r.model.text = "7b";
+  CHECK(origin(run_estimate(db, r)) == "default");
+}

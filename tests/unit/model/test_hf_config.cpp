@@ -5,6 +5,8 @@
 #include "catch.hpp"
 #include "llmroof/model/hf_config.hpp"
 #include "llmroof/model/model_spec.hpp"
+#include "llmroof/model/quant.hpp"
+#include "llmroof/model/weights.hpp"
 #include "llmroof/util/errors.hpp"
 #include "reference_csv.hpp"
 
@@ -283,4 +285,33 @@ TEST_CASE("hf config: 50k nested arrays are refused by the depth bound, not the 
   // Brackets inside strings do not count.
   CHECK(parse_error_of("{\"a\":\"" + std::string(500, '[') + "\"}").find("nests deeper") ==
         std::string::npos);
+}
+
+TEST_CASE("quantization_config: checkpoints published quantized are sized as stored", "[hf]") {
+  const auto dir = llmroof_test::shared_dir();
+  if (!dir) {
+    return;  // ../shared absent: skipped
+  }
+  const auto config = [&](const char* file) {
+    return parse_hf_config(llmroof_test::slurp(*dir / "fixtures" / "hf-configs" / file), file);
+  };
+  CHECK(config("DeepSeek-V3.json").published_quant == "fp8");
+  CHECK(config("Llama-2-7b-hf.json").published_quant.empty());
+  const ModelSpec oss = config("gpt-oss-20b.json");
+  REQUIRE(oss.published_quant == "mxfp4_bf16");
+  const Weights w = model_weights(oss, *find_quant("mxfp4_bf16"));
+  // Routed experts: 24 layers x 32 experts x 3 matrices of 2880 x 2880 = 19,110,297,600
+  // weights, in MXFP4 blocks of 32 weights in 17 bytes: 10,152,345,600 bytes.
+  CHECK(w.routed_expert_params >= 19110297600.0);
+  CHECK(w.routed_expert_bytes == Approx(w.routed_expert_params * 17.0 / 32.0));
+  CHECK(w.routed_expert_bytes >= 10152345600.0);
+  // Every other 2-D weight BF16 (2 bytes), 1-D tensors F32.
+  for (const TypeShare& share : w.by_type) {
+    const bool allowed =
+        share.type == ggml::mxfp4 || share.type == ggml::bf16 || share.type == ggml::f32;
+    CHECK(allowed);
+  }
+  const double rest_params = w.total_params - w.routed_expert_params;
+  const double rest_bytes = w.total_bytes - w.routed_expert_bytes;
+  CHECK(rest_bytes / rest_params == Approx(2.0).epsilon(0.01));
 }

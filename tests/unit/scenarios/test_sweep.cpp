@@ -279,7 +279,9 @@ TEST_CASE("sweep grid: llama-3.1-70b fp16 on 1000 GB/s and 100 TFLOP/s, ideal, h
           "ideal_aggregate_tokens_per_s"}) {
       CHECK(report.column_index(id) >= 0);
     }
-    REQUIRE(report.fields.size() == 4);
+    REQUIRE(report.fields.size() == 6);  // ... memory, then the quant and where it came from
+    CHECK(report.fields[4].id == "quant");
+    CHECK(report.fields[5].id == "quant_origin");
     CHECK(report.fields[0].id == "critical_batch");
     CHECK(report.fields[1].id == "max_batch_that_fits");
     CHECK(std::get<std::int64_t>(report.fields[1].value) == 22);
