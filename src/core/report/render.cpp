@@ -5,8 +5,10 @@
 
 #include <algorithm>
 #include <array>
+#include <charconv>
 #include <cmath>
 #include <functional>
+#include <iterator>
 #include <map>
 #include <nlohmann/json.hpp>
 
@@ -442,6 +444,68 @@ std::vector<KeyNode> key_layout(const Report& report, bool with_schema_version) 
   return convert(root);
 }
 
+// Appends a scalar cell as JSON text and returns true; false (nothing appended) for a record
+// list. A double is written in its shortest round-trip form (fmt's Dragonbox: the digits of
+// std::to_chars, which emscripten's libc++ lacks for floating point), with ".0" added to an
+// integral one so that it stays a JSON float, as nlohmann's dump() wrote it; a string that
+// needs no escaping is copied between quotes, any other goes through nlohmann's serializer.
+bool append_json_scalar(std::string& out, const Cell& cell) {
+  std::array<char, 32> buffer{};
+  if (const auto* v = std::get_if<double>(&cell)) {
+    if (!std::isfinite(*v)) {
+      out += "null";
+      return true;
+    }
+    std::string text = fmt::format("{}", *v);
+    const std::size_t sign = text[0] == '-' ? 1 : 0;
+    const std::size_t point = text.find('.');
+    if (text.find('e') == std::string::npos &&
+        (point == std::string::npos ? text.size() : point) - sign == 16) {
+      // fmt writes 16 integer digits in fixed notation, nlohmann (and this writer) from 16 on
+      // in exponent notation: 1513000000000000.0 is 1.513e+15.
+      std::string digits = text.substr(sign);
+      if (point != std::string::npos) {
+        digits.erase(point - sign, 1);
+      }
+      digits.erase(digits.find_last_not_of('0') + 1);
+      text = fmt::format("{}{}{}{}e+15", text.substr(0, sign), digits[0],
+                         digits.size() > 1 ? "." : "", digits.substr(1));
+    } else if (text.find_first_of(".e") == std::string::npos) {
+      text += ".0";
+    }
+    out += text;
+    return true;
+  }
+  if (const auto* v = std::get_if<std::int64_t>(&cell)) {
+    const auto end = std::to_chars(buffer.data(), buffer.data() + buffer.size(), *v).ptr;
+    out.append(buffer.data(), end);
+    return true;
+  }
+  if (const auto* v = std::get_if<std::string>(&cell)) {
+    const bool plain = std::all_of(v->begin(), v->end(), [](char c) {
+      const auto u = static_cast<unsigned char>(c);
+      return u >= 0x20 && u < 0x80 && c != '"' && c != '\\';
+    });
+    if (plain) {
+      out += '"';
+      out += *v;
+      out += '"';
+    } else {
+      out += nlohmann::json(*v).dump();
+    }
+    return true;
+  }
+  if (const auto* v = std::get_if<bool>(&cell)) {
+    out += *v ? "true" : "false";
+    return true;
+  }
+  if (std::holds_alternative<std::monostate>(cell)) {
+    out += "null";
+    return true;
+  }
+  return false;
+}
+
 // Appends `nodes` of `row` as one JSON object: pretty with `indent` spaces per level starting at
 // `margin` columns (as dump(indent) of the row object, shifted right by `margin`), or compact
 // when indent < 0.
@@ -463,8 +527,8 @@ void write_object(std::string& out, const std::vector<KeyNode>& nodes, const std
       write_object(out, node.children, row, indent, margin, level + 1);
     } else if (node.column == k_schema_version_leaf) {
       out += std::to_string(k_output_schema_version);
-    } else {
-      const Cell& cell = row[static_cast<std::size_t>(node.column)];
+    } else if (const Cell& cell = row[static_cast<std::size_t>(node.column)];
+               !append_json_scalar(out, cell)) {
       const std::string value =
           pretty && std::holds_alternative<std::shared_ptr<const RecordList>>(cell)
               ? json_value(cell).dump(indent)
