@@ -161,7 +161,7 @@ void Context::emit(const Report& report, std::string_view chart_title) {
                   color_wanted(m_common.color, to_stdout && m_io.out_is_tty);
   std::ostringstream text;
   render(report, m_common.format(), options, text);
-  write_output(text.str());
+  write_output(text.view());  // no copy of the rendered text
 }
 
 void Context::add_input(const std::filesystem::path& path) { m_inputs.push_back(path); }
@@ -173,7 +173,7 @@ void Context::check_output(const std::string& path, std::string_view what) const
   refuse_output_over_input(path, inputs, what);
 }
 
-void Context::write_output(const std::string& text, bool append) {
+void Context::write_output(std::string_view text, bool append) {
   if (m_common.output == "-") {
     m_io.out << text;
     m_io.out.flush();
@@ -181,7 +181,10 @@ void Context::write_output(const std::string& text, bool append) {
   }
   check_output(m_common.output, "--output");
   // The file is replaced whole each time, so an appended part rewrites what came before it.
-  m_written = append ? m_written + text : text;
+  if (!append) {
+    m_written.clear();
+  }
+  m_written += text;
   write_file_atomically(m_common.output, m_written);
 }
 

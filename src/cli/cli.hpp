@@ -93,7 +93,7 @@ class Context {
   /// flag_name for the chosen subcommand.
   std::string flag(std::string_view field) const { return flag_name(m_command, field); }
   /// Writes `text` to stdout or --output (appended to the file when `append`).
-  void write_output(const std::string& text, bool append = false);
+  void write_output(std::string_view text, bool append = false);
   /// Registers a file the command reads, so that no output (--output, --profile) overwrites it.
   void add_input(const std::filesystem::path& path);
   /// Throws UsageError when `path` is one of the run's input files (see add_input); `what`

@@ -374,26 +374,19 @@ std::string csv_text(const Cell& cell) {
       cell);
 }
 
-// Serializes rows [begin, end) with `serialize`, joined by `separator`.
+// Appends every row to `out` with `serialize`, joined by `separator`: one buffer for the
+// whole output (single-threaded: the core has no threads).
 struct KeyNode;
-using RowWriter = std::string (*)(const std::vector<KeyNode>&, const std::vector<Cell>&);
+using RowWriter = void (*)(std::string&, const std::vector<KeyNode>&, const std::vector<Cell>&);
 
-std::string rows_text(const Report& report, const std::vector<KeyNode>& layout, std::size_t begin,
-                      std::size_t end, const std::string& separator, RowWriter serialize) {
-  std::string text;
-  for (std::size_t i = begin; i < end; ++i) {
-    if (i > begin) {
-      text += separator;
+void append_rows(std::string& out, const Report& report, const std::vector<KeyNode>& layout,
+                 std::string_view separator, RowWriter serialize) {
+  for (std::size_t i = 0; i < report.rows.size(); ++i) {
+    if (i > 0) {
+      out += separator;
     }
-    text += serialize(layout, report.rows[i]);
+    serialize(out, layout, report.rows[i]);
   }
-  return text;
-}
-
-// Every row's text, in order (single-threaded: the core has no threads).
-std::string all_rows_text(const Report& report, const std::vector<KeyNode>& layout,
-                          const std::string& separator, RowWriter serialize) {
-  return rows_text(report, layout, 0, report.rows.size(), separator, serialize);
 }
 
 // The keys of a row object as nlohmann orders them (sorted; dotted ids nest), computed once per
@@ -555,16 +548,13 @@ void write_object(std::string& out, const std::vector<KeyNode>& nodes, const std
 }
 
 // A row as it appears inside the JSON document's rows array (indented two levels).
-std::string json_row(const std::vector<KeyNode>& layout, const std::vector<Cell>& row) {
-  std::string text = "    ";
-  write_object(text, layout, row, 2, 4, 0);
-  return text;
+void json_row(std::string& out, const std::vector<KeyNode>& layout, const std::vector<Cell>& row) {
+  out += "    ";
+  write_object(out, layout, row, 2, 4, 0);
 }
 
-std::string jsonl_row(const std::vector<KeyNode>& layout, const std::vector<Cell>& row) {
-  std::string text;
-  write_object(text, layout, row, -1, 0, 0);
-  return text;
+void jsonl_row(std::string& out, const std::vector<KeyNode>& layout, const std::vector<Cell>& row) {
+  write_object(out, layout, row, -1, 0, 0);
 }
 
 }  // namespace
@@ -756,21 +746,31 @@ void render_named(const Report& report, OutputFormat format, const RenderOptions
                      {"warnings", report.warnings}};
       std::string text = doc.dump(2);
       if (!report.rows.empty()) {
-        // Splice the rows, serialized in parallel, into the empty array. The placeholder is
-        // the only unescaped `"key": []` at the top level: quotes inside strings are escaped.
+        // The rows go where the empty array is, written into one buffer with the rest. The
+        // placeholder is the only unescaped `"key": []` at the top level: quotes inside
+        // strings are escaped.
         const std::string placeholder = fmt::format("\n  \"{}\": []", report.rows_key);
         const auto at = text.find(placeholder);
-        text.replace(
-            at, placeholder.size(),
-            fmt::format("\n  \"{}\": [\n{}\n  ]", report.rows_key,
-                        all_rows_text(report, key_layout(report, false), ",\n", json_row)));
+        std::string whole;
+        whole.reserve(text.size() + report.rows.size() * report.columns.size() * 48);
+        whole.append(text, 0, at);
+        whole += fmt::format("\n  \"{}\": [\n", report.rows_key);
+        append_rows(whole, report, key_layout(report, false), ",\n", json_row);
+        whole += "\n  ]";
+        whole.append(text, at + placeholder.size());
+        text = std::move(whole);
       }
-      out << text << '\n';
+      text += '\n';
+      out << text;
       return;
     }
     case OutputFormat::jsonl: {
       if (!report.rows.empty()) {
-        out << all_rows_text(report, key_layout(report, true), "\n", jsonl_row) << '\n';
+        std::string text;
+        text.reserve(report.rows.size() * report.columns.size() * 40);
+        append_rows(text, report, key_layout(report, true), "\n", jsonl_row);
+        text += '\n';
+        out << text;
       }
       if (!report.fields.empty()) {
         nlohmann::json summary = nlohmann::json::object();
