@@ -24,6 +24,7 @@ env["PATH"] = f"{binary.parent}{os.pathsep}{env.get('PATH', '')}"
 env["LLMROOF_DATA_DIR"] = str(root / "data")
 env["NO_COLOR"] = "1"
 env.pop("CLICOLOR_FORCE", None)
+env.pop("COLUMNS", None)  # tables fit the default 80 columns, as on a pipe
 
 failures = []
 checked = 0

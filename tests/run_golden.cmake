@@ -19,9 +19,15 @@ if(uses_shared AND NOT IS_DIRECTORY "${SHARED_DIR}")
   return()
 endif()
 file(MAKE_DIRECTORY "${WORK_DIR}")
+# CASE.env (optional): VAR=VALUE lines set for the run, e.g. COLUMNS=60; COLUMNS is unset
+# otherwise, so a table is fitted to the default 80 columns.
+set(case_env "")
+if(EXISTS "${CASE}.env")
+  file(STRINGS "${CASE}.env" case_env ENCODING UTF-8)
+endif()
 execute_process(
-  COMMAND ${CMAKE_COMMAND} -E env --unset=LLMROOF_DATA_DIR --unset=CLICOLOR_FORCE NO_COLOR=1
-          ${LLMROOF} ${args}
+  COMMAND ${CMAKE_COMMAND} -E env --unset=LLMROOF_DATA_DIR --unset=CLICOLOR_FORCE
+          --unset=COLUMNS NO_COLOR=1 ${case_env} ${LLMROOF} ${args}
   WORKING_DIRECTORY "${WORK_DIR}"
   OUTPUT_VARIABLE actual_stdout
   ERROR_VARIABLE actual_stderr

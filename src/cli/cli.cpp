@@ -3,6 +3,8 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <cctype>
+#include <cmath>
 #include <cstdlib>
 #include <map>
 #include <sstream>
@@ -14,6 +16,7 @@
 #include "llmroof/platform/output_file.hpp"
 #include "llmroof/util/errors.hpp"
 #include "llmroof/util/lookup.hpp"
+#include "llmroof/util/numbers.hpp"
 #include "llmroof/version.hpp"
 
 namespace llmroof::cli {
@@ -84,6 +87,17 @@ std::string flag_name(const CLI::App* command, std::string_view field) {
   return flag;
 }
 
+std::size_t table_width(const char* columns_env, std::size_t tty_columns) {
+  if (columns_env != nullptr) {
+    const auto parsed = parse_double(columns_env);
+    if (parsed.status == NumberStatus::ok && parsed.value >= 1 && parsed.value <= 100000 &&
+        parsed.value == std::floor(parsed.value)) {
+      return static_cast<std::size_t>(parsed.value);
+    }
+  }
+  return tty_columns > 0 ? tty_columns : 80;
+}
+
 void add_common_options(CLI::App& app, CommonOptions& common, bool devices, bool charts) {
   std::vector<std::string> formats = {"table", "md", "markdown", "csv", "json", "jsonl"};
   if (charts) {
@@ -98,9 +112,17 @@ void add_common_options(CLI::App& app, CommonOptions& common, bool devices, bool
       ->check(CLI::IsMember(formats, CLI::ignore_case))
       ->type_name("FORMAT")
       ->default_str("table");
-  app.add_option("--output,-o", common.output, "Write the result to FILE ('-' = stdout)")
+  app.add_option("--output,-o", common.output,
+                 charts ? "Write the result to FILE ('-' = stdout); without --format, FILE's "
+                          "extension picks it (.json, .jsonl, .csv, .md, .svg)"
+                        : "Write the result to FILE ('-' = stdout); without --format, FILE's "
+                          "extension picks it (.json, .jsonl, .csv, .md)")
       ->type_name("FILE")
       ->default_str("-");
+  app.add_flag("--wide", common.wide,
+               "Table format: show every column, however wide (default: fit the terminal, "
+               "$COLUMNS or 80, and name the columns left out)");
+
   app.add_option("--color", common.color, "Colour the table format: auto, always or never")
       ->check(CLI::IsMember({"auto", "always", "never"}))
       ->type_name("WHEN")
@@ -159,6 +181,8 @@ void Context::emit(const Report& report, std::string_view chart_title) {
   const bool to_stdout = m_common.output == "-";
   options.color = m_common.format() == OutputFormat::table &&
                   color_wanted(m_common.color, to_stdout && m_io.out_is_tty);
+  // Only a table on stdout fits a width; one written to a file keeps every column.
+  options.max_width = to_stdout && !m_common.wide ? m_io.table_columns : 0;
   std::ostringstream text;
   render(report, m_common.format(), options, text);
   write_output(text.view());  // no copy of the rendered text

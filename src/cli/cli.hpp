@@ -31,7 +31,14 @@ struct Io {
   std::ostream& err;
   bool out_is_tty = false;
   std::filesystem::path executable;
+  /// Width of the table format in columns: $COLUMNS, else the terminal's, else 80 (see
+  /// table_width); 0 = no limit.
+  std::size_t table_columns = 0;
 };
+
+/// The table width for an invocation: `columns_env` ($COLUMNS) when it is a positive number,
+/// else `tty_columns` (the terminal's width, 0 when stdout is not a terminal), else 80.
+std::size_t table_width(const char* columns_env, std::size_t tty_columns);
 
 /// Runs llmroof with `args` (args[0] is the program name). Returns the exit code.
 int run(const std::vector<std::string>& args, Io& io);
@@ -39,18 +46,16 @@ int run(const std::vector<std::string>& args, Io& io);
 /// Options every subcommand takes.
 struct CommonOptions {
   std::string format_name;  ///< as given to --format (validated by CLI11); "" = not given
-  /// The format without --format: the command's default, or svg for an --output FILE.svg of a
-  /// command that draws charts (svg_by_extension).
+  /// The format without --format: the --output FILE's extension's (format_of_path; svg only
+  /// for a command that draws charts, svg_by_extension), else the command's default.
   OutputFormat default_format = OutputFormat::table;
   bool svg_by_extension = false;
   OutputFormat format() const {
     if (!format_name.empty()) {
       return parse_output_format(format_name).value_or(OutputFormat::table);
     }
-    const std::string_view suffix = ".svg";
-    if (svg_by_extension && output.size() > suffix.size() &&
-        output.compare(output.size() - suffix.size(), suffix.size(), suffix) == 0) {
-      return OutputFormat::svg;
+    if (const auto by_extension = format_of_path(output, svg_by_extension)) {
+      return *by_extension;
     }
     return default_format;
   }
@@ -59,6 +64,7 @@ struct CommonOptions {
   std::optional<std::string> data_dir;
   std::vector<std::string> device_files;
   std::vector<std::string> calibration_files;  ///< --calibration profiles (llmroof calibrate)
+  bool wide = false;  ///< --wide: the table shows every column, whatever the width
 };
 
 /// Data and output shared by the subcommands; the data files are read on first use.

@@ -5,6 +5,7 @@
 #include "cli.hpp"
 #include "llmroof/data/data_files.hpp"
 #include "llmroof/platform/data_dir.hpp"
+#include "llmroof/report/listings.hpp"
 #include "llmroof/util/errors.hpp"
 
 namespace llmroof::cli {
@@ -26,28 +27,58 @@ void setup(CLI::App& sub, CheckDataOptions& o) {
       "Examples:\n"
       "  llmroof check-data\n"
       "  llmroof check-data my-devices.json\n"
-      "Exit code 1 and one 'file:line: /pointer: message' line per problem.");
+      "Prints one row per file (entries) or per problem (line, field, message); exit code 1\n"
+      "and one 'file:line: /pointer: message' line on stderr per problem.");
+}
+
+// Checks one file (or, with `sources_of`, the devices file against its sources file); a problem
+// is kept in the findings, not thrown.
+template <class Check>
+DataFileCheck check_file(const std::string& name, Check check) {
+  DataFileCheck result{name, std::nullopt, {}};
+  try {
+    result.entries = check();
+  } catch (const DataError& e) {
+    result.problems = e.messages();
+  } catch (const Error& e) {
+    result.problems = {e.what()};
+  }
+  return result;
 }
 
 int run(const CheckDataOptions& o, Context& context) {
   std::vector<std::filesystem::path> files(o.files.begin(), o.files.end());
   if (files.empty()) {
     const auto dir = context.data_dir();
-    files = {dir / "devices.json", dir / "device-sources.json", dir / "models.json",
-             dir / "efficiency.json", dir / "links.json"};
+    files = {dir / "devices.json", dir / "models.json", dir / "efficiency.json",
+             dir / "links.json"};
   }
+  std::vector<DataFileCheck> checks;
   for (const auto& file : files) {
-    const std::size_t entries = check_data_file(read_text_file(file), file.string());
-    context.io().err << fmt::format("{}: ok ({} entries)\n", file.filename().string(), entries);
+    checks.push_back(check_file(
+        file.string(), [&] { return check_data_file(read_text_file(file), file.string()); }));
   }
   if (o.files.empty()) {
     // The shipped devices carry their sources in the companion file: one entry each.
     const auto dir = context.data_dir();
-    check_device_sources(read_text_file(dir / "devices.json"), "devices.json",
-                         read_text_file(dir / "device-sources.json"), "device-sources.json");
-    context.io().err << "device-sources.json: every device has its sources\n";
+    const auto sources = dir / "device-sources.json";
+    checks.push_back(check_file(sources.string(), [&]() -> std::size_t {
+      const std::string text = read_text_file(sources);
+      const std::size_t entries = check_data_file(text, sources.string());
+      check_device_sources(read_text_file(dir / "devices.json"), "devices.json", text,
+                           "device-sources.json");
+      return entries;
+    }));
   }
-  return static_cast<int>(ExitCode::ok);
+  bool valid = true;
+  for (const auto& check : checks) {
+    for (const auto& problem : check.problems) {
+      context.error(problem);
+      valid = false;
+    }
+  }
+  context.emit(check_data_report(checks));
+  return static_cast<int>(valid ? ExitCode::ok : ExitCode::failure);
 }
 
 }  // namespace

@@ -24,7 +24,6 @@ struct ProbeCliOptions {
 Report probe_report(const ProbeResult& r) {
   Report report;
   report.command = "probe";
-  report.rows_key = "threads";
   report.columns = {
       {"threads", "Threads", CellKind::integer},
       {"read_bytes_per_s", "Read", CellKind::real, HumanUnit::bytes_per_s_gb},

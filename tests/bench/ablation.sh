@@ -10,7 +10,7 @@ row() {
   python3 - "$name" "${TMPDIR:-/tmp}/llmroof-ablation.json" <<'PY'
 import json,sys
 d=json.load(open(sys.argv[2]))
-a={x['test']:x for x in d['accuracy'] if x['class']=='all'}
+a={x['test']:x for x in d['summary']['accuracy'] if x['class']=='all'}
 f=lambda t:f"{a[t]['median_abs_error']*100:.1f}% / {a[t]['p90_abs_error']*100:.1f}%"
 print(f"| {sys.argv[1]} | {f('tg128')} | {f('pp512')} | {a['pp512']['coverage']*100:.0f}% |")
 PY

@@ -1,7 +1,10 @@
 #pragma once
 
+#include <cstddef>
+#include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "llmroof/hardware/hardware.hpp"
 #include "llmroof/model/model_spec.hpp"
@@ -24,5 +27,17 @@ Report models_report(const ModelCatalog& catalog, std::string_view query);
 /// Every --quant name with its bits per weight for `reference` (presets mix types, so their
 /// size depends on the model), and the KV-cache types.
 Report quants_report(const ModelSpec& reference, std::string_view query);
+
+/// What check-data found in one file: its entries when it loaded, else its problems
+/// ("file:line: /pointer: message", as DataError words them).
+struct DataFileCheck {
+  std::string file;
+  std::optional<std::size_t> entries;
+  std::vector<std::string> problems;
+};
+
+/// check-data's findings: one row per problem (file, line, field, message; valid false), and one
+/// per file without any (its entries; valid true).
+Report check_data_report(const std::vector<DataFileCheck>& checks);
 
 }  // namespace llmroof

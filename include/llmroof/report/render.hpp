@@ -13,6 +13,10 @@ namespace llmroof {
 /// Output formats: two for people, three for scripts, and the chart of the report (svg, see
 /// render_svg in report/svg_charts.hpp).
 enum class OutputFormat { table, markdown, csv, json, jsonl, svg };
+/// The format an output path names by its extension (.json, .jsonl, .csv, .md, .markdown and,
+/// when `svg`, .svg; any case); nullopt for another extension, none, or "-".
+std::optional<OutputFormat> format_of_path(std::string_view path, bool svg);
+
 std::optional<OutputFormat> parse_output_format(std::string_view text);
 std::string_view to_string(OutputFormat format);
 
@@ -29,6 +33,10 @@ struct RenderOptions {
   /// SweepOutcome or RooflineOutcome title); empty: the comparison's own title, else the kind
   /// of chart ("sweep", "roofline").
   std::string_view chart_title = {};
+  /// Table format: the widest line in columns (a terminal's width); 0 = no limit. A wider
+  /// table leaves out columns (see Report::essential_columns and pinned_columns) and says
+  /// which in a last line.
+  std::size_t max_width = 0;
 };
 
 /// `report` with every `{field}` placeholder of its notes, warnings and text values written by

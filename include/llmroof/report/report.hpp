@@ -14,8 +14,9 @@ namespace llmroof {
 inline constexpr int k_output_schema_version = 1;
 
 /// Value type of a column; decides JSON typing and CSV/table formatting. `records` is a list of
-/// records (a JSON array of objects, e.g. the devices of a group).
-enum class CellKind { text, integer, real, boolean, records };
+/// records (a JSON array of objects, e.g. the devices of a group); `text_list` a list of strings
+/// (a JSON array of strings, e.g. aliases); `real_list` a list of numbers (e.g. memory sizes).
+enum class CellKind { text, integer, real, boolean, records, text_list, real_list };
 
 /// Human scaling of a column in table/Markdown output; machine formats always carry base units.
 enum class HumanUnit {
@@ -43,9 +44,21 @@ struct Column {
 
 struct RecordList;
 
+/// The value of a `text_list` cell. JSON: an array of strings; CSV: that array as compact JSON
+/// text; tables: the items joined by ", ".
+struct TextList {
+  std::vector<std::string> items;
+};
+
+/// The value of a `real_list` cell, in the column's base unit. JSON: an array of numbers; CSV:
+/// that array as compact JSON text; tables: each item in the column's human unit, joined by ", ".
+struct RealList {
+  std::vector<double> items;
+};
+
 /// A typed value; monostate is null (JSON null, empty CSV field, "-" in tables).
 using Cell = std::variant<std::monostate, std::string, std::int64_t, double, bool,
-                          std::shared_ptr<const RecordList>>;
+                          std::shared_ptr<const RecordList>, TextList, RealList>;
 
 /// The value of a `records` cell: records sharing one set of fields, like a nested table.
 /// JSON: an array of objects (dotted ids nest); CSV: that array as compact JSON text; tables:
@@ -64,15 +77,21 @@ struct DocField {
   HumanUnit unit = HumanUnit::none;
 };
 
-/// Computed once, rendered by any format. Renderers never compute.
+/// Computed once, rendered by any format. Renderers never compute. Every command's JSON document
+/// has one envelope: {"schema_version", "command", "meta": {tool, version, notes, warnings},
+/// "summary": {fields}, "results": [rows]}.
 struct Report {
-  std::string command;               ///< "estimate", "devices", ...
-  std::string rows_key = "results";  ///< JSON key of the rows array
+  std::string command;  ///< "estimate", "devices", ...
   std::vector<Column> columns;
-  std::vector<std::vector<Cell>> rows;  ///< each row has columns.size() cells
-  std::vector<DocField> fields;         ///< document-level values
-  std::vector<std::string> notes;       ///< assumptions stated to the reader
-  std::vector<std::string> warnings;    ///< also printed to stderr by the CLI
+  std::vector<std::vector<Cell>> rows;  ///< each row has columns.size() cells ("results")
+  std::vector<DocField> fields;         ///< document-level values ("summary")
+  /// Column ids a table narrowed to a terminal's width keeps longest, most important first;
+  /// the first column is always kept, the others are left out right to left before these.
+  std::vector<std::string> essential_columns;
+  /// Column ids a narrowed table never leaves out (those a user asked for by name).
+  std::vector<std::string> pinned_columns;
+  std::vector<std::string> notes;     ///< assumptions stated to the reader
+  std::vector<std::string> warnings;  ///< also printed to stderr by the CLI
 
   /// Index of column `id`, or -1.
   int column_index(const std::string& id) const;

@@ -3,6 +3,7 @@
 #include <functional>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "llmroof/engine/efficiency.hpp"
@@ -92,6 +93,12 @@ EstimateResult estimate(const Device& device, const ModelInput& model,
 
 /// Column ids by which an estimate report can be sorted.
 std::vector<std::string> estimate_sort_keys();
+
+/// Gives `report`, an estimate of another mode ("group", "offload", "speculative"), every field
+/// of a single-device estimate row it lacks, as a hidden column of nulls (same id and kind), and
+/// a `mode` field; a single-device estimate has mode "device". Throws std::logic_error when a
+/// field it has is of another kind than the single-device one.
+void conform_estimate_rows(Report& report, std::string_view mode);
 
 /// The estimate report: one row per result, sorted by `sort_key` (a column id; numbers
 /// descending, text ascending). Throws UsageError for an unknown sort key.

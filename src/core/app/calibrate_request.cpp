@@ -20,7 +20,6 @@ Report classes_report(const EfficiencyTable& table) {
   using U = HumanUnit;
   Report report;
   report.command = "calibrate";
-  report.rows_key = "classes";
   report.columns = {column("id", "class", K::text, U::none),
                     column("decode_rows", "decode rows", K::integer, U::none),
                     column("prefill_rows", "prefill rows", K::integer, U::none),

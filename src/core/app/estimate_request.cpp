@@ -140,6 +140,7 @@ void finish(Report& report, const EstimateRequest& o, std::vector<std::string> n
           "show", fmt::format("unknown column '{}' for {{show}} (see the JSON field names)", id));
     }
     show_column(report, id);
+    report.pinned_columns.push_back(id);
   }
   // The command's notes first, then what the report itself states.
   report.notes.insert(report.notes.begin(), notes.begin(), notes.end());

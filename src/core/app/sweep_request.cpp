@@ -123,6 +123,7 @@ SweepOutcome run_sweep(const Database& db, const SweepRequest& o) {
           "show", fmt::format("unknown column '{}' for {{show}} (see the JSON field names)", id));
     }
     report.columns[static_cast<std::size_t>(i)].human = true;
+    report.pinned_columns.push_back(id);
   }
   if (charts) {
     outcome.chart = std::move(chart);

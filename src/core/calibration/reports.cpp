@@ -141,7 +141,7 @@ Report validation_report(std::span<const MappedMeasurement> rows,
       column("in_band", "in band", K::boolean, U::none, false),
       column("in_scope", "used", K::boolean, U::none, true),
       column("exclusion", "excluded because", K::text, U::none, false),
-      column("caveats", "caveats", K::text, U::none, false),
+      column("caveats", "caveats", K::text_list, U::none, false),
   };
   std::map<std::string, int> exclusions;
   for (std::size_t i = 0; i < rows.size(); ++i) {
@@ -164,7 +164,7 @@ Report validation_report(std::span<const MappedMeasurement> rows,
         Cell{inside(p, measured)},
         Cell{row.exclusion.empty()},
         row.exclusion.empty() ? Cell{} : Cell{row.exclusion},
-        row.caveats.empty() ? Cell{} : Cell{join(row.caveats, "; ")},
+        row.caveats.empty() ? Cell{} : Cell{TextList{row.caveats}},
     });
     if (!row.exclusion.empty()) {
       ++exclusions[row.exclusion];

@@ -109,7 +109,6 @@ Report inspect_report(const LoadedModel& model) {
   const ModelSpec& spec = model.spec;
   Report report;
   report.command = "inspect";
-  report.rows_key = "tensor_types";
 
   std::vector<TensorInfo> tensors = model.tensors;
   if (model.from_gguf && tensors.empty()) {

@@ -60,7 +60,6 @@ Report explanation_report(const Explanation& explanation) {
   using detail::make_column;
   Report report;
   report.command = "estimate";
-  report.rows_key = "explain";
   report.columns = {
       make_column("section", "section", K::text, U::none, true),
       make_column("id", "id", K::text, U::none, false),
@@ -71,6 +70,9 @@ Report explanation_report(const Explanation& explanation) {
       make_column("value", "value (base units)", K::real, U::none, false),
       make_column("unit", "unit", K::text, U::none, false),
   };
+  // The calculation is the point of an explanation: a narrow terminal wraps its lines rather
+  // than lose a column.
+  report.pinned_columns = {"section", "label", "formula", "shown", "share"};
   for (const ExplainStep& s : explanation.steps) {
     std::vector<Cell> row;
     row.emplace_back(s.section);

@@ -5,6 +5,7 @@
 
 #include <algorithm>
 #include <array>
+#include <cctype>
 #include <charconv>
 #include <cmath>
 #include <functional>
@@ -100,6 +101,16 @@ std::string human_cell(const Column& c, const Cell& cell, const TimeUnit& time) 
   }
   if (const auto* list = std::get_if<std::shared_ptr<const RecordList>>(&cell)) {
     return *list ? human_records(**list) : "-";
+  }
+  if (const auto* list = std::get_if<TextList>(&cell)) {
+    return list->items.empty() ? "-" : fmt::format("{}", fmt::join(list->items, ", "));
+  }
+  if (const auto* list = std::get_if<RealList>(&cell)) {
+    std::string text;
+    for (double v : list->items) {
+      text += (text.empty() ? "" : ", ") + human_cell(c, Cell{v}, time);
+    }
+    return text.empty() ? "-" : text;
   }
   if (const auto* s = std::get_if<std::string>(&cell)) {
     return *s;
@@ -220,8 +231,108 @@ std::string human_field_value(const DocField& f) {
   return unit.empty() || value == "-" ? value : value + " " + unit;
 }
 
-void render_human(const Report& report, bool markdown, bool color, std::ostream& out) {
-  const auto shown = human_columns(report);
+// `parts` joined into lines of at most `width` columns, broken only between parts (a part
+// wider than `width` keeps its own line); each line ends in a newline.
+std::string wrap_parts(const std::vector<std::string>& parts, std::size_t width) {
+  std::string out;
+  std::size_t line = 0;
+  for (const auto& part : parts) {
+    const std::size_t w = display_width(part);
+    if (line > 0 && line + 1 + w > width) {
+      out += '\n';
+      line = 0;
+    }
+    if (line > 0) {
+      out += ' ';
+      ++line;
+    }
+    out += part;
+    line += w;
+  }
+  return out + '\n';
+}
+
+// Leaves columns out of a table wider than options.max_width. Columns are taken in order of
+// importance while they fit: the first column and the pinned ones always, then the essential
+// ones (most important first), then the others from left to right; a column too wide for
+// what is left is skipped and narrower ones after it may still fit. The columns kept stay in
+// report order. Returns the headers of the columns left out, in report order.
+std::vector<std::string> fit_width(const Report& report, const RenderOptions& options,
+                                   std::vector<std::size_t>& shown,
+                                   std::vector<std::string>& headers,
+                                   std::vector<std::vector<std::string>>& cells,
+                                   std::vector<std::size_t>& widths) {
+  constexpr std::size_t k_gap = 2;  // the separator between two columns
+  std::size_t total = 0;
+  for (std::size_t w : widths) {
+    total += w;
+  }
+  total += k_gap * (widths.empty() ? 0 : widths.size() - 1);
+  if (options.max_width == 0 || total <= options.max_width) {
+    return {};
+  }
+  auto id_of = [&](std::size_t k) -> const std::string& { return report.columns[shown[k]].id; };
+  auto listed = [](const std::vector<std::string>& ids, const std::string& id) {
+    return std::find(ids.begin(), ids.end(), id) != ids.end();
+  };
+  std::vector<std::size_t> order = {0};
+  for (std::size_t k = 1; k < shown.size(); ++k) {
+    if (listed(report.pinned_columns, id_of(k))) {
+      order.push_back(k);
+    }
+  }
+  const std::size_t always = order.size();
+  for (const auto& id : report.essential_columns) {
+    for (std::size_t k = 1; k < shown.size(); ++k) {
+      if (id_of(k) == id && !listed(report.pinned_columns, id)) {
+        order.push_back(k);
+      }
+    }
+  }
+  for (std::size_t k = 1; k < shown.size(); ++k) {
+    if (std::find(order.begin(), order.end(), k) == order.end()) {
+      order.push_back(k);
+    }
+  }
+  std::vector<bool> kept(shown.size(), false);
+  std::size_t width = 0;
+  for (std::size_t n = 0; n < order.size(); ++n) {
+    const std::size_t k = order[n];
+    const std::size_t need = widths[k] + (width > 0 ? k_gap : 0);
+    if (n < always || width + need <= options.max_width) {
+      kept[k] = true;
+      width += need;
+    }
+  }
+  std::vector<std::string> left_out;
+  std::vector<std::size_t> keep_at;
+  for (std::size_t k = 0; k < shown.size(); ++k) {
+    if (kept[k]) {
+      keep_at.push_back(k);
+    } else {
+      left_out.push_back(headers[k]);
+    }
+  }
+  auto keep = [&keep_at](auto& v) {
+    std::remove_reference_t<decltype(v)> out;
+    for (std::size_t k : keep_at) {
+      out.push_back(std::move(v[k]));
+    }
+    v = std::move(out);
+  };
+  keep(shown);
+  keep(headers);
+  keep(widths);
+  for (auto& line : cells) {
+    keep(line);
+  }
+  return left_out;
+}
+
+void render_human(const Report& report, bool markdown, const RenderOptions& options,
+                  std::ostream& out) {
+  const bool color = options.color;
+  auto shown = human_columns(report);
   std::vector<TimeUnit> times(report.columns.size(), TimeUnit{"s", 1.0});
   for (std::size_t i : shown) {
     if (report.columns[i].unit == HumanUnit::seconds_auto) {
@@ -258,6 +369,9 @@ void render_human(const Report& report, bool markdown, bool color, std::ostream&
     }
     widths.push_back(std::max<std::size_t>(w, markdown ? 3 : 1));
   }
+  const std::vector<std::string> left_out =
+      markdown ? std::vector<std::string>{}
+               : fit_width(report, options, shown, headers, cells, widths);
   const std::string separator = markdown ? " | " : "  ";
   const std::string open = markdown ? "| " : "";
   const std::string close = markdown ? " |" : "";
@@ -295,8 +409,21 @@ void render_human(const Report& report, bool markdown, bool color, std::ostream&
   for (const auto& line : cells) {
     emit_line(line, false);
   }
-  if (!report.fields.empty() || !report.notes.empty()) {
+  if (!report.fields.empty() || !report.notes.empty() || !left_out.empty()) {
     out << '\n';
+  }
+  if (!left_out.empty()) {
+    const FieldNamer name_of = options.field_name ? options.field_name : [](std::string_view id) {
+      return std::string(id);
+    };
+    // "left out to fit 80 columns: a, b, c (--wide shows them)", broken between the columns.
+    std::vector<std::string> parts = {
+        fmt::format("left out to fit {} columns:", options.max_width)};
+    for (std::size_t i = 0; i < left_out.size(); ++i) {
+      parts.push_back(left_out[i] + (i + 1 < left_out.size() ? "," : ""));
+    }
+    parts.push_back(RequestError::render_fields("({wide} shows them)", name_of));
+    out << wrap_parts(parts, options.max_width);
   }
   for (const auto& f : report.fields) {
     out << (markdown ? "- " : "") << f.title << ": " << human_field_value(f) << '\n';
@@ -329,6 +456,14 @@ nlohmann::json json_value(const Cell& cell) {
               set_path(object, v->columns[i].id, json_value(record[i]));
             }
             array.push_back(std::move(object));
+          }
+          return array;
+        } else if constexpr (std::is_same_v<T, TextList>) {
+          return v.items;
+        } else if constexpr (std::is_same_v<T, RealList>) {
+          nlohmann::json array = nlohmann::json::array();
+          for (double x : v.items) {
+            array.push_back(std::isfinite(x) ? nlohmann::json(x) : nlohmann::json(nullptr));
           }
           return array;
         } else {
@@ -367,6 +502,8 @@ std::string csv_text(const Cell& cell) {
           return std::isfinite(v) ? fmt::format("{}", v) : std::string();
         } else if constexpr (std::is_same_v<T, std::shared_ptr<const RecordList>>) {
           return v ? json_value(Cell{v}).dump() : std::string();  // compact JSON array
+        } else if constexpr (std::is_same_v<T, TextList> || std::is_same_v<T, RealList>) {
+          return json_value(Cell{v}).dump();  // compact JSON array
         } else {
           return fmt::format("{}", v);
         }
@@ -522,10 +659,11 @@ void write_object(std::string& out, const std::vector<KeyNode>& nodes, const std
       out += std::to_string(k_output_schema_version);
     } else if (const Cell& cell = row[static_cast<std::size_t>(node.column)];
                !append_json_scalar(out, cell)) {
+      const bool nested = std::holds_alternative<std::shared_ptr<const RecordList>>(cell) ||
+                          std::holds_alternative<TextList>(cell) ||
+                          std::holds_alternative<RealList>(cell);
       const std::string value =
-          pretty && std::holds_alternative<std::shared_ptr<const RecordList>>(cell)
-              ? json_value(cell).dump(indent)
-              : json_value(cell).dump();
+          pretty && nested ? json_value(cell).dump(indent) : json_value(cell).dump();
       // A nested array's own lines start at this key's depth.
       std::size_t start = 0;
       for (auto nl = value.find('\n'); nl != std::string::npos; nl = value.find('\n', start)) {
@@ -585,6 +723,31 @@ std::optional<OutputFormat> parse_output_format(std::string_view text) {
     if (k_format_names[i] == key) {
       return static_cast<OutputFormat>(i);
     }
+  }
+  return std::nullopt;
+}
+
+std::optional<OutputFormat> format_of_path(std::string_view path, bool svg) {
+  const std::size_t dot = path.rfind('.');
+  const std::size_t slash = path.find_last_of('/');
+  if (path == "-" || dot == std::string_view::npos ||
+      (slash != std::string_view::npos && dot < slash)) {
+    return std::nullopt;
+  }
+  std::string extension(path.substr(dot + 1));
+  std::transform(extension.begin(), extension.end(), extension.begin(),
+                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+  for (const auto format :
+       {OutputFormat::json, OutputFormat::jsonl, OutputFormat::csv, OutputFormat::markdown}) {
+    if (extension == to_string(format)) {
+      return format;
+    }
+  }
+  if (extension == "markdown") {
+    return OutputFormat::markdown;
+  }
+  if (svg && extension == "svg") {
+    return OutputFormat::svg;
   }
   return std::nullopt;
 }
@@ -709,13 +872,16 @@ void render_named(const Report& report, OutputFormat format, const RenderOptions
                   std::ostream& out) {
   switch (format) {
     case OutputFormat::table:
-      render_human(report, false, options.color, out);
+      render_human(report, false, options, out);
       return;
     case OutputFormat::svg:
       out << render_svg(report, options.chart_title);
       return;
-    case OutputFormat::markdown:
-      render_human(report, true, false, out);
+    case OutputFormat::markdown: {
+      RenderOptions plain = options;
+      plain.color = false;
+      render_human(report, true, plain, out);
+    }
       return;
     case OutputFormat::csv: {
       std::string header = "schema_version";
@@ -733,28 +899,31 @@ void render_named(const Report& report, OutputFormat format, const RenderOptions
       return;
     }
     case OutputFormat::json: {
-      nlohmann::json doc = nlohmann::json::object();
-      doc["schema_version"] = k_output_schema_version;
-      doc["command"] = report.command;
+      // The one envelope of every command: schema_version, command, meta, summary, results.
+      nlohmann::json summary = nlohmann::json::object();
       for (const auto& f : report.fields) {
-        doc[f.id] = json_value(f.value);
+        summary[f.id] = json_value(f.value);
       }
-      doc[report.rows_key] = nlohmann::json::array();
-      doc["meta"] = {{"tool", "llmroof"},
-                     {"version", std::string(options.tool_version)},
-                     {"notes", report.notes},
-                     {"warnings", report.warnings}};
+      nlohmann::json doc = {{"schema_version", k_output_schema_version},
+                            {"command", report.command},
+                            {"meta",
+                             {{"tool", "llmroof"},
+                              {"version", std::string(options.tool_version)},
+                              {"notes", report.notes},
+                              {"warnings", report.warnings}}},
+                            {"summary", std::move(summary)},
+                            {"results", nlohmann::json::array()}};
       std::string text = doc.dump(2);
       if (!report.rows.empty()) {
         // The rows go where the empty array is, written into one buffer with the rest. The
-        // placeholder is the only unescaped `"key": []` at the top level: quotes inside
+        // placeholder is the only unescaped `"results": []` at the top level: quotes inside
         // strings are escaped.
-        const std::string placeholder = fmt::format("\n  \"{}\": []", report.rows_key);
+        const std::string placeholder = "\n  \"results\": []";
         const auto at = text.find(placeholder);
         std::string whole;
         whole.reserve(text.size() + report.rows.size() * report.columns.size() * 48);
         whole.append(text, 0, at);
-        whole += fmt::format("\n  \"{}\": [\n", report.rows_key);
+        whole += "\n  \"results\": [\n";
         append_rows(whole, report, key_layout(report, false), ",\n", json_row);
         whole += "\n  ]";
         whole.append(text, at + placeholder.size());

@@ -42,7 +42,9 @@ std::optional<double> numeric(const Cell& c) {
 
 void sort_rows(Report& report, const std::string& key) {
   const int index = report.column_index(key);
-  if (index < 0 || report.columns[static_cast<std::size_t>(index)].kind == CellKind::records) {
+  const auto kind =
+      index < 0 ? CellKind::records : report.columns[static_cast<std::size_t>(index)].kind;
+  if (kind == CellKind::records || kind == CellKind::text_list || kind == CellKind::real_list) {
     throw UsageError(fmt::format("unknown sort column '{}'", key));
   }
   const auto i = static_cast<std::size_t>(index);

@@ -13,6 +13,7 @@
 #include <string>
 #include <vector>
 
+#include "llmroof/hardware/hardware.hpp"
 #include "llmroof/report/report.hpp"
 #include "llmroof/util/errors.hpp"
 
@@ -33,6 +34,39 @@ inline Cell real_cell(double v) { return Cell{v}; }
 inline Cell integer_cell(double v) { return Cell{static_cast<std::int64_t>(std::llround(v))}; }
 inline Cell text_cell(std::string v) { return Cell{std::move(v)}; }
 inline Cell optional_real_cell(const std::optional<double>& v) { return v ? Cell{*v} : Cell{}; }
+
+/// The device object of a row (device.id, .name, .vendor, .kind), as the single-device
+/// estimate writes it, for the device `device_of` returns.
+template <class R>
+void append_device_columns(std::vector<ColumnDef<R>>& defs,
+                           std::function<const Device*(const R&)> device_of) {
+  using K = CellKind;
+  using U = HumanUnit;
+  defs.push_back({make_column("device.id", "device", K::text, U::none, true),
+                  [device_of](const R& r) { return text_cell(device_of(r)->id); }});
+  defs.push_back({make_column("device.name", "name", K::text, U::none, false),
+                  [device_of](const R& r) { return text_cell(device_of(r)->name); }});
+  defs.push_back({make_column("device.vendor", "vendor", K::text, U::none, false),
+                  [device_of](const R& r) { return text_cell(device_of(r)->vendor); }});
+  defs.push_back(
+      {make_column("device.kind", "kind", K::text, U::none, false),
+       [device_of](const R& r) { return text_cell(std::string(to_string(device_of(r)->kind))); }});
+}
+
+/// The model object of a row (model.id, .total_params, .active_params), as the single-device
+/// estimate writes it.
+template <class R>
+void append_model_columns(std::vector<ColumnDef<R>>& defs, const std::string& model_id,
+                          double total_params, double active_params) {
+  using K = CellKind;
+  using U = HumanUnit;
+  defs.push_back({make_column("model.id", "model", K::text, U::none, false),
+                  [model_id](const R&) { return text_cell(model_id); }});
+  defs.push_back({make_column("model.total_params", "params", K::real, U::none, false),
+                  [total_params](const R&) { return real_cell(total_params); }});
+  defs.push_back({make_column("model.active_params", "active params", K::real, U::none, false),
+                  [active_params](const R&) { return real_cell(active_params); }});
+}
 
 /// One row per result, sorted by column `sort_key` (see sort_rows). Throws UsageError for an
 /// unknown key.

@@ -426,7 +426,7 @@ LineChart sweep_line_chart(const std::vector<SweepSeries>& series, const std::st
       throw UsageError("a sweep chart draws sweep reports only");
     }
     const Report& r = *s.report;
-    const bool parallel = r.rows_key == "runs";
+    const bool parallel = r.column_index("users") >= 0;  // a --parallel sweep
     require_columns(r, {"tokens_per_s", "aggregate_tokens_per_s"}, "sweep");
     require_columns(r, {parallel ? "users" : "batch"}, "sweep");
     std::vector<double> batches;

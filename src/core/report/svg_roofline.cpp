@@ -217,7 +217,6 @@ Report roofline_report(const RooflineChart& chart) {
   check_chart(chart);
   Report report;
   report.command = "roofline";
-  report.rows_key = "points";
   auto column = [](std::string id, std::string title, CellKind kind, HumanUnit unit,
                    int precision = 2) {
     return Column{std::move(id), std::move(title), kind, unit, precision, true};

@@ -401,6 +401,33 @@ std::shared_ptr<const RecordList> member_records(const GroupResult& r) {
   return list;
 }
 
+// "8x Mac mini M4 Pro" for identical members, else the members' names joined by " + ".
+std::string group_name(const GroupResult& r) {
+  std::vector<std::string> names;
+  for (const auto& m : r.members) {
+    names.push_back(m.alone.device->name);
+  }
+  if (!names.empty() && std::all_of(names.begin(), names.end(),
+                                    [&](const std::string& n) { return n == names.front(); })) {
+    return names.size() > 1 ? fmt::format("{}x {}", names.size(), names.front()) : names.front();
+  }
+  return fmt::format("{}", fmt::join(names, " + "));
+}
+
+// The members' vendor when they share one, else null.
+Cell group_vendor(const GroupResult& r) {
+  if (r.members.empty()) {
+    return Cell{};
+  }
+  const std::string& vendor = r.members.front().alone.device->vendor;
+  for (const auto& m : r.members) {
+    if (m.alone.device->vendor != vendor) {
+      return Cell{};
+    }
+  }
+  return Cell{vendor};
+}
+
 }  // namespace
 
 Report group_report(const std::vector<GroupResult>& results, const ModelInput& model,
@@ -418,6 +445,16 @@ Report group_report(const std::vector<GroupResult>& results, const ModelInput& m
   const std::string quant_id = model.quant_id;
   const EstimateOptions o = options;
   std::vector<ColumnDef<R>> defs = {
+      // The device object of a group: its label, its members' names, their vendor when they
+      // share one, and kind "group".
+      {make_column("device.id", "device", K::text, U::none, false),
+       [](const R& r) { return text_cell(r.label); }},
+      {make_column("device.name", "name", K::text, U::none, false),
+       [](const R& r) { return text_cell(group_name(r)); }},
+      {make_column("device.vendor", "vendor", K::text, U::none, false),
+       [](const R& r) { return group_vendor(r); }},
+      {make_column("device.kind", "kind", K::text, U::none, false),
+       [](const R&) { return text_cell("group"); }},
       {make_column("group", "group", K::text, U::none, false),
        [](const R& r) { return text_cell(r.label); }},
       {make_column("devices", "devices", K::records, U::none, true),
@@ -435,8 +472,6 @@ Report group_report(const std::vector<GroupResult>& results, const ModelInput& m
        }},
       {make_column("link.latency_seconds", "link latency", K::real, U::seconds_auto, false),
        [](const R& r) { return r.link != nullptr ? real_cell(r.link->latency_s) : Cell{}; }},
-      {make_column("model.id", "model", K::text, U::none, false),
-       [model_id](const R&) { return text_cell(model_id); }},
       {make_column("quant", "quant", K::text, U::none, false),
        [quant_id](const R&) { return text_cell(quant_id); }},
       {make_column("kv_quant", "kv quant", K::text, U::none, false),
@@ -480,8 +515,20 @@ Report group_report(const std::vector<GroupResult>& results, const ModelInput& m
       {make_column("prefill_tokens_per_s", "prefill", K::real, U::tokens_per_s, true),
        [](const R& r) { return optional_real_cell(r.prefill_tokens_per_s); }},
   };
+  detail::append_model_columns(
+      defs, model_id, model.weights.total_params,
+      model.spec.active_params > 0 ? model.spec.active_params : model.weights.total_params);
   detail::append_time_and_cost_columns(defs, o.generate_tokens);
-  return detail::build_report("estimate", defs, results, sort_key);
+  Report report = detail::build_report("estimate", defs, results, sort_key);
+  report.essential_columns = {"tokens_per_s",
+                              "fits",
+                              "devices",
+                              "tokens_per_s_low",
+                              "tokens_per_s_high",
+                              "link_seconds",
+                              "prefill_tokens_per_s"};
+  conform_estimate_rows(report, "group");
+  return report;
 }
 
 }  // namespace llmroof

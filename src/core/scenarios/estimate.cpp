@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <stdexcept>
 
 #include "llmroof/engine/engine_model.hpp"
 #include "llmroof/hardware/threads.hpp"
@@ -449,6 +450,29 @@ std::vector<std::string> estimate_sort_keys() {
   return keys;
 }
 
+void conform_estimate_rows(Report& report, std::string_view mode) {
+  for (const auto& def : estimate_columns()) {
+    const int at = report.column_index(def.column.id);
+    if (at >= 0) {
+      if (report.columns[static_cast<std::size_t>(at)].kind != def.column.kind) {
+        throw std::logic_error(
+            fmt::format("estimate field '{}' has another kind in a {} row", def.column.id, mode));
+      }
+      continue;
+    }
+    Column c = def.column;
+    c.human = false;
+    report.columns.push_back(std::move(c));
+    for (auto& row : report.rows) {
+      row.emplace_back();
+    }
+  }
+  report.columns.push_back(make_column("mode", "mode", CellKind::text, HumanUnit::none, false));
+  for (auto& row : report.rows) {
+    row.emplace_back(std::string(mode));
+  }
+}
+
 Report estimate_report(const std::vector<EstimateResult>& results, const ModelInput& model,
                        const EstimateOptions& options, const std::string& sort_key) {
   Report report;
@@ -476,6 +500,10 @@ Report estimate_report(const std::vector<EstimateResult>& results, const ModelIn
             : std::string()));
   }
   sort_rows(report, sort_key);
+  report.essential_columns = {
+      "tokens_per_s",         "fits",  "tokens_per_s_low",   "tokens_per_s_high",
+      "prefill_tokens_per_s", "bound", "memory_margin_bytes"};
+  conform_estimate_rows(report, "device");
   return report;
 }
 

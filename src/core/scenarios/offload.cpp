@@ -314,14 +314,12 @@ Report offload_report(const std::vector<OffloadResult>& results, const ModelInpu
   const std::string quant_id = model.quant_id;
   const EstimateOptions o = options;
   std::vector<ColumnDef<R>> defs = {
-      {make_column("device.id", "device", K::text, U::none, true),
-       [](const R& r) { return text_cell(r.gpu_alone.device->id); }},
+
       {make_column("host.id", "host", K::text, U::none, true),
        [](const R& r) { return text_cell(r.host_alone.device->id); }},
       {make_column("devices", "devices", K::records, U::none, false),
        [](const R& r) { return Cell{part_records(r)}; }},
-      {make_column("model.id", "model", K::text, U::none, false),
-       [model_id](const R&) { return text_cell(model_id); }},
+
       {make_column("quant", "quant", K::text, U::none, false),
        [quant_id](const R&) { return text_cell(quant_id); }},
       {make_column("kv_quant", "kv quant", K::text, U::none, false),
@@ -379,8 +377,19 @@ Report offload_report(const std::vector<OffloadResult>& results, const ModelInpu
       {make_column("prefill_on_gpu", "prefill on GPU", K::boolean, U::none, false),
        [](const R& r) { return Cell{r.prefill_on_gpu}; }},
   };
+  std::vector<ColumnDef<R>> front;
+  detail::append_device_columns<R>(front, [](const R& r) { return r.gpu_alone.device; });
+  detail::append_model_columns(
+      front, model_id, model.weights.total_params,
+      model.spec.active_params > 0 ? model.spec.active_params : model.weights.total_params);
+  defs.insert(defs.begin(), front.begin(), front.end());
   detail::append_time_and_cost_columns(defs, o.generate_tokens);
-  return detail::build_report("estimate", defs, results, sort_key);
+  Report report = detail::build_report("estimate", defs, results, sort_key);
+  report.essential_columns = {
+      "tokens_per_s",      "fits",        "gpu_layers",  "host.id", "tokens_per_s_low",
+      "tokens_per_s_high", "gpu_seconds", "host_seconds"};
+  conform_estimate_rows(report, "offload");
+  return report;
 }
 
 }  // namespace llmroof

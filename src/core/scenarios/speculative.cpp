@@ -126,11 +126,8 @@ Report speculative_report(const std::vector<SpeculativeResult>& results, const M
   const std::string draft_id = spec.draft.spec.id;
   const std::string draft_quant = spec.draft.quant_id;
   const EstimateOptions o = options;
-  const std::vector<ColumnDef<R>> defs = {
-      {make_column("device.id", "device", K::text, U::none, true),
-       [](const R& r) { return text_cell(r.target.device->id); }},
-      {make_column("model.id", "model", K::text, U::none, false),
-       [model_id](const R&) { return text_cell(model_id); }},
+  std::vector<ColumnDef<R>> defs = {
+
       {make_column("quant", "quant", K::text, U::none, false),
        [quant_id](const R&) { return text_cell(quant_id); }},
       {make_column("draft.id", "draft", K::text, U::none, true),
@@ -196,7 +193,17 @@ Report speculative_report(const std::vector<SpeculativeResult>& results, const M
       {make_column("usd_per_million_tokens", "$/Mtok", K::real, U::none, false),
        [](const R& r) { return optional_real_cell(r.usd_per_million_tokens); }},
   };
-  return detail::build_report("estimate", defs, results, sort_key);
+  std::vector<ColumnDef<R>> front;
+  detail::append_device_columns<R>(front, [](const R& r) { return r.target.device; });
+  detail::append_model_columns(
+      front, model_id, target.weights.total_params,
+      target.spec.active_params > 0 ? target.spec.active_params : target.weights.total_params);
+  defs.insert(defs.begin(), front.begin(), front.end());
+  Report report = detail::build_report("estimate", defs, results, sort_key);
+  report.essential_columns = {"tokens_per_s", "speedup", "plain_tokens_per_s",
+                              "draft.id",     "fits",    "accepted_tokens_per_step"};
+  conform_estimate_rows(report, "speculative");
+  return report;
 }
 
 }  // namespace llmroof

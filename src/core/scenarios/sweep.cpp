@@ -614,8 +614,10 @@ Report sweep_report(const SweepResult& result, const ModelInput& model,
                     const SweepOptions& options) {
   Report report;
   report.command = "sweep";
-  report.rows_key = "points";
   fill(report, grid_columns(), result.points, options.base);
+  report.essential_columns = {"context_tokens", "tokens_per_s", "aggregate_tokens_per_s",
+                              "bound",          "fits",         "memory_required_bytes",
+                              "kv_read_bytes"};
   if (is_moe(model)) {
     show(report, "experts_touched");
   }
@@ -643,8 +645,9 @@ Report parallel_report(const ParallelResult& result, const ModelInput& model,
                        const ParallelOptions& options) {
   Report report;
   report.command = "sweep";
-  report.rows_key = "runs";
   fill(report, parallel_columns(), result.runs, options.base);
+  report.essential_columns = {"tokens_per_s", "aggregate_tokens_per_s",
+                              "time_to_first_token_seconds", "fits"};
   if (is_moe(model)) {
     show(report, "experts_touched");
   }

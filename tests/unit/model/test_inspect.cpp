@@ -101,7 +101,6 @@ TEST_CASE("inspect report of a config.json", "[inspect]") {
   model.files = {"config.json"};
   const Report report = inspect_report(model);
   CHECK(report.command == "inspect");
-  CHECK(report.rows_key == "tensor_types");
   // The tiny-random-llama shape: 107,200 parameters, all BF16 (2 bytes each).
   CHECK(int_field(report, "total_params") == 107200);
   CHECK(int_field(report, "active_params") == 107200);

@@ -8,6 +8,7 @@
 
 #include "catch.hpp"
 #include "llmroof/report/render.hpp"
+#include "llmroof/util/errors.hpp"
 
 using namespace llmroof;
 
@@ -70,11 +71,10 @@ TEST_CASE("csv: every column by id, raw numbers, RFC 4180 quoting", "[render]") 
         "1,m4,3500000000,5.5,,false,8\n");
 }
 
-TEST_CASE("json: nested ids, typed values, meta", "[render]") {
+TEST_CASE("json: the envelope, nested ids, typed values, meta", "[render]") {
   CHECK(render_to_string(two_rows(), OutputFormat::json) ==
         R"({
   "command": "test",
-  "critical_batch": 161.24,
   "meta": {
     "notes": [
       "a note"
@@ -105,9 +105,127 @@ TEST_CASE("json: nested ids, typed values, meta", "[render]") {
       "weights_bytes": 3500000000.0
     }
   ],
-  "schema_version": 1
+  "schema_version": 1,
+  "summary": {
+    "critical_batch": 161.24
+  }
 }
 )");
+}
+
+TEST_CASE("json: a report without fields or rows keeps the envelope", "[render]") {
+  Report r;
+  r.command = "devices";
+  CHECK(render_to_string(r, OutputFormat::json) == R"({
+  "command": "devices",
+  "meta": {
+    "notes": [],
+    "tool": "llmroof",
+    "version": "9.9.9",
+    "warnings": []
+  },
+  "results": [],
+  "schema_version": 1,
+  "summary": {}
+}
+)");
+}
+
+TEST_CASE("lists: JSON arrays, compact JSON in CSV, joined in tables", "[render]") {
+  Report r;
+  r.command = "test";
+  r.columns = {{"id", "id", CellKind::text, HumanUnit::none, 2, true},
+               {"aliases", "aliases", CellKind::text_list, HumanUnit::none, 2, true},
+               {"memory_sizes_bytes", "sizes", CellKind::real_list, HumanUnit::bytes_gib, 2, true}};
+  r.rows = {{std::string("m4"), TextList{{"m4-10c", "m4 base"}},
+             RealList{{17179869184.0, 25769803776.0}}},
+            {std::string("x"), TextList{}, RealList{}}};
+  CHECK(render_to_string(r, OutputFormat::table) ==
+        "id  aliases          sizes [GiB]\n"
+        "m4  m4-10c, m4 base  16.00, 24.00\n"
+        "x   -                -\n");
+  CHECK(render_to_string(r, OutputFormat::csv) ==
+        "schema_version,id,aliases,memory_sizes_bytes\n"
+        "1,m4,\"[\"\"m4-10c\"\",\"\"m4 base\"\"]\",\"[17179869184.0,25769803776.0]\"\n"
+        "1,x,[],[]\n");
+  const std::string jsonl = render_to_string(r, OutputFormat::jsonl);
+  CHECK(jsonl ==
+        "{\"aliases\":[\"m4-10c\",\"m4 base\"],\"id\":\"m4\",\"memory_sizes_bytes\":"
+        "[17179869184.0,25769803776.0],\"schema_version\":1}\n"
+        "{\"aliases\":[],\"id\":\"x\",\"memory_sizes_bytes\":[],\"schema_version\":1}\n");
+  CHECK_THROWS_AS(sort_rows(r, "aliases"), UsageError);
+}
+
+namespace {
+
+// Five columns of widths 6, 5, 5, 5, 5 (+ 2 between each): 34 columns in all.
+Report wide_report() {
+  Report r;
+  r.command = "test";
+  for (const char* id : {"device", "aaaaa", "bbbbb", "ccccc", "ddddd"}) {
+    r.columns.push_back({id, id, CellKind::text, HumanUnit::none, 2, true});
+  }
+  r.columns.push_back({"hidden", "hidden", CellKind::text, HumanUnit::none, 2, false});
+  r.rows = {{std::string("m4-pro"), std::string("1"), std::string("2"), std::string("3"),
+             std::string("4"), std::string("h")}};
+  return r;
+}
+
+std::string table_at(const Report& r, std::size_t width) {
+  std::ostringstream out;
+  RenderOptions options{false, "9.9.9"};
+  options.max_width = width;
+  render(r, OutputFormat::table, options, out);
+  return out.str();
+}
+
+}  // namespace
+
+TEST_CASE("table width: columns left out right to left, essential ones last", "[render]") {
+  Report r = wide_report();
+  // 34 columns fit 34 and no limit (0) alike.
+  CHECK(table_at(r, 34) == table_at(r, 0));
+  CHECK(table_at(r, 34) ==
+        "device  aaaaa  bbbbb  ccccc  ddddd\n"
+        "m4-pro  1      2      3      4\n");
+  // 33: the rightmost column goes (34 - 7 = 27 <= 33), and the table says so, in lines of at
+  // most 33 columns broken between the parts.
+  CHECK(table_at(r, 33) ==
+        "device  aaaaa  bbbbb  ccccc\n"
+        "m4-pro  1      2      3\n"
+        "\n"
+        "left out to fit 33 columns: ddddd\n"
+        "(wide shows them)\n");
+  // Essential columns are kept longest, the most important first; the first column always.
+  r.essential_columns = {"ddddd", "aaaaa"};
+  CHECK(table_at(r, 20) ==
+        "device  aaaaa  ddddd\n"
+        "m4-pro  1      4\n"
+        "\n"
+        "left out to fit 20 columns:\n"
+        "bbbbb, ccccc\n"
+        "(wide shows them)\n");
+  CHECK(table_at(r, 13).find("device  ddddd\n") == 0);
+  CHECK(table_at(r, 1).find("device\nm4-pro\n") == 0);
+  // A pinned column (--show) is kept whatever the width.
+  r.columns.back().human = true;
+  r.pinned_columns = {"hidden"};
+  CHECK(table_at(r, 21).find("device  ddddd  hidden\n") == 0);
+  CHECK(table_at(r, 1).find("device  hidden\n") == 0);
+}
+
+TEST_CASE("format by the output file's extension", "[render]") {
+  CHECK(format_of_path("out.json", false) == OutputFormat::json);
+  CHECK(format_of_path("dir/OUT.JSONL", false) == OutputFormat::jsonl);
+  CHECK(format_of_path("a.csv", false) == OutputFormat::csv);
+  CHECK(format_of_path("notes.md", false) == OutputFormat::markdown);
+  CHECK(format_of_path("notes.markdown", false) == OutputFormat::markdown);
+  CHECK(format_of_path("chart.svg", true) == OutputFormat::svg);
+  CHECK_FALSE(format_of_path("chart.svg", false).has_value());
+  CHECK_FALSE(format_of_path("table.txt", false).has_value());
+  CHECK_FALSE(format_of_path("-", false).has_value());
+  CHECK_FALSE(format_of_path("dir.json/file", false).has_value());
+  CHECK_FALSE(format_of_path("README", false).has_value());
 }
 
 TEST_CASE("jsonl: one object per row, then the summary", "[render]") {

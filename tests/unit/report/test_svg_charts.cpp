@@ -56,7 +56,6 @@ Report estimate_report() {
 Report sweep_report(const std::vector<std::int64_t>& contexts) {
   Report r;
   r.command = "sweep";
-  r.rows_key = "points";
   r.columns = {col("batch", CellKind::integer),
                col("context_tokens", CellKind::integer),
                col("tokens_per_s", CellKind::real),

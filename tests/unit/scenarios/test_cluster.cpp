@@ -240,6 +240,35 @@ TEST_CASE("a group of one is the single-device estimate", "[cluster][invariant]"
   }
 }
 
+TEST_CASE("a group row has every field of a device row, and the device object of a group",
+          "[cluster][report]") {
+  const Device gpu = rtx_3090();
+  const ModelInput m = generic_70b_int4();
+  const EstimateOptions o = ideal_options();
+  const GroupResult r = group_of({&gpu, &gpu}, SplitMode::layer, &k_pcie4, m, o);
+  const Report group = group_report({r}, m, o, "tokens_per_s");
+  const Report single =
+      estimate_report({estimate(gpu, m, o, test::efficiency())}, m, o, "tokens_per_s");
+  for (const auto& c : single.columns) {
+    const int at = group.column_index(c.id);
+    INFO(c.id);
+    REQUIRE(at >= 0);
+    CHECK(group.columns[static_cast<std::size_t>(at)].kind == c.kind);
+  }
+  auto cell = [&](const Report& report, const char* id) {
+    return report.rows[0][static_cast<std::size_t>(report.column_index(id))];
+  };
+  CHECK(std::get<std::string>(cell(group, "device.id")) == "2x " + gpu.id);
+  CHECK(std::get<std::string>(cell(group, "device.kind")) == "group");
+  CHECK(std::get<std::string>(cell(group, "device.name")) == "2x " + gpu.name);
+  CHECK(std::get<std::string>(cell(group, "device.vendor")) == gpu.vendor);
+  CHECK(std::get<std::string>(cell(group, "mode")) == "group");
+  CHECK(std::get<std::string>(cell(single, "mode")) == "device");
+  // A field a group does not have (one roofline's bound) is null, and hidden in tables.
+  CHECK(std::holds_alternative<std::monostate>(cell(group, "bound")));
+  CHECK_FALSE(group.columns[static_cast<std::size_t>(group.column_index("bound"))].human);
+}
+
 TEST_CASE("cost and energy of a group add up its devices", "[cluster][cost]") {
   const Device gpu = rtx_3090();
   const ModelInput m = generic_70b_int4();
