@@ -1,6 +1,7 @@
 # Runs one golden CLI case (cmake -P). Variables: LLMROOF, CASE (path without extension),
 # DATA_DIR, TEST_DATA_DIR, SHARED_DIR, WORK_DIR. With LLMROOF_UPDATE_GOLDEN=1 in the
-# environment it rewrites the expected files instead of comparing.
+# environment it rewrites the expected files instead of comparing. The binary runs on its
+# compiled-in data (no LLMROOF_DATA_DIR); a case that wants files passes --data-dir @DATA@.
 file(STRINGS "${CASE}.args" raw_args ENCODING UTF-8)
 set(args "")
 set(uses_shared FALSE)
@@ -26,7 +27,7 @@ if(EXISTS "${CASE}.env")
 endif()
 execute_process(
   COMMAND ${CMAKE_COMMAND} -E env --unset=LLMROOF_DATA_DIR --unset=CLICOLOR_FORCE
-          --unset=COLUMNS NO_COLOR=1 LLMROOF_DATA_DIR=${DATA_DIR} ${case_env} ${LLMROOF} ${args}
+          --unset=COLUMNS NO_COLOR=1 ${case_env} ${LLMROOF} ${args}
   WORKING_DIRECTORY "${WORK_DIR}"
   OUTPUT_VARIABLE actual_stdout
   ERROR_VARIABLE actual_stderr

@@ -8,6 +8,8 @@
 #include <cstdlib>
 #include <map>
 #include <sstream>
+#include <string_view>
+#include <utility>
 
 #include "llmroof/platform/data_dir.hpp"
 #include "llmroof/platform/load_database.hpp"
@@ -151,8 +153,8 @@ std::filesystem::path Context::data_dir() {
 
 const Database& Context::database() {
   if (!m_database) {
-    // The directory found once per run serves the database and the commands' own files.
-    m_database = load_database(data_dir(), {m_common.data_dir, m_io.executable,
+    // The compiled-in data unless --data-dir or LLMROOF_DATA_DIR replaces it.
+    m_database = load_database(DataLocation{m_common.data_dir, m_io.executable,
                                             m_common.device_files, m_common.calibration_files});
     // What --device-file and --calibration change, said once before any output.
     const DataNotices notices = m_database->notices();
@@ -164,6 +166,10 @@ const Database& Context::database() {
     }
   }
   return *m_database;
+}
+
+NamedText Context::shipped_text(const std::string& name) const {
+  return llmroof::shipped_text(m_common.data_dir, name);
 }
 
 void Context::error(const std::string& message) { print_error(m_io.err, message); }
@@ -190,7 +196,7 @@ void Context::emit(const Report& report, std::string_view chart_title) {
   options.max_width = to_stdout && !m_common.wide ? m_io.table_columns : 0;
   std::ostringstream text;
   render(report, m_common.format(), options, text);
-  write_output(text.str());
+  write_output(text.view());  // no copy of the rendered text
 }
 
 void Context::add_input(const std::filesystem::path& path) { m_inputs.push_back(path); }
@@ -202,7 +208,7 @@ void Context::check_output(const std::string& path, std::string_view what) const
   refuse_output_over_input(path, inputs, what);
 }
 
-void Context::write_output(const std::string& text, bool append) {
+void Context::write_output(std::string_view text, bool append) {
   if (m_common.output == "-") {
     m_io.out << text;
     m_io.out.flush();
@@ -210,7 +216,10 @@ void Context::write_output(const std::string& text, bool append) {
   }
   check_output(m_common.output, "--output");
   // The file is replaced whole each time, so an appended part rewrites what came before it.
-  m_written = append ? m_written + text : text;
+  if (!append) {
+    m_written.clear();
+  }
+  m_written += text;
   write_file_atomically(m_common.output, m_written);
 }
 
@@ -237,23 +246,46 @@ int run(const std::vector<std::string>& args, Io& io) {
       "  llmroof chart roofline -m llama-3.1-8b -q q4_k_m -d rtx-4090 -o roofline.svg\n"
       "  llmroof devices apple");
   CommonOptions common;
-  std::vector<Command> commands;
-  commands.push_back(add_estimate(app, common));
-  commands.push_back(add_devices(app, common));
-  commands.push_back(add_models(app, common));
-  commands.push_back(add_quants(app, common));
-  commands.push_back(add_check_data(app, common));
-  commands.push_back(add_inspect(app, common));
-  // Subcommands of later modules register here.
-  commands.push_back(add_sweep(app, common));
-  commands.push_back(add_calibrate(app, common));
-  commands.push_back(add_validate(app, common));
-  commands.push_back(add_probe(app, common));
-  commands.push_back(add_chart(app, common));
-  commands.push_back(add_completion(app, common));
-  commands.push_back(add_man(app, common));
-
   std::vector<std::string> rest(args.begin() + (args.empty() ? 0 : 1), args.end());
+  // Every subcommand, in the order of the help; `man` and `completion` walk the whole tree.
+  using AddCommand = Command (*)(CLI::App&, CommonOptions&);
+  static constexpr std::pair<std::string_view, AddCommand> k_commands[] = {
+      {"estimate", add_estimate},
+      {"devices", add_devices},
+      {"models", add_models},
+      {"quants", add_quants},
+      {"check-data", add_check_data},
+      {"inspect", add_inspect},
+      {"sweep", add_sweep},
+      {"calibrate", add_calibrate},
+      {"validate", add_validate},
+      {"probe", add_probe},
+      {"chart", add_chart},
+      {"completion", add_completion},
+      {"man", add_man}};
+  // A run of one subcommand builds only that one's options (a fifth of a short run's time
+  // went to building all of them); help, errors, man and completion get the whole tree.
+  const auto only = [&]() -> AddCommand {
+    if (rest.empty() || rest.front() == "man" || rest.front() == "completion" ||
+        std::find(rest.begin(), rest.end(), "--help-all") != rest.end()) {
+      return nullptr;
+    }
+    for (const auto& [name, add] : k_commands) {
+      if (rest.front() == name) {
+        return add;
+      }
+    }
+    return nullptr;
+  }();
+  std::vector<Command> commands;
+  if (only != nullptr) {
+    commands.push_back(only(app, common));
+  } else {
+    for (const auto& [name, add] : k_commands) {
+      commands.push_back(add(app, common));
+    }
+  }
+
   // "llmroof help [COMMAND]" is "llmroof [COMMAND] --help".
   if (!rest.empty() && rest.front() == "help") {
     rest.erase(rest.begin());

@@ -74,14 +74,20 @@ class Context {
       : m_io(io), m_common(common), m_command(command) {}
   Io& io() { return m_io; }
   const CommonOptions& common() const { return m_common; }
-  /// The run's data: the data directory's files plus --device-file and --calibration.
+  /// The run's data: the compiled-in tables, or the files of --data-dir / $LLMROOF_DATA_DIR,
+  /// plus --device-file and --calibration.
   const Database& database();
   const DeviceDb& devices() { return database().devices(); }
   /// devices() with every device's sources, notes and verification (listings need them).
   void attach_device_sources() { database().devices_with_sources(); }
   const ModelCatalog& models() { return database().models(); }
   const EfficiencyTable& efficiency() { return database().efficiency(); }
+  /// The data directory on disk (check-data validates its files): --data-dir, else
+  /// $LLMROOF_DATA_DIR, else the installed data, else the source tree's.
   std::filesystem::path data_dir();
+  /// A shipped file only some commands read (calibration-aliases.json): from --data-dir or
+  /// $LLMROOF_DATA_DIR when given, else the compiled-in copy.
+  NamedText shipped_text(const std::string& name) const;
   /// Renders `report` in the chosen format to stdout or --output; warnings go to stderr.
   /// Request fields the report names (`{field}`) are written as the command's flags.
   /// `chart_title` titles the svg format's chart (see RenderOptions::chart_title).
@@ -93,7 +99,7 @@ class Context {
   /// flag_name for the chosen subcommand.
   std::string flag(std::string_view field) const { return flag_name(m_command, field); }
   /// Writes `text` to stdout or --output (appended to the file when `append`).
-  void write_output(const std::string& text, bool append = false);
+  void write_output(std::string_view text, bool append = false);
   /// Registers a file the command reads, so that no output (--output, --profile) overwrites it.
   void add_input(const std::filesystem::path& path);
   /// Throws UsageError when `path` is one of the run's input files (see add_input); `what`

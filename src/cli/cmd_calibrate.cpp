@@ -102,8 +102,7 @@ void check_outputs(const CalibrateOptions& o, Context& context) {
 
 CalibrateRequest make_request(const CalibrateOptions& o, Context& context) {
   CalibrateRequest r;
-  const auto dir = context.data_dir();
-  r.aliases = {"calibration-aliases.json", read_text_file(dir / "calibration-aliases.json")};
+  r.aliases = context.shipped_text("calibration-aliases.json");
   for (const auto& file : o.files) {
     r.measurements.push_back({file, read_text_file(file)});
   }
@@ -113,8 +112,8 @@ CalibrateRequest make_request(const CalibrateOptions& o, Context& context) {
   r.profile = o.profile;
   r.refit_table = o.refit_table;
   if (o.refit_table) {
-    const std::string prior = o.prior.empty() ? (dir / "efficiency-prior.json").string() : o.prior;
-    r.prior = NamedText{prior, read_text_file(prior)};
+    r.prior = o.prior.empty() ? context.shipped_text("efficiency-prior.json")
+                              : NamedText{o.prior, read_text_file(o.prior)};
   }
   r.source = o.source;
   r.data_date = o.data_date;

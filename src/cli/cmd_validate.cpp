@@ -83,11 +83,10 @@ std::vector<NamedText> read_files(const std::vector<std::string>& files) {
 
 ValidateRequest make_request(const ValidateOptions& o, Context& context) {
   ValidateRequest r;
-  const auto dir = context.data_dir();
-  r.aliases = {"calibration-aliases.json", read_text_file(dir / "calibration-aliases.json")};
+  r.aliases = context.shipped_text("calibration-aliases.json");
   r.measurements = read_files(o.files);
   if (o.cross_validate) {
-    r.prior = NamedText{"efficiency-prior.json", read_text_file(dir / "efficiency-prior.json")};
+    r.prior = context.shipped_text("efficiency-prior.json");
   }
   r.device = o.device;
   r.model = o.model;

@@ -7,6 +7,7 @@
 #include <cstdint>
 #include <string>
 
+#include "builtin_tables.hpp"
 #include "llmroof/hardware/hardware.hpp"
 #include "llmroof/model/model_spec.hpp"
 #include "llmroof/model/quant.hpp"
@@ -86,7 +87,7 @@ void BM_ModelWeightsPreset(benchmark::State& state) {
 }
 BENCHMARK(BM_ModelWeightsPreset);
 
-// Loading and validating the shipped databases (every CLI run does this once).
+// Loading and validating devices.json (a run with --data-dir does this once).
 void BM_LoadDevices(benchmark::State& state) {
   const std::string text =
       llmroof::read_text_file(std::filesystem::path(LLMROOF_SOURCE_DATA_DIR) / "devices.json");
@@ -122,6 +123,14 @@ void BM_DeviceFileErrorLine(benchmark::State& state) {
                           static_cast<std::int64_t>(text.size()));
 }
 BENCHMARK(BM_DeviceFileErrorLine)->Arg(100000)->Unit(benchmark::kMillisecond);
+
+// Building the same device table from the data compiled in (what every CLI run does instead).
+void BM_BuiltinDevices(benchmark::State& state) {
+  for (auto _ : state) {
+    benchmark::DoNotOptimize(llmroof::builtin_tables().devices());
+  }
+}
+BENCHMARK(BM_BuiltinDevices);
 
 }  // namespace
 

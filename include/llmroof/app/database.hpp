@@ -2,6 +2,7 @@
 
 #include <optional>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "llmroof/engine/efficiency.hpp"
@@ -37,6 +38,17 @@ struct DataNotices {
   std::vector<std::string> warnings;
 };
 
+/// The shipped tables compiled into a program: functions that build each one from constants
+/// (generated at build time from the validated data files, see src/builtin), so that nothing is
+/// parsed or validated at run time. The core only calls them.
+struct BuiltinTables {
+  DeviceDb (*devices)() = nullptr;  ///< data/devices.json, without the sources
+  std::vector<std::pair<std::string, DeviceProvenance>> (*device_sources)() = nullptr;
+  ModelCatalog (*models)() = nullptr;
+  EfficiencyTable (*efficiency)() = nullptr;
+  LinkDb (*links)() = nullptr;
+};
+
 /// Devices with their sources, models, links and efficiency profiles: everything the core
 /// looks up. Built from in-memory texts (no files); each table is parsed and validated on its
 /// first use, so a command pays only for what it reads. Not thread-safe (the core has no
@@ -44,6 +56,10 @@ struct DataNotices {
 class Database {
  public:
   explicit Database(DataTexts texts) : m_texts(std::move(texts)) {}
+  /// The compiled-in tables in place of the shipped texts (those of `extras` are not used),
+  /// with the extra devices and calibrations of `extras` parsed on first use as above.
+  Database(const BuiltinTables& builtin, DataTexts extras)
+      : m_texts(std::move(extras)), m_builtin(&builtin) {}
 
   /// The shipped devices with every --device-file merged over them (a later entry of the same
   /// id replaces an earlier one).
@@ -59,9 +75,12 @@ class Database {
   /// Notes and warnings about the --device-file and --calibration texts; loads the devices
   /// (and the efficiency table when there are profiles) only when such texts are given.
   DataNotices notices() const;
+  /// Whether the shipped tables are the compiled-in ones.
+  bool builtin() const { return m_builtin != nullptr; }
 
  private:
   DataTexts m_texts;
+  const BuiltinTables* m_builtin = nullptr;
   mutable std::optional<DeviceDb> m_devices;
   mutable std::vector<std::string> m_replaced;  // notes of devices() on replaced entries
   mutable bool m_sources_attached = false;

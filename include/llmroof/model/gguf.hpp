@@ -65,6 +65,9 @@ struct GgufValue;
 /// An array value: one element type, possibly arrays again (nested to at most 8 levels).
 struct GgufArray {
   GgufType element_type = GgufType::uint8;
+  std::uint64_t count = 0;  ///< elements in the file
+  /// The elements, or none when the reader only counted them (the tokenizer's arrays:
+  /// tokenizer.ggml.tokens, merges, scores, token_type, which llmroof never uses).
   std::vector<GgufValue> items;
 };
 
@@ -104,8 +107,10 @@ struct GgufFile {
 
 /// Reads the header, metadata and tensor infos of a GGUF file; never reads tensor data.
 /// Every count is checked against the bytes left in the source before anything is allocated,
-/// and against limits far above real files (2^20 tensors or keys, 2^23 array elements in all,
-/// 64 MiB per string), so no header makes it allocate gigabytes. Throws FileFormatError
+/// and against limits far above real files (2^20 tensors or keys, 2^23 array elements kept in
+/// all, 64 MiB per string), so no header makes it allocate gigabytes. The elements of the
+/// tokenizer's arrays (keys "tokenizer.ggml.*": a vocabulary of 152k tokens and its merges)
+/// are skipped and counted, not kept: GgufArray::count holds their number. Throws FileFormatError
 /// (`display_name`, byte offset, message) for any malformed or truncated file, including
 /// unknown tensor types, dimension products that overflow, and tensors past the end.
 /// Big-endian v3 files are read; GGUF v1 is rejected.

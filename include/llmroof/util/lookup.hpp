@@ -12,6 +12,9 @@ namespace llmroof {
 /// so "M4 Pro", "m4-pro" and "m4pro" are one key.
 std::string normalize_key(std::string_view text);
 
+/// normalize_key(text) == key, without building the normalized text (lookups over every id).
+bool matches_key(std::string_view text, std::string_view key);
+
 /// Words of a name as people type it: lowercase runs of letters and runs of digits, split
 /// where letters meet digits; every other character separates ("RTX4090 Ti" -> rtx, 4090, ti;
 /// "A100-SXM4" -> a, 100, sxm, 4).

@@ -12,9 +12,11 @@ namespace llmroof {
 
 const DeviceDb& Database::devices() const {
   if (!m_devices) {
-    DeviceDb db = parse_devices(m_texts.devices.text, m_texts.devices.name);
+    DeviceDb db = m_builtin ? m_builtin->devices()
+                            : parse_devices(m_texts.devices.text, m_texts.devices.name);
     // Which --device-file gave each id it added or replaced (the rest are shipped).
     std::unordered_map<std::string, std::string> given_by;
+    const std::string shipped_name = m_builtin ? "devices.json" : m_texts.devices.name;
     for (const auto& extra : m_texts.extra_devices) {
       DeviceDb parsed = parse_devices(extra.text, extra.name);
       std::vector<std::string> ids;
@@ -25,7 +27,7 @@ const DeviceDb& Database::devices() const {
         const auto earlier = given_by.find(id);
         m_replaced.push_back(
             fmt::format("{}: device '{}' replaces the one of that id in {}", extra.name, id,
-                        earlier == given_by.end() ? m_texts.devices.name : earlier->second));
+                        earlier == given_by.end() ? shipped_name : earlier->second));
       }
       for (auto& id : ids) {
         given_by[std::move(id)] = extra.name;
@@ -45,9 +47,10 @@ const DeviceDb& Database::devices_with_sources() const {
   devices();
   if (!m_sources_attached) {
     const auto& sources = m_texts.device_sources;
-    throw_if_problems(
-        attach_device_sources(*m_devices, parse_device_sources(sources.text, sources.name)),
-        sources.name);
+    throw_if_problems(attach_device_sources(
+                          *m_devices, m_builtin ? m_builtin->device_sources()
+                                                : parse_device_sources(sources.text, sources.name)),
+                      m_builtin ? "device-sources.json" : sources.name);
     m_sources_attached = true;
   }
   return *m_devices;
@@ -55,14 +58,17 @@ const DeviceDb& Database::devices_with_sources() const {
 
 const ModelCatalog& Database::models() const {
   if (!m_models) {
-    m_models = parse_models(m_texts.models.text, m_texts.models.name);
+    m_models =
+        m_builtin ? m_builtin->models() : parse_models(m_texts.models.text, m_texts.models.name);
   }
   return *m_models;
 }
 
 const EfficiencyTable& Database::efficiency() const {
   if (!m_efficiency) {
-    EfficiencyTable table = parse_efficiency(m_texts.efficiency.text, m_texts.efficiency.name);
+    EfficiencyTable table =
+        m_builtin ? m_builtin->efficiency()
+                  : parse_efficiency(m_texts.efficiency.text, m_texts.efficiency.name);
     for (const auto& profile : m_texts.calibrations) {
       merge_efficiency(table, parse_efficiency(profile.text, profile.name));
     }
@@ -95,7 +101,7 @@ DataNotices Database::notices() const {
 
 const LinkDb& Database::links() const {
   if (!m_links) {
-    m_links = parse_links(m_texts.links.text, m_texts.links.name);
+    m_links = m_builtin ? m_builtin->links() : parse_links(m_texts.links.text, m_texts.links.name);
   }
   return *m_links;
 }

@@ -81,8 +81,8 @@ SweepOutcome run_sweep(const Database& db, const SweepRequest& o) {
     options.users = parse_sweep_list(*o.parallel, "parallel", 1, k_max_sweep_batch);
     ParallelResult result = parallel_sweep(device, model.input, options, db.efficiency());
     outcome.report = parallel_report(result, model.input, options);
-    chart = parallel_chart(result, options);
     if (charts) {
+      chart = parallel_chart(result, options);
       RooflineDevice d = roofline_device(device.id, result.runs.front().decode, model.input,
                                          options.base, db.efficiency());
       for (const auto& run : result.runs) {
@@ -100,8 +100,8 @@ SweepOutcome run_sweep(const Database& db, const SweepRequest& o) {
     options.contexts = contexts;
     SweepResult result = sweep(device, model.input, options, db.efficiency());
     outcome.report = sweep_report(result, model.input, options);
-    chart = sweep_chart(result, options);
-    if (charts) {
+    if (charts) {  // only drawn in the table format: a 10,000-point JSON sweep builds none
+      chart = sweep_chart(result, options);
       RooflineDevice d = roofline_device(device.id, result.points.front().estimate, model.input,
                                          options.base, db.efficiency());
       const bool batches = options.batches.size() > 1;

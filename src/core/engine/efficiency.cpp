@@ -69,25 +69,22 @@ EfficiencyClass read_class(detail::ObjectReader& r) {
 
 // The class (not a profile) for a plain id, falling back by trailing "-part"s, then "default".
 const EfficiencyClass* find_plain(const EfficiencyTable& table, std::string_view id) {
-  std::string key(id);
-  while (!key.empty()) {
-    for (const auto& c : table.classes) {
-      if (c.id == key) {
-        return &c;
-      }
-    }
-    const auto dash = key.rfind('-');
-    if (dash == std::string::npos) {
-      break;
-    }
-    key.resize(dash);
-  }
+  // The longest class id that is `id` or `id` cut at a '-' ("apple-gpu-vulkan", then
+  // "apple-gpu", then "apple"), the first such class of the table; found in one pass with no
+  // copy of the key (every estimate looks its class up).
+  const EfficiencyClass* best = nullptr;
+  const EfficiencyClass* fallback = nullptr;
   for (const auto& c : table.classes) {
-    if (c.id == "default") {
-      return &c;
+    const std::size_t n = c.id.size();
+    if (n > 0 && n <= id.size() && (best == nullptr || n > best->id.size()) &&
+        (n == id.size() || id[n] == '-') && id.compare(0, n, c.id) == 0) {
+      best = &c;
+    }
+    if (fallback == nullptr && c.id == "default") {
+      fallback = &c;
     }
   }
-  return nullptr;
+  return best != nullptr ? best : fallback;
 }
 
 double peak_or(const Device& d, Precision p, double fallback) {
@@ -330,7 +327,6 @@ void merge_efficiency(EfficiencyTable& table, const EfficiencyTable& profile) {
 
 std::string efficiency_class_id(const Device& device, std::string_view backend) {
   const std::string chosen = backend.empty() ? device.backend : normalize_key(backend);
-  const std::string vendor = normalize_key(device.vendor);
   std::string id;
   if (chosen == "cpu" || device.kind == DeviceKind::cpu) {
     const std::string isa = device.kind == DeviceKind::cpu ? device.cpu_isa
@@ -346,11 +342,11 @@ std::string efficiency_class_id(const Device& device, std::string_view backend) 
   } else {
     if (device.kind == DeviceKind::apple_soc) {
       id = "apple-gpu";
-    } else if (vendor == "nvidia") {
+    } else if (matches_key(device.vendor, "nvidia")) {
       id = "nvidia-gpu";
-    } else if (vendor == "amd") {
+    } else if (matches_key(device.vendor, "amd")) {
       id = "amd-gpu";
-    } else if (vendor == "intel") {
+    } else if (matches_key(device.vendor, "intel")) {
       id = "intel-gpu";
     } else {
       id = "other-gpu";

@@ -7,6 +7,7 @@
 #include <cmath>
 #include <map>
 #include <unordered_map>
+#include <unordered_set>
 
 #include "data/json_reader.hpp"
 #include "llmroof/util/errors.hpp"
@@ -567,13 +568,13 @@ std::optional<DeviceMatch> find_device(const DeviceDb& db, std::string_view name
     }
   }
   for (const auto& d : db.devices) {
-    if (normalize_key(d.id) == key) {
+    if (matches_key(d.id, key)) {
       return DeviceMatch{&d, nullptr};
     }
   }
   for (const auto& d : db.devices) {
     for (const auto& alias : d.aliases) {
-      if (normalize_key(alias) == key) {
+      if (matches_key(alias, key)) {
         return DeviceMatch{&d, nullptr};
       }
     }
@@ -587,7 +588,7 @@ std::optional<DeviceMatch> find_device(const DeviceDb& db, std::string_view name
     return std::nullopt;
   };
   for (const auto& f : db.families) {
-    if (normalize_key(f.alias) == key) {
+    if (matches_key(f.alias, key)) {
       return family_match(f);
     }
   }
@@ -668,13 +669,12 @@ std::vector<std::string> closest_device_ids(const DeviceDb& db, std::string_view
 std::vector<DeviceMatch> select_devices(const DeviceDb& db, std::string_view spec,
                                         std::string_view field) {
   std::vector<DeviceMatch> out;
-  auto add = [&out](DeviceMatch m) {
-    for (const auto& existing : out) {
-      if (existing.device == m.device) {
-        return;
-      }
+  // A hash set: "all" over 100k user devices de-duplicated in linear time.
+  std::unordered_set<const Device*> seen;
+  auto add = [&out, &seen](DeviceMatch m) {
+    if (seen.insert(m.device).second) {
+      out.push_back(m);
     }
-    out.push_back(m);
   };
   std::size_t start = 0;
   while (start <= spec.size()) {

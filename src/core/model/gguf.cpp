@@ -225,10 +225,33 @@ class Reader {
     }
   }
 
+  /// Moves past `count` bytes without reading them.
+  void skip(std::uint64_t count, std::string_view what) {
+    if (count > remaining()) {
+      fail(m_pos,
+           fmt::format("truncated file: {} needs {} bytes, {} left", what, count, remaining()));
+    }
+    m_pos += count;
+  }
+
   std::uint32_t u32(std::string_view what) { return read_scalar<std::uint32_t>(what); }
   std::uint64_t u64(std::string_view what) { return read_scalar<std::uint64_t>(what); }
 
   std::string string(std::string_view what) {
+    const std::uint64_t length = string_length(what);
+    std::string text(static_cast<std::size_t>(length), '\0');
+    read_bytes(reinterpret_cast<std::byte*>(text.data()), length, what);
+    return text;
+  }
+
+  /// Checks a string's length and moves past it, keeping nothing.
+  void skip_string(std::string_view what) { skip(string_length(what), what); }
+
+ private:
+  static constexpr std::uint64_t k_buffer_bytes = 64 * 1024;
+
+  // Reads a string's length and checks it against the bytes left and the cap.
+  std::uint64_t string_length(std::string_view what) {
     const std::uint64_t start = m_pos;
     const std::uint64_t length = u64(what);
     if (length > remaining()) {
@@ -240,13 +263,8 @@ class Reader {
       fail(start, fmt::format("{}: string of {} bytes is longer than the {} llmroof reads", what,
                               length, k_max_string_bytes));
     }
-    std::string text(static_cast<std::size_t>(length), '\0');
-    read_bytes(reinterpret_cast<std::byte*>(text.data()), length, what);
-    return text;
+    return length;
   }
-
- private:
-  static constexpr std::uint64_t k_buffer_bytes = 64 * 1024;
 
   void refill() {
     m_buffer_start = m_pos;
@@ -266,9 +284,22 @@ class Reader {
   std::uint64_t m_buffer_length = 0;
 };
 
-GgufValue read_value(Reader& r, GgufType type, const std::string& what, int depth);
+GgufValue read_value(Reader& r, GgufType type, const std::string& what, int depth,
+                     bool keep = true);
 
-GgufArray read_array(Reader& r, const std::string& what, int depth) {
+// Moves past one element of `type` (bounds-checked), keeping nothing.
+void skip_value(Reader& r, GgufType type, const std::string& what, int depth) {
+  if (type == GgufType::string) {
+    r.skip_string(what);
+  } else if (type == GgufType::array) {
+    read_value(r, type, what, depth, false);
+  } else {
+    r.skip(fixed_size(type), what);
+  }
+}
+
+// Reads an array; with `keep` false its elements are only checked and counted (GgufArray).
+GgufArray read_array(Reader& r, const std::string& what, int depth, bool keep) {
   const std::uint64_t start = r.pos();
   if (depth >= k_max_array_depth) {
     r.fail(start, fmt::format("{}: arrays nested more than {} deep", what, k_max_array_depth));
@@ -285,9 +316,20 @@ GgufArray read_array(Reader& r, const std::string& what, int depth) {
     r.fail(count_at, fmt::format("{}: array of {} {} elements cannot fit in the {} bytes left",
                                  what, count, to_string(element_type), r.remaining()));
   }
-  r.count_array_elements(count, count_at, what);
   GgufArray array;
   array.element_type = element_type;
+  array.count = count;
+  if (!keep) {
+    if (const std::uint64_t size = fixed_size(element_type); size > 0) {
+      r.skip(count * size, what);  // count * size <= remaining: checked above
+    } else {
+      for (std::uint64_t i = 0; i < count; ++i) {
+        skip_value(r, element_type, what, depth + 1);
+      }
+    }
+    return array;
+  }
+  r.count_array_elements(count, count_at, what);
   array.items.reserve(static_cast<std::size_t>(count));
   for (std::uint64_t i = 0; i < count; ++i) {
     array.items.push_back(read_value(r, element_type, what, depth + 1));
@@ -295,7 +337,7 @@ GgufArray read_array(Reader& r, const std::string& what, int depth) {
   return array;
 }
 
-GgufValue read_value(Reader& r, GgufType type, const std::string& what, int depth) {
+GgufValue read_value(Reader& r, GgufType type, const std::string& what, int depth, bool keep) {
   GgufValue value;
   value.type = type;
   switch (type) {
@@ -342,7 +384,7 @@ GgufValue read_value(Reader& r, GgufType type, const std::string& what, int dept
       value.data = r.string(what);
       break;
     case GgufType::array:
-      value.data = read_array(r, what, depth);
+      value.data = read_array(r, what, depth, keep);
       break;
   }
   return value;
@@ -431,7 +473,9 @@ GgufFile read_gguf(ByteSource& source, const std::string& display_name) {
     if (key == "general.alignment") {
       alignment_at = r.pos();
     }
-    GgufValue value = read_value(r, static_cast<GgufType>(type), what, 0);
+    // The tokenizer's arrays (vocabulary, merges, scores, token types) are counted, not kept.
+    const bool keep = !key.starts_with("tokenizer.ggml.");
+    GgufValue value = read_value(r, static_cast<GgufType>(type), what, 0, keep);
     file.metadata.emplace_back(std::move(key), std::move(value));
   }
 
@@ -779,7 +823,7 @@ ModelSpec spec_from_metadata(const GgufFile& file, std::span<const TensorInfo> t
     spec.vocab = *vocab;
   } else if (const GgufValue* tokens = file.find("tokenizer.ggml.tokens");
              tokens != nullptr && tokens->as_array() != nullptr) {
-    spec.vocab = static_cast<std::int64_t>(tokens->as_array()->items.size());
+    spec.vocab = static_cast<std::int64_t>(tokens->as_array()->count);
   } else {
     for (const TensorInfo& t : tensors) {
       if (t.name == "token_embd.weight" && t.dims.size() >= 2) {

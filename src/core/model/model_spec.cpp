@@ -304,13 +304,13 @@ ModelCatalog parse_models(std::string_view text, const std::string& display_name
 const ModelSpec* find_model(const ModelCatalog& catalog, std::string_view name) {
   const std::string key = normalize_key(name);
   for (const auto& m : catalog.models) {
-    if (normalize_key(m.id) == key) {
+    if (matches_key(m.id, key)) {
       return &m;
     }
   }
   for (const auto& m : catalog.models) {
     for (const auto& alias : m.aliases) {
-      if (normalize_key(alias) == key) {
+      if (matches_key(alias, key)) {
         return &m;
       }
     }

@@ -116,15 +116,34 @@ std::optional<double> critical_batch(const ModelSpec& model, const Weights& weig
     }
     return weights.dense_read_bytes / roofs.mem_bw_bytes_per_s / per_sequence;
   }
-  double hi = 2.0;
-  while (gap(hi) < 0) {
+  // The root is bracketed by the dense solutions with the fewest and the most experts a step
+  // can read: `used` (a batch of one) and all of them, since used <= touched <= experts.
+  const double per_sequence =
+      flops_per_sequence / roofs.peak_flops_per_s - kv_per_sequence / roofs.mem_bw_bytes_per_s;
+  if (per_sequence <= 0) {
+    return std::nullopt;  // memory-bound at any batch
+  }
+  const double dense_bytes_s = weights.dense_read_bytes / roofs.mem_bw_bytes_per_s;
+  const double expert_bytes_s = per_expert_bytes / roofs.mem_bw_bytes_per_s;
+  // Past 2^30 sequences (where the former doubling search from 2 gave up) the model counts
+  // as memory-bound at any batch.
+  constexpr double k_max_batch = 1073741824.0;
+  double lo = std::max(1.0, (dense_bytes_s + expert_bytes_s * used) / per_sequence);
+  double hi = std::max(lo, (dense_bytes_s + expert_bytes_s * experts) / per_sequence);
+  if (lo > k_max_batch) {
+    return std::nullopt;
+  }
+  if (gap(lo) >= 0) {
+    return lo;
+  }
+  hi = std::min(hi, k_max_batch);
+  while (gap(hi) < 0) {  // only by rounding at the upper bound
     hi *= 2.0;
-    if (hi > 1e9) {
-      return std::nullopt;  // memory-bound at any batch
+    if (hi > k_max_batch) {
+      return std::nullopt;
     }
   }
   // Illinois false position on [lo, hi]: superlinear, keeps the bracket.
-  double lo = hi / 2.0;
   double g_lo = gap(lo);
   double g_hi = gap(hi);
   int side = 0;

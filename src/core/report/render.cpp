@@ -6,8 +6,10 @@
 #include <algorithm>
 #include <array>
 #include <cctype>
+#include <charconv>
 #include <cmath>
 #include <functional>
+#include <iterator>
 #include <map>
 #include <nlohmann/json.hpp>
 
@@ -515,26 +517,19 @@ std::string csv_text(const Cell& cell) {
       cell);
 }
 
-// Serializes rows [begin, end) with `serialize`, joined by `separator`.
+// Appends every row to `out` with `serialize`, joined by `separator`: one buffer for the
+// whole output (single-threaded: the core has no threads).
 struct KeyNode;
-using RowWriter = std::string (*)(const std::vector<KeyNode>&, const std::vector<Cell>&);
+using RowWriter = void (*)(std::string&, const std::vector<KeyNode>&, const std::vector<Cell>&);
 
-std::string rows_text(const Report& report, const std::vector<KeyNode>& layout, std::size_t begin,
-                      std::size_t end, const std::string& separator, RowWriter serialize) {
-  std::string text;
-  for (std::size_t i = begin; i < end; ++i) {
-    if (i > begin) {
-      text += separator;
+void append_rows(std::string& out, const Report& report, const std::vector<KeyNode>& layout,
+                 std::string_view separator, RowWriter serialize) {
+  for (std::size_t i = 0; i < report.rows.size(); ++i) {
+    if (i > 0) {
+      out += separator;
     }
-    text += serialize(layout, report.rows[i]);
+    serialize(out, layout, report.rows[i]);
   }
-  return text;
-}
-
-// Every row's text, in order (single-threaded: the core has no threads).
-std::string all_rows_text(const Report& report, const std::vector<KeyNode>& layout,
-                          const std::string& separator, RowWriter serialize) {
-  return rows_text(report, layout, 0, report.rows.size(), separator, serialize);
 }
 
 // The keys of a row object as nlohmann orders them (sorted; dotted ids nest), computed once per
@@ -585,6 +580,68 @@ std::vector<KeyNode> key_layout(const Report& report, bool with_schema_version) 
   return convert(root);
 }
 
+// Appends a scalar cell as JSON text and returns true; false (nothing appended) for a record
+// list. A double is written in its shortest round-trip form (fmt's Dragonbox: the digits of
+// std::to_chars, which emscripten's libc++ lacks for floating point), with ".0" added to an
+// integral one so that it stays a JSON float, as nlohmann's dump() wrote it; a string that
+// needs no escaping is copied between quotes, any other goes through nlohmann's serializer.
+bool append_json_scalar(std::string& out, const Cell& cell) {
+  std::array<char, 32> buffer{};
+  if (const auto* v = std::get_if<double>(&cell)) {
+    if (!std::isfinite(*v)) {
+      out += "null";
+      return true;
+    }
+    std::string text = fmt::format("{}", *v);
+    const std::size_t sign = text[0] == '-' ? 1 : 0;
+    const std::size_t point = text.find('.');
+    if (text.find('e') == std::string::npos &&
+        (point == std::string::npos ? text.size() : point) - sign == 16) {
+      // fmt writes 16 integer digits in fixed notation, nlohmann (and this writer) from 16 on
+      // in exponent notation: 1513000000000000.0 is 1.513e+15.
+      std::string digits = text.substr(sign);
+      if (point != std::string::npos) {
+        digits.erase(point - sign, 1);
+      }
+      digits.erase(digits.find_last_not_of('0') + 1);
+      text = fmt::format("{}{}{}{}e+15", text.substr(0, sign), digits[0],
+                         digits.size() > 1 ? "." : "", digits.substr(1));
+    } else if (text.find_first_of(".e") == std::string::npos) {
+      text += ".0";
+    }
+    out += text;
+    return true;
+  }
+  if (const auto* v = std::get_if<std::int64_t>(&cell)) {
+    const auto end = std::to_chars(buffer.data(), buffer.data() + buffer.size(), *v).ptr;
+    out.append(buffer.data(), end);
+    return true;
+  }
+  if (const auto* v = std::get_if<std::string>(&cell)) {
+    const bool plain = std::all_of(v->begin(), v->end(), [](char c) {
+      const auto u = static_cast<unsigned char>(c);
+      return u >= 0x20 && u < 0x80 && c != '"' && c != '\\';
+    });
+    if (plain) {
+      out += '"';
+      out += *v;
+      out += '"';
+    } else {
+      out += nlohmann::json(*v).dump();
+    }
+    return true;
+  }
+  if (const auto* v = std::get_if<bool>(&cell)) {
+    out += *v ? "true" : "false";
+    return true;
+  }
+  if (std::holds_alternative<std::monostate>(cell)) {
+    out += "null";
+    return true;
+  }
+  return false;
+}
+
 // Appends `nodes` of `row` as one JSON object: pretty with `indent` spaces per level starting at
 // `margin` columns (as dump(indent) of the row object, shifted right by `margin`), or compact
 // when indent < 0.
@@ -606,8 +663,8 @@ void write_object(std::string& out, const std::vector<KeyNode>& nodes, const std
       write_object(out, node.children, row, indent, margin, level + 1);
     } else if (node.column == k_schema_version_leaf) {
       out += std::to_string(k_output_schema_version);
-    } else {
-      const Cell& cell = row[static_cast<std::size_t>(node.column)];
+    } else if (const Cell& cell = row[static_cast<std::size_t>(node.column)];
+               !append_json_scalar(out, cell)) {
       const bool nested = std::holds_alternative<std::shared_ptr<const RecordList>>(cell) ||
                           std::holds_alternative<TextList>(cell) ||
                           std::holds_alternative<RealList>(cell);
@@ -636,16 +693,13 @@ void write_object(std::string& out, const std::vector<KeyNode>& nodes, const std
 }
 
 // A row as it appears inside the JSON document's rows array (indented two levels).
-std::string json_row(const std::vector<KeyNode>& layout, const std::vector<Cell>& row) {
-  std::string text = "    ";
-  write_object(text, layout, row, 2, 4, 0);
-  return text;
+void json_row(std::string& out, const std::vector<KeyNode>& layout, const std::vector<Cell>& row) {
+  out += "    ";
+  write_object(out, layout, row, 2, 4, 0);
 }
 
-std::string jsonl_row(const std::vector<KeyNode>& layout, const std::vector<Cell>& row) {
-  std::string text;
-  write_object(text, layout, row, -1, 0, 0);
-  return text;
+void jsonl_row(std::string& out, const std::vector<KeyNode>& layout, const std::vector<Cell>& row) {
+  write_object(out, layout, row, -1, 0, 0);
 }
 
 }  // namespace
@@ -868,21 +922,31 @@ void render_named(const Report& report, OutputFormat format, const RenderOptions
                             {"results", nlohmann::json::array()}};
       std::string text = doc.dump(2, ' ', false, k_replace);
       if (!report.rows.empty()) {
-        // Splice the rows into the empty array. The placeholder is the only unescaped
-        // `"results": []` at the top level: quotes inside strings are escaped.
+        // The rows go where the empty array is, written into one buffer with the rest. The
+        // placeholder is the only unescaped `"results": []` at the top level: quotes inside
+        // strings are escaped.
         const std::string placeholder = "\n  \"results\": []";
         const auto at = text.find(placeholder);
-        text.replace(
-            at, placeholder.size(),
-            fmt::format("\n  \"results\": [\n{}\n  ]",
-                        all_rows_text(report, key_layout(report, false), ",\n", json_row)));
+        std::string whole;
+        whole.reserve(text.size() + report.rows.size() * report.columns.size() * 48);
+        whole.append(text, 0, at);
+        whole += "\n  \"results\": [\n";
+        append_rows(whole, report, key_layout(report, false), ",\n", json_row);
+        whole += "\n  ]";
+        whole.append(text, at + placeholder.size());
+        text = std::move(whole);
       }
-      out << text << '\n';
+      text += '\n';
+      out << text;
       return;
     }
     case OutputFormat::jsonl: {
       if (!report.rows.empty()) {
-        out << all_rows_text(report, key_layout(report, true), "\n", jsonl_row) << '\n';
+        std::string text;
+        text.reserve(report.rows.size() * report.columns.size() * 40);
+        append_rows(text, report, key_layout(report, true), "\n", jsonl_row);
+        text += '\n';
+        out << text;
       }
       if (!report.fields.empty()) {
         nlohmann::json summary = nlohmann::json::object();

@@ -5,6 +5,8 @@
 #include <algorithm>
 #include <cmath>
 #include <string>
+#include <unordered_map>
+#include <vector>
 
 #include "llmroof/engine/engine_model.hpp"
 #include "llmroof/physics/roofline.hpp"
@@ -691,19 +693,27 @@ BarChart sweep_chart(const SweepResult& result, const SweepOptions& options) {
       chart.title += fmt::format(" (context {})", options.contexts.front());
     }
     chart.label_title = "batch";
-    for (std::int64_t context : options.contexts) {
+    // One group per context, filled in one pass over the points (linear time): a context's
+    // groups, in the order of options.contexts.
+    std::unordered_map<std::int64_t, std::vector<std::size_t>> groups_of;
+    for (const std::int64_t context : options.contexts) {
       BarGroup group;
       if (options.contexts.size() > 1) {
         group.heading = fmt::format("context {}", context);
       }
-      for (const auto& p : result.points) {
-        if (p.context_tokens == context) {
-          group.bars.push_back(
-              {std::to_string(p.batch), p.estimate.aggregate_tokens_per_s,
-               format_tokens_per_s(p.estimate.aggregate_tokens_per_s) + remarks(p.estimate)});
-        }
-      }
+      groups_of[context].push_back(chart.groups.size());
       chart.groups.push_back(std::move(group));
+    }
+    for (const auto& p : result.points) {
+      const auto it = groups_of.find(p.context_tokens);
+      if (it == groups_of.end()) {
+        continue;
+      }
+      for (const std::size_t g : it->second) {
+        chart.groups[g].bars.push_back(
+            {std::to_string(p.batch), p.estimate.aggregate_tokens_per_s,
+             format_tokens_per_s(p.estimate.aggregate_tokens_per_s) + remarks(p.estimate)});
+      }
     }
     return chart;
   }

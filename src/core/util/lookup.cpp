@@ -20,6 +20,21 @@ std::string normalize_key(std::string_view text) {
   return key;
 }
 
+bool matches_key(std::string_view text, std::string_view key) {
+  std::size_t k = 0;
+  for (const char c : text) {
+    if (c == ' ' || c == '-' || c == '.' || c == '_' || c == '/' || c == ':' || c == '\t') {
+      continue;
+    }
+    if (k == key.size() ||
+        static_cast<char>(std::tolower(static_cast<unsigned char>(c))) != key[k]) {
+      return false;
+    }
+    ++k;
+  }
+  return k == key.size();
+}
+
 std::vector<std::string> name_tokens(std::string_view text) {
   std::vector<std::string> tokens;
   std::string token;

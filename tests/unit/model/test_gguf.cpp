@@ -197,9 +197,9 @@ TEST_CASE("gguf: tiny-random-llama.gguf, every number of its README", "[gguf][sh
   REQUIRE(tokens != nullptr);
   REQUIRE(tokens->as_array() != nullptr);
   CHECK(tokens->as_array()->element_type == GgufType::string);
-  REQUIRE(tokens->as_array()->items.size() == 259);
-  CHECK(*tokens->as_array()->items[1].as_string() == "<s>");
-  CHECK(*tokens->as_array()->items[3].as_string() == "<0x00>");
+  // The tokenizer's arrays are counted, not kept.
+  CHECK(tokens->as_array()->count == 259);
+  CHECK(tokens->as_array()->items.empty());
   CHECK(file.find("tokenizer.ggml.add_bos_token")->as_bool() == true);
   CHECK(file.find("tokenizer.ggml.add_eos_token")->as_bool() == false);
   CHECK(file.find("llama.rope.freq_base")->as_number() == 10000.0);
@@ -727,6 +727,44 @@ TEST_CASE("gguf: a huge file's header cannot demand a huge allocation", "[gguf]"
   CHECK(error_of(bytes) ==
         "huge.gguf: at byte 37: value of 's': string of 134217728 bytes is longer than the "
         "67108864 llmroof reads");
+}
+
+TEST_CASE("gguf: the tokenizer's arrays are counted and skipped, not kept", "[gguf]") {
+  // A 152,064-token vocabulary with its merges and token types, as Qwen2 ships it.
+  const std::size_t vocab = 152064;
+  GgufWriter w;
+  w.kv("general.architecture", w.str("llama"));
+  w.kv("llama.block_count", w.u32(2));
+  std::vector<std::string> tokens;
+  tokens.reserve(vocab);
+  for (std::size_t i = 0; i < vocab; ++i) {
+    tokens.push_back("t" + std::to_string(i));
+  }
+  w.kv("tokenizer.ggml.tokens", w.str_array(tokens));
+  w.kv("tokenizer.ggml.merges", w.str_array({"a b", "c d", "e f"}));
+  w.kv("tokenizer.ggml.token_type", w.array(gt::i32, {w.i32(1), w.i32(1), w.i32(3)}));
+  w.kv("tokenizer.ggml.nested", w.array(gt::array, {w.str_array({"x", "y"}), w.str_array({})}));
+  w.kv("other.list", w.u32_array({4, 5}));
+  w.kv("general.name", w.str("after the arrays"));
+  const GgufFile file = read_bytes(w.bytes());
+  const GgufArray* t = file.find("tokenizer.ggml.tokens")->as_array();
+  REQUIRE(t != nullptr);
+  CHECK(t->element_type == GgufType::string);
+  CHECK(t->count == vocab);
+  CHECK(t->items.empty());
+  CHECK(file.find("tokenizer.ggml.merges")->as_array()->count == 3);
+  CHECK(file.find("tokenizer.ggml.token_type")->as_array()->count == 3);
+  CHECK(file.find("tokenizer.ggml.nested")->as_array()->count == 2);
+  // Every other array keeps its elements, and the reader is in step after the skipped ones.
+  const GgufArray* other = file.find("other.list")->as_array();
+  CHECK(other->count == 2);
+  REQUIRE(other->items.size() == 2);
+  CHECK(other->items[1].as_int() == 5);
+  CHECK(*file.find("general.name")->as_string() == "after the arrays");
+  // A skipped array is still bounds-checked: a string past the end is an error.
+  std::string cut = w.bytes();
+  cut.resize(cut.size() / 2);
+  CHECK_THROWS_AS(read_bytes(cut), FileFormatError);
 }
 
 TEST_CASE("gguf: split model names and parts", "[gguf]") {

@@ -1,6 +1,10 @@
 // Renderers: one two-row report in every format, and the human number formats.
 
+#include <limits>
 #include <sstream>
+#include <string>
+#include <utility>
+#include <vector>
 
 #include "catch.hpp"
 #include "llmroof/report/render.hpp"
@@ -269,4 +273,43 @@ TEST_CASE("JSON output replaces bytes that are not UTF-8 instead of failing", "[
   std::ostringstream out;
   render(report, OutputFormat::json, {}, out);
   CHECK(out.str().find("\"file\": \"bad\xef\xbf\xbd.gguf\"") != std::string::npos);
+}
+
+TEST_CASE("json numbers: shortest round-trip digits, written as the JSON library wrote them",
+          "[render]") {
+  Report r;
+  r.command = "test";
+  r.columns = {{"x", "x", CellKind::real, HumanUnit::none, 2, true},
+               {"n", "n", CellKind::integer, HumanUnit::none, 2, true},
+               {"s", "s", CellKind::text, HumanUnit::none, 2, true}};
+  // Each value with the text it must print: the shortest digits that read back as the same
+  // double, fixed notation up to 15 integer digits (".0" on an integral one, so it stays a
+  // JSON float), exponent notation from 1e15 and below 1e-4, null for NaN and infinities.
+  const std::vector<std::pair<double, std::string>> cases = {
+      {5.0, "5.0"},
+      {-0.0, "-0.0"},
+      {0.1, "0.1"},
+      {273e9, "273000000000.0"},
+      {1073741824.0, "1073741824.0"},
+      {123456789012345.0, "123456789012345.0"},
+      {999999999999999.0, "999999999999999.0"},
+      {1e15, "1e+15"},
+      {1.513e15, "1.513e+15"},
+      {-1.9789e15, "-1.9789e+15"},
+      {1234567890123456.0, "1.234567890123456e+15"},
+      {1e16, "1e+16"},
+      {1e-7, "1e-07"},
+      {0.0001234, "0.0001234"},
+      {552.8571428571429, "552.8571428571429"},
+      {std::numeric_limits<double>::quiet_NaN(), "null"},
+      {std::numeric_limits<double>::infinity(), "null"}};
+  for (const auto& [value, text] : cases) {
+    r.rows = {{value, std::int64_t{-42}, std::string("plain")}};
+    CHECK(render_to_string(r, OutputFormat::jsonl) ==
+          "{\"n\":-42,\"s\":\"plain\",\"schema_version\":1,\"x\":" + text + "}\n");
+  }
+  // Strings that need escaping still go through the JSON library.
+  r.rows = {{1.0, std::int64_t{0}, std::string("tab\there \"q\" \\ \x01")}};
+  CHECK(render_to_string(r, OutputFormat::jsonl) ==
+        "{\"n\":0,\"s\":\"tab\\there \\\"q\\\" \\\\ \\u0001\",\"schema_version\":1,\"x\":1.0}\n");
 }

@@ -23,6 +23,14 @@ TEST_CASE("closest_matches: nearest normalized names first, far ones left out", 
   CHECK(closest_matches("m", {}).empty());
 }
 
+TEST_CASE("matches_key: normalize_key(text) == key without building it", "[lookup]") {
+  for (const char* text : {"M4 Pro", "m4-pro", "m4pro", "M4_PRO.", "", "-", "rtx-4090", "m4"}) {
+    for (const char* key : {"m4pro", "", "m4", "rtx4090", "m4pros"}) {
+      CHECK(matches_key(text, key) == (normalize_key(text) == key));
+    }
+  }
+}
+
 TEST_CASE("name_tokens: letter and digit runs, lowercased, split where they meet", "[lookup]") {
   CHECK(name_tokens("RTX4090 Ti") == std::vector<std::string>{"rtx", "4090", "ti"});
   CHECK(name_tokens("A100-SXM4") == std::vector<std::string>{"a", "100", "sxm", "4"});
