@@ -668,9 +668,9 @@ void write_object(std::string& out, const std::vector<KeyNode>& nodes, const std
       const bool nested = std::holds_alternative<std::shared_ptr<const RecordList>>(cell) ||
                           std::holds_alternative<TextList>(cell) ||
                           std::holds_alternative<RealList>(cell);
-      const std::string value =
-          pretty && nested ? json_value(cell).dump(indent, ' ', false, k_replace)
-                           : json_value(cell).dump(-1, ' ', false, k_replace);
+      const std::string value = pretty && nested
+                                    ? json_value(cell).dump(indent, ' ', false, k_replace)
+                                    : json_value(cell).dump(-1, ' ', false, k_replace);
       // A nested array's own lines start at this key's depth.
       std::size_t start = 0;
       for (auto nl = value.find('\n'); nl != std::string::npos; nl = value.find('\n', start)) {
