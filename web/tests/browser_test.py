@@ -84,7 +84,7 @@ def cli_run(*args):
 
 def cli_table(args):
     """The CLI's table as dicts keyed by column title."""
-    lines = [l for l in cli_run(*args).splitlines()]
+    lines = [l for l in cli_run(*args, "--wide").splitlines()]  # every column
     header = lines[0]
     starts = [0] + [m.end() for m in re.finditer(r"  +", header)]
     titles = re.split(r"  +", header.strip())
