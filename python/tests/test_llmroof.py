@@ -105,8 +105,12 @@ def test_ideal_batch_one_is_bandwidth_over_bytes_read():
 def test_rows_are_sorted_and_nested():
     rows = llmroof.estimate(model="llama-3.1-8b", quant="q4_k_m", device="nvidia", batch=2)
     assert len(rows) > 3
-    speeds = [r["tokens_per_s"] for r in rows]
+    # Rows that fit, fastest first; a row that does not fit has no speed and comes last.
+    fits = [r["fits"] for r in rows]
+    assert fits == sorted(fits, reverse=True)
+    speeds = [r["tokens_per_s"] for r in rows if r["fits"]]
     assert speeds == sorted(speeds, reverse=True)
+    assert all(r["tokens_per_s"] is None for r in rows if not r["fits"])
     assert all(r["batch"] == 2 and r["quant"] == "q4_k_m" for r in rows)
     assert all(r["device"]["vendor"] == "NVIDIA" for r in rows)
     assert rows[0]["aggregate_tokens_per_s"] == pytest.approx(2 * rows[0]["tokens_per_s"])
@@ -223,7 +227,7 @@ def test_model_files_from_paths_and_bytes_equal_cli_json():
     expected = cli_json("inspect", str(gguf))
     assert llmroof.inspect(gguf) == expected
     assert llmroof.inspect((str(gguf), gguf.read_bytes())) == expected
-    assert llmroof.inspect(gguf.read_bytes())["file"] == "model.gguf"
+    assert llmroof.inspect(gguf.read_bytes())["summary"]["file"] == "model.gguf"
 
 
 def test_estimate_frame():
