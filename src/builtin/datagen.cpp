@@ -143,6 +143,8 @@ std::string emit(const ChipArchitecture& a) {
       .field("compute_capability", lit(a.compute_capability))
       .field("capabilities", strings(a.capabilities))
       .field("source", lit(a.source))
+      .field("mma_sync_fraction", lit(a.mma_sync_fraction))
+      .field("mma_sync_source", lit(a.mma_sync_source))
       .field("reference_joules_per_flop", lit(a.reference_joules_per_flop))
       .str();
 }

@@ -59,6 +59,11 @@ struct ChipArchitecture {
   double compute_capability = 0;          ///< NVIDIA CUDA compute capability (8.6); 0 = not NVIDIA
   std::vector<std::string> capabilities;  ///< dp4a, fast_fp16, fp16_matrix, int8_matrix, ...
   std::string source;
+  /// Share of the listed dense matrix peak that the warp-level mma.sync instructions reach,
+  /// (0, 1]: llama.cpp's MMQ kernels issue mma.sync, while Hopper's peak needs wgmma (about
+  /// 2/3 there). 1 = the listed peak is the kernels' peak.
+  double mma_sync_fraction = 1;
+  std::string mma_sync_source;  ///< URL(s) for mma_sync_fraction; empty when it is 1
   /// Board power per FP32 FLOP/s of the architecture's typical part (J/FLOP at the power
   /// limit): the median of tdp_w / FP32 peak over its desktop devices in the database that
   /// defines it (all its devices when none is a desktop part); 0 when none lists a TDP. Derived

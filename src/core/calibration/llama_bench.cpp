@@ -200,6 +200,15 @@ std::vector<Measurement> parse_bench_jsonl(std::string_view text, const std::str
     } catch (const nlohmann::json::parse_error& e) {
       problems.add(line, fmt::format("not a JSON object: {}", e.what()));
       continue;
+    } catch (const nlohmann::json::out_of_range& e) {
+      // A number beyond the double range ("1e400"): nlohmann throws out_of_range, not
+      // parse_error (found by fuzz_llama_bench). Its text without nlohmann's "[json...] ".
+      const std::string_view what = e.what();
+      const auto bracket = what.find("] ");
+      problems.add(
+          line, fmt::format("not a JSON object: {} (not a finite number)",
+                            bracket == std::string_view::npos ? what : what.substr(bracket + 2)));
+      continue;
     }
     if (!object.is_object()) {
       problems.add(line, "expected one JSON object per line (-o jsonl)");

@@ -103,12 +103,13 @@ double kernel_path_peak(const Device& d) {
   if (a.id.empty()) {
     return int8_equivalent_peak(d);
   }
-  // The listed INT8 rate is that of the matrix units, or of the int8 dot products (RDNA 3).
+  // The listed INT8 rate is that of the matrix units, or of the int8 dot products (RDNA 3);
+  // the kernels' mma.sync instructions reach mma_sync_fraction of a matrix peak.
   if ((a.has("int8_matrix") || a.has("dp4a")) && d.peak(Precision::int8) > 0) {
-    return d.peak(Precision::int8);
+    return d.peak(Precision::int8) * (a.has("int8_matrix") ? a.mma_sync_fraction : 1.0);
   }
   if (a.has("fp16_matrix") && d.peak(Precision::fp16) > 0) {
-    return d.peak(Precision::fp16);
+    return d.peak(Precision::fp16) * a.mma_sync_fraction;
   }
   if (a.has("dp4a")) {
     return 4.0 * fp32;

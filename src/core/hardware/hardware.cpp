@@ -190,6 +190,16 @@ ChipArchitecture read_architecture(detail::ObjectReader& r) {
     a.capabilities.push_back(flag);
   }
   a.source = r.string("source", true);
+  if (auto f = r.number("mma_sync_fraction", detail::Check::positive, false)) {
+    if (*f > 1) {
+      r.diagnostics().add(r.child_pointer("mma_sync_fraction"),
+                          fmt::format("a share of the peak above 1 is not physical, got {}", *f));
+    }
+    a.mma_sync_fraction = *f;
+    a.mma_sync_source = r.string("mma_sync_source", true);
+  } else if (r.optional_string("mma_sync_source")) {
+    r.diagnostics().add(r.child_pointer("mma_sync_source"), "a source without mma_sync_fraction");
+  }
   r.finish();
   return a;
 }

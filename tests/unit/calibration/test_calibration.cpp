@@ -666,6 +666,13 @@ TEST_CASE("1e400 in llama-bench JSON is a data error naming file and line",
   CHECK(data_errors([&] { parse_llama_bench(json, "b.json"); }) ==
         std::vector<std::string>{"b.json:2:13: invalid JSON: number overflow parsing '1e400' "
                                  "(not a finite number)"});
+  // -o jsonl: one object per line, each parsed alone (a crash found by fuzz_llama_bench).
+  const std::string jsonl =
+      "{\"model_type\": \"llama 7B Q4_0\", \"n_prompt\": 0, \"n_gen\": 128, \"avg_ts\": 1}\n"
+      "{\"model_type\": \"llama 7B Q4_0\", \"n_prompt\": 0, \"n_gen\": 128, \"avg_ts\": 1e400}\n";
+  CHECK(data_errors([&] { parse_llama_bench(jsonl, "b.jsonl"); }) ==
+        std::vector<std::string>{"b.jsonl:2: not a JSON object: number overflow parsing "
+                                 "'1e400' (not a finite number)"});
 }
 
 TEST_CASE("measurement files that are not UTF-8 are a data error naming the line",

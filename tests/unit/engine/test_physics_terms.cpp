@@ -127,6 +127,17 @@ TEST_CASE("the kernel path picks the rate llama.cpp's CUDA kernels reach", "[eng
     CHECK(s == Approx(tensor + core));
     CHECK(core > 3 * tensor);
   }
+  // H100 SXM (sm_90): MMQ's mma.sync reaches 0.667 of the 1978.9 TOPS INT8 peak (wgmma is
+  // needed for the rest): 1319.9 TOPS; 1e12 x (1 / (0.5 x 1319.9e12) + 0.25 / 67e12) s.
+  {
+    const auto [s, run] = prefill_seconds(device("h100-sxm"));
+    CHECK(device("h100-sxm").arch.mma_sync_fraction == Approx(0.667));
+    CHECK(run.matmul_peak_flops_per_s == Approx(1978.9e12 * 0.667));
+    CHECK(s == Approx(1e12 / (0.5 * 1319.9e12) + 0.25 * 1e12 / 67e12).epsilon(1e-4));
+    // Ada and Blackwell issue the same instructions at their listed peak.
+    CHECK(device("rtx-4090").arch.mma_sync_fraction == 1);
+    CHECK(device("rtx-5090").arch.mma_sync_fraction == 1);
+  }
   // Titan V (sm_70): no INT8 matrix units, cuBLAS on its FP16 tensor cores (110 TFLOPS).
   CHECK(prefill_seconds(device("titan-v")).second.matmul_peak_flops_per_s == Approx(110e12));
   // GTX 1070 (sm_61): MMQ with dp4a, 4 int8 MACs per FP32 lane.
@@ -239,4 +250,31 @@ TEST_CASE("model families and hold-out names", "[calibration]") {
   CHECK(off.moe_layer_s == 0);
   const EfficiencyTable plain = ablate(test::efficiency(), Term::kernel_path);
   CHECK(find_efficiency_class(plain, "nvidia-gpu")->prefill_peak == PeakBasis::int8_equivalent);
+}
+
+TEST_CASE("an architecture's mma.sync share is a sourced fraction of the peak", "[architecture]") {
+  auto doc = [](const std::string& fields) {
+    return R"({"schema_version": 1, "architectures": [{"id": "nvidia-x", "generation": "nvidia-x",
+      "name": "X", "capabilities": ["int8_matrix"], "source": "https://example.com")" +
+           fields + R"(}], "devices": []})";
+  };
+  CHECK(
+      parse_devices(doc(R"(, "mma_sync_fraction": 0.5, "mma_sync_source": "https://a")"), "a.json")
+          .architectures.front()
+          .mma_sync_fraction == 0.5);
+  CHECK(parse_devices(doc(""), "a.json").architectures.front().mma_sync_fraction == 1);
+  auto error_of = [&](const std::string& fields) {
+    try {
+      parse_devices(doc(fields), "a.json");
+    } catch (const DataError& e) {
+      return std::string(e.what());
+    }
+    return std::string();
+  };
+  CHECK_THAT(error_of(R"(, "mma_sync_fraction": 1.5, "mma_sync_source": "https://a")"),
+             Catch::Contains("/architectures/0/mma_sync_fraction: a share of the peak above 1"));
+  CHECK_THAT(error_of(R"(, "mma_sync_fraction": 0.5)"),
+             Catch::Contains("/architectures/0: missing required field 'mma_sync_source'"));
+  CHECK_THAT(error_of(R"(, "mma_sync_source": "https://a")"),
+             Catch::Contains("a source without mma_sync_fraction"));
 }
