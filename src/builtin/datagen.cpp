@@ -116,6 +116,8 @@ std::string emit(const CpuSpec& c) {
       .field("fp32_flops_per_s", lit(c.fp32_flops_per_s))
       .field("mem_bw_bytes_per_s", lit(c.mem_bw_bytes_per_s))
       .field("source", lit(c.source))
+      .field("performance_cores", lit(c.performance_cores))
+      .field("performance_cores_source", lit(c.performance_cores_source))
       .str();
 }
 
@@ -175,7 +177,9 @@ std::string emit(const Device& d) {
       .field("gpu_cores", lit(d.gpu_cores))
       .field("cpu_isa", lit(d.cpu_isa))
       .field("cpu_cores", lit(d.cpu_cores))
-      .field("cpu_threads", lit(d.cpu_threads));
+      .field("cpu_threads", lit(d.cpu_threads))
+      .field("cpu_performance_cores", lit(d.cpu_performance_cores))
+      .field("cpu_performance_cores_source", lit(d.cpu_performance_cores_source));
   init.field("cpu", d.cpu ? emit(*d.cpu) : "std::nullopt")
       .field("tdp_w", lit(d.tdp_w))
       .field("launch_year", lit(d.launch_year))

@@ -31,6 +31,10 @@ struct CpuSpec {
   double fp32_flops_per_s = 0;    ///< peak FP32 of all cores
   double mem_bw_bytes_per_s = 0;  ///< what the CPU cluster can draw; 0 = the device's bandwidth
   std::string source;
+  /// Performance cores of a hybrid CPU (Apple's P-cores), the cores llama.cpp's default thread
+  /// count uses; 0 = every core is one kind. <= cores.
+  int performance_cores = 0;
+  std::string performance_cores_source;  ///< URL(s); empty when performance_cores is 0
 };
 
 /// What a device figure is: the vendor's peak, or a sustained rate measured on the machine.
@@ -101,6 +105,10 @@ struct Device {
   std::string cpu_isa;  ///< for kind cpu
   int cpu_cores = 0;
   int cpu_threads = 0;
+  /// For kind cpu: performance cores of a hybrid CPU (Intel's P-cores), the cores llama.cpp's
+  /// default thread count uses; 0 = every core is one kind. <= cpu_cores.
+  int cpu_performance_cores = 0;
+  std::string cpu_performance_cores_source;  ///< URL(s); empty when cpu_performance_cores is 0
   std::optional<CpuSpec> cpu;
   double tdp_w = 0;  ///< 0 = not published
   int launch_year = 0;

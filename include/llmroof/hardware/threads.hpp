@@ -25,8 +25,10 @@ struct ThreadScaling {
   bool from_measurement = false;  ///< factors read from the device's per-thread measurements
 };
 
-/// Cores the device's CPU figures stand for (default --threads): cpu_cores, else cpu_threads,
-/// else the host CPU block's cores; 0 when the device names none.
+/// Cores the device's CPU figures stand for (default --threads), the cores llama.cpp's default
+/// thread count uses: a hybrid CPU's performance cores (Apple's P-cores, Intel's P-cores; its
+/// efficiency cores add nothing to a run on them), else cpu_cores, else cpu_threads, else the
+/// host CPU block's cores; 0 when the device names none.
 int default_threads(const Device& device, bool host_cpu);
 
 /// Pure: the scaling of a CPU run on `threads` threads (>= 1). With per-thread measurements the

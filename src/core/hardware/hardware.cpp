@@ -48,6 +48,14 @@ CpuSpec read_cpu(detail::ObjectReader& r) {
       r.number("memory_bandwidth_gb_per_s", detail::Check::positive, false).value_or(0) *
       units::k_gb;
   cpu.source = r.string("source", true);
+  if (auto p = r.small_integer("performance_cores", detail::Check::positive, false)) {
+    cpu.performance_cores = *p;
+    cpu.performance_cores_source = r.string("performance_cores_source", true);
+    if (*p > cpu.cores) {
+      r.diagnostics().add(r.child_pointer("performance_cores"),
+                          fmt::format("{} performance cores of {} cores", *p, cpu.cores));
+    }
+  }
   r.finish();
   return cpu;
 }
@@ -101,6 +109,14 @@ Device read_device(const nlohmann::json& value, const std::string& pointer,
   d.cpu_isa = r.one_of("cpu_isa", k_isas, false).value_or("");
   d.cpu_cores = r.small_integer("cpu_cores", Check::positive, false).value_or(0);
   d.cpu_threads = r.small_integer("cpu_threads", Check::positive, false).value_or(0);
+  if (auto p = r.small_integer("cpu_performance_cores", Check::positive, false)) {
+    d.cpu_performance_cores = *p;
+    d.cpu_performance_cores_source = r.string("cpu_performance_cores_source", true);
+    if (d.cpu_cores > 0 && *p > d.cpu_cores) {
+      diagnostics.add(r.child_pointer("cpu_performance_cores"),
+                      fmt::format("{} performance cores of {} cores", *p, d.cpu_cores));
+    }
+  }
   if (const auto* cpu = r.child("cpu", false)) {
     detail::ObjectReader cr(*cpu, r.child_pointer("cpu"), diagnostics);
     if (cr.is_object()) {

@@ -27,7 +27,13 @@ double measured_at(const std::vector<ThreadRates>& rows, double threads, Rate ra
 
 int default_threads(const Device& device, bool host_cpu) {
   if (host_cpu) {
-    return device.cpu ? device.cpu->cores : 0;
+    if (!device.cpu) {
+      return 0;
+    }
+    return device.cpu->performance_cores > 0 ? device.cpu->performance_cores : device.cpu->cores;
+  }
+  if (device.cpu_performance_cores > 0) {
+    return device.cpu_performance_cores;
   }
   return device.cpu_cores > 0 ? device.cpu_cores : device.cpu_threads;
 }

@@ -318,7 +318,9 @@ TEST_CASE("mapping resolves rows or says why not", "[calibration][mapping]") {
         "engine ik_llama.cpp (a fork with its own CPU kernels) is not "
         "llama.cpp");
   CHECK(r.mapped[3].exclusion.empty());
-  CHECK(r.mapped[4].exclusion == "4 threads on a 12-core CPU: llmroof models a run on every core");
+  CHECK(r.mapped[4].exclusion ==
+        "4 threads on a 12-core CPU: below half its cores, per-core memory parallelism rather than "
+        "the device's figures sets the speed");
   // Ollama's eval rate: read as tg128, quant assumed and the row left out of scope.
   CHECK(r.mapped[5].options.generate_tokens == 128);
   CHECK(r.mapped[5].exclusion == "quant not stated by the source (assumed q4_k_m)");
@@ -334,7 +336,9 @@ TEST_CASE("thread sweeps keep only their top thread count", "[calibration][mappi
   }
   const auto r = map_measurements(sweep, test::devices(), test::catalog(), aliases());
   REQUIRE(r.mapped.size() == 3);
-  CHECK(r.mapped[0].exclusion == "4 threads on a 16-core CPU: llmroof models a run on every core");
+  CHECK(r.mapped[0].exclusion ==
+        "4 threads on a 16-core CPU: below half its cores, per-core memory parallelism rather than "
+        "the device's figures sets the speed");
   CHECK(r.mapped[1].exclusion == "thread sweep: 8 of the 16 threads tried");
   CHECK(r.mapped[2].exclusion.empty());
 }

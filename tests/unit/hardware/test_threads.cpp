@@ -77,11 +77,37 @@ TEST_CASE("threads leave a GPU run alone", "[threads]") {
 TEST_CASE("a host CPU block scales by its own cores", "[threads]") {
   Device soc = cpu_device(0, 400e9, 30e12);
   soc.kind = DeviceKind::apple_soc;
-  soc.cpu = CpuSpec{12, "arm64-neon-i8mm", 1.5e12, 120e9, "https://example.org"};
+  soc.cpu = CpuSpec{12, "arm64-neon-i8mm", 1.5e12, 120e9, "https://example.org", 0, ""};
   CHECK(default_threads(soc, true) == 12);
   const ThreadScaling s = thread_scaling(soc, true, 3);
   CHECK(s.compute_factor == Approx(0.25));
   CHECK(s.bandwidth_factor == Approx(90.0 / 120));
+}
+
+TEST_CASE("a hybrid CPU's figures stand for its performance cores", "[threads]") {
+  // llama.cpp's default threads are the performance cores (macOS hw.perflevel0, Intel's
+  // P-cores): more threads than that gain nothing, fewer scale from them.
+  // M2 Max: 8 P + 4 E cores; 4 threads = half the compute, bandwidth D(4)/D(8) with
+  // D(n) = min(400 GB/s, n x 30 GB/s) = 120 / 240.
+  const Device& m2max = *find_device(test::devices(), "m2-max-38c")->device;
+  REQUIRE(m2max.cpu);
+  CHECK(m2max.cpu->cores == 12);
+  CHECK(m2max.cpu->performance_cores == 8);
+  CHECK_FALSE(m2max.cpu->performance_cores_source.empty());
+  CHECK(default_threads(m2max, true) == 8);
+  const ThreadScaling four = thread_scaling(m2max, true, 4);
+  CHECK(four.compute_factor == Approx(0.5));
+  CHECK(four.bandwidth_factor == Approx(120.0 / 240));
+  const ThreadScaling twelve = thread_scaling(m2max, true, 12);
+  CHECK(twelve.compute_factor == 1);
+  CHECK(twelve.bandwidth_factor == 1);
+  // i9-13900K: 8 P + 16 E cores of 24.
+  const Device& i9 = *find_device(test::devices(), "i9-13900k-ddr5")->device;
+  CHECK(i9.cpu_performance_cores == 8);
+  CHECK(default_threads(i9, false) == 8);
+  CHECK(thread_scaling(i9, false, 2).compute_factor == Approx(0.25));
+  // One kind of core: every core.
+  CHECK(default_threads(*find_device(test::devices(), "ryzen-9-7950x")->device, false) == 16);
 }
 
 TEST_CASE("a measured bandwidth gets the measured-read efficiency, not the peak's", "[threads]") {
