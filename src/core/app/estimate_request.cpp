@@ -9,6 +9,7 @@
 
 #include "llmroof/hardware/links.hpp"
 #include "llmroof/hardware/products.hpp"
+#include "llmroof/physics/roofline.hpp"
 #include "llmroof/report/explain.hpp"
 #include "llmroof/scenarios/cluster.hpp"
 #include "llmroof/scenarios/explain_estimate.hpp"
@@ -106,7 +107,9 @@ std::optional<std::vector<DeviceMatch>> parse_group_element(const DeviceDb& db,
 
 // The notes a device choice needs: the family an alias covers, and the memory configuration a
 // chip sold in several is sized at.
-void family_note(std::vector<std::string>& notes, const DeviceMatch& match, const DeviceDb& db) {
+// The configuration note is left out when {memory} or {usable_memory} sets the memory.
+void family_note(std::vector<std::string>& notes, const DeviceMatch& match, const DeviceDb& db,
+                 const EstimateOptions& options) {
   auto add = [&notes](std::string note) {
     if (!note.empty() && std::find(notes.begin(), notes.end(), note) == notes.end()) {
       notes.push_back(std::move(note));
@@ -116,7 +119,9 @@ void family_note(std::vector<std::string>& notes, const DeviceMatch& match, cons
     add(fmt::format("'{}' covers {}; using {}: {}", match.family->alias,
                     fmt::join(match.family->covers, ", "), match.device->id, match.family->note));
   }
-  add(memory_configuration_note(db, *match.device));
+  if (!options.memory_bytes && !options.usable_memory_bytes) {
+    add(memory_configuration_note(db, *match.device));
+  }
 }
 
 // Common end of every mode: optional columns, --show, notes, warnings, output.
@@ -128,6 +133,18 @@ void finish(Report& report, const EstimateRequest& o, std::vector<std::string> n
   }
   if (o.options.batch > 1) {
     show_column(report, "aggregate_tokens_per_s");
+  }
+  // The usable memory an override gave is kept in a narrowed table right after the fit.
+  if ((o.options.memory_bytes || o.options.usable_memory_bytes) &&
+      report.column_index("memory_available_bytes") >= 0) {
+    show_column(report, "memory_available_bytes");
+    auto& essential = report.essential_columns;
+    auto after = std::find(essential.begin(), essential.end(), "fit_reason");
+    if (after == essential.end()) {
+      after = std::find(essential.begin(), essential.end(), "fits");
+    }
+    essential.insert(after == essential.end() ? essential.end() : after + 1,
+                     "memory_available_bytes");
   }
   if (o.options.batch > 1 || o.options.context_tokens > 0) {
     show_column(report, "kv_read_share");
@@ -195,6 +212,25 @@ Report explain_row(const Report& report, const std::vector<EstimateResult>& resu
   return out;
 }
 
+// What --memory / --usable-memory made of a device's memory: installed and usable, and why.
+void memory_note(std::vector<std::string>& notes, const Device& device,
+                 const EstimateOptions& options) {
+  const double available_bytes = options.usable_memory_bytes.value_or(
+      usable_memory_bytes(device, options.memory_bytes.value_or(device.max_memory_bytes())));
+  std::string note;
+  if (options.usable_memory_bytes) {
+    note = fmt::format("{}: {:.1f} GiB usable, as {{usable_memory}} gives it (no OS share applied)",
+                       device.id, available_bytes / units::k_gib);
+  } else if (options.memory_bytes) {
+    note = fmt::format("{}: {:.1f} GiB installed ({{memory}}), {:.1f} GiB usable: {}", device.id,
+                       *options.memory_bytes / units::k_gib, available_bytes / units::k_gib,
+                       usable_memory_rule(device));
+  }
+  if (!note.empty() && std::find(notes.begin(), notes.end(), note) == notes.end()) {
+    notes.push_back(std::move(note));
+  }
+}
+
 Report run_single(const EstimateRequest& o, const Database& db, const ModelChoice& model,
                   const EstimateOptions& options) {
   const auto matches = select_devices(db.devices(), o.devices);
@@ -206,8 +242,9 @@ Report run_single(const EstimateRequest& o, const Database& db, const ModelChoic
   for (const auto& match : matches) {
     require_backend(*match.device, options.backend);
     results.push_back(estimate(*match.device, model.input, options, db.efficiency()));
-    family_note(notes, match, db.devices());
+    family_note(notes, match, db.devices(), options);
     const auto& r = results.back();
+    memory_note(notes, *match.device, options);
     if (r.precision_fell_back) {
       fell_back[r.precision].push_back(match.device->id);
     }
@@ -287,7 +324,8 @@ Report run_groups(const EstimateRequest& o, const Database& data, const ModelCho
     }
     for (const auto& match : select_devices(db, o.devices)) {
       require_backend(*match.device, options.backend);
-      family_note(notes, match, data.devices());
+      family_note(notes, match, data.devices(), options);
+      memory_note(notes, *match.device, options);
       GroupSpec g;
       g.devices.assign(static_cast<std::size_t>(o.count), match.device);
       groups.push_back(std::move(g));
@@ -297,7 +335,8 @@ Report run_groups(const EstimateRequest& o, const Database& data, const ModelCho
       GroupSpec g;
       for (const auto& match : members) {
         require_backend(*match.device, options.backend);
-        family_note(notes, match, data.devices());
+        family_note(notes, match, data.devices(), options);
+        memory_note(notes, *match.device, options);
         g.devices.push_back(match.device);
       }
       groups.push_back(std::move(g));
@@ -410,7 +449,7 @@ Report run_offload(const EstimateRequest& o, const Database& data, const ModelCh
   std::vector<OffloadResult> results;
   for (const auto& match : select_devices(db, o.devices)) {
     require_backend(*match.device, options.backend);
-    family_note(notes, match, data.devices());
+    family_note(notes, match, data.devices(), options);
     spec.gpu = match.device;
     results.push_back(estimate_offload(spec, model.input, options, data.efficiency()));
     const OffloadResult& r = results.back();
@@ -493,7 +532,7 @@ Report run_speculative(const EstimateRequest& o, const Database& db, const Model
   std::vector<SpeculativeResult> results;
   for (const auto& match : select_devices(db.devices(), o.devices)) {
     require_backend(*match.device, options.backend);
-    family_note(notes, match, db.devices());
+    family_note(notes, match, db.devices(), options);
     results.push_back(
         estimate_speculative(*match.device, model.input, spec, options, db.efficiency()));
     const SpeculativeResult& r = results.back();
