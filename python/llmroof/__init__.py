@@ -89,8 +89,9 @@ class Database(_core.Database):
                           usable_memory=None, kv_quant=None, compute_precision=None,
                           backend=None, ideal=None, expert_skew=None, power=None,
                           price_per_hour=None, sort=None, show=None, count=None, split=None,
-                          split_ratio=None, link=None, gpu_layers=None, host=None, cpu_moe=None, draft=None,
-                          draft_quant=None, draft_tokens=None, acceptance=None):
+                          split_ratio=None, link=None, gpu_layers=None, host=None,
+                          cpu_moe=None, draft=None, draft_quant=None, draft_tokens=None,
+                          acceptance=None):
         """The whole JSON document of ``llmroof estimate --format json`` as a dict: "results"
         (the rows), "meta" (notes, warnings, version) and the document fields.
 
