@@ -470,7 +470,8 @@ TEST_CASE("render: a records cell in every format", "[render][cluster]") {
   CHECK(json.find("\"devices\": null") != std::string::npos);
 }
 
-TEST_CASE("--memory is installed memory, --usable-memory is usable as given", "[memory]") {
+TEST_CASE("memory override: installed memory gets the usable share, usable memory is as given",
+          "[memory]") {
   const EfficiencyTable table{};  // ideal: the table plays no part
   const ModelInput m = generic_70b_int4();
   const Device mac = m4_pro_64();
