@@ -86,18 +86,20 @@ class Database(_core.Database):
 
     def estimate_document(self, model, quant=None, device=None, *, batch=None, context=None,
                           prompt=None, generate=None, bandwidth=None, tflops=None, memory=None,
-                          kv_quant=None, compute_precision=None, backend=None, ideal=None,
-                          expert_skew=None, power=None, price_per_hour=None, sort=None,
-                          show=None, count=None, split=None, split_ratio=None, link=None,
-                          gpu_layers=None, host=None, cpu_moe=None, draft=None,
-                          draft_quant=None, draft_tokens=None, acceptance=None):
+                          usable_memory=None, kv_quant=None, compute_precision=None,
+                          backend=None, ideal=None, expert_skew=None, power=None,
+                          price_per_hour=None, sort=None, show=None, count=None, split=None,
+                          split_ratio=None, link=None, gpu_layers=None, host=None,
+                          cpu_moe=None, draft=None, draft_quant=None, draft_tokens=None,
+                          acceptance=None):
         """The whole JSON document of ``llmroof estimate --format json`` as a dict: "results"
         (the rows), "meta" (notes, warnings, version) and the document fields.
 
         Arguments are the CLI's options by their field names: model (catalog id, size such as
         "70b", path, bytes), quant, device (an id, a list of ids, or a filter such as
         "nvidia"), batch, context, prompt and generate (tokens), bandwidth (GB/s), tflops
-        (TFLOP/s), memory (GiB), kv_quant, compute_precision, backend, ideal, expert_skew,
+        (TFLOP/s), memory (GiB installed; the usable share is applied on top), usable_memory
+        (GiB usable, as is), kv_quant, compute_precision, backend, ideal, expert_skew,
         power (W), price_per_hour (USD), sort, show, count, split, split_ratio, link,
         gpu_layers, host, cpu_moe, draft (same forms as model), draft_quant, draft_tokens,
         acceptance. None means the CLI's default. Raises RequestError naming the argument at
@@ -108,7 +110,8 @@ class Database(_core.Database):
         request = {
             "model": name, "quant": quant, "device": _sequence(device), "batch": batch,
             "context": context, "prompt": prompt, "generate": generate,
-            "bandwidth": bandwidth, "tflops": tflops, "memory": memory, "kv_quant": kv_quant,
+            "bandwidth": bandwidth, "tflops": tflops, "memory": memory,
+            "usable_memory": usable_memory, "kv_quant": kv_quant,
             "compute_precision": compute_precision, "backend": backend, "ideal": ideal,
             "expert_skew": expert_skew, "power": power, "price_per_hour": price_per_hour,
             "sort": sort, "show": _sequence(show), "count": count, "split": split,

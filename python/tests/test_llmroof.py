@@ -59,6 +59,11 @@ CASES = [
     (["estimate", "-m", "7b", "-q", "int4", "-d", "m4-10c", "--bandwidth", "120", "--tflops",
       "38", "--ideal"],
      dict(model="7b", quant="int4", device="m4-10c", bandwidth=120, tflops=38, ideal=True)),
+    (["estimate", "-m", "llama-3.1-8b", "-q", "q4_k_m", "-d", "m4-pro", "--memory", "24"],
+     dict(model="llama-3.1-8b", quant="q4_k_m", device="m4-pro", memory=24)),
+    (["estimate", "-m", "llama-3.1-8b", "-q", "q4_k_m", "-d", "m4-pro", "--usable-memory",
+      "20"],
+     dict(model="llama-3.1-8b", quant="q4_k_m", device="m4-pro", usable_memory=20)),
 ]
 
 

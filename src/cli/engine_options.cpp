@@ -38,12 +38,22 @@ void add_engine_options(CLI::App& sub, EngineCliOptions& o) {
       ->check(finite_number)
       ->check(CLI::PositiveNumber)
       ->type_name("TFLOPS");
-  sub.add_option("--memory", o.memory_gib,
-                 "Memory available to the model on each device, in GiB (default: the device's "
-                 "largest configuration, less what the OS keeps)")
+  auto* installed =
+      sub.add_option("--memory", o.memory_gib,
+                     "INSTALLED memory of each device, in GiB (default: the device's largest "
+                     "configuration); the usable share is applied on top: macOS's GPU wired "
+                     "limit (2/3 up to 36 GiB, 3/4 above), 90% on other shared-memory parts, all "
+                     "of a discrete GPU's")
+          ->check(finite_number)
+          ->check(CLI::PositiveNumber)
+          ->type_name("GiB");
+  sub.add_option("--usable-memory", o.usable_memory_gib,
+                 "USABLE memory of each device, in GiB, taken as is (no OS share applied): "
+                 "e.g. after raising macOS's limit with sysctl iogpu.wired_limit_mb")
       ->check(finite_number)
       ->check(CLI::PositiveNumber)
-      ->type_name("GiB");
+      ->type_name("GiB")
+      ->excludes(installed);
   std::vector<std::string> kv_names;
   for (auto name : kv_quant_names()) {
     kv_names.emplace_back(name);
@@ -94,6 +104,9 @@ void apply_engine_options(const EngineCliOptions& o, EstimateOptions& options) {
   }
   if (o.memory_gib) {
     options.memory_bytes = *o.memory_gib * units::k_gib;
+  }
+  if (o.usable_memory_gib) {
+    options.usable_memory_bytes = *o.usable_memory_gib * units::k_gib;
   }
   options.backend = o.backend;
   options.ideal = o.ideal;

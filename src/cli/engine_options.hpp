@@ -15,7 +15,8 @@ struct EngineCliOptions {
   std::optional<double> measured_bandwidth_gb_per_s;  ///< --measured-bandwidth, GB/s (sustained)
   std::optional<int> threads;                         ///< --threads (CPU runs), >= 1
   std::optional<double> tflops;                       ///< --tflops, TFLOP/s
-  std::optional<double> memory_gib;                   ///< --memory, GiB
+  std::optional<double> memory_gib;                   ///< --memory, GiB installed
+  std::optional<double> usable_memory_gib;            ///< --usable-memory, GiB
   std::string kv_quant = "f16";
   std::optional<std::string> compute_precision;
   std::string backend;

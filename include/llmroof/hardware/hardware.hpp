@@ -221,6 +221,9 @@ std::vector<std::string> runnable_backends(const Device& device);
 
 /// Throws RequestError on "backend" when `backend` (non-empty) is not one `device` can run,
 /// listing the ones it can. An empty backend means the device's usual one and always passes.
-void require_backend(const Device& device, std::string_view backend);
+/// `cpu_hosts`: CPU device ids to suggest as --host when a device without a host CPU in the
+/// data is asked for the cpu backend.
+void require_backend(const Device& device, std::string_view backend,
+                     const std::vector<std::string>& cpu_hosts = {});
 
 }  // namespace llmroof

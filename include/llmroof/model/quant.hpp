@@ -45,12 +45,28 @@ inline constexpr int f32 = 0, f16 = 1, q4_0 = 2, q4_1 = 3, q5_0 = 6, q5_1 = 7, q
 /// row length is not a multiple of the block size, or the byte count overflows 64 bits.
 std::optional<std::uint64_t> ggml_tensor_bytes(int type, std::span<const std::uint64_t> dims);
 
+/// Weight types a checkpoint can be published in that GGML has no id for; their ids lie above
+/// every GGML id.
+namespace published_type {
+/// FP8 E4M3, one FP32 scale per 128x128 block of the matrix (DeepSeek-V3's
+/// quantization_config: quant_method fp8, weight_block_size [128, 128]).
+inline constexpr int fp8_e4m3_block128 = 1000;
+}  // namespace published_type
+
+/// Bytes of a tensor of `type` (a GGML or a published_type id) with `dims`. A block-scaled FP8
+/// matrix of rows x cols (dims[1] x dims[0]) holds one byte per weight plus 4 bytes per
+/// ceil(rows/128) x ceil(cols/128) block, per matrix of a 3-D stack; nullopt as for
+/// ggml_tensor_bytes.
+std::optional<std::uint64_t> weight_tensor_bytes(int type, std::span<const std::uint64_t> dims);
+/// The name of a GGML or published_type id ("Q4_K", "F8_E4M3_B128"); "type N" if unknown.
+std::string weight_type_name(int type);
+
 /// How --quant names a weight format.
 enum class QuantKind {
   nominal,    ///< the source articles' n_bytes: every weight at a flat size (fp16 = 2, int4 = 0.5)
   ggml_type,  ///< one GGML tensor type for every 2-D tensor (1-D tensors F32)
   preset,     ///< a llama.cpp ftype preset: llama-quantize's mix of types per tensor
-  published,  ///< a checkpoint as published quantized: `type` for the routed experts, BF16 else
+  published,  ///< a checkpoint as published quantized: `type` for the tensors it covers, BF16 else
 };
 
 /// A weight format selectable with --quant.
@@ -61,6 +77,9 @@ struct Quant {
   int type = -1;                        ///< ggml_type: the type; preset: its base type
   int ftype = -1;                       ///< preset: llama_ftype id (general.file_type)
   Precision compute = Precision::fp16;  ///< precision the matrix products run at by default
+  /// published only: `type` covers every linear layer (not the embedding, head or router)
+  /// rather than only the routed experts
+  bool covers_linear_layers = false;
   std::string description;
 };
 

@@ -1,6 +1,7 @@
 #pragma once
 
 #include <optional>
+#include <string_view>
 
 #include "llmroof/hardware/hardware.hpp"
 #include "llmroof/model/model_spec.hpp"
@@ -91,6 +92,9 @@ double runtime_overhead_bytes(double weights_bytes);
 /// discrete GPU; on Apple silicon the GPU's default wired limit (2/3 up to 36 GiB, 3/4 above);
 /// on other shared-memory parts what is left after 10% for the operating system.
 double usable_memory_bytes(const Device& device, double memory_bytes);
+/// The rule usable_memory_bytes applies on `device`, in words (for notes):
+/// "macOS's GPU wired limit, 2/3 of memory up to 36 GiB and 3/4 above".
+std::string_view usable_memory_rule(const Device& device);
 
 MemoryFit memory_fit(double weights_bytes, double kv_cache_bytes, double available_bytes);
 

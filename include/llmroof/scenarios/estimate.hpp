@@ -30,11 +30,16 @@ struct EstimateOptions {
   bool bandwidth_measured = false;  ///< the override is a measured sustained read, not a peak
   std::optional<int> threads;       ///< CPU threads (>= 1); unset = every performance core
   std::optional<double> peak_flops_per_s;  ///< override of the device's peak
-  std::optional<double> memory_bytes;      ///< override of the device's memory size
-  std::string backend;                     ///< "" = the device's usual backend
-  bool ideal = false;                      ///< pure roofline: efficiency 1, no overheads, no range
-  double expert_skew = 0;                  ///< see expected_experts_touched
-  std::optional<double> power_w;           ///< override of the device's TDP, watts
+  /// Override of the device's INSTALLED memory; the usable share (usable_memory_bytes) is
+  /// applied on top of it.
+  std::optional<double> memory_bytes;
+  /// Override of the memory the engine can use, taken as is (no OS share); wins over
+  /// memory_bytes.
+  std::optional<double> usable_memory_bytes;
+  std::string backend;            ///< "" = the device's usual backend
+  bool ideal = false;             ///< pure roofline: efficiency 1, no overheads, no range
+  double expert_skew = 0;         ///< see expected_experts_touched
+  std::optional<double> power_w;  ///< override of the device's TDP, watts
   std::optional<double> price_usd_per_hour;  ///< rental price, for usd_per_million_tokens
 };
 

@@ -9,6 +9,7 @@
 
 #include "llmroof/hardware/links.hpp"
 #include "llmroof/hardware/products.hpp"
+#include "llmroof/physics/roofline.hpp"
 #include "llmroof/report/explain.hpp"
 #include "llmroof/scenarios/cluster.hpp"
 #include "llmroof/scenarios/explain_estimate.hpp"
@@ -106,7 +107,9 @@ std::optional<std::vector<DeviceMatch>> parse_group_element(const DeviceDb& db,
 
 // The notes a device choice needs: the family an alias covers, and the memory configuration a
 // chip sold in several is sized at.
-void family_note(std::vector<std::string>& notes, const DeviceMatch& match, const DeviceDb& db) {
+// The configuration note is left out when {memory} or {usable_memory} sets the memory.
+void family_note(std::vector<std::string>& notes, const DeviceMatch& match, const DeviceDb& db,
+                 const EstimateOptions& options) {
   auto add = [&notes](std::string note) {
     if (!note.empty() && std::find(notes.begin(), notes.end(), note) == notes.end()) {
       notes.push_back(std::move(note));
@@ -116,7 +119,9 @@ void family_note(std::vector<std::string>& notes, const DeviceMatch& match, cons
     add(fmt::format("'{}' covers {}; using {}: {}", match.family->alias,
                     fmt::join(match.family->covers, ", "), match.device->id, match.family->note));
   }
-  add(memory_configuration_note(db, *match.device));
+  if (!options.memory_bytes && !options.usable_memory_bytes) {
+    add(memory_configuration_note(db, *match.device));
+  }
 }
 
 // Common end of every mode: optional columns, --show, notes, warnings, output.
@@ -128,6 +133,18 @@ void finish(Report& report, const EstimateRequest& o, std::vector<std::string> n
   }
   if (o.options.batch > 1) {
     show_column(report, "aggregate_tokens_per_s");
+  }
+  // The usable memory an override gave is kept in a narrowed table right after the fit.
+  if ((o.options.memory_bytes || o.options.usable_memory_bytes) &&
+      report.column_index("memory_available_bytes") >= 0) {
+    show_column(report, "memory_available_bytes");
+    auto& essential = report.essential_columns;
+    auto after = std::find(essential.begin(), essential.end(), "fit_reason");
+    if (after == essential.end()) {
+      after = std::find(essential.begin(), essential.end(), "fits");
+    }
+    essential.insert(after == essential.end() ? essential.end() : after + 1,
+                     "memory_available_bytes");
   }
   if (o.options.batch > 1 || o.options.context_tokens > 0) {
     show_column(report, "kv_read_share");
@@ -195,6 +212,38 @@ Report explain_row(const Report& report, const std::vector<EstimateResult>& resu
   return out;
 }
 
+// CPU devices to name as {host} in an error: desktop, workstation and server parts.
+std::vector<std::string> cpu_host_examples(const DeviceDb& db) {
+  std::vector<std::string> ids;
+  for (const Device& d : db.devices) {
+    if (d.kind == DeviceKind::cpu &&
+        (d.segment == "desktop" || d.segment == "workstation" || d.segment == "server") &&
+        ids.size() < 4) {
+      ids.push_back(d.id);
+    }
+  }
+  return ids;
+}
+
+// What --memory / --usable-memory made of a device's memory: installed and usable, and why.
+void memory_note(std::vector<std::string>& notes, const Device& device,
+                 const EstimateOptions& options) {
+  const double available_bytes = options.usable_memory_bytes.value_or(
+      usable_memory_bytes(device, options.memory_bytes.value_or(device.max_memory_bytes())));
+  std::string note;
+  if (options.usable_memory_bytes) {
+    note = fmt::format("{}: {:.1f} GiB usable, as {{usable_memory}} gives it (no OS share applied)",
+                       device.id, available_bytes / units::k_gib);
+  } else if (options.memory_bytes) {
+    note = fmt::format("{}: {:.1f} GiB installed ({{memory}}), {:.1f} GiB usable: {}", device.id,
+                       *options.memory_bytes / units::k_gib, available_bytes / units::k_gib,
+                       usable_memory_rule(device));
+  }
+  if (!note.empty() && std::find(notes.begin(), notes.end(), note) == notes.end()) {
+    notes.push_back(std::move(note));
+  }
+}
+
 Report run_single(const EstimateRequest& o, const Database& db, const ModelChoice& model,
                   const EstimateOptions& options) {
   const auto matches = select_devices(db.devices(), o.devices);
@@ -204,10 +253,11 @@ Report run_single(const EstimateRequest& o, const Database& db, const ModelChoic
   // Devices that lack the requested precision, by the precision used instead: one note each.
   std::map<Precision, std::vector<std::string>> fell_back;
   for (const auto& match : matches) {
-    require_backend(*match.device, options.backend);
+    require_backend(*match.device, options.backend, cpu_host_examples(db.devices()));
     results.push_back(estimate(*match.device, model.input, options, db.efficiency()));
-    family_note(notes, match, db.devices());
+    family_note(notes, match, db.devices(), options);
     const auto& r = results.back();
+    memory_note(notes, *match.device, options);
     if (r.precision_fell_back) {
       fell_back[r.precision].push_back(match.device->id);
     }
@@ -286,8 +336,9 @@ Report run_groups(const EstimateRequest& o, const Database& data, const ModelCho
           "the repeated id");
     }
     for (const auto& match : select_devices(db, o.devices)) {
-      require_backend(*match.device, options.backend);
-      family_note(notes, match, data.devices());
+      require_backend(*match.device, options.backend, cpu_host_examples(db));
+      family_note(notes, match, data.devices(), options);
+      memory_note(notes, *match.device, options);
       GroupSpec g;
       g.devices.assign(static_cast<std::size_t>(o.count), match.device);
       groups.push_back(std::move(g));
@@ -296,8 +347,9 @@ Report run_groups(const EstimateRequest& o, const Database& data, const ModelCho
     for (const auto& members : listed) {
       GroupSpec g;
       for (const auto& match : members) {
-        require_backend(*match.device, options.backend);
-        family_note(notes, match, data.devices());
+        require_backend(*match.device, options.backend, cpu_host_examples(db));
+        family_note(notes, match, data.devices(), options);
+        memory_note(notes, *match.device, options);
         g.devices.push_back(match.device);
       }
       groups.push_back(std::move(g));
@@ -409,8 +461,8 @@ Report run_offload(const EstimateRequest& o, const Database& data, const ModelCh
   std::vector<std::string> warnings = model.warnings;
   std::vector<OffloadResult> results;
   for (const auto& match : select_devices(db, o.devices)) {
-    require_backend(*match.device, options.backend);
-    family_note(notes, match, data.devices());
+    require_backend(*match.device, options.backend, cpu_host_examples(db));
+    family_note(notes, match, data.devices(), options);
     spec.gpu = match.device;
     results.push_back(estimate_offload(spec, model.input, options, data.efficiency()));
     const OffloadResult& r = results.back();
@@ -492,8 +544,8 @@ Report run_speculative(const EstimateRequest& o, const Database& db, const Model
   spec.acceptance = *o.acceptance;
   std::vector<SpeculativeResult> results;
   for (const auto& match : select_devices(db.devices(), o.devices)) {
-    require_backend(*match.device, options.backend);
-    family_note(notes, match, db.devices());
+    require_backend(*match.device, options.backend, cpu_host_examples(db.devices()));
+    family_note(notes, match, db.devices(), options);
     results.push_back(
         estimate_speculative(*match.device, model.input, spec, options, db.efficiency()));
     const SpeculativeResult& r = results.back();
@@ -531,6 +583,46 @@ Report run_speculative(const EstimateRequest& o, const Database& db, const Model
 
 }  // namespace
 
+// {backend} cpu {host} CPU on devices that have no CPU of their own in the data (a discrete
+// GPU): each such device's row is the host's CPU and memory. Returns the request with the
+// device list rewritten (one row per distinct device) and a note per substitution.
+EstimateRequest run_on_host_cpu(const DeviceDb& db, const EstimateRequest& o,
+                                std::vector<std::string>& notes) {
+  const auto host_match = find_device(db, *o.host);
+  if (!host_match) {
+    const auto selected = select_devices(db, *o.host, "host");  // throws for an unknown name
+    throw RequestError("host", fmt::format("{{host}} '{}' selects {} devices; give one device id",
+                                           *o.host, selected.size()));
+  }
+  const Device& host = *host_match->device;
+  if (host.kind != DeviceKind::cpu) {
+    throw RequestError(
+        "host", fmt::format("{{backend}} cpu {{host}} runs the model on a CPU; "
+                            "'{}' is of kind {} (CPU devices: {})",
+                            host.id, to_string(host.kind), fmt::join(cpu_host_examples(db), ", ")));
+  }
+  std::vector<std::string> ids;
+  for (const auto& match : select_devices(db, o.devices)) {
+    const auto runs = runnable_backends(*match.device);
+    const bool own_cpu = std::find(runs.begin(), runs.end(), "cpu") != runs.end();
+    const std::string id = own_cpu ? match.device->id : host.id;
+    if (!own_cpu) {
+      notes.push_back(fmt::format(
+          "{}: {{backend}} cpu runs on the host {} ({}): its CPU and memory, {:.1f} GB/s, "
+          "{:.2f} TFLOPS fp32, {:.0f} GiB, the CPU engine class; the row is the host's",
+          match.device->id, host.id, host.name, host.mem_bw_bytes_per_s / units::k_gb,
+          host.roof_peak(Precision::fp32) / units::k_tera, host.max_memory_bytes() / units::k_gib));
+    }
+    if (std::find(ids.begin(), ids.end(), id) == ids.end()) {
+      ids.push_back(id);
+    }
+  }
+  EstimateRequest hosted = o;
+  hosted.devices = fmt::format("{}", fmt::join(ids, ","));
+  hosted.host.reset();
+  return hosted;
+}
+
 Report run_estimate(const Database& data, const EstimateRequest& o) {
   ModelChoice model = resolve_model(data, o.model, o.quant);
   EstimateOptions options = o.options;
@@ -549,6 +641,19 @@ Report run_estimate(const Database& data, const EstimateRequest& o) {
   const bool speculative = o.draft.has_value();
   if (!speculative && (o.acceptance || o.draft_quant || o.draft_tokens)) {
     throw RequestError("draft", "{acceptance}, {draft_quant} and {draft_tokens} need {draft}");
+  }
+  // --backend cpu --host CPU without a partial offload: the model runs on the host's CPU.
+  const bool on_host_cpu =
+      options.backend == "cpu" && o.host.has_value() && !o.gpu_layers && !o.cpu_moe;
+  if (on_host_cpu) {
+    if (speculative) {
+      throw RequestError("draft", "{draft} does not combine with {backend} cpu {host}");
+    }
+    std::vector<std::string> host_notes;
+    const EstimateRequest hosted = run_on_host_cpu(data.devices(), o, host_notes);
+    Report report = run_estimate(data, hosted);
+    report.notes.insert(report.notes.begin(), host_notes.begin(), host_notes.end());
+    return report;
   }
   const bool offload = o.gpu_layers.has_value() || o.host.has_value() || o.cpu_moe;
 

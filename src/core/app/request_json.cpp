@@ -23,15 +23,18 @@ namespace {
 using nlohmann::json;
 
 // Every field, in the order of `llmroof estimate --help`.
-constexpr std::array<std::string_view, 30> k_fields = {
-    "model",        "quant",          "device",      "bandwidth",
-    "tflops",       "memory",         "kv_quant",    "compute_precision",
-    "backend",      "ideal",          "expert_skew", "batch",
-    "context",      "prompt",         "generate",    "sort",
-    "power",        "price_per_hour", "show",        "count",
-    "split",        "split_ratio",    "link",        "gpu_layers",
-    "host",         "cpu_moe",        "draft",       "draft_quant",
-    "draft_tokens", "acceptance",
+constexpr std::array<std::string_view, 31> k_fields = {
+    "model",          "quant",       "device",
+    "bandwidth",      "tflops",      "memory",
+    "usable_memory",  "kv_quant",    "compute_precision",
+    "backend",        "ideal",       "expert_skew",
+    "batch",          "context",     "prompt",
+    "generate",       "sort",        "power",
+    "price_per_hour", "show",        "count",
+    "split",          "split_ratio", "link",
+    "gpu_layers",     "host",        "cpu_moe",
+    "draft",          "draft_quant", "draft_tokens",
+    "acceptance",
 };
 
 constexpr std::array<std::string_view, 6> k_precisions = {"fp32", "fp16", "bf16",
@@ -320,6 +323,14 @@ EstimateRequest estimate_request_from_json(std::string_view text,
   }
   if (auto gib = f.number("memory", true)) {
     o.memory_bytes = *gib * units::k_gib;
+  }
+  if (auto gib = f.number("usable_memory", true)) {
+    if (o.memory_bytes) {
+      throw RequestError("usable_memory",
+                         "{usable_memory} sets usable memory directly; give it or {memory} "
+                         "(installed), not both");
+    }
+    o.usable_memory_bytes = *gib * units::k_gib;
   }
   o.backend = f.choice("backend", k_backends).value_or("");
   o.ideal = f.flag("ideal").value_or(false);

@@ -760,7 +760,8 @@ std::vector<std::string> runnable_backends(const Device& device) {
   return backends;
 }
 
-void require_backend(const Device& device, std::string_view backend) {
+void require_backend(const Device& device, std::string_view backend,
+                     const std::vector<std::string>& cpu_hosts) {
   const std::string key = normalize_key(backend);
   if (key.empty()) {
     return;
@@ -769,12 +770,16 @@ void require_backend(const Device& device, std::string_view backend) {
   if (std::find(backends.begin(), backends.end(), key) != backends.end()) {
     return;
   }
-  const std::string why = key == "cpu"
-                              ? fmt::format(
-                                    "; the data names no host CPU for {} (estimate the host's CPU "
-                                    "as a device of its own, or split with {{host}})",
-                                    device.id)
-                              : std::string();
+  std::string why;
+  if (key == "cpu") {
+    why = fmt::format(
+        "; the data names no host CPU for {}: give one with {{backend}} cpu {{host}} DEVICE",
+        device.id);
+    if (!cpu_hosts.empty()) {
+      why += fmt::format(" (CPU devices include {}; see llmroof devices cpu)",
+                         fmt::join(cpu_hosts, ", "));
+    }
+  }
   throw RequestError("backend", fmt::format("{{backend}} {} cannot run on {}; it runs {}{}", key,
                                             device.id, fmt::join(backends, ", "), why));
 }

@@ -674,7 +674,13 @@ void ConfigParser::finish() {
       if (name == "mxfp4") {
         m_spec.published_quant = "mxfp4_bf16";  // gpt-oss: MXFP4 experts, BF16 the rest
       } else if (name == "fp8") {
-        m_spec.published_quant = "fp8";  // DeepSeek-V3: e4m3 with 128x128 block scales
+        // DeepSeek-V3/R1: e4m3 with one FP32 scale per weight_block_size [128, 128] block;
+        // without block sizes (per-tensor scales) the scales are negligible: 1 byte a weight.
+        const auto block = it->find("weight_block_size");
+        const bool block128 = block != it->end() && block->is_array() && block->size() == 2 &&
+                              (*block)[0].is_number() && (*block)[1].is_number() &&
+                              (*block)[0].get<double>() == 128 && (*block)[1].get<double>() == 128;
+        m_spec.published_quant = block128 ? "fp8_b128" : "fp8";
       } else if ((name == "gptq" || name == "awq") && number_of("bits") == 4) {
         m_spec.published_quant = name;
       } else if (name == "bitsandbytes") {

@@ -98,10 +98,7 @@ int dtype_type(const std::string& dtype) {
   return ggml::f16;
 }
 
-std::string type_name(int type) {
-  const GgmlType* info = find_ggml_type(type);
-  return info != nullptr ? std::string(info->name) : fmt::format("type {}", type);
-}
+std::string type_name(int type) { return weight_type_name(type); }
 
 }  // namespace
 
@@ -114,20 +111,32 @@ Report inspect_report(const LoadedModel& model) {
   if (model.from_gguf && tensors.empty()) {
     // A vocab-only GGUF read without load_model_file: the layout its metadata implies, at F16.
     tensors = model_tensors(spec);
-  } else if (!model.from_gguf) {
+  }
+  // A config.json published quantized is sized in its quantization_config's format.
+  const std::optional<Quant> published = model.from_gguf || spec.published_quant.empty()
+                                             ? std::nullopt
+                                             : find_quant(spec.published_quant);
+  if (!model.from_gguf) {
     // A config.json: the converter's layout, every tensor in the checkpoint's dtype.
     tensors = model_tensors(spec);
     const int type = dtype_type(spec.torch_dtype);
     for (TensorInfo& t : tensors) {
       t.type = type;
     }
-    report.notes.push_back(
-        spec.torch_dtype.empty()
-            ? std::string("weights counted as F16: the config has no torch_dtype")
-            : fmt::format("weights counted as {} (torch_dtype {})", type_name(type),
-                          spec.torch_dtype));
+    if (published) {
+      assign_types(tensors, *published, spec);
+      report.notes.push_back(
+          fmt::format("weights counted as published: {} ({}; quantization_config)", published->id,
+                      published->description));
+    } else {
+      report.notes.push_back(
+          spec.torch_dtype.empty()
+              ? std::string("weights counted as F16: the config has no torch_dtype")
+              : fmt::format("weights counted as {} (torch_dtype {})", type_name(type),
+                            spec.torch_dtype));
+    }
   }
-  const Weights weights = summarize_weights(tensors, spec);
+  const Weights weights = summarize_weights(tensors, spec, published ? &*published : nullptr);
 
   report.columns = {
       column("type", "type", CellKind::text),

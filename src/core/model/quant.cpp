@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <array>
 #include <cctype>
+#include <limits>
 #include <utility>
 
 #include "llmroof/util/lookup.hpp"
@@ -178,6 +179,23 @@ std::vector<Quant> build_quants() {
     q.type = ggml::mxfp4;
     q.compute = Precision::bf16;
     q.description = "as published (gpt-oss): MXFP4 routed experts (4.25 bits), BF16 elsewhere";
+    quants.push_back(std::move(q));
+  }
+  // DeepSeek-V3/R1: quant_method fp8, fmt e4m3, weight_block_size [128, 128]: every linear
+  // layer's weight is FP8 with a weight_scale_inv tensor of one FP32 per 128x128 block
+  // (8 + 32/16384 bits per weight); the embedding, the head, the router and the norms stay
+  // BF16 (https://huggingface.co/deepseek-ai/DeepSeek-V3/blob/main/config.json, and the
+  // checkpoint's model.safetensors.index.json, which lists a weight_scale_inv per linear layer).
+  {
+    Quant q;
+    q.id = "fp8_b128";
+    q.kind = QuantKind::published;
+    q.type = published_type::fp8_e4m3_block128;
+    q.compute = Precision::fp8;
+    q.covers_linear_layers = true;
+    q.description =
+        "as published (DeepSeek-V3/R1): FP8 E4M3 linear layers with an FP32 scale per 128x128 "
+        "block (8.002 bits), BF16 embedding, head and router";
     quants.push_back(std::move(q));
   }
   // Bare types: one type for every quantizable tensor, under names no preset uses.
@@ -538,6 +556,38 @@ std::optional<std::uint64_t> ggml_tensor_bytes(int type, std::span<const std::ui
   return bytes;
 }
 
+std::optional<std::uint64_t> weight_tensor_bytes(int type, std::span<const std::uint64_t> dims) {
+  if (type != published_type::fp8_e4m3_block128) {
+    return ggml_tensor_bytes(type, dims);
+  }
+  constexpr std::uint64_t k_block = 128;
+  const std::uint64_t cols = dims.empty() ? 1 : dims[0];
+  const std::uint64_t rows = dims.size() < 2 ? 1 : dims[1];
+  std::optional<std::uint64_t> elements = checked_mul(cols, rows);
+  std::optional<std::uint64_t> blocks =
+      checked_mul((cols + k_block - 1) / k_block, (rows + k_block - 1) / k_block);
+  for (std::size_t i = 2; i < dims.size() && elements && blocks; ++i) {
+    elements = checked_mul(*elements, dims[i]);
+    blocks = checked_mul(*blocks, dims[i]);
+  }
+  if (!elements || !blocks) {
+    return std::nullopt;
+  }
+  const std::optional<std::uint64_t> scale_bytes = checked_mul(*blocks, 4);
+  if (!scale_bytes || *elements > std::numeric_limits<std::uint64_t>::max() - *scale_bytes) {
+    return std::nullopt;
+  }
+  return *elements + *scale_bytes;
+}
+
+std::string weight_type_name(int type) {
+  if (type == published_type::fp8_e4m3_block128) {
+    return "F8_E4M3_B128";
+  }
+  const GgmlType* info = find_ggml_type(type);
+  return info != nullptr ? std::string(info->name) : fmt::format("type {}", type);
+}
+
 const std::vector<Quant>& all_quants() {
   static const std::vector<Quant> quants = build_quants();
   return quants;
@@ -789,10 +839,13 @@ void assign_types(std::vector<TensorInfo>& tensors, const Quant& quant, const Mo
     }
     case QuantKind::published:
       for (auto& t : tensors) {
-        const bool expert = is_routed_expert(classify_tensor(t.name).role);
-        t.type = expert && is_quantizable(t) ? quant.type
-                 : t.dims.size() < 2         ? ggml::f32
-                                             : ggml::bf16;
+        const TensorRole role = classify_tensor(t.name).role;
+        const bool covered = quant.covers_linear_layers
+                                 ? role != TensorRole::token_embd && role != TensorRole::output
+                                 : is_routed_expert(role);
+        t.type = covered && is_quantizable(t) ? quant.type
+                 : t.dims.size() < 2          ? ggml::f32
+                                              : ggml::bf16;
       }
       return;
     case QuantKind::preset: {

@@ -26,7 +26,7 @@ Weights summarize_weights(std::span<const TensorInfo> tensors, const ModelSpec& 
     double bytes = 0;
     if (nominal != nullptr && nominal->kind == QuantKind::nominal) {
       bytes = params * nominal->nominal_bytes_per_weight;
-    } else if (auto exact = ggml_tensor_bytes(t.type, t.dims)) {
+    } else if (auto exact = weight_tensor_bytes(t.type, t.dims)) {
       bytes = static_cast<double>(*exact);
     }
     w.total_params += params;

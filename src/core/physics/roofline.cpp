@@ -193,6 +193,20 @@ double usable_memory_bytes(const Device& device, double memory_bytes) {
   return memory_bytes;
 }
 
+std::string_view usable_memory_rule(const Device& device) {
+  switch (device.kind) {
+    case DeviceKind::gpu:
+      return "all of a discrete GPU's memory; the runtime allowance covers the CUDA/ROCm context";
+    case DeviceKind::apple_soc:
+      return "macOS's GPU wired limit, 2/3 of memory up to 36 GiB and 3/4 above";
+    case DeviceKind::igpu:
+    case DeviceKind::soc:
+    case DeviceKind::cpu:
+      return "90%, the rest left to the operating system";
+  }
+  return "all of it";
+}
+
 MemoryFit memory_fit(double weights_bytes, double kv_cache_bytes_total, double available_bytes) {
   MemoryFit f;
   f.weights_bytes = weights_bytes;

@@ -108,7 +108,7 @@ EstimateResult estimate(const Device& device, const ModelInput& model,
   const double kv_total = static_cast<double>(options.batch) *
                           kv_cache_bytes(model.spec, held_tokens, options.kv_bytes_per_element);
   const double available =
-      options.memory_bytes ? memory_bytes : usable_memory_bytes(device, memory_bytes);
+      options.usable_memory_bytes.value_or(usable_memory_bytes(device, memory_bytes));
   r.fit = memory_fit(model.weights.total_bytes, kv_total, available);
 
   const double batch = static_cast<double>(std::max(1, options.batch));

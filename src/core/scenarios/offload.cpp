@@ -144,6 +144,7 @@ OffloadResult estimate_offload(const OffloadSpec& spec, const ModelInput& model,
   host_options.bandwidth_bytes_per_s.reset();
   host_options.peak_flops_per_s.reset();
   host_options.memory_bytes.reset();
+  host_options.usable_memory_bytes.reset();
   host_options.power_w.reset();
   host_options.backend.clear();
   r.host_alone = estimate(*spec.host, model, host_options, efficiency);

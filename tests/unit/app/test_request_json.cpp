@@ -48,6 +48,7 @@ TEST_CASE("request JSON: fields in the CLI's units become an EstimateRequest", "
   CHECK(r.options.bandwidth_bytes_per_s == 120e9);
   CHECK(r.options.peak_flops_per_s == 38.5e12);
   CHECK(r.options.memory_bytes == 16 * units::k_gib);
+  CHECK(!r.options.usable_memory_bytes);
   CHECK(r.options.kv_quant == "q8_0");
   CHECK(r.options.kv_bytes_per_element == Approx(34.0 / 32.0).epsilon(1e-12));  // q8_0 block
   CHECK(r.options.compute_precision == Precision::int8);
@@ -88,6 +89,8 @@ TEST_CASE("request JSON: absent and null fields keep the CLI's defaults", "[requ
   CHECK(r.count == 1);
   CHECK_FALSE(r.draft);
   CHECK_FALSE(r.draft_tokens);
+  CHECK(estimate_request_from_json(R"({"model": "7b", "device": "a", "usable_memory": 20})")
+            .options.usable_memory_bytes == 20 * units::k_gib);
   CHECK(estimate_request_from_json(R"({"model": "7b", "device": "a", "gpu_layers": "auto"})")
             .gpu_layers == "auto");
   // 2.0 is a whole number (JavaScript has one number type).
@@ -133,6 +136,8 @@ TEST_CASE("request JSON: each bad value names its field", "[request_json]") {
        "{split} must be one of layer, tensor, row, got 'rows'"},
       {R"({"model": "7b", "device": "a", "split_ratio": []})", "split_ratio",
        "{split_ratio} must be a string such as \"3,1\" or a list of numbers, got []"},
+      {R"({"model": "7b", "device": "a", "memory": 16, "usable_memory": 12})", "usable_memory",
+       "{usable_memory} sets usable memory directly; give it or {memory} (installed), not both"},
       {R"({"model": 7, "device": "a"})", "model", "{model} must be a string, got 7"},
       {"[1]", "request", "the request must be a JSON object"},
   };
@@ -158,7 +163,7 @@ TEST_CASE("request JSON: unknown names get suggestions", "[request_json]") {
 
 TEST_CASE("request JSON: the field list is the request's", "[request_json]") {
   const auto fields = estimate_request_fields();
-  CHECK(fields.size() == 30);
+  CHECK(fields.size() == 31);
   CHECK(fields.front() == "model");
   CHECK(std::find(fields.begin(), fields.end(), "price_per_hour") != fields.end());
 }

@@ -295,7 +295,7 @@ TEST_CASE("quantization_config: checkpoints published quantized are sized as sto
   const auto config = [&](const char* file) {
     return parse_hf_config(llmroof_test::slurp(*dir / "fixtures" / "hf-configs" / file), file);
   };
-  CHECK(config("DeepSeek-V3.json").published_quant == "fp8");
+  CHECK(config("DeepSeek-V3.json").published_quant == "fp8_b128");
   CHECK(config("Llama-2-7b-hf.json").published_quant.empty());
   const ModelSpec oss = config("gpt-oss-20b.json");
   REQUIRE(oss.published_quant == "mxfp4_bf16");
@@ -314,4 +314,50 @@ TEST_CASE("quantization_config: checkpoints published quantized are sized as sto
   const double rest_params = w.total_params - w.routed_expert_params;
   const double rest_bytes = w.total_bytes - w.routed_expert_bytes;
   CHECK(rest_bytes / rest_params == Approx(2.0).epsilon(0.01));
+}
+
+TEST_CASE("FP8 with 128x128 block scales: one byte a weight plus an FP32 per block", "[hf]") {
+  const std::uint64_t kv_a[] = {7168, 576};  // DeepSeek-V3 attn_kv_a_mqa: 576 rows of 7168
+  // 7168 * 576 = 4,128,768 FP8 bytes; ceil(7168/128) * ceil(576/128) = 56 * 5 = 280 blocks of
+  // 4 bytes = 1,120 bytes of scales: 4,129,888.
+  CHECK(weight_tensor_bytes(published_type::fp8_e4m3_block128, kv_a) == 4129888u);
+  const std::uint64_t experts[] = {7168, 2048, 256};  // ffn_up_exps: 256 experts of 2048 x 7168
+  // 7168 * 2048 * 256 = 3,758,096,384 bytes + 56 * 16 * 256 = 229,376 blocks * 4 = 917,504:
+  // 3,759,013,888, i.e. 8 + 32/16384 = 8.001953125 bits per weight.
+  CHECK(weight_tensor_bytes(published_type::fp8_e4m3_block128, experts) == 3759013888u);
+  CHECK(weight_type_name(published_type::fp8_e4m3_block128) == "F8_E4M3_B128");
+
+  // Without weight_block_size the scales are per tensor: the nominal 1 byte a weight.
+  const ModelSpec plain = parse_hf_config(R"({"model_type": "llama", "hidden_size": 64,
+      "num_hidden_layers": 2, "num_attention_heads": 4, "intermediate_size": 128,
+      "vocab_size": 256, "quantization_config": {"quant_method": "fp8"}})",
+                                          "config.json");
+  CHECK(plain.published_quant == "fp8");
+
+  const auto dir = llmroof_test::shared_dir();
+  if (!dir) {
+    return;  // ../shared absent: the whole-model check is skipped
+  }
+  const ModelSpec v3 = parse_hf_config(
+      llmroof_test::slurp(*dir / "fixtures" / "hf-configs" / "DeepSeek-V3.json"), "config.json");
+  REQUIRE(v3.published_quant == "fp8_b128");
+  const Weights w = model_weights(v3, *find_quant("fp8_b128"));
+  // Covered (every linear layer): 671,026,419,200 params less the embedding and head
+  // (2 x 129,280 x 7,168 = 1,853,358,080), the 58 routers (58 x 256 x 7,168 = 106,430,464) and
+  // the 1-D norms and biases (1,021,440): 669,065,609,216 weights. All their dimensions are
+  // multiples of 128 except kv_a_mqa's 576 rows, whose fifth block row is half empty: it has
+  // 280 blocks where params/16,384 counts 4,128,768/16,384 = 252, so 61 x 28 = 1,708 more.
+  // Scales: (669,065,609,216 / 16,384 + 1,708) x 4 = 40,838,232 x 4 = 163,352,928 bytes.
+  // Total: 669,065,609,216 + 163,352,928 + 1,959,788,544 x 2 (BF16) + 1,021,440 x 4 (F32)
+  //      = 673,152,624,992 bytes (626.92 GiB; bf16 would be 1,342,052,838,400).
+  CHECK(w.total_params == 671026419200.0);
+  CHECK(w.total_bytes == 673152624992.0);
+  double fp8_params = 0;
+  for (const TypeShare& share : w.by_type) {
+    if (share.type == published_type::fp8_e4m3_block128) {
+      fp8_params = share.params;
+      CHECK(share.bytes == 669228962144.0);
+    }
+  }
+  CHECK(fp8_params == 669065609216.0);
 }

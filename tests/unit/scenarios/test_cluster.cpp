@@ -469,3 +469,23 @@ TEST_CASE("render: a records cell in every format", "[render][cluster]") {
         std::string::npos);
   CHECK(json.find("\"devices\": null") != std::string::npos);
 }
+
+TEST_CASE("memory override: installed memory gets the usable share, usable memory is as given",
+          "[memory]") {
+  const EfficiencyTable table{};  // ideal: the table plays no part
+  const ModelInput m = generic_70b_int4();
+  const Device mac = m4_pro_64();
+  EstimateOptions o = ideal_options();
+  // The largest configuration, 64 GiB installed: macOS wires 3/4 above 36 GiB, 48 GiB.
+  CHECK(estimate(mac, m, o, table).fit.available_bytes == 48 * units::k_gib);
+  // 24 GiB installed: 2/3 up to 36 GiB, 16 GiB usable.
+  o.memory_bytes = 24 * units::k_gib;
+  CHECK(estimate(mac, m, o, table).fit.available_bytes == Approx(16 * units::k_gib));
+  // 24 GiB usable (the wired limit raised): taken as is, whatever the installed memory.
+  o.usable_memory_bytes = 24 * units::k_gib;
+  CHECK(estimate(mac, m, o, table).fit.available_bytes == 24 * units::k_gib);
+  // A discrete GPU's memory is all usable: 24 GiB installed, 24 GiB usable.
+  const Device gpu = rtx_3090();
+  o.usable_memory_bytes.reset();
+  CHECK(estimate(gpu, m, o, table).fit.available_bytes == 24 * units::k_gib);
+}
