@@ -58,18 +58,15 @@ void setup_estimate_options(CLI::App& sub, EstimateCliOptions& o) {
                  "joules_per_token, device.id")
       ->type_name("COLUMN")
       ->default_str("tokens_per_s");
-  sub.add_option("--power", o.power_w,
-                 "Power draw of each device for joules_per_token, in W (default: its TDP; a "
-                 "group sums its devices; under offload it sets the GPU's)")
-      ->check(finite_number)
-      ->check(CLI::PositiveNumber)
-      ->type_name("W");
-  sub.add_option("--price-per-hour", o.price_per_hour,
-                 "Rental price of one device (one machine under offload), in USD per hour, for "
-                 "usd_per_million_tokens; a group pays it per device")
-      ->check(finite_number)
-      ->check(CLI::PositiveNumber)
-      ->type_name("USD");
+  add_positive_option(sub, "--power", o.power_w,
+                      "Power draw of each device for joules_per_token, in W (default: its TDP; a "
+                      "group sums its devices; under offload it sets the GPU's)",
+                      "W");
+  add_positive_option(
+      sub, "--price-per-hour", o.price_per_hour,
+      "Rental price of one device (one machine under offload), in USD per hour, for "
+      "usd_per_million_tokens; a group pays it per device",
+      "USD");
   sub.add_option("--show", o.show,
                  "Also show these output columns in the table (ids as in JSON, e.g. "
                  "joules_per_token,critical_batch)")

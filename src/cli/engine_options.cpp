@@ -12,20 +12,16 @@
 namespace llmroof::cli {
 
 void add_engine_options(CLI::App& sub, EngineCliOptions& o) {
-  auto* peak = sub.add_option("--bandwidth", o.bandwidth_gb_per_s,
-                              "Override the memory bandwidth of every selected device with a "
-                              "vendor PEAK, in GB/s (for a measured sustained read, such as "
-                              "STREAM or llmroof probe, use --measured-bandwidth)")
-                   ->check(finite_number)
-                   ->check(CLI::PositiveNumber)
-                   ->type_name("GB/s");
-  sub.add_option("--measured-bandwidth", o.measured_bandwidth_gb_per_s,
-                 "Override the memory bandwidth with a MEASURED sustained read (STREAM-like, "
-                 "llmroof probe), in GB/s: the engine applies the efficiency relative to a "
-                 "measured read instead of a vendor peak's")
-      ->check(finite_number)
-      ->check(CLI::PositiveNumber)
-      ->type_name("GB/s")
+  auto* peak = add_positive_option(sub, "--bandwidth", o.bandwidth_gb_per_s,
+                                   "Override the memory bandwidth of every selected device with a "
+                                   "vendor PEAK, in GB/s (for a measured sustained read, such as "
+                                   "STREAM or llmroof probe, use --measured-bandwidth)",
+                                   "GB/s");
+  add_positive_option(sub, "--measured-bandwidth", o.measured_bandwidth_gb_per_s,
+                      "Override the memory bandwidth with a MEASURED sustained read (STREAM-like, "
+                      "llmroof probe), in GB/s: the engine applies the efficiency relative to a "
+                      "measured read instead of a vendor peak's",
+                      "GB/s")
       ->excludes(peak);
   sub.add_option("--threads", o.threads,
                  "CPU threads of a CPU run (default: every performance core the device's figures "
@@ -33,26 +29,20 @@ void add_engine_options(CLI::App& sub, EngineCliOptions& o) {
                  "per-thread measurements when it has them)")
       ->check(CLI::Range(1, 4096))
       ->type_name("N");
-  sub.add_option("--tflops", o.tflops,
-                 "Override the peak at the compute precision, in TFLOP/s (TOPS for int types)")
-      ->check(finite_number)
-      ->check(CLI::PositiveNumber)
-      ->type_name("TFLOPS");
-  auto* installed =
-      sub.add_option("--memory", o.memory_gib,
-                     "INSTALLED memory of each device, in GiB (default: the device's largest "
-                     "configuration); the usable share is applied on top: macOS's GPU wired "
-                     "limit (2/3 up to 36 GiB, 3/4 above), 90% on other shared-memory parts, all "
-                     "of a discrete GPU's")
-          ->check(finite_number)
-          ->check(CLI::PositiveNumber)
-          ->type_name("GiB");
-  sub.add_option("--usable-memory", o.usable_memory_gib,
-                 "USABLE memory of each device, in GiB, taken as is (no OS share applied): "
-                 "e.g. after raising macOS's limit with sysctl iogpu.wired_limit_mb")
-      ->check(finite_number)
-      ->check(CLI::PositiveNumber)
-      ->type_name("GiB")
+  add_positive_option(sub, "--tflops", o.tflops,
+                      "Override the peak at the compute precision, in TFLOP/s (TOPS for int types)",
+                      "TFLOPS");
+  auto* installed = add_positive_option(
+      sub, "--memory", o.memory_gib,
+      "INSTALLED memory of each device, in GiB (default: the device's largest "
+      "configuration); the usable share is applied on top: macOS's GPU wired "
+      "limit (2/3 up to 36 GiB, 3/4 above), 90% on other shared-memory parts, all "
+      "of a discrete GPU's",
+      "GiB");
+  add_positive_option(sub, "--usable-memory", o.usable_memory_gib,
+                      "USABLE memory of each device, in GiB, taken as is (no OS share applied): "
+                      "e.g. after raising macOS's limit with sysctl iogpu.wired_limit_mb",
+                      "GiB")
       ->excludes(installed);
   std::vector<std::string> kv_names;
   for (auto name : kv_quant_names()) {

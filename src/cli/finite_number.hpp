@@ -23,4 +23,14 @@ inline const CLI::Validator finite_number(
     },
     "");
 
+/// Adds `--name` for `value`: a finite positive number shown as `unit` in the help.
+template <typename T>
+CLI::Option* add_positive_option(CLI::App& app, const std::string& name, T& value,
+                                 const std::string& help, const std::string& unit) {
+  return app.add_option(name, value, help)
+      ->check(finite_number)
+      ->check(CLI::PositiveNumber)
+      ->type_name(unit);
+}
+
 }  // namespace llmroof::cli
