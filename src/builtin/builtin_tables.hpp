@@ -11,7 +11,8 @@
 namespace llmroof {
 
 /// Builders of the shipped tables (data/devices.json, device-sources.json, models.json,
-/// efficiency.json, links.json) as they were when this program was built.
+/// efficiency.json, links.json, products.json and the devices with its configurations) as they
+/// were when this program was built.
 const BuiltinTables& builtin_tables();
 
 /// The text of a shipped data file read only by some commands ("calibration-aliases.json",

@@ -353,6 +353,26 @@ std::string emit(const Link& l) {
       .str();
 }
 
+std::string emit(const MemoryConfiguration& c) {
+  return Init("MemoryConfiguration")
+      .field("device", lit(c.device))
+      .field("memory_bytes", lit(c.memory_bytes))
+      .field("launch_price_usd", c.launch_price_usd ? lit(*c.launch_price_usd) : "std::nullopt")
+      .field("source", lit(c.source))
+      .field("is_default", lit(c.is_default))
+      .str();
+}
+
+std::string emit(const Product& p) {
+  return Init("Product")
+      .field("id", lit(p.id))
+      .field("name", lit(p.name))
+      .field("aliases", strings(p.aliases))
+      .field("configurations",
+             list(p.configurations, [](const MemoryConfiguration& c) { return emit(c); }))
+      .str();
+}
+
 // A table of many entries is built by one small function per entry (a single huge
 // initializer makes the compiler slow), each appending its entry to `out`.
 template <class T>
@@ -389,17 +409,19 @@ std::string generate(const std::filesystem::path& dir) {
   parse_calibration_aliases(aliases, "calibration-aliases.json");
   const std::string prior = text("efficiency-prior.json");
   parse_efficiency(prior, "efficiency-prior.json");
-  // products.json is compiled in as text (its configurations are added to the devices at run
-  // time, after any --device-file), validated here against the shipped devices.
+  // products.json is compiled in twice: as the devices with its memory configurations added
+  // (what a run without --device-file uses, so that it neither parses nor applies products),
+  // and as a table that devices() applies after merging a --device-file (the configurations
+  // are copies of their chips as that file left them). Its text stays for `check-data`.
   const std::string products = text("products.json");
-  {
-    DeviceDb with_configurations = devices;
-    add_memory_configurations(with_configurations, parse_products(products, "products.json"),
-                              "products.json");
-  }
+  const ProductDb product_db = parse_products(products, "products.json");
+  DeviceDb configured = devices;
+  add_memory_configurations(configured, product_db, "products.json");
 
   std::string functions;
   const std::string device_calls = entries("device", "Device", devices.devices, functions);
+  const std::string configured_calls =
+      entries("configured", "Device", configured.devices, functions);
   const std::string model_calls = entries("model", "ModelSpec", models.models, functions);
 
   std::string provenance_entries;
@@ -434,6 +456,23 @@ using namespace std::string_literals;
   out.reserve({device_count});
 {device_calls}  db.families = {families};
   db.architectures = {architectures};
+  return db;
+}}
+
+DeviceDb configured_devices() {{
+  DeviceDb db;
+  db.schema_version = {device_schema};
+  std::vector<Device>& out = db.devices;
+  out.reserve({configured_count});
+{configured_calls}  db.families = {configured_families};
+  db.architectures = {configured_architectures};
+  return db;
+}}
+
+ProductDb products() {{
+  ProductDb db;
+  db.schema_version = {product_schema};
+  db.products = {product_list};
   return db;
 }}
 
@@ -481,7 +520,8 @@ constexpr std::string_view k_products{{{products}, {products_bytes}}};
 }}  // namespace
 
 const BuiltinTables& builtin_tables() {{
-  static const BuiltinTables tables{{devices, device_sources, models, efficiency, links}};
+  static const BuiltinTables tables{{devices,  device_sources, models,  efficiency,
+                                    links,    products,       configured_devices}};
   return tables;
 }}
 
@@ -504,6 +544,14 @@ std::string_view builtin_text(std::string_view name) {{
       fmt::arg("device_schema", devices.schema_version),
       fmt::arg("device_count", devices.devices.size()), fmt::arg("device_calls", device_calls),
       fmt::arg("families", list(devices.families, [](const FamilyAlias& f) { return emit(f); })),
+      fmt::arg("configured_count", configured.devices.size()),
+      fmt::arg("configured_calls", configured_calls),
+      fmt::arg("configured_families",
+               list(configured.families, [](const FamilyAlias& f) { return emit(f); })),
+      fmt::arg("configured_architectures",
+               list(configured.architectures, [](const ChipArchitecture& a) { return emit(a); })),
+      fmt::arg("product_schema", product_db.schema_version),
+      fmt::arg("product_list", list(product_db.products, [](const Product& p) { return emit(p); })),
       fmt::arg("architectures",
                list(devices.architectures, [](const ChipArchitecture& a) { return emit(a); })),
       fmt::arg("provenance_entries", provenance_entries),

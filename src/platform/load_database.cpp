@@ -40,7 +40,6 @@ Database load_database(const DataLocation& location) {
     return load_database(*dir, location);
   }
   DataTexts texts;
-  texts.products = {"products.json", std::string(builtin_text("products.json"))};
   read_user_files(location, texts);
   return Database(builtin_tables(), std::move(texts));
 }

@@ -8,6 +8,7 @@
 #include "llmroof/engine/efficiency.hpp"
 #include "llmroof/hardware/hardware.hpp"
 #include "llmroof/hardware/links.hpp"
+#include "llmroof/hardware/products.hpp"
 #include "llmroof/model/model_spec.hpp"
 
 namespace llmroof {
@@ -47,6 +48,11 @@ struct BuiltinTables {
   ModelCatalog (*models)() = nullptr;
   EfficiencyTable (*efficiency)() = nullptr;
   LinkDb (*links)() = nullptr;
+  /// data/products.json, applied by devices() over the shipped devices and any --device-file.
+  ProductDb (*products)() = nullptr;
+  /// devices() with products() already applied: what devices() returns without --device-file
+  /// (nullptr: apply products() at run time).
+  DeviceDb (*configured_devices)() = nullptr;
 };
 
 /// Devices with their sources, models, links and efficiency profiles: everything the core
@@ -56,7 +62,8 @@ struct BuiltinTables {
 class Database {
  public:
   explicit Database(DataTexts texts) : m_texts(std::move(texts)) {}
-  /// The compiled-in tables in place of the shipped texts (those of `extras` are not used),
+  /// The compiled-in tables in place of the shipped texts (those of `extras`, products
+  /// included, are not used),
   /// with the extra devices and calibrations of `extras` parsed on first use as above.
   Database(const BuiltinTables& builtin, DataTexts extras)
       : m_texts(std::move(extras)), m_builtin(&builtin) {}

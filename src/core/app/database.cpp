@@ -12,6 +12,11 @@ namespace llmroof {
 
 const DeviceDb& Database::devices() const {
   if (!m_devices) {
+    // Without a --device-file the compiled-in devices come with their configurations.
+    if (m_builtin && m_builtin->configured_devices && m_texts.extra_devices.empty()) {
+      m_devices = m_builtin->configured_devices();
+      return *m_devices;
+    }
     DeviceDb db = m_builtin ? m_builtin->devices()
                             : parse_devices(m_texts.devices.text, m_texts.devices.name);
     // Which --device-file gave each id it added or replaced (the rest are shipped).
@@ -34,7 +39,11 @@ const DeviceDb& Database::devices() const {
       }
     }
     // Memory configurations are copies of their chips, made after a device file changed them.
-    if (!m_texts.products.text.empty()) {
+    if (m_builtin) {
+      if (m_builtin->products) {
+        add_memory_configurations(db, m_builtin->products(), "products.json");
+      }
+    } else if (!m_texts.products.text.empty()) {
       add_memory_configurations(db, parse_products(m_texts.products.text, m_texts.products.name),
                                 m_texts.products.name);
     }

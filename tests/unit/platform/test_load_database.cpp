@@ -3,7 +3,9 @@
 #include <algorithm>
 #include <string>
 
+#include "builtin_tables.hpp"
 #include "catch.hpp"
+#include "llmroof/hardware/products.hpp"
 #include "llmroof/platform/data_dir.hpp"
 #include "llmroof/platform/load_database.hpp"
 #include "llmroof/util/errors.hpp"
@@ -52,4 +54,44 @@ TEST_CASE("load_database: a missing file is an error naming it", "[data][load]")
   location.calibration_files.clear();
   location.data_dir = "/no/such/dir";
   CHECK_THROWS_AS(load_database(location), Error);
+}
+
+TEST_CASE("builtin tables: the devices with configurations equal products applied at run time",
+          "[data][load]") {
+  // A run without --device-file takes configured_devices(), which datagen built by applying
+  // products.json to the shipped devices; with a --device-file, devices() applies products()
+  // itself. Both must give what the files on disk give (the loader over data/*.json).
+  const BuiltinTables& builtin = builtin_tables();
+  DeviceDb applied = builtin.devices();
+  add_memory_configurations(applied, builtin.products(), "products.json");
+  const DeviceDb configured = builtin.configured_devices();
+  DataLocation location;
+  location.data_dir = test::data_dir().string();
+  const Database from_files = load_database(location);
+  const DeviceDb& parsed = from_files.devices();
+  for (const DeviceDb* db : {static_cast<const DeviceDb*>(&applied), &parsed}) {
+    REQUIRE(db->devices.size() == configured.devices.size());
+    for (std::size_t i = 0; i < configured.devices.size(); ++i) {
+      const Device& a = db->devices[i];
+      const Device& b = configured.devices[i];
+      CHECK(a.id == b.id);
+      CHECK(a.name == b.name);
+      CHECK(a.aliases == b.aliases);
+      CHECK(a.configuration_of == b.configuration_of);
+      CHECK(a.memory_sizes_bytes == b.memory_sizes_bytes);
+      CHECK(a.launch_price_usd == b.launch_price_usd);
+      CHECK(a.sources.power_price == b.sources.power_price);
+      CHECK(a.mem_bw_bytes_per_s == b.mem_bw_bytes_per_s);
+    }
+  }
+  // 31 configurations (as the test above counts) on top of the chips.
+  const auto configurations =
+      std::count_if(configured.devices.begin(), configured.devices.end(),
+                    [](const Device& d) { return !d.configuration_of.empty(); });
+  CHECK(configurations == 31);
+  CHECK(configured.devices.size() == builtin.devices().devices.size() + 31);
+  // Without a --device-file the built-in database returns exactly that table.
+  const Database shipped(builtin, DataTexts{});
+  CHECK(shipped.devices().devices.size() == configured.devices.size());
+  CHECK(shipped.devices().devices.back().id == configured.devices.back().id);
 }
