@@ -4,10 +4,13 @@ set -euo pipefail
 # Usage: tests/bench/ablation.sh [LLMROOF_BINARY] [CALIBRATION_CSV]; prints a Markdown table.
 B=${1:-${LLMROOF:-llmroof}}
 CSV=${2:-../shared/calibration/llamacpp-and-peers-measured.csv}
+# A file of this run's own: two runs at once (ctest's README check beside a shell) shared one.
+OUT=$(mktemp "${TMPDIR:-/tmp}/llmroof-ablation.XXXXXX.json")
+trap 'rm -f "$OUT"' EXIT
 row() {
   name=$1; shift
-  "$B" validate --cross-validate "$CSV" --hold-out generation "$@" --format json > "${TMPDIR:-/tmp}/llmroof-ablation.json"
-  python3 - "$name" "${TMPDIR:-/tmp}/llmroof-ablation.json" <<'PY'
+  "$B" validate --cross-validate "$CSV" --hold-out generation "$@" --format json > "$OUT"
+  python3 - "$name" "$OUT" <<'PY'
 import json,sys
 d=json.load(open(sys.argv[2]))
 a={x['test']:x for x in d['summary']['accuracy'] if x['class']=='all'}
