@@ -68,8 +68,9 @@ struct ProbeResult {
   double memory_bytes = 0;
   std::uint64_t l1d_bytes = 0, l2_bytes = 0, l3_bytes = 0;  ///< 0 = not reported
   IsaFeatures isa;
-  std::string fp32_kernel;                ///< "avx512f", "avx2-fma", "sse2" or "scalar"
-  std::string int8_kernel;                ///< "avx512-vnni", "avx-vnni", "avx2-maddubs" or "none"
+  std::string fp32_kernel;  ///< "avx512f", "avx2-fma", "sse2", "neon-fma" or "scalar"
+  /// "avx512-vnni", "avx-vnni", "avx2-maddubs", "neon-i8mm-smmla", "neon-dotprod-sdot" or "none"
+  std::string int8_kernel;
   double working_set_bytes = 0;           ///< bytes read per bandwidth pass
   int passes = 0;                         ///< passes per figure (best is kept)
   std::vector<ThreadFigures> per_thread;  ///< threads 1..hardware_threads
