@@ -232,12 +232,26 @@ double fma_neon() {
 // g_sink receives lane 0 of the 8 accumulators added up: 28 + 8 x (MACs per lane) x iterations
 // (each chain k starts at k; every product is 1 x 2), which the cross-compiled check verifies.
 
-// SDOT (dotprod, Armv8.2): per 32-bit lane, 4 s8 x s8 products summed; 16 MACs an instruction.
-__attribute__((target("arch=armv8.2-a+dotprod"))) double int8_neon_sdot() {
-  int32x4_t acc[8];
+// The 8 int32 chains of an int8 kernel: chain k starts at k; at the end lane 0 of their sum
+// goes to g_sink (plain NEON, no extension needed).
+void start_chains(int32x4_t (&acc)[8]) {
   for (int k = 0; k < 8; ++k) {
     acc[k] = vdupq_n_s32(k);
   }
+}
+
+void sink_chains(const int32x4_t (&acc)[8]) {
+  int32x4_t sum = acc[0];
+  for (int k = 1; k < 8; ++k) {
+    sum = vaddq_s32(sum, acc[k]);
+  }
+  g_sink.fetch_add(static_cast<std::uint64_t>(vgetq_lane_s32(sum, 0)), std::memory_order_relaxed);
+}
+
+// SDOT (dotprod, Armv8.2): per 32-bit lane, 4 s8 x s8 products summed; 16 MACs an instruction.
+__attribute__((target("arch=armv8.2-a+dotprod"))) double int8_neon_sdot() {
+  int32x4_t acc[8];
+  start_chains(acc);
   volatile std::int8_t a_v = 1, b_v = 2;
   const int8x16_t a = vdupq_n_s8(a_v), b = vdupq_n_s8(b_v);
   for (long i = 0; i < k_fma_iterations; ++i) {
@@ -245,20 +259,14 @@ __attribute__((target("arch=armv8.2-a+dotprod"))) double int8_neon_sdot() {
       x = vdotq_s32(x, a, b);
     }
   }
-  int32x4_t sum = acc[0];
-  for (int k = 1; k < 8; ++k) {
-    sum = vaddq_s32(sum, acc[k]);
-  }
-  g_sink.fetch_add(static_cast<std::uint64_t>(vgetq_lane_s32(sum, 0)), std::memory_order_relaxed);
+  sink_chains(acc);
   return 2.0 * 16 * 8 * static_cast<double>(k_fma_iterations);
 }
 
 // SMMLA (i8mm, Armv8.6): a 2x8 by 8x2 s8 matrix product into 2x2 s32; 32 MACs an instruction.
 __attribute__((target("arch=armv8.6-a+i8mm"))) double int8_neon_smmla() {
   int32x4_t acc[8];
-  for (int k = 0; k < 8; ++k) {
-    acc[k] = vdupq_n_s32(k);
-  }
+  start_chains(acc);
   volatile std::int8_t a_v = 1, b_v = 2;
   const int8x16_t a = vdupq_n_s8(a_v), b = vdupq_n_s8(b_v);
   for (long i = 0; i < k_fma_iterations; ++i) {
@@ -266,11 +274,7 @@ __attribute__((target("arch=armv8.6-a+i8mm"))) double int8_neon_smmla() {
       x = vmmlaq_s32(x, a, b);
     }
   }
-  int32x4_t sum = acc[0];
-  for (int k = 1; k < 8; ++k) {
-    sum = vaddq_s32(sum, acc[k]);
-  }
-  g_sink.fetch_add(static_cast<std::uint64_t>(vgetq_lane_s32(sum, 0)), std::memory_order_relaxed);
+  sink_chains(acc);
   return 2.0 * 32 * 8 * static_cast<double>(k_fma_iterations);
 }
 #endif
