@@ -29,10 +29,12 @@ Report probe_report(const ProbeResult& r) {
       {"read_bytes_per_s", "Read", CellKind::real, HumanUnit::bytes_per_s_gb},
       {"fp32_flops_per_s", "FP32", CellKind::real, HumanUnit::flops_tera, 3},
       {"int8_ops_per_s", "INT8", CellKind::real, HumanUnit::flops_tera, 3},
+      {"bf16_flops_per_s", "BF16", CellKind::real, HumanUnit::flops_tera, 3},
+      {"amx_int8_ops_per_s", "AMX INT8", CellKind::real, HumanUnit::flops_tera, 3},
   };
   for (const auto& f : r.per_thread) {
-    report.rows.push_back(
-        {std::int64_t{f.threads}, f.read_bytes_per_s, f.fp32_flops_per_s, f.int8_ops_per_s});
+    report.rows.push_back({std::int64_t{f.threads}, f.read_bytes_per_s, f.fp32_flops_per_s,
+                           f.int8_ops_per_s, f.bf16_flops_per_s, f.amx_int8_ops_per_s});
   }
   report.fields = {
       {"cpu", "CPU", r.cpu_name},
@@ -40,6 +42,8 @@ Report probe_report(const ProbeResult& r) {
       {"cpu_isa", "cpu_isa", r.isa.cpu_isa()},
       {"fp32_kernel", "FP32 kernel", r.fp32_kernel},
       {"int8_kernel", "INT8 kernel", r.int8_kernel},
+      {"bf16_kernel", "BF16 kernel", r.bf16_kernel},
+      {"amx_kernel", "AMX kernel", r.amx_kernel},
       {"hardware_threads", "Hardware threads", std::int64_t{r.hardware_threads}},
       {"physical_cores", "Physical cores", std::int64_t{r.physical_cores}},
       {"memory_bytes", "Memory", r.memory_bytes, HumanUnit::bytes_gib},
@@ -50,10 +54,15 @@ Report probe_report(const ProbeResult& r) {
       {"passes", "Passes (best kept)", std::int64_t{r.passes}},
       {"date", "Date (UTC)", r.date},
   };
+  // Every column is shown: probe has no --wide, and its table is what it measured.
+  for (const auto& c : report.columns) {
+    report.pinned_columns.push_back(c.id);
+  }
   report.notes.push_back(
       "Measured sustained figures, not vendor peaks: Read is a streaming read of a working set "
-      "far beyond the last-level cache; FP32 is FMA throughput; INT8 is dot-product throughput "
-      "(2 operations per multiply-add, 0 = no int8 kernel for this ISA).");
+      "far beyond the last-level cache; FP32 is FMA throughput; INT8 and BF16 are the vector "
+      "dot products', AMX INT8 the tile products' throughput (2 operations per multiply-add; "
+      "INT8 in TOPS; 0 = no such kernel for this ISA).");
   return report;
 }
 

@@ -52,9 +52,14 @@ int main() {
     // SMMLA: each of the 2x2 s32 results sums 8 products; 32 per instruction.
     check("int8_neon_smmla", int8_neon_smmla, 2.0 * 32 * 8, 8);
   }
+  if (isa.bf16) {
+    // BFDOT: 2 products per FP32 lane, 4 lanes; 8 chains x 2 FLOPs.
+    check("bf16_neon_bfdot", bf16_neon_bfdot, 2.0 * 8 * 8, 0);
+  }
   const auto fp32 = pick_kernel(isa);
   const auto int8 = pick_int8_kernel(isa);
-  std::printf("selected: fp32 %s, int8 %s\n", fp32.second, int8.second);
+  const auto bf16 = pick_bf16_kernel(isa);
+  std::printf("selected: fp32 %s, int8 %s, bf16 %s\n", fp32.second, int8.second, bf16.second);
   ProbeOptions options;
   options.quick = true;
   options.max_threads = 1;
@@ -64,10 +69,12 @@ int main() {
       "(%s, %s; qemu: the figures mean nothing)\n",
       r.per_thread[0].read_bytes_per_s / 1e9, r.per_thread[0].fp32_flops_per_s / 1e9,
       r.per_thread[0].int8_ops_per_s / 1e9, r.fp32_kernel.c_str(), r.int8_kernel.c_str());
-  const bool picked =
-      r.fp32_kernel == "neon-fma" && r.int8_kernel == (isa.i8mm      ? "neon-i8mm-smmla"
-                                                       : isa.dotprod ? "neon-dotprod-sdot"
-                                                                     : "none");
+  const bool picked = r.bf16_kernel == (isa.bf16 ? "neon-bf16-bfdot" : "none") &&
+                      (isa.bf16 ? r.per_thread[0].bf16_flops_per_s > 0 : true) &&
+                      r.fp32_kernel == "neon-fma" &&
+                      r.int8_kernel == (isa.i8mm      ? "neon-i8mm-smmla"
+                                        : isa.dotprod ? "neon-dotprod-sdot"
+                                                      : "none");
   failures += picked && r.per_thread[0].fp32_flops_per_s > 0 ? 0 : 1;
   std::printf("%d failure(s)\n", failures);
   return failures == 0 ? 0 : 1;

@@ -25,7 +25,7 @@ struct IsaFeatures {
   bool sse2 = false, avx = false, avx2 = false, fma = false;
   bool avx512f = false, avx512_bf16 = false, avx512_vnni = false, avx_vnni = false;
   bool amx_tile = false, amx_bf16 = false, amx_int8 = false;
-  bool neon = false, dotprod = false, i8mm = false, sve = false, sme = false;
+  bool neon = false, dotprod = false, i8mm = false, bf16 = false, sve = false, sme = false;
 
   /// Names of the features present, e.g. "sse2 avx avx2 fma".
   std::string names() const;
@@ -58,6 +58,10 @@ struct ThreadFigures {
   double read_bytes_per_s = 0;  ///< sustained streaming read bandwidth, best pass
   double fp32_flops_per_s = 0;  ///< FP32 FMA throughput, best pass
   double int8_ops_per_s = 0;    ///< int8 dot-product throughput (2 ops per MAC); 0 = not measured
+  double bf16_flops_per_s = 0;  ///< BF16 dot-product throughput (2 FLOPs per MAC); 0 = not measured
+  /// AMX int8 tile products (TDPBSSD, 2 ops per MAC); 0 = not measured (no AMX, or the OS
+  /// refused the tile state)
+  double amx_int8_ops_per_s = 0;
 };
 
 /// What `llmroof probe` measured on this machine.
@@ -71,6 +75,9 @@ struct ProbeResult {
   std::string fp32_kernel;  ///< "avx512f", "avx2-fma", "sse2", "neon-fma" or "scalar"
   /// "avx512-vnni", "avx-vnni", "avx2-maddubs", "neon-i8mm-smmla", "neon-dotprod-sdot" or "none"
   std::string int8_kernel;
+  /// "avx512-bf16" (VDPBF16PS), "neon-bf16-bfdot" or "none"
+  std::string bf16_kernel;
+  std::string amx_kernel;                 ///< "amx-int8" (TDPBSSD) or "none"
   double working_set_bytes = 0;           ///< bytes read per bandwidth pass
   int passes = 0;                         ///< passes per figure (best is kept)
   std::vector<ThreadFigures> per_thread;  ///< threads 1..hardware_threads
@@ -83,6 +90,10 @@ struct ProbeResult {
   double best_fp32_flops_per_s() const;
   /// Best int8 dot-product throughput over all thread counts, OP/s (0 = not measured).
   double best_int8_ops_per_s() const;
+  /// Best BF16 dot-product throughput over all thread counts, FLOP/s (0 = not measured).
+  double best_bf16_flops_per_s() const;
+  /// Best AMX int8 throughput over all thread counts, OP/s (0 = not measured).
+  double best_amx_int8_ops_per_s() const;
 };
 
 /// Measures this machine. Uses threads, large allocations and the clock: platform layer only.

@@ -45,12 +45,13 @@ IsaFeatures detect_x86_isa(const CpuidWords& w) {
 
 IsaFeatures detect_arm_isa(std::uint64_t hwcap, std::uint64_t hwcap2) {
   // Linux arch/arm64/include/uapi/asm/hwcap.h: HWCAP_ASIMD 1<<1, HWCAP_ASIMDDP 1<<20,
-  // HWCAP_SVE 1<<22; HWCAP2_I8MM 1<<13, HWCAP2_SME 1<<23.
+  // HWCAP_SVE 1<<22; HWCAP2_I8MM 1<<13, HWCAP2_BF16 1<<14, HWCAP2_SME 1<<23.
   IsaFeatures f;
   f.neon = bit(hwcap, 1);
   f.dotprod = bit(hwcap, 20);
   f.sve = bit(hwcap, 22);
   f.i8mm = bit(hwcap2, 13);
+  f.bf16 = bit(hwcap2, 14);
   f.sme = bit(hwcap2, 23);
   return f;
 }
@@ -70,6 +71,7 @@ std::string IsaFeatures::names() const {
                                               {neon, "neon"},
                                               {dotprod, "dotprod"},
                                               {i8mm, "i8mm"},
+                                              {bf16, "bf16"},
                                               {sve, "sve"},
                                               {sme, "sme"}};
   std::string out;

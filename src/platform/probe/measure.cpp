@@ -2,6 +2,7 @@
 // FMA throughput with the widest vector unit the CPU has (chosen at run time).
 
 #include <fmt/format.h>
+#include <sys/syscall.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -279,6 +280,139 @@ __attribute__((target("arch=armv8.6-a+i8mm"))) double int8_neon_smmla() {
 }
 #endif
 
+#if defined(__x86_64__)
+// BF16 dot products (llama.cpp's BF16 weights on AVX512-BF16): VDPBF16PS adds 2 bf16 x bf16
+// products into each of 16 FP32 lanes, 32 multiply-adds an instruction; 16 independent chains
+// (its latency is longer than an FMA's).
+__attribute__((target("avx512f,avx512bf16"))) double bf16_avx512() {
+  __m512 acc[16];
+  for (int k = 0; k < 16; ++k) {
+    acc[k] = _mm512_set1_ps(static_cast<float>(k));
+  }
+  volatile float a_v = 0.5F, b_v = 1e-7F;
+  const __m512bh a = _mm512_cvtne2ps_pbh(_mm512_set1_ps(a_v), _mm512_set1_ps(a_v));
+  const __m512bh b = _mm512_cvtne2ps_pbh(_mm512_set1_ps(b_v), _mm512_set1_ps(b_v));
+  for (long i = 0; i < k_fma_iterations; ++i) {
+    for (auto& x : acc) {
+      x = _mm512_dpbf16_ps(x, a, b);
+    }
+  }
+  __m512 sum = acc[0];
+  for (int k = 1; k < 16; ++k) {
+    sum = _mm512_add_ps(sum, acc[k]);
+  }
+  alignas(64) float lanes[16];
+  _mm512_store_ps(lanes, sum);
+  g_sink.fetch_add(static_cast<std::uint64_t>(lanes[0]), std::memory_order_relaxed);
+  return 2.0 * 32 * 16 * static_cast<double>(k_fma_iterations);
+}
+#endif
+
+#if defined(__aarch64__)
+// BFDOT (bf16, Armv8.6): 2 bf16 x bf16 products into each of 4 FP32 lanes, 8 multiply-adds an
+// instruction, 8 independent chains.
+__attribute__((target("arch=armv8.6-a+bf16"))) double bf16_neon_bfdot() {
+  float32x4_t acc[8];
+  for (int k = 0; k < 8; ++k) {
+    acc[k] = vdupq_n_f32(static_cast<float>(k));
+  }
+  volatile float a_v = 0.5F, b_v = 1e-7F;
+  const bfloat16x8_t a =
+      vcombine_bf16(vcvt_bf16_f32(vdupq_n_f32(a_v)), vcvt_bf16_f32(vdupq_n_f32(a_v)));
+  const bfloat16x8_t b =
+      vcombine_bf16(vcvt_bf16_f32(vdupq_n_f32(b_v)), vcvt_bf16_f32(vdupq_n_f32(b_v)));
+  for (long i = 0; i < k_fma_iterations; ++i) {
+    for (auto& x : acc) {
+      x = vbfdotq_f32(x, a, b);
+    }
+  }
+  float32x4_t sum = acc[0];
+  for (int k = 1; k < 8; ++k) {
+    sum = vaddq_f32(sum, acc[k]);
+  }
+  g_sink.fetch_add(static_cast<std::uint64_t>(vgetq_lane_f32(sum, 0)), std::memory_order_relaxed);
+  return 2.0 * 8 * 8 * static_cast<double>(k_fma_iterations);
+}
+#endif
+
+#if defined(__x86_64__)
+// AMX int8 (Sapphire Rapids and later; llama.cpp's AMX kernels for some quantized types):
+// TDPBSSD multiplies a 16x64 s8 tile by a 64x16 one into 16x16 s32, 16 x 16 x 64 = 16384
+// multiply-adds an instruction; 4 accumulator tiles are independent chains.
+struct alignas(64) TileConfig {
+  std::uint8_t palette = 1;
+  std::uint8_t start_row = 0;
+  std::uint8_t reserved[14] = {};
+  std::uint16_t colsb[16] = {};
+  std::uint8_t rows[16] = {};
+};
+
+// Linux keeps the AMX tile state off until a process asks for it (arch_prctl
+// ARCH_REQ_XCOMP_PERM for XFEATURE_XTILEDATA, Linux 5.16 on); false when refused.
+bool request_amx() {
+  constexpr int k_arch_req_xcomp_perm = 0x1023;
+  constexpr int k_xfeature_xtiledata = 18;
+  return syscall(SYS_arch_prctl, k_arch_req_xcomp_perm, k_xfeature_xtiledata) == 0;
+}
+
+__attribute__((target("amx-tile,amx-int8"))) double amx_int8() {
+  TileConfig config;
+  for (int t = 0; t < 6; ++t) {
+    config.rows[t] = 16;
+    config.colsb[t] = 64;
+  }
+  _tile_loadconfig(&config);
+  alignas(64) static thread_local std::int8_t a[16 * 64], b[16 * 64];
+  std::fill_n(a, 16 * 64, std::int8_t{1});
+  std::fill_n(b, 16 * 64, std::int8_t{2});
+  _tile_loadd(4, a, 64);
+  _tile_loadd(5, b, 64);
+  _tile_zero(0);
+  _tile_zero(1);
+  _tile_zero(2);
+  _tile_zero(3);
+  const long iterations = k_fma_iterations / 64;
+  for (long i = 0; i < iterations; ++i) {
+    _tile_dpbssd(0, 4, 5);
+    _tile_dpbssd(1, 4, 5);
+    _tile_dpbssd(2, 4, 5);
+    _tile_dpbssd(3, 4, 5);
+  }
+  alignas(64) static thread_local std::int32_t c[16 * 16];
+  _tile_stored(0, c, 64);
+  _tile_release();
+  g_sink.fetch_add(static_cast<std::uint64_t>(c[0]), std::memory_order_relaxed);
+  return 2.0 * 16 * 16 * 64 * 4 * static_cast<double>(iterations);
+}
+#endif
+
+// The AMX kernel the CPU has and the OS allows, nullptr when none is measured.
+std::pair<double (*)(), const char*> pick_amx_kernel(const IsaFeatures& isa) {
+#if defined(__x86_64__)
+  if (isa.amx_int8 && request_amx()) {
+    return {amx_int8, "amx-int8"};
+  }
+#endif
+  (void)isa;
+  return {nullptr, "none"};
+}
+
+// The BF16 dot-product kernel the CPU has, nullptr when none is measured.
+std::pair<double (*)(), const char*> pick_bf16_kernel(const IsaFeatures& isa) {
+#if defined(__x86_64__)
+  if (isa.avx512_bf16) {
+    return {bf16_avx512, "avx512-bf16"};
+  }
+#endif
+#if defined(__aarch64__)
+  if (isa.bf16) {
+    return {bf16_neon_bfdot, "neon-bf16-bfdot"};
+  }
+#endif
+  (void)isa;
+  return {nullptr, "none"};
+}
+
 // The int8 dot-product kernel the CPU has, nullptr when none is measured (x86 without AVX2,
 // arm64 without dotprod, other CPUs).
 std::pair<double (*)(), const char*> pick_int8_kernel(const IsaFeatures& isa) {
@@ -449,6 +583,22 @@ double ProbeResult::best_int8_ops_per_s() const {
   return best;
 }
 
+double ProbeResult::best_amx_int8_ops_per_s() const {
+  double best = 0;
+  for (const auto& f : per_thread) {
+    best = std::max(best, f.amx_int8_ops_per_s);
+  }
+  return best;
+}
+
+double ProbeResult::best_bf16_flops_per_s() const {
+  double best = 0;
+  for (const auto& f : per_thread) {
+    best = std::max(best, f.bf16_flops_per_s);
+  }
+  return best;
+}
+
 ProbeResult run_probe(const ProbeOptions& options) {
   ProbeResult r;
   r.quick = options.quick;
@@ -477,6 +627,12 @@ ProbeResult run_probe(const ProbeOptions& options) {
   const auto int8_pick = pick_int8_kernel(r.isa);
   double (*const int8_kernel)() = int8_pick.first;
   r.int8_kernel = int8_pick.second;
+  const auto bf16_pick = pick_bf16_kernel(r.isa);
+  double (*const bf16_kernel)() = bf16_pick.first;
+  r.bf16_kernel = bf16_pick.second;
+  const auto amx_pick = pick_amx_kernel(r.isa);
+  double (*const amx_kernel)() = amx_pick.first;
+  r.amx_kernel = amx_pick.second;
 
   // Far beyond the last-level cache: 8x LLC, at least 64 MiB (quick) or 256 MiB (thorough).
   const std::uint64_t llc = std::max({r.l3_bytes, r.l2_bytes, std::uint64_t{1} << 20});
@@ -522,6 +678,26 @@ ProbeResult run_probe(const ProbeOptions& options) {
         });
         f.int8_ops_per_s = std::max(f.int8_ops_per_s, ops.load() / int8_s);
       }
+      if (bf16_kernel != nullptr) {
+        std::atomic<double> bf16_flops{0};
+        const double bf16_s = timed_parallel(threads, [&](int) {
+          const double done = bf16_kernel();
+          double old = bf16_flops.load();
+          while (!bf16_flops.compare_exchange_weak(old, old + done)) {
+          }
+        });
+        f.bf16_flops_per_s = std::max(f.bf16_flops_per_s, bf16_flops.load() / bf16_s);
+      }
+      if (amx_kernel != nullptr) {
+        std::atomic<double> amx_ops{0};
+        const double amx_s = timed_parallel(threads, [&](int) {
+          const double done = amx_kernel();
+          double old = amx_ops.load();
+          while (!amx_ops.compare_exchange_weak(old, old + done)) {
+          }
+        });
+        f.amx_int8_ops_per_s = std::max(f.amx_int8_ops_per_s, amx_ops.load() / amx_s);
+      }
       if (options.progress) {
         options.progress(static_cast<double>(++step) / steps);
       }
@@ -544,6 +720,9 @@ std::string probe_device_json(const ProbeResult& r) {
   if (r.best_int8_ops_per_s() > 0) {
     device["int8_tops"] = std::round(r.best_int8_ops_per_s() / 1e7) / 1e5;
   }
+  if (r.best_bf16_flops_per_s() > 0) {
+    device["bf16_tflops"] = std::round(r.best_bf16_flops_per_s() / 1e7) / 1e5;
+  }
   if (!r.isa.cpu_isa().empty()) {
     device["cpu_isa"] = r.isa.cpu_isa();
   }
@@ -562,9 +741,15 @@ std::string probe_device_json(const ProbeResult& r) {
       {"method",
        fmt::format("llmroof probe{}: streaming read of a {:.0f} MiB working set into 8 "
                    "independent accumulators per thread; {} FMA chains; int8 dot products: {}; "
-                   "best of {} passes at each thread count",
+                   "bf16 dot products: {}; AMX: {}{}; best of {} passes at each thread count",
                    r.quick ? " --quick" : "", r.working_set_bytes / (1 << 20), r.fp32_kernel,
-                   r.int8_kernel, r.passes)},
+                   r.int8_kernel, r.bf16_kernel, r.amx_kernel,
+                   r.best_amx_int8_ops_per_s() > 0
+                       ? fmt::format(" {:.1f} int8 TOPS (not int8_tops, which is the "
+                                     "vector kernels' rate)",
+                                     r.best_amx_int8_ops_per_s() / 1e12)
+                       : std::string(),
+                   r.passes)},
       {"per_thread", rows}};
   std::string per_thread;
   for (const auto& f : r.per_thread) {

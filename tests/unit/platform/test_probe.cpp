@@ -49,6 +49,9 @@ TEST_CASE("Arm ISA detection decodes faked hwcaps") {
   CHECK(f.names() == "neon dotprod i8mm sve sme");
   CHECK(f.cpu_isa() == "arm64-sve");  // a value of the devices.json schema
   CHECK(detect_arm_isa(hwcap, 1U << 13).cpu_isa() == "arm64-neon-i8mm");  // HWCAP2_I8MM
+  const IsaFeatures bf16 = detect_arm_isa(hwcap, 1U << 14);  // HWCAP2_BF16: BFDOT timed
+  CHECK(bf16.bf16);
+  CHECK(bf16.names() == "neon dotprod bf16");
   CHECK(detect_arm_isa(1U << 1, 0).cpu_isa() == "arm64-neon");
   CHECK(detect_arm_isa(0, 0).cpu_isa().empty());
 }
@@ -74,6 +77,20 @@ TEST_CASE("a quick probe measures plausible figures and writes a loadable device
   if (r.int8_kernel != "none") {
     CHECK(r.best_int8_ops_per_s() > 1e9);
   }
+  // BF16 dot products where the CPU has them (AVX512-BF16, Arm bf16), else not measured.
+  CHECK((r.bf16_kernel == "none") == !(r.isa.avx512_bf16 || r.isa.bf16));
+  if (r.bf16_kernel != "none") {
+    CHECK(r.best_bf16_flops_per_s() > 1e9);
+  } else {
+    CHECK(r.best_bf16_flops_per_s() == 0);
+  }
+  // AMX tile products where the CPU has them and Linux grants the tile state.
+  if (r.amx_kernel != "none") {
+    CHECK(r.isa.amx_int8);
+    CHECK(r.best_amx_int8_ops_per_s() > 1e9);
+  } else {
+    CHECK(r.best_amx_int8_ops_per_s() == 0);
+  }
   CHECK(r.working_set_bytes >= 64.0 * (1 << 20));
 
   const std::string text = probe_device_json(r);
@@ -84,6 +101,7 @@ TEST_CASE("a quick probe measures plausible figures and writes a loadable device
   CHECK(host.kind == DeviceKind::cpu);
   CHECK(host.mem_bw_bytes_per_s == Approx(r.best_read_bytes_per_s()).epsilon(0.01));
   CHECK(host.peak(Precision::fp32) == Approx(r.best_fp32_flops_per_s()).epsilon(0.01));
+  CHECK(host.peak(Precision::bf16) == Approx(r.best_bf16_flops_per_s()).epsilon(0.01));
   CHECK(host.mem_bw_kind == FigureKind::measured_sustained);
   CHECK(host.fp32_kind == FigureKind::measured_sustained);
   CHECK(host.measured_date == r.date);
