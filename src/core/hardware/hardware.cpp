@@ -38,6 +38,22 @@ const std::vector<std::string> k_verification = {"V", "K", "D"};
 
 std::vector<std::string> kind_list() { return {k_kind_names.begin(), k_kind_names.end()}; }
 
+// A hybrid CPU's performance cores `key` (optional) and their source `source_key` (required
+// with it), at most `cores` where that is known (> 0). The keys are literals: the reader keeps
+// views of the keys it has read.
+void read_performance_cores(detail::ObjectReader& r, std::string_view key,
+                            std::string_view source_key, int cores, int& performance_cores,
+                            std::string& source) {
+  if (auto p = r.small_integer(key, detail::Check::positive, false)) {
+    performance_cores = *p;
+    source = r.string(source_key, true);
+    if (cores > 0 && *p > cores) {
+      r.diagnostics().add(r.child_pointer(key),
+                          fmt::format("{} performance cores of {} cores", *p, cores));
+    }
+  }
+}
+
 CpuSpec read_cpu(detail::ObjectReader& r) {
   CpuSpec cpu;
   cpu.cores = r.small_integer("cores", detail::Check::positive, true).value_or(0);
@@ -48,14 +64,8 @@ CpuSpec read_cpu(detail::ObjectReader& r) {
       r.number("memory_bandwidth_gb_per_s", detail::Check::positive, false).value_or(0) *
       units::k_gb;
   cpu.source = r.string("source", true);
-  if (auto p = r.small_integer("performance_cores", detail::Check::positive, false)) {
-    cpu.performance_cores = *p;
-    cpu.performance_cores_source = r.string("performance_cores_source", true);
-    if (*p > cpu.cores) {
-      r.diagnostics().add(r.child_pointer("performance_cores"),
-                          fmt::format("{} performance cores of {} cores", *p, cpu.cores));
-    }
-  }
+  read_performance_cores(r, "performance_cores", "performance_cores_source", cpu.cores,
+                         cpu.performance_cores, cpu.performance_cores_source);
   r.finish();
   return cpu;
 }
@@ -109,14 +119,9 @@ Device read_device(const nlohmann::json& value, const std::string& pointer,
   d.cpu_isa = r.one_of("cpu_isa", k_isas, false).value_or("");
   d.cpu_cores = r.small_integer("cpu_cores", Check::positive, false).value_or(0);
   d.cpu_threads = r.small_integer("cpu_threads", Check::positive, false).value_or(0);
-  if (auto p = r.small_integer("cpu_performance_cores", Check::positive, false)) {
-    d.cpu_performance_cores = *p;
-    d.cpu_performance_cores_source = r.string("cpu_performance_cores_source", true);
-    if (d.cpu_cores > 0 && *p > d.cpu_cores) {
-      diagnostics.add(r.child_pointer("cpu_performance_cores"),
-                      fmt::format("{} performance cores of {} cores", *p, d.cpu_cores));
-    }
-  }
+  read_performance_cores(r, "cpu_performance_cores", "cpu_performance_cores_source", d.cpu_cores,
+                         d.cpu_performance_cores, d.cpu_performance_cores_source);
+
   if (const auto* cpu = r.child("cpu", false)) {
     detail::ObjectReader cr(*cpu, r.child_pointer("cpu"), diagnostics);
     if (cr.is_object()) {

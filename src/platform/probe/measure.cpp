@@ -113,6 +113,17 @@ __attribute__((target("avx2,fma"))) double fma_avx2() {
   return 2.0 * 8 * 8 * static_cast<double>(k_fma_iterations);
 }
 
+// Lane 0 of the sum of `chains` 16-lane FP32 accumulators, to g_sink.
+__attribute__((target("avx512f"))) void sink_m512(const __m512* acc, int chains) {
+  __m512 sum = acc[0];
+  for (int k = 1; k < chains; ++k) {
+    sum = _mm512_add_ps(sum, acc[k]);
+  }
+  alignas(64) float lanes[16];
+  _mm512_store_ps(lanes, sum);
+  g_sink.fetch_add(static_cast<std::uint64_t>(lanes[0]), std::memory_order_relaxed);
+}
+
 __attribute__((target("avx512f"))) double fma_avx512() {
   __m512 acc[8];
   for (int k = 0; k < 8; ++k) {
@@ -125,13 +136,7 @@ __attribute__((target("avx512f"))) double fma_avx512() {
       a = _mm512_fmadd_ps(a, mul, add);
     }
   }
-  __m512 sum = acc[0];
-  for (int k = 1; k < 8; ++k) {
-    sum = _mm512_add_ps(sum, acc[k]);
-  }
-  alignas(64) float lanes[16];
-  _mm512_store_ps(lanes, sum);
-  g_sink.fetch_add(static_cast<std::uint64_t>(lanes[0]), std::memory_order_relaxed);
+  sink_m512(acc, 8);
   return 2.0 * 16 * 8 * static_cast<double>(k_fma_iterations);
 }
 #endif
@@ -297,13 +302,7 @@ __attribute__((target("avx512f,avx512bf16"))) double bf16_avx512() {
       x = _mm512_dpbf16_ps(x, a, b);
     }
   }
-  __m512 sum = acc[0];
-  for (int k = 1; k < 16; ++k) {
-    sum = _mm512_add_ps(sum, acc[k]);
-  }
-  alignas(64) float lanes[16];
-  _mm512_store_ps(lanes, sum);
-  g_sink.fetch_add(static_cast<std::uint64_t>(lanes[0]), std::memory_order_relaxed);
+  sink_m512(acc, 16);
   return 2.0 * 32 * 16 * static_cast<double>(k_fma_iterations);
 }
 #endif
@@ -491,6 +490,28 @@ double timed_parallel(int threads, const Work& work) {
   return *std::max_element(seconds.begin(), seconds.end());
 }
 
+// Runs `kernel` (which returns the operations it did) once on each of `threads` threads;
+// returns their operations per second of wall time.
+double kernel_ops_per_s(int threads, double (*kernel)()) {
+  std::atomic<double> ops{0};
+  const double seconds = timed_parallel(threads, [&](int) {
+    const double done = kernel();
+    double old = ops.load();
+    while (!ops.compare_exchange_weak(old, old + done)) {
+    }
+  });
+  return ops.load() / seconds;
+}
+
+// The best of `figure` over `rows`.
+double best_of(const std::vector<ThreadFigures>& rows, double ThreadFigures::*figure) {
+  double best = 0;
+  for (const auto& f : rows) {
+    best = std::max(best, f.*figure);
+  }
+  return best;
+}
+
 std::uint64_t sysfs_cache(int level, bool data) {
   for (int index = 0; index < 8; ++index) {
     const std::string dir = fmt::format("/sys/devices/system/cpu/cpu0/cache/index{}/", index);
@@ -560,43 +581,23 @@ std::string utc_date() {
 }  // namespace
 
 double ProbeResult::best_read_bytes_per_s() const {
-  double best = 0;
-  for (const auto& f : per_thread) {
-    best = std::max(best, f.read_bytes_per_s);
-  }
-  return best;
+  return best_of(per_thread, &ThreadFigures::read_bytes_per_s);
 }
 
 double ProbeResult::best_fp32_flops_per_s() const {
-  double best = 0;
-  for (const auto& f : per_thread) {
-    best = std::max(best, f.fp32_flops_per_s);
-  }
-  return best;
+  return best_of(per_thread, &ThreadFigures::fp32_flops_per_s);
 }
 
 double ProbeResult::best_int8_ops_per_s() const {
-  double best = 0;
-  for (const auto& f : per_thread) {
-    best = std::max(best, f.int8_ops_per_s);
-  }
-  return best;
+  return best_of(per_thread, &ThreadFigures::int8_ops_per_s);
 }
 
 double ProbeResult::best_amx_int8_ops_per_s() const {
-  double best = 0;
-  for (const auto& f : per_thread) {
-    best = std::max(best, f.amx_int8_ops_per_s);
-  }
-  return best;
+  return best_of(per_thread, &ThreadFigures::amx_int8_ops_per_s);
 }
 
 double ProbeResult::best_bf16_flops_per_s() const {
-  double best = 0;
-  for (const auto& f : per_thread) {
-    best = std::max(best, f.bf16_flops_per_s);
-  }
-  return best;
+  return best_of(per_thread, &ThreadFigures::bf16_flops_per_s);
 }
 
 ProbeResult run_probe(const ProbeOptions& options) {
@@ -619,20 +620,14 @@ ProbeResult run_probe(const ProbeOptions& options) {
   r.l2_bytes = cache_bytes(2);
   r.l3_bytes = cache_bytes(3);
   r.isa = detect_host_isa();
-  // Plain variables, not structured bindings: the lambdas below capture them, which clang
-  // before 16 refuses for bindings (the sanitizer build uses Debian's clang 14).
-  const auto fp32_pick = pick_kernel(r.isa);
-  const FmaKernel kernel = fp32_pick.first;
-  r.fp32_kernel = fp32_pick.second;
-  const auto int8_pick = pick_int8_kernel(r.isa);
-  double (*const int8_kernel)() = int8_pick.first;
-  r.int8_kernel = int8_pick.second;
-  const auto bf16_pick = pick_bf16_kernel(r.isa);
-  double (*const bf16_kernel)() = bf16_pick.first;
-  r.bf16_kernel = bf16_pick.second;
-  const auto amx_pick = pick_amx_kernel(r.isa);
-  double (*const amx_kernel)() = amx_pick.first;
-  r.amx_kernel = amx_pick.second;
+  const auto [kernel, fp32_name] = pick_kernel(r.isa);
+  r.fp32_kernel = fp32_name;
+  const auto [int8_kernel, int8_name] = pick_int8_kernel(r.isa);
+  r.int8_kernel = int8_name;
+  const auto [bf16_kernel, bf16_name] = pick_bf16_kernel(r.isa);
+  r.bf16_kernel = bf16_name;
+  const auto [amx_kernel, amx_name] = pick_amx_kernel(r.isa);
+  r.amx_kernel = amx_name;
 
   // Far beyond the last-level cache: 8x LLC, at least 64 MiB (quick) or 256 MiB (thorough).
   const std::uint64_t llc = std::max({r.l3_bytes, r.l2_bytes, std::uint64_t{1} << 20});
@@ -660,43 +655,16 @@ ProbeResult run_probe(const ProbeOptions& options) {
       f.read_bytes_per_s =
           std::max(f.read_bytes_per_s,
                    static_cast<double>(slice * threads * sizeof(std::uint64_t)) / read_s);
-      std::atomic<double> flops{0};
-      const double fma_s = timed_parallel(threads, [&](int) {
-        const double done = kernel();
-        double old = flops.load();
-        while (!flops.compare_exchange_weak(old, old + done)) {
-        }
-      });
-      f.fp32_flops_per_s = std::max(f.fp32_flops_per_s, flops.load() / fma_s);
+      f.fp32_flops_per_s = std::max(f.fp32_flops_per_s, kernel_ops_per_s(threads, kernel));
       if (int8_kernel != nullptr) {
-        std::atomic<double> ops{0};
-        const double int8_s = timed_parallel(threads, [&](int) {
-          const double done = int8_kernel();
-          double old = ops.load();
-          while (!ops.compare_exchange_weak(old, old + done)) {
-          }
-        });
-        f.int8_ops_per_s = std::max(f.int8_ops_per_s, ops.load() / int8_s);
+        f.int8_ops_per_s = std::max(f.int8_ops_per_s, kernel_ops_per_s(threads, int8_kernel));
       }
       if (bf16_kernel != nullptr) {
-        std::atomic<double> bf16_flops{0};
-        const double bf16_s = timed_parallel(threads, [&](int) {
-          const double done = bf16_kernel();
-          double old = bf16_flops.load();
-          while (!bf16_flops.compare_exchange_weak(old, old + done)) {
-          }
-        });
-        f.bf16_flops_per_s = std::max(f.bf16_flops_per_s, bf16_flops.load() / bf16_s);
+        f.bf16_flops_per_s = std::max(f.bf16_flops_per_s, kernel_ops_per_s(threads, bf16_kernel));
       }
       if (amx_kernel != nullptr) {
-        std::atomic<double> amx_ops{0};
-        const double amx_s = timed_parallel(threads, [&](int) {
-          const double done = amx_kernel();
-          double old = amx_ops.load();
-          while (!amx_ops.compare_exchange_weak(old, old + done)) {
-          }
-        });
-        f.amx_int8_ops_per_s = std::max(f.amx_int8_ops_per_s, amx_ops.load() / amx_s);
+        f.amx_int8_ops_per_s =
+            std::max(f.amx_int8_ops_per_s, kernel_ops_per_s(threads, amx_kernel));
       }
       if (options.progress) {
         options.progress(static_cast<double>(++step) / steps);

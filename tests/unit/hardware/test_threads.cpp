@@ -5,6 +5,7 @@
 #include "llmroof/engine/engine_model.hpp"
 #include "llmroof/hardware/threads.hpp"
 #include "llmroof/scenarios/estimate.hpp"
+#include "llmroof/util/errors.hpp"
 #include "test_support.hpp"
 
 using namespace llmroof;
@@ -157,4 +158,25 @@ TEST_CASE("a thread count reaches the estimate's roofs", "[threads]") {
   CHECK(b.roofs.mem_bw_bytes_per_s ==
         Approx(a.roofs.mem_bw_bytes_per_s * b.threads->bandwidth_factor));
   CHECK(b.tokens_per_s < a.tokens_per_s);
+}
+
+TEST_CASE("performance cores are sourced and at most the cores", "[threads]") {
+  auto error_of = [](const std::string& fields) {
+    try {
+      parse_devices(R"({"schema_version": 1, "strict": false, "devices": [{"id": "c",
+        "vendor": "x", "name": "X", "kind": "cpu", "backend": "cpu", "memory_sizes_gib": [16],
+        "memory_bandwidth_gb_per_s": 50, "fp32_tflops": 1, "cpu_cores": 4, "cpu_threads": 8)" +
+                        fields + "}]}",
+                    "c.json");
+    } catch (const DataError& e) {
+      return std::string(e.what());
+    }
+    return std::string();
+  };
+  CHECK(error_of(R"(, "cpu_performance_cores": 2, "cpu_performance_cores_source": "https://a")")
+            .empty());
+  CHECK_THAT(error_of(R"(, "cpu_performance_cores": 6, "cpu_performance_cores_source": "u")"),
+             Catch::Contains("/devices/0/cpu_performance_cores: 6 performance cores of 4 cores"));
+  CHECK_THAT(error_of(R"(, "cpu_performance_cores": 2)"),
+             Catch::Contains("missing required field 'cpu_performance_cores_source'"));
 }
