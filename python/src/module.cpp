@@ -7,7 +7,6 @@
 
 #include <memory>
 #include <optional>
-#include <sstream>
 #include <string>
 #include <vector>
 
@@ -83,9 +82,7 @@ std::string json_document(Report report) {
   }
   RenderOptions options;
   options.tool_version = k_version;
-  std::ostringstream out;
-  render(report, OutputFormat::json, options, out);
-  return out.str();
+  return render_text(report, OutputFormat::json, options);
 }
 
 // Raises the llmroof.errors class `name` built from `args`.

@@ -7,7 +7,6 @@
 #include <cmath>
 #include <cstdlib>
 #include <map>
-#include <sstream>
 #include <string_view>
 #include <utility>
 
@@ -194,9 +193,7 @@ void Context::emit(const Report& report, std::string_view chart_title) {
                   color_wanted(m_common.color, to_stdout && m_io.out_is_tty);
   // Only a table on stdout fits a width; one written to a file keeps every column.
   options.max_width = to_stdout && !m_common.wide ? m_io.table_columns : 0;
-  std::ostringstream text;
-  render(report, m_common.format(), options, text);
-  write_output(text.view());  // no copy of the rendered text
+  write_output(render_text(report, m_common.format(), options));
 }
 
 void Context::add_input(const std::filesystem::path& path) { m_inputs.push_back(path); }

@@ -16,7 +16,6 @@
 #include <memory>
 #include <nlohmann/json.hpp>
 #include <optional>
-#include <sstream>
 #include <string>
 #include <vector>
 
@@ -91,9 +90,7 @@ std::string json_document(const Report& report) {
   options.tool_version = k_version;
   // Placeholders stay as {field}: the page names each field as its own input.
   options.field_name = [](std::string_view field) { return "{" + std::string(field) + "}"; };
-  std::ostringstream out;
-  render(report, OutputFormat::json, options, out);
-  return out.str();
+  return render_text(report, OutputFormat::json, options);
 }
 
 std::string error_document(const std::string& kind, const std::string& message,

@@ -221,9 +221,13 @@ std::vector<std::string> runnable_backends(const Device& device);
 
 /// Throws RequestError on "backend" when `backend` (non-empty) is not one `device` can run,
 /// listing the ones it can. An empty backend means the device's usual one and always passes.
-/// `cpu_hosts`: CPU device ids to suggest as --host when a device without a host CPU in the
-/// data is asked for the cpu backend.
+/// `hosts` (optional): the database whose CPU devices are suggested as --host when a device
+/// without a host CPU in the data is asked for the cpu backend (looked at only then).
 void require_backend(const Device& device, std::string_view backend,
-                     const std::vector<std::string>& cpu_hosts = {});
+                     const DeviceDb* hosts = nullptr);
+
+/// Up to four CPU devices of `db` (desktop, workstation and server parts) to name as examples
+/// of a --host.
+std::vector<std::string> cpu_host_examples(const DeviceDb& db);
 
 }  // namespace llmroof

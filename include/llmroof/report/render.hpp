@@ -46,6 +46,9 @@ Report with_field_names(const Report& report, const FieldNamer& field_name);
 /// Writes `report` in `format`, ending with exactly one newline.
 void render(const Report& report, OutputFormat format, const RenderOptions& options,
             std::ostream& out);
+/// render() into a string: the JSON and JSON Lines documents are built in the string they are
+/// returned in (no stream buffer to grow and copy), other formats through a string stream.
+std::string render_text(const Report& report, OutputFormat format, const RenderOptions& options);
 
 /// Human number formatting, shared by the renderers (and tested at the unit boundaries).
 std::string format_bytes_gib(double bytes);

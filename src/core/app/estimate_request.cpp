@@ -73,7 +73,7 @@ std::optional<int> parse_gpu_layers(const std::string& text) {
 std::optional<std::vector<DeviceMatch>> parse_group_element(const DeviceDb& db,
                                                             std::string_view element) {
   const std::string_view text = trim(element);
-  if (find_device(db, text)) {
+  if (text.find_first_of("xX+") == std::string_view::npos || find_device(db, text)) {
     return std::nullopt;  // a device whose name has an 'x' or a '+' ("xeon-8480+")
   }
   const auto group_member = [&](std::string_view name) {
@@ -212,19 +212,6 @@ Report explain_row(const Report& report, const std::vector<EstimateResult>& resu
   return out;
 }
 
-// CPU devices to name as {host} in an error: desktop, workstation and server parts.
-std::vector<std::string> cpu_host_examples(const DeviceDb& db) {
-  std::vector<std::string> ids;
-  for (const Device& d : db.devices) {
-    if (d.kind == DeviceKind::cpu &&
-        (d.segment == "desktop" || d.segment == "workstation" || d.segment == "server") &&
-        ids.size() < 4) {
-      ids.push_back(d.id);
-    }
-  }
-  return ids;
-}
-
 // What --memory / --usable-memory made of a device's memory: installed and usable, and why.
 void memory_note(std::vector<std::string>& notes, const Device& device,
                  const EstimateOptions& options) {
@@ -253,7 +240,7 @@ Report run_single(const EstimateRequest& o, const Database& db, const ModelChoic
   // Devices that lack the requested precision, by the precision used instead: one note each.
   std::map<Precision, std::vector<std::string>> fell_back;
   for (const auto& match : matches) {
-    require_backend(*match.device, options.backend, cpu_host_examples(db.devices()));
+    require_backend(*match.device, options.backend, &db.devices());
     results.push_back(estimate(*match.device, model.input, options, db.efficiency()));
     family_note(notes, match, db.devices(), options);
     const auto& r = results.back();
@@ -336,7 +323,7 @@ Report run_groups(const EstimateRequest& o, const Database& data, const ModelCho
           "the repeated id");
     }
     for (const auto& match : select_devices(db, o.devices)) {
-      require_backend(*match.device, options.backend, cpu_host_examples(db));
+      require_backend(*match.device, options.backend, &db);
       family_note(notes, match, data.devices(), options);
       memory_note(notes, *match.device, options);
       GroupSpec g;
@@ -347,7 +334,7 @@ Report run_groups(const EstimateRequest& o, const Database& data, const ModelCho
     for (const auto& members : listed) {
       GroupSpec g;
       for (const auto& match : members) {
-        require_backend(*match.device, options.backend, cpu_host_examples(db));
+        require_backend(*match.device, options.backend, &db);
         family_note(notes, match, data.devices(), options);
         memory_note(notes, *match.device, options);
         g.devices.push_back(match.device);
@@ -461,7 +448,7 @@ Report run_offload(const EstimateRequest& o, const Database& data, const ModelCh
   std::vector<std::string> warnings = model.warnings;
   std::vector<OffloadResult> results;
   for (const auto& match : select_devices(db, o.devices)) {
-    require_backend(*match.device, options.backend, cpu_host_examples(db));
+    require_backend(*match.device, options.backend, &db);
     family_note(notes, match, data.devices(), options);
     spec.gpu = match.device;
     results.push_back(estimate_offload(spec, model.input, options, data.efficiency()));
@@ -544,7 +531,7 @@ Report run_speculative(const EstimateRequest& o, const Database& db, const Model
   spec.acceptance = *o.acceptance;
   std::vector<SpeculativeResult> results;
   for (const auto& match : select_devices(db.devices(), o.devices)) {
-    require_backend(*match.device, options.backend, cpu_host_examples(db.devices()));
+    require_backend(*match.device, options.backend, &db.devices());
     family_note(notes, match, db.devices(), options);
     results.push_back(
         estimate_speculative(*match.device, model.input, spec, options, db.efficiency()));
@@ -669,7 +656,7 @@ Report run_estimate(const Database& data, const EstimateRequest& o) {
     if (auto members = parse_group_element(db, part)) {
       group_syntax = true;
       listed.push_back(std::move(*members));
-    } else if (auto match = find_device(db, part)) {
+    } else if (auto match = normalize_key(part) == "all" ? std::nullopt : find_device(db, part)) {
       parts.push_back(*match);
       listed.push_back({*match});
     } else {

@@ -765,8 +765,19 @@ std::vector<std::string> runnable_backends(const Device& device) {
   return backends;
 }
 
-void require_backend(const Device& device, std::string_view backend,
-                     const std::vector<std::string>& cpu_hosts) {
+std::vector<std::string> cpu_host_examples(const DeviceDb& db) {
+  std::vector<std::string> ids;
+  for (const Device& d : db.devices) {
+    if (d.kind == DeviceKind::cpu &&
+        (d.segment == "desktop" || d.segment == "workstation" || d.segment == "server") &&
+        ids.size() < 4) {
+      ids.push_back(d.id);
+    }
+  }
+  return ids;
+}
+
+void require_backend(const Device& device, std::string_view backend, const DeviceDb* hosts) {
   const std::string key = normalize_key(backend);
   if (key.empty()) {
     return;
@@ -780,6 +791,8 @@ void require_backend(const Device& device, std::string_view backend,
     why = fmt::format(
         "; the data names no host CPU for {}: give one with {{backend}} cpu {{host}} DEVICE",
         device.id);
+    const auto cpu_hosts =
+        hosts != nullptr ? cpu_host_examples(*hosts) : std::vector<std::string>{};
     if (!cpu_hosts.empty()) {
       why += fmt::format(" (CPU devices include {}; see llmroof devices cpu)",
                          fmt::join(cpu_hosts, ", "));

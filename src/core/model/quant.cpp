@@ -199,6 +199,11 @@ std::vector<Quant> build_quants() {
     quants.push_back(std::move(q));
   }
   // Bare types: one type for every quantizable tensor, under names no preset uses.
+  std::vector<std::string> taken_keys;
+  taken_keys.reserve(quants.size());
+  for (const Quant& q : quants) {
+    taken_keys.push_back(normalize_key(q.id));
+  }
   for (const auto& t : k_types) {
     if (t.removed()) {
       continue;
@@ -207,12 +212,10 @@ std::vector<Quant> build_quants() {
     for (char c : t.name) {
       id.push_back(static_cast<char>(std::tolower(static_cast<unsigned char>(c))));
     }
-    const bool taken = std::any_of(quants.begin(), quants.end(), [&](const Quant& q) {
-      return normalize_key(q.id) == normalize_key(id);
-    });
-    if (taken) {
+    if (std::find(taken_keys.begin(), taken_keys.end(), normalize_key(id)) != taken_keys.end()) {
       id = "type:" + id;
     }
+    taken_keys.push_back(normalize_key(id));
     Quant q;
     q.id = id;
     q.kind = QuantKind::ggml_type;

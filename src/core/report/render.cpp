@@ -1,6 +1,7 @@
 #include "llmroof/report/render.hpp"
 
 #include <fmt/color.h>
+#include <fmt/compile.h>
 #include <fmt/format.h>
 
 #include <algorithm>
@@ -12,6 +13,7 @@
 #include <iterator>
 #include <map>
 #include <nlohmann/json.hpp>
+#include <sstream>
 
 #include "llmroof/report/svg_charts.hpp"
 #include "llmroof/util/errors.hpp"
@@ -519,10 +521,10 @@ std::string csv_text(const Cell& cell) {
 
 // Appends every row to `out` with `serialize`, joined by `separator`: one buffer for the
 // whole output (single-threaded: the core has no threads).
-struct KeyNode;
-using RowWriter = void (*)(std::string&, const std::vector<KeyNode>&, const std::vector<Cell>&);
+struct KeyLayout;
+using RowWriter = void (*)(std::string&, const KeyLayout&, const std::vector<Cell>&);
 
-void append_rows(std::string& out, const Report& report, const std::vector<KeyNode>& layout,
+void append_rows(std::string& out, const Report& report, const KeyLayout& layout,
                  std::string_view separator, RowWriter serialize) {
   for (std::size_t i = 0; i < report.rows.size(); ++i) {
     if (i > 0) {
@@ -535,15 +537,25 @@ void append_rows(std::string& out, const Report& report, const std::vector<KeyNo
 // The keys of a row object as nlohmann orders them (sorted; dotted ids nest), computed once per
 // report so that each row is written without building a JSON tree. Keys and values are still
 // serialized by nlohmann; only the braces, commas and indentation are laid out here, exactly as
-// dump() lays them out.
+// dump() lays them out. Each key's text (the comma or brace before it, the indentation, the
+// quoted key and the colon) is built here once, so that a row appends it whole.
+struct KeyNode;
+struct KeyLayout {
+  std::vector<KeyNode> nodes;  // sorted keys
+  std::string close;           // after the last key: newline, indentation, brace
+  int indent = -1;             // spaces per level; -1: compact
+  std::size_t pad = 0;         // the keys' indentation
+};
 struct KeyNode {
-  std::string key_json;           // the key as JSON text
-  int column = -1;                // a leaf's column; k_schema_version_leaf; -1 for a group
-  std::vector<KeyNode> children;  // a group's keys, sorted
+  std::string lead;    // "{" or ",", newline and indentation when pretty, then "key": or "key":
+  int column = -1;     // a leaf's column; k_schema_version_leaf; -1 for a group
+  KeyLayout children;  // a group's keys
 };
 constexpr int k_schema_version_leaf = -2;
 
-std::vector<KeyNode> key_layout(const Report& report, bool with_schema_version) {
+// `indent` < 0: compact; otherwise pretty, `indent` spaces per level starting at `margin` columns
+// (as dump(indent) of the row object, shifted right by `margin`).
+KeyLayout key_layout(const Report& report, bool with_schema_version, int indent, int margin) {
   struct Tree {
     int column = -1;
     std::map<std::string, Tree> children;
@@ -566,18 +578,30 @@ std::vector<KeyNode> key_layout(const Report& report, bool with_schema_version) 
   if (with_schema_version) {
     root.children["schema_version"].column = k_schema_version_leaf;
   }
-  std::function<std::vector<KeyNode>(const Tree&)> convert = [&](const Tree& tree) {
-    std::vector<KeyNode> nodes;
+  const bool pretty = indent >= 0;
+  std::function<KeyLayout(const Tree&, int)> convert = [&](const Tree& tree, int level) {
+    KeyLayout layout;
+    layout.indent = indent;
+    layout.pad = pretty ? static_cast<std::size_t>(margin + indent * (level + 1)) : 0;
+    layout.close =
+        pretty ? "\n" + std::string(static_cast<std::size_t>(margin + indent * level), ' ') + "}"
+               : std::string("}");
     for (const auto& [key, child] : tree.children) {
       KeyNode node;
-      node.key_json = nlohmann::json(key).dump(-1, ' ', false, k_replace);
+      node.lead = layout.nodes.empty() ? "{" : ",";
+      if (pretty) {
+        node.lead += '\n';
+        node.lead.append(layout.pad, ' ');
+      }
+      node.lead += nlohmann::json(key).dump(-1, ' ', false, k_replace);
+      node.lead += pretty ? ": " : ":";
       node.column = child.children.empty() ? child.column : -1;
-      node.children = convert(child);
-      nodes.push_back(std::move(node));
+      node.children = convert(child, level + 1);
+      layout.nodes.push_back(std::move(node));
     }
-    return nodes;
+    return layout;
   };
-  return convert(root);
+  return convert(root, 0);
 }
 
 // Appends a scalar cell as JSON text and returns true; false (nothing appended) for a record
@@ -592,24 +616,35 @@ bool append_json_scalar(std::string& out, const Cell& cell) {
       out += "null";
       return true;
     }
-    std::string text = fmt::format("{}", *v);
+    // Formatted into a stack buffer: no string per number (the shortest form of a double is
+    // at most 24 characters).
+    std::array<char, 40> digits_buffer{};
+    const char* end = fmt::format_to(digits_buffer.data(), FMT_COMPILE("{}"), *v);
+    const std::string_view text(digits_buffer.data(),
+                                static_cast<std::size_t>(end - digits_buffer.data()));
     const std::size_t sign = text[0] == '-' ? 1 : 0;
-    const std::size_t point = text.find('.');
-    if (text.find('e') == std::string::npos &&
-        (point == std::string::npos ? text.size() : point) - sign == 16) {
+    std::size_t point = std::string_view::npos;
+    bool exponent = false;
+    for (std::size_t i = 0; i < text.size(); ++i) {  // one pass over at most 24 characters
+      point = text[i] == '.' ? i : point;
+      exponent = exponent || text[i] == 'e';
+    }
+    if (!exponent && (point == std::string_view::npos ? text.size() : point) - sign == 16) {
       // fmt writes 16 integer digits in fixed notation, nlohmann (and this writer) from 16 on
       // in exponent notation: 1513000000000000.0 is 1.513e+15.
-      std::string digits = text.substr(sign);
-      if (point != std::string::npos) {
+      std::string digits(text.substr(sign));
+      if (point != std::string_view::npos) {
         digits.erase(point - sign, 1);
       }
       digits.erase(digits.find_last_not_of('0') + 1);
-      text = fmt::format("{}{}{}{}e+15", text.substr(0, sign), digits[0],
+      out += fmt::format("{}{}{}{}e+15", text.substr(0, sign), digits[0],
                          digits.size() > 1 ? "." : "", digits.substr(1));
-    } else if (text.find_first_of(".e") == std::string::npos) {
-      text += ".0";
+    } else {
+      out += text;
+      if (!exponent && point == std::string_view::npos) {
+        out += ".0";
+      }
     }
-    out += text;
     return true;
   }
   if (const auto* v = std::get_if<std::int64_t>(&cell)) {
@@ -642,25 +677,16 @@ bool append_json_scalar(std::string& out, const Cell& cell) {
   return false;
 }
 
-// Appends `nodes` of `row` as one JSON object: pretty with `indent` spaces per level starting at
-// `margin` columns (as dump(indent) of the row object, shifted right by `margin`), or compact
-// when indent < 0.
-void write_object(std::string& out, const std::vector<KeyNode>& nodes, const std::vector<Cell>& row,
-                  int indent, int margin, int level) {
-  if (nodes.empty()) {
+// Appends `layout`'s keys of `row` as one JSON object.
+void write_object(std::string& out, const KeyLayout& layout, const std::vector<Cell>& row) {
+  if (layout.nodes.empty()) {
     out += "{}";
     return;
   }
-  const bool pretty = indent >= 0;
-  out += pretty ? "{\n" : "{";
-  const std::string pad(pretty ? static_cast<std::size_t>(margin + indent * (level + 1)) : 0, ' ');
-  for (std::size_t i = 0; i < nodes.size(); ++i) {
-    const KeyNode& node = nodes[i];
-    out += pad;
-    out += node.key_json;
-    out += pretty ? ": " : ":";
+  for (const KeyNode& node : layout.nodes) {
+    out += node.lead;
     if (node.column == -1) {
-      write_object(out, node.children, row, indent, margin, level + 1);
+      write_object(out, node.children, row);
     } else if (node.column == k_schema_version_leaf) {
       out += std::to_string(k_output_schema_version);
     } else if (const Cell& cell = row[static_cast<std::size_t>(node.column)];
@@ -668,38 +694,29 @@ void write_object(std::string& out, const std::vector<KeyNode>& nodes, const std
       const bool nested = std::holds_alternative<std::shared_ptr<const RecordList>>(cell) ||
                           std::holds_alternative<TextList>(cell) ||
                           std::holds_alternative<RealList>(cell);
-      const std::string value = pretty && nested
-                                    ? json_value(cell).dump(indent, ' ', false, k_replace)
-                                    : json_value(cell).dump(-1, ' ', false, k_replace);
+      const std::string value = nested ? json_value(cell).dump(layout.indent, ' ', false, k_replace)
+                                       : json_value(cell).dump(-1, ' ', false, k_replace);
       // A nested array's own lines start at this key's depth.
       std::size_t start = 0;
       for (auto nl = value.find('\n'); nl != std::string::npos; nl = value.find('\n', start)) {
         out.append(value, start, nl + 1 - start);
-        out += pad;
+        out.append(layout.pad, ' ');
         start = nl + 1;
       }
       out.append(value, start, std::string::npos);
     }
-    if (i + 1 < nodes.size()) {
-      out += pretty ? ",\n" : ",";
-    } else if (pretty) {
-      out += "\n";
-    }
   }
-  if (pretty) {
-    out.append(static_cast<std::size_t>(margin + indent * level), ' ');
-  }
-  out += "}";
+  out += layout.close;
 }
 
 // A row as it appears inside the JSON document's rows array (indented two levels).
-void json_row(std::string& out, const std::vector<KeyNode>& layout, const std::vector<Cell>& row) {
+void json_row(std::string& out, const KeyLayout& layout, const std::vector<Cell>& row) {
   out += "    ";
-  write_object(out, layout, row, 2, 4, 0);
+  write_object(out, layout, row);
 }
 
-void jsonl_row(std::string& out, const std::vector<KeyNode>& layout, const std::vector<Cell>& row) {
-  write_object(out, layout, row, -1, 0, 0);
+void jsonl_row(std::string& out, const KeyLayout& layout, const std::vector<Cell>& row) {
+  write_object(out, layout, row);
 }
 
 }  // namespace
@@ -835,6 +852,62 @@ Cell named_cell(const Cell& cell, const FieldNamer& name_of) {
   return cell;
 }
 
+// The JSON document: the one envelope of every command (schema_version, command, meta,
+// summary, results), ending with a newline.
+std::string json_document(const Report& report, const RenderOptions& options) {
+  nlohmann::json summary = nlohmann::json::object();
+  for (const auto& f : report.fields) {
+    summary[f.id] = json_value(f.value);
+  }
+  nlohmann::json doc = {{"schema_version", k_output_schema_version},
+                        {"command", report.command},
+                        {"meta",
+                         {{"tool", "llmroof"},
+                          {"version", std::string(options.tool_version)},
+                          {"notes", report.notes},
+                          {"warnings", report.warnings}}},
+                        {"summary", std::move(summary)},
+                        {"results", nlohmann::json::array()}};
+  std::string text = doc.dump(2, ' ', false, k_replace);
+  if (!report.rows.empty()) {
+    // The rows go where the empty array is, written into one buffer with the rest. The
+    // placeholder is the only unescaped `"results": []` at the top level: quotes inside
+    // strings are escaped.
+    const std::string placeholder = "\n  \"results\": []";
+    const auto at = text.find(placeholder);
+    std::string whole;
+    whole.reserve(text.size() + report.rows.size() * report.columns.size() * 48);
+    whole.append(text, 0, at);
+    whole += "\n  \"results\": [\n";
+    append_rows(whole, report, key_layout(report, false, 2, 4), ",\n", json_row);
+    whole += "\n  ]";
+    whole.append(text, at + placeholder.size());
+    text = std::move(whole);
+  }
+  text += '\n';
+  return text;
+}
+
+// JSON Lines: a line per row, then the summary's line (when there is a summary).
+std::string jsonl_document(const Report& report, const RenderOptions& /*options*/) {
+  std::string text;
+  if (!report.rows.empty()) {
+    text.reserve(report.rows.size() * report.columns.size() * 40);
+    append_rows(text, report, key_layout(report, true, -1, 0), "\n", jsonl_row);
+    text += '\n';
+  }
+  if (!report.fields.empty()) {
+    nlohmann::json summary = nlohmann::json::object();
+    for (const auto& f : report.fields) {
+      summary[f.id] = json_value(f.value);
+    }
+    text += nlohmann::json{{"schema_version", k_output_schema_version}, {"summary", summary}}.dump(
+        -1, ' ', false, k_replace);
+    text += '\n';
+  }
+  return text;
+}
+
 void render_named(const Report& report, OutputFormat format, const RenderOptions& options,
                   std::ostream& out);
 
@@ -873,6 +946,19 @@ void render(const Report& report, OutputFormat format, const RenderOptions& opti
   }
 }
 
+std::string render_text(const Report& report, OutputFormat format, const RenderOptions& options) {
+  if (format == OutputFormat::json || format == OutputFormat::jsonl) {
+    std::string (*document)(const Report&, const RenderOptions&) =
+        format == OutputFormat::json ? json_document : jsonl_document;
+    return report_has_placeholder(report)
+               ? document(with_field_names(report, options.field_name), options)
+               : document(report, options);
+  }
+  std::ostringstream text;
+  render(report, format, options, text);
+  return std::move(text).str();
+}
+
 namespace {
 
 void render_named(const Report& report, OutputFormat format, const RenderOptions& options,
@@ -905,60 +991,12 @@ void render_named(const Report& report, OutputFormat format, const RenderOptions
       }
       return;
     }
-    case OutputFormat::json: {
-      // The one envelope of every command: schema_version, command, meta, summary, results.
-      nlohmann::json summary = nlohmann::json::object();
-      for (const auto& f : report.fields) {
-        summary[f.id] = json_value(f.value);
-      }
-      nlohmann::json doc = {{"schema_version", k_output_schema_version},
-                            {"command", report.command},
-                            {"meta",
-                             {{"tool", "llmroof"},
-                              {"version", std::string(options.tool_version)},
-                              {"notes", report.notes},
-                              {"warnings", report.warnings}}},
-                            {"summary", std::move(summary)},
-                            {"results", nlohmann::json::array()}};
-      std::string text = doc.dump(2, ' ', false, k_replace);
-      if (!report.rows.empty()) {
-        // The rows go where the empty array is, written into one buffer with the rest. The
-        // placeholder is the only unescaped `"results": []` at the top level: quotes inside
-        // strings are escaped.
-        const std::string placeholder = "\n  \"results\": []";
-        const auto at = text.find(placeholder);
-        std::string whole;
-        whole.reserve(text.size() + report.rows.size() * report.columns.size() * 48);
-        whole.append(text, 0, at);
-        whole += "\n  \"results\": [\n";
-        append_rows(whole, report, key_layout(report, false), ",\n", json_row);
-        whole += "\n  ]";
-        whole.append(text, at + placeholder.size());
-        text = std::move(whole);
-      }
-      text += '\n';
-      out << text;
+    case OutputFormat::json:
+      out << json_document(report, options);
       return;
-    }
-    case OutputFormat::jsonl: {
-      if (!report.rows.empty()) {
-        std::string text;
-        text.reserve(report.rows.size() * report.columns.size() * 40);
-        append_rows(text, report, key_layout(report, true), "\n", jsonl_row);
-        text += '\n';
-        out << text;
-      }
-      if (!report.fields.empty()) {
-        nlohmann::json summary = nlohmann::json::object();
-        for (const auto& f : report.fields) {
-          summary[f.id] = json_value(f.value);
-        }
-        out << nlohmann::json{{"schema_version", k_output_schema_version}, {"summary", summary}}
-                   .dump(-1, ' ', false, k_replace)
-            << '\n';
-      }
+    case OutputFormat::jsonl:
+      out << jsonl_document(report, options);
       return;
-    }
   }
 }
 

@@ -35,12 +35,14 @@ std::vector<std::string> ids(const Report& r) {
   return out;
 }
 
-std::string render_text(const Report& report, OutputFormat format, const FieldNamer& namer) {
+std::string render_with_names(const Report& report, OutputFormat format, const FieldNamer& namer) {
   RenderOptions options;
   options.tool_version = "test";
   options.field_name = namer;
   std::ostringstream out;
   render(report, format, options, out);
+  // render_text builds the same text in a string (JSON and JSON Lines without a stream).
+  CHECK(render_text(report, format, options) == out.str());
   return out.str();
 }
 
@@ -90,11 +92,13 @@ TEST_CASE("request fields in notes, warnings and values are the front end's word
   CHECK(std::get<std::string>(list->records[0][0]) == "give {device}");
   CHECK(with_field_names(r, {}).notes[0] == "no quant given: using fp16");
   // Every renderer writes them: JSON notes and CSV cells alike.
-  const std::string json = render_text(r, OutputFormat::json, flag);
+  const std::string json = render_with_names(r, OutputFormat::json, flag);
   CHECK(json.find("\"no --quant given: using fp16\"") != std::string::npos);
   CHECK(json.find("{quant}") == std::string::npos);
-  const std::string csv = render_text(r, OutputFormat::csv, flag);
+  const std::string jsonl = render_with_names(r, OutputFormat::jsonl, flag);
+  CHECK(jsonl.find("give --device") != std::string::npos);
+  const std::string csv = render_with_names(r, OutputFormat::csv, flag);
   CHECK(csv.find("give --device") != std::string::npos);
-  const std::string table = render_text(r, OutputFormat::table, {});
+  const std::string table = render_with_names(r, OutputFormat::table, {});
   CHECK(table.find("note: no quant given: using fp16") != std::string::npos);
 }
