@@ -81,6 +81,8 @@ struct EfficiencyClass {
   std::string device;
   /// ...and to this backend only (cuda, metal, ...; "" = any).
   std::string backend;
+  /// Field by field.
+  bool operator==(const EfficiencyClass&) const = default;
 };
 
 /// A family of ggml weight types that llama.cpp's kernels treat alike.
@@ -96,6 +98,8 @@ struct WeightFormat {
   /// Prefill and decode on GPUs (quantized formats share one int8 path, float weights use BLAS).
   double gpu_factor = 1;
   std::string basis;
+  /// Field by field.
+  bool operator==(const WeightFormat&) const = default;
 };
 
 /// Provenance of fitted figures.
@@ -108,6 +112,8 @@ struct FitRecord {
   int rows_excluded = 0;  ///< mapped but out of scope (other engines, unstated quants, ...)
   int rows_unmapped = 0;  ///< unknown device, model, quant or test
   int devices = 0;        ///< devices among the rows used
+  /// Field by field.
+  bool operator==(const FitRecord&) const = default;
 };
 
 /// One cross-validated accuracy figure (leave-one-device-out), for the record.
@@ -119,6 +125,8 @@ struct AccuracyFigure {
   double p90_abs_error = 0;
   double bias = 0;      ///< exp(median ln(pred / meas)) - 1
   double coverage = 0;  ///< share of measurements inside the band
+  /// Field by field.
+  bool operator==(const AccuracyFigure&) const = default;
 };
 
 /// The realistic-efficiency table (data/efficiency.json, or a calibration profile).
@@ -140,6 +148,8 @@ struct EfficiencyTable {
   std::optional<FitRecord> fitted_on;
   std::vector<AccuracyFigure> accuracy;
   std::vector<EfficiencyClass> classes;
+  /// Field by field.
+  bool operator==(const EfficiencyTable&) const = default;
 };
 
 /// Parses and validates an efficiency table or profile; throws DataError.

@@ -35,6 +35,8 @@ struct CpuSpec {
   /// count uses; 0 = every core is one kind. <= cores.
   int performance_cores = 0;
   std::string performance_cores_source;  ///< URL(s); empty when performance_cores is 0
+  /// Field by field.
+  bool operator==(const CpuSpec&) const = default;
 };
 
 /// What a device figure is: the vendor's peak, or a sustained rate measured on the machine.
@@ -45,6 +47,8 @@ struct ThreadRates {
   int threads = 0;              ///< >= 1
   double read_bytes_per_s = 0;  ///< sustained streaming read, > 0
   double fp32_flops_per_s = 0;  ///< FP32 FMA throughput, > 0
+  /// Field by field.
+  bool operator==(const ThreadRates&) const = default;
 };
 
 /// Where each group of numbers of a device comes from (URLs).
@@ -52,6 +56,8 @@ struct DeviceSources {
   std::string memory;
   std::string compute;
   std::string power_price;
+  /// Field by field.
+  bool operator==(const DeviceSources&) const = default;
 };
 
 /// A chip architecture: the generation cross-validation holds out as one, and the capability
@@ -76,6 +82,8 @@ struct ChipArchitecture {
 
   /// Whether the architecture has capability `flag` ("int8_matrix").
   [[nodiscard]] bool has(std::string_view flag) const;
+  /// Field by field.
+  bool operator==(const ChipArchitecture&) const = default;
 };
 
 /// One device of the hardware database, in base units (converted from datasheet units at load).
@@ -141,6 +149,8 @@ struct Device {
                ? std::max(p, matrix_fp16_flops_per_s)
                : p;
   }
+  /// Field by field.
+  bool operator==(const Device&) const = default;
 };
 
 /// A name that covers several variants (bins, memory sizes) and resolves to a documented default.
@@ -149,6 +159,8 @@ struct FamilyAlias {
   std::string device;               ///< the default variant's id
   std::vector<std::string> covers;  ///< every variant's id
   std::string note;
+  /// Field by field.
+  bool operator==(const FamilyAlias&) const = default;
 };
 
 /// The hardware database: shipped devices plus any user --device-file entries.
@@ -157,6 +169,8 @@ struct DeviceDb {
   std::vector<Device> devices;
   std::vector<FamilyAlias> families;
   std::vector<ChipArchitecture> architectures;
+  /// Field by field.
+  bool operator==(const DeviceDb&) const = default;
 };
 
 /// The architecture with id `id`, nullptr when `db` has none.
@@ -172,6 +186,8 @@ struct DeviceProvenance {
   std::string verification;
   std::string notes;
   std::string price_note;
+  /// Field by field.
+  bool operator==(const DeviceProvenance&) const = default;
 };
 
 /// Parses and validates a provenance file: device id -> provenance, in file order.

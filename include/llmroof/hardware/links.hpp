@@ -18,6 +18,8 @@ struct Link {
   std::string bandwidth_source;
   std::string latency_source;
   std::string notes;
+  /// Field by field.
+  bool operator==(const Link&) const = default;
 };
 
 /// The interconnect catalog.
@@ -25,6 +27,8 @@ struct LinkDb {
   int schema_version = 0;
   std::string description;
   std::vector<Link> links;
+  /// Field by field.
+  bool operator==(const LinkDb&) const = default;
 };
 
 /// Parses and validates a links file (the schema of data/schema/links.schema.json).

@@ -21,6 +21,8 @@ struct MemoryConfiguration {
   std::optional<double> launch_price_usd;  ///< US launch list price; nullopt: not sourced
   std::string source;                      ///< where the price (or the configuration) is stated
   bool is_default = false;                 ///< the configuration the product's name selects
+  /// Field by field.
+  bool operator==(const MemoryConfiguration&) const = default;
 };
 
 /// A product line: its name, the names people type for it, its configurations.
@@ -29,11 +31,15 @@ struct Product {
   std::string name;                                 ///< "Mac mini M4 Pro"
   std::vector<std::string> aliases;                 ///< "mac mini m4 pro", ...
   std::vector<MemoryConfiguration> configurations;  ///< at least one; exactly one default
+  /// Field by field.
+  bool operator==(const Product&) const = default;
 };
 
 struct ProductDb {
   int schema_version = 0;
   std::vector<Product> products;
+  /// Field by field.
+  bool operator==(const ProductDb&) const = default;
 };
 
 /// Parses and validates products.json. Throws DataError ("file:line: /pointer: message").

@@ -49,6 +49,8 @@ struct MoeSpec {
   std::int64_t shared_expert_intermediate = 0;  ///< FFN width of one shared expert
   int dense_layers_first = 0;                   ///< leading layers with a dense FFN
   std::int64_t dense_intermediate = 0;          ///< FFN width of those dense layers
+  /// Field by field.
+  bool operator==(const MoeSpec&) const = default;
 };
 
 /// Multi-head latent attention (DeepSeek-V2/V3): the cache holds a compressed latent.
@@ -58,6 +60,8 @@ struct MlaSpec {
   int qk_rope_head_dim = 0;
   int qk_nope_head_dim = 0;
   int v_head_dim = 0;
+  /// Field by field.
+  bool operator==(const MlaSpec&) const = default;
 };
 
 /// Architecture of a model: everything the arithmetic needs, nothing about its weights' type.
@@ -96,6 +100,8 @@ struct ModelSpec {
   std::vector<std::string> assumed_fields;
   /// True for a shorthand size ("70b"): shape derived from P ~= 12 * layers * hidden^2.
   bool generic_size = false;
+  /// Field by field.
+  bool operator==(const ModelSpec&) const = default;
 };
 
 /// Catalog of named models (data/models.json).
@@ -105,12 +111,16 @@ struct OllamaTag {
   std::string model;   ///< catalog model id
   std::string quant;   ///< the weight format Ollama ships (a --quant id)
   std::string source;  ///< the ollama.com library page that lists it
+  /// Field by field.
+  bool operator==(const OllamaTag&) const = default;
 };
 
 struct ModelCatalog {
   int schema_version = 0;
   std::vector<ModelSpec> models;
   std::vector<OllamaTag> ollama_tags;  ///< models.json "ollama_tags"
+  /// Field by field.
+  bool operator==(const ModelCatalog&) const = default;
 };
 
 /// An Ollama tag resolved: the library entry, and the quant the tag itself names, if any

@@ -95,3 +95,31 @@ TEST_CASE("builtin tables: the devices with configurations equal products applie
   CHECK(shipped.devices().devices.size() == configured.devices.size());
   CHECK(shipped.devices().devices.back().id == configured.devices.back().id);
 }
+
+TEST_CASE("builtin tables equal the data files", "[data][load]") {
+  // Every compiled-in table, read back through table_fields.hpp's field lists, equals what the
+  // loader builds from data/*.json at run time: a field left out of those lists (or written in
+  // another order than it is read) would differ here.
+  const BuiltinTables& builtin = builtin_tables();
+  DataLocation location;
+  location.data_dir = test::data_dir().string();
+  const Database from_files = load_database(location);
+  CHECK(builtin.configured_devices() == from_files.devices());
+  CHECK(builtin.models() == from_files.models());
+  CHECK(builtin.efficiency() == from_files.efficiency());
+  CHECK(builtin.links() == from_files.links());
+  const DataTexts& texts = from_files.texts();
+  CHECK(builtin.device_sources() ==
+        parse_device_sources(texts.device_sources.text, texts.device_sources.name));
+  CHECK(builtin.products() == parse_products(builtin_text("products.json"), "products.json"));
+  DeviceDb chips = builtin.devices();
+  CHECK(chips.devices.size() == 184);
+  add_memory_configurations(chips, builtin.products(), "products.json");
+  CHECK(chips == from_files.devices());
+  // The tables carry what the structs hold, down to the last device's last field.
+  const DeviceDb configured = builtin.configured_devices();
+  const auto m4pro = find_device(configured, "m4-pro-20c");
+  REQUIRE(m4pro.has_value());
+  CHECK(m4pro->device->mem_bw_bytes_per_s == 273e9);
+  CHECK(m4pro->device->arch.id == "apple-m4");
+}
