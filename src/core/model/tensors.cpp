@@ -1,5 +1,6 @@
 #include "llmroof/model/tensors.hpp"
 
+#include <fmt/compile.h>
 #include <fmt/format.h>
 
 #include <algorithm>
@@ -160,10 +161,10 @@ class TensorList {
   }
   /// "blk.{layer}.{base}.weight".
   void layer(int layer, std::string_view base, Dims dims) {
-    add(fmt::format("blk.{}.{}.weight", layer, base), std::move(dims));
+    add(fmt::format(FMT_COMPILE("blk.{}.{}.weight"), layer, base), std::move(dims));
   }
   void layer_bias(int layer, std::string_view base, Dims dims) {
-    add(fmt::format("blk.{}.{}.bias", layer, base), std::move(dims));
+    add(fmt::format(FMT_COMPILE("blk.{}.{}.bias"), layer, base), std::move(dims));
   }
   std::vector<TensorInfo> take() { return std::move(m_tensors); }
 

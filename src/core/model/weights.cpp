@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <map>
+#include <vector>
 
 namespace llmroof {
 
@@ -16,12 +17,18 @@ Weights summarize_weights(std::span<const TensorInfo> tensors, const ModelSpec& 
   Weights w;
   w.experts = model.moe ? model.moe->experts : 0;
   w.experts_used = model.moe ? model.moe->experts_used : 0;
+  // Each tensor's role, read from its name once.
+  std::vector<TensorRole> roles;
+  roles.reserve(tensors.size());
   bool has_output = false;
   for (const auto& t : tensors) {
-    has_output = has_output || classify_tensor(t.name).role == TensorRole::output;
+    roles.push_back(classify_tensor(t.name).role);
+    has_output = has_output || roles.back() == TensorRole::output;
   }
   std::map<int, TypeShare> shares;
-  for (const auto& t : tensors) {
+  for (std::size_t i = 0; i < tensors.size(); ++i) {
+    const TensorInfo& t = tensors[i];
+    const TensorRole role = roles[i];
     const double params = t.elements();
     double bytes = 0;
     if (nominal != nullptr && nominal->kind == QuantKind::nominal) {
@@ -36,8 +43,7 @@ Weights summarize_weights(std::span<const TensorInfo> tensors, const ModelSpec& 
     share.params += params;
     share.bytes += bytes;
 
-    const TensorName tn = classify_tensor(t.name);
-    if (tn.role == TensorRole::token_embd) {
+    if (role == TensorRole::token_embd) {
       w.embedding_bytes += bytes;
       w.embedding_params += params;
       // Without an output head the embedding matrix is the head: read and multiplied in full.
@@ -45,9 +51,9 @@ Weights summarize_weights(std::span<const TensorInfo> tensors, const ModelSpec& 
         w.dense_read_bytes += bytes;
         w.dense_matmul_params += params;
       }
-    } else if (tn.role == TensorRole::position_embd) {
+    } else if (role == TensorRole::position_embd) {
       // One row per token, like the token embedding.
-    } else if (is_routed_expert(tn.role)) {
+    } else if (is_routed_expert(role)) {
       w.routed_expert_bytes += bytes;
       w.routed_expert_params += params;
     } else {
