@@ -62,4 +62,17 @@ void add_memory_configurations(DeviceDb& db, const ProductDb& products,
 /// configuration or a device without any.
 std::string memory_configuration_note(const DeviceDb& db, const Device& device);
 
+/// What `device` costs with `memory_bytes` installed (--memory).
+struct InstalledPrice {
+  std::optional<double> launch_price_usd;  ///< nullopt: no priced configuration of that size
+  const Device* configuration = nullptr;   ///< the configuration of that size, if one is sold
+};
+
+/// The price of `device` with `memory_bytes` installed: nullopt when its chip has memory
+/// configurations in `db` and the size is its own (the device's price stands; also for a
+/// device without configurations), else that size's configuration and its launch price (none
+/// when no configuration of that size is sold or priced). Sizes match to within a byte.
+std::optional<InstalledPrice> price_with_memory(const DeviceDb& db, const Device& device,
+                                                double memory_bytes);
+
 }  // namespace llmroof

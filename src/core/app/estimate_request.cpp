@@ -5,6 +5,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <deque>
 #include <map>
 
 #include "llmroof/hardware/links.hpp"
@@ -231,6 +232,22 @@ void memory_note(std::vector<std::string>& notes, const Device& device,
   }
 }
 
+// Where the price of a device with {memory} installed comes from (price_with_memory).
+std::string installed_price_note(const Device& device, const InstalledPrice& price,
+                                 double memory_bytes) {
+  const std::string with =
+      fmt::format("{} with {:g} GB ({{memory}})", device.id, memory_bytes / units::k_gib);
+  if (price.configuration == nullptr) {
+    return fmt::format("{}: no such configuration is sold, so no price figures", with);
+  }
+  if (!price.launch_price_usd) {
+    return fmt::format("{}: {} has no sourced launch price, so no price figures", with,
+                       price.configuration->id);
+  }
+  return fmt::format("{} is priced as {}: ${:.0f}", with, price.configuration->id,
+                     *price.launch_price_usd);
+}
+
 Report run_single(const EstimateRequest& o, const Database& db, const ModelChoice& model,
                   const EstimateOptions& options) {
   const auto matches = select_devices(db.devices(), o.devices);
@@ -239,10 +256,26 @@ Report run_single(const EstimateRequest& o, const Database& db, const ModelChoic
   std::vector<std::string> warnings = model.warnings;
   // Devices that lack the requested precision, by the precision used instead: one note each.
   std::map<Precision, std::vector<std::string>> fell_back;
+  // Devices whose --memory size has another price than theirs, copied with that price (a deque:
+  // the results point into it until the report is built).
+  std::deque<Device> repriced;
   for (const auto& match : matches) {
     require_backend(*match.device, options.backend, &db.devices());
-    results.push_back(estimate(*match.device, model.input, options, db.efficiency()));
+    const Device* device = match.device;
+    std::string price_note;
+    if (options.memory_bytes) {
+      if (const auto price = price_with_memory(db.devices(), *device, *options.memory_bytes)) {
+        repriced.push_back(*device);
+        repriced.back().launch_price_usd = price->launch_price_usd;
+        device = &repriced.back();
+        price_note = installed_price_note(*device, *price, *options.memory_bytes);
+      }
+    }
+    results.push_back(estimate(*device, model.input, options, db.efficiency()));
     family_note(notes, match, db.devices(), options);
+    if (!price_note.empty()) {
+      notes.push_back(std::move(price_note));
+    }
     const auto& r = results.back();
     memory_note(notes, *match.device, options);
     if (r.precision_fell_back) {
@@ -279,7 +312,7 @@ Report run_single(const EstimateRequest& o, const Database& db, const ModelChoic
     warnings.push_back(fmt::format(
         "{} at {} needs {:.1f} GiB but {} offers {:.1f} GiB: it does not fit, so no speed is "
         "given (see {{gpu_layers}} for a partial offload to the host, {{quant}}, {{count}}, "
-        "{{memory}})",
+        "{{memory}}, {{usable_memory}})",
         model.input.spec.id, model.input.quant_id,
         results.front().fit.required_bytes / units::k_gib, results.front().device->id,
         results.front().fit.available_bytes / units::k_gib));

@@ -231,4 +231,30 @@ std::string memory_configuration_note(const DeviceDb& db, const Device& device) 
                      fmt::join(others, ", "), example);
 }
 
+std::optional<InstalledPrice> price_with_memory(const DeviceDb& db, const Device& device,
+                                                double memory_bytes) {
+  const std::string& chip = device.configuration_of.empty() ? device.id : device.configuration_of;
+  const auto same_size = [memory_bytes](const Device& d) {
+    return !d.memory_sizes_bytes.empty() &&
+           std::fabs(d.max_memory_bytes() - memory_bytes) < 1;  // a configuration has one size
+  };
+  if (same_size(device)) {
+    return std::nullopt;
+  }
+  bool has_configurations = false;
+  for (const auto& d : db.devices) {
+    if (d.configuration_of != chip) {
+      continue;
+    }
+    has_configurations = true;
+    if (same_size(d)) {
+      return InstalledPrice{d.launch_price_usd, &d};
+    }
+  }
+  if (!has_configurations) {
+    return std::nullopt;
+  }
+  return InstalledPrice{};
+}
+
 }  // namespace llmroof

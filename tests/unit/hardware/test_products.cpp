@@ -67,6 +67,37 @@ TEST_CASE("a chip is priced as the configuration it is sized at", "[products]") 
   CHECK(memory_configuration_note(db, *find_device(db, "m4-pro-20c@24gb")->device).empty());
 }
 
+TEST_CASE("memory set by --memory prices a device as its configuration of that size", "[products]") {
+  const DeviceDb db = with_products(k_mini);
+  const Device& chip16 = *find_device(db, "m4-pro-16c")->device;
+  const Device& chip20 = *find_device(db, "m4-pro-20c")->device;
+  const Device& config20 = *find_device(db, "m4-pro-20c@24gb")->device;
+  // The size a device is priced at already: its own price stands.
+  CHECK_FALSE(price_with_memory(db, chip20, 64 * units::k_gib));
+  CHECK_FALSE(price_with_memory(db, config20, 24 * units::k_gib));
+  // Another size: that configuration's price ($1,399), or none when it is not sourced.
+  const auto at24 = price_with_memory(db, chip16, 24 * units::k_gib);
+  REQUIRE(at24);
+  CHECK(at24->launch_price_usd == 1399.0);
+  REQUIRE(at24->configuration != nullptr);
+  CHECK(at24->configuration->id == "m4-pro-16c@24gb");
+  const auto at24_20 = price_with_memory(db, chip20, 24 * units::k_gib);
+  REQUIRE(at24_20);
+  CHECK_FALSE(at24_20->launch_price_usd);
+  CHECK(at24_20->configuration->id == "m4-pro-20c@24gb");
+  // From a configuration to its sibling: the 24 GB machine with 64 GB is the $2,199 one.
+  const auto sibling = price_with_memory(db, config20, 64 * units::k_gib);
+  REQUIRE(sibling);
+  CHECK(sibling->launch_price_usd == 2199.0);
+  // A size not sold: no price rather than another size's.
+  const auto unsold = price_with_memory(db, chip20, 32 * units::k_gib);
+  REQUIRE(unsold);
+  CHECK_FALSE(unsold->launch_price_usd);
+  CHECK(unsold->configuration == nullptr);
+  // A device without configurations keeps its price at any size.
+  CHECK_FALSE(price_with_memory(db, *find_device(db, "rtx-4090")->device, 48 * units::k_gib));
+}
+
 TEST_CASE("configurations are chosen by name only, never by a filter", "[products]") {
   const DeviceDb db = with_products(k_mini);
   const auto apple = select_devices(db, "apple");
