@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <cmath>
 #include <map>
+#include <set>
 
 #include "data/json_reader.hpp"
 #include "llmroof/util/errors.hpp"
@@ -119,8 +120,11 @@ void add_memory_configurations(DeviceDb& db, const ProductDb& products,
     index[db.devices[i].id] = i;
   }
   std::vector<Device> added;
-  // The price of each chip's largest configuration, the size the chip's own row is sized at.
+  std::set<std::string> configuration_ids;
+  // The price of each chip's largest configuration, the size the chip's own row is sized at
+  // (that of the first product that sells it: the one "<chip>@<N>gb" names).
   std::map<std::string, std::optional<double>> default_price;
+  std::set<std::string> priced_at_largest;
   for (const auto& p : products.products) {
     // "<product>@<N>gb" names a configuration when one chip of the product has that size.
     std::map<double, int> sizes;
@@ -147,27 +151,35 @@ void add_memory_configurations(DeviceDb& db, const ProductDb& products,
         continue;
       }
       Device d = chip;
+      // "<chip>@<N>gb" is the first product's that sells the chip with that memory; a later
+      // product's is "<product>@<N>gb" (the same machine inside another product, at its price).
       d.id = configuration_id(chip, c.memory_bytes);
+      if (configuration_ids.count(d.id) != 0 && sizes[c.memory_bytes] == 1) {
+        d.id = fmt::format("{}@{}gb", p.id, gib_text(c.memory_bytes));
+      }
       d.name = fmt::format("{}, {} GB ({})", chip.name, gib_text(c.memory_bytes), p.name);
       d.configuration_of = chip.id;
       d.memory_sizes_bytes = {c.memory_bytes};
       d.launch_price_usd = c.launch_price_usd;
       d.sources.power_price = c.source;
       d.aliases.clear();
-      if (sizes[c.memory_bytes] == 1) {
-        d.aliases.push_back(fmt::format("{}@{}gb", p.id, gib_text(c.memory_bytes)));
+      if (const std::string product_name = fmt::format("{}@{}gb", p.id, gib_text(c.memory_bytes));
+          sizes[c.memory_bytes] == 1 && product_name != d.id) {
+        d.aliases.push_back(product_name);
       }
       if (c.is_default) {
         d.aliases.push_back(p.id);
         d.aliases.insert(d.aliases.end(), p.aliases.begin(), p.aliases.end());
       }
       if (!chip_sizes.empty() && std::fabs(chip_sizes.back() - c.memory_bytes) < 1) {
-        default_price[chip.id] = c.launch_price_usd;
+        if (priced_at_largest.insert(chip.id).second) {
+          default_price[chip.id] = c.launch_price_usd;
+        }
       } else if (default_price.find(chip.id) == default_price.end()) {
         default_price[chip.id] = std::nullopt;
       }
       bool taken = false;
-      if (names.claim(d.id, d.id)) {
+      if (!configuration_ids.insert(d.id).second || names.claim(d.id, d.id)) {
         problems.push_back(
             fmt::format("configuration '{}' is listed twice (product '{}')", d.id, p.id));
         taken = true;
@@ -215,12 +227,21 @@ std::string memory_configuration_note(const DeviceDb& db, const Device& device) 
   std::vector<std::string> others;
   std::string example;
   for (const auto& d : db.devices) {
-    if (d.configuration_of == device.id && !d.memory_sizes_bytes.empty() &&
-        std::fabs(d.memory_sizes_bytes.front() - device.max_memory_bytes()) >= 1) {
-      others.push_back(priced(d.memory_sizes_bytes.front(), d.launch_price_usd));
-      if (example.empty()) {
-        example = d.id;
-      }
+    if (d.configuration_of != device.id || d.memory_sizes_bytes.empty()) {
+      continue;
+    }
+    const double bytes = d.memory_sizes_bytes.front();
+    if (d.id != configuration_id(device, bytes)) {
+      // The same memory in another product ("macbook-pro-14-m4-pro@24gb"), at its own price.
+      others.push_back(d.launch_price_usd ? fmt::format("{} (${:.0f})", d.id, *d.launch_price_usd)
+                                          : d.id);
+    } else if (std::fabs(bytes - device.max_memory_bytes()) >= 1) {
+      others.push_back(priced(bytes, d.launch_price_usd));
+    } else {
+      continue;
+    }
+    if (example.empty()) {
+      example = d.id;
     }
   }
   if (others.empty()) {

@@ -67,7 +67,8 @@ TEST_CASE("a chip is priced as the configuration it is sized at", "[products]") 
   CHECK(memory_configuration_note(db, *find_device(db, "m4-pro-20c@24gb")->device).empty());
 }
 
-TEST_CASE("memory set by --memory prices a device as its configuration of that size", "[products]") {
+TEST_CASE("memory set by --memory prices a device as its configuration of that size",
+          "[products]") {
   const DeviceDb db = with_products(k_mini);
   const Device& chip16 = *find_device(db, "m4-pro-16c")->device;
   const Device& chip20 = *find_device(db, "m4-pro-20c")->device;
@@ -133,6 +134,39 @@ TEST_CASE("products.json errors name the file and the problem", "[products][erro
       "configurations": [{"device": "rpi-5", "memory_gib": 8, "launch_price_usd": 1,
       "source": "https://a", "default": true}]}]})"),
              Catch::Contains("already used by 'rtx-4090'"));
+  // One chip and size twice in one product: the second has no name of its own.
+  CHECK_THAT(problem(R"({"schema_version": 1, "products": [{"id": "x", "name": "X",
+      "configurations": [{"device": "rpi-5", "memory_gib": 8, "launch_price_usd": 1,
+      "source": "https://a", "default": true}, {"device": "rpi-5", "memory_gib": 8,
+      "launch_price_usd": 2, "source": "https://a"}]}]})"),
+             Catch::Contains("configuration 'rpi-5@8gb' is listed twice (product 'x')"));
+}
+
+TEST_CASE("the same chip and memory in two products are two configurations", "[products]") {
+  // A Mac mini and a MacBook Pro with the same M4 Pro and 24 GB: one machine inside two
+  // products at two prices. "<chip>@<N>gb" is the first product's; the second's is
+  // "<product>@<N>gb", and the chip's own row is priced as the first product's.
+  const DeviceDb db = with_products(R"({"schema_version": 1, "products": [
+    {"id": "mini", "name": "Mini", "configurations": [
+      {"device": "m4-pro-20c", "memory_gib": 24, "launch_price_usd": 1399, "source": "https://a", "default": true},
+      {"device": "m4-pro-20c", "memory_gib": 64, "launch_price_usd": 2199, "source": "https://a"}]},
+    {"id": "book", "name": "Book", "configurations": [
+      {"device": "m4-pro-20c", "memory_gib": 24, "launch_price_usd": 1999, "source": "https://b", "default": true},
+      {"device": "m4-pro-20c", "memory_gib": 64, "launch_price_usd": null, "source": "https://b"}]}]})");
+  CHECK(find_device(db, "m4-pro-20c@24gb")->device->launch_price_usd == 1399.0);
+  CHECK(find_device(db, "book@24gb")->device->launch_price_usd == 1999.0);
+  CHECK(find_device(db, "book")->device->id == "book@24gb");
+  CHECK(find_device(db, "book@64gb")->device->configuration_of == "m4-pro-20c");
+  const Device& chip = *find_device(db, "m4-pro-20c")->device;
+  CHECK(chip.launch_price_usd == 2199.0);  // the first product's 64 GB, not the second's none
+  std::size_t ids = 0;
+  for (const auto& d : db.devices) {
+    ids += d.id == "m4-pro-20c@24gb" ? 1 : 0;
+  }
+  CHECK(ids == 1);
+  CHECK(memory_configuration_note(db, chip) ==
+        "m4-pro-20c is sized as its 64 GB ($2199) configuration; also 24 GB ($1399), "
+        "book@24gb ($1999), book@64gb: name one as m4-pro-20c@24gb");
 }
 
 TEST_CASE("the shipped products.json loads", "[products][data]") {
