@@ -8,6 +8,7 @@
 #include <deque>
 #include <map>
 
+#include "app/device_notes.hpp"
 #include "llmroof/hardware/links.hpp"
 #include "llmroof/hardware/products.hpp"
 #include "llmroof/physics/roofline.hpp"
@@ -106,25 +107,6 @@ std::optional<std::vector<DeviceMatch>> parse_group_element(const DeviceDb& db,
   return std::nullopt;
 }
 
-// The notes a device choice needs: the family an alias covers, and the memory configuration a
-// chip sold in several is sized at.
-// The configuration note is left out when {memory} or {usable_memory} sets the memory.
-void family_note(std::vector<std::string>& notes, const DeviceMatch& match, const DeviceDb& db,
-                 const EstimateOptions& options) {
-  auto add = [&notes](std::string note) {
-    if (!note.empty() && std::find(notes.begin(), notes.end(), note) == notes.end()) {
-      notes.push_back(std::move(note));
-    }
-  };
-  if (match.family != nullptr) {
-    add(fmt::format("'{}' covers {}; using {}: {}", match.family->alias,
-                    fmt::join(match.family->covers, ", "), match.device->id, match.family->note));
-  }
-  if (!options.memory_bytes && !options.usable_memory_bytes) {
-    add(memory_configuration_note(db, *match.device));
-  }
-}
-
 // Common end of every mode: optional columns, --show, notes, warnings, output.
 void finish(Report& report, const EstimateRequest& o, std::vector<std::string> notes,
             std::vector<std::string> warnings) {
@@ -213,25 +195,6 @@ Report explain_row(const Report& report, const std::vector<EstimateResult>& resu
   return out;
 }
 
-// What --memory / --usable-memory made of a device's memory: installed and usable, and why.
-void memory_note(std::vector<std::string>& notes, const Device& device,
-                 const EstimateOptions& options) {
-  const double available_bytes = options.usable_memory_bytes.value_or(
-      usable_memory_bytes(device, options.memory_bytes.value_or(device.max_memory_bytes())));
-  std::string note;
-  if (options.usable_memory_bytes) {
-    note = fmt::format("{}: {:.1f} GiB usable, as {{usable_memory}} gives it (no OS share applied)",
-                       device.id, available_bytes / units::k_gib);
-  } else if (options.memory_bytes) {
-    note = fmt::format("{}: {:.1f} GiB installed ({{memory}}), {:.1f} GiB usable: {}", device.id,
-                       *options.memory_bytes / units::k_gib, available_bytes / units::k_gib,
-                       usable_memory_rule(device));
-  }
-  if (!note.empty() && std::find(notes.begin(), notes.end(), note) == notes.end()) {
-    notes.push_back(std::move(note));
-  }
-}
-
 // Where the price of a device with {memory} installed comes from (price_with_memory).
 std::string installed_price_note(const Device& device, const InstalledPrice& price,
                                  double memory_bytes) {
@@ -272,12 +235,12 @@ Report run_single(const EstimateRequest& o, const Database& db, const ModelChoic
       }
     }
     results.push_back(estimate(*device, model.input, options, db.efficiency()));
-    family_note(notes, match, db.devices(), options);
+    app::family_note(notes, match, db.devices(), options);
     if (!price_note.empty()) {
       notes.push_back(std::move(price_note));
     }
     const auto& r = results.back();
-    memory_note(notes, *match.device, options);
+    app::memory_note(notes, *match.device, options);
     if (r.precision_fell_back) {
       fell_back[r.precision].push_back(match.device->id);
     }
@@ -357,8 +320,8 @@ Report run_groups(const EstimateRequest& o, const Database& data, const ModelCho
     }
     for (const auto& match : select_devices(db, o.devices)) {
       require_backend(*match.device, options.backend, &db);
-      family_note(notes, match, data.devices(), options);
-      memory_note(notes, *match.device, options);
+      app::family_note(notes, match, data.devices(), options);
+      app::memory_note(notes, *match.device, options);
       GroupSpec g;
       g.devices.assign(static_cast<std::size_t>(o.count), match.device);
       groups.push_back(std::move(g));
@@ -368,8 +331,8 @@ Report run_groups(const EstimateRequest& o, const Database& data, const ModelCho
       GroupSpec g;
       for (const auto& match : members) {
         require_backend(*match.device, options.backend, &db);
-        family_note(notes, match, data.devices(), options);
-        memory_note(notes, *match.device, options);
+        app::family_note(notes, match, data.devices(), options);
+        app::memory_note(notes, *match.device, options);
         g.devices.push_back(match.device);
       }
       groups.push_back(std::move(g));
@@ -482,7 +445,7 @@ Report run_offload(const EstimateRequest& o, const Database& data, const ModelCh
   std::vector<OffloadResult> results;
   for (const auto& match : select_devices(db, o.devices)) {
     require_backend(*match.device, options.backend, &db);
-    family_note(notes, match, data.devices(), options);
+    app::family_note(notes, match, data.devices(), options);
     spec.gpu = match.device;
     results.push_back(estimate_offload(spec, model.input, options, data.efficiency()));
     const OffloadResult& r = results.back();
@@ -565,7 +528,7 @@ Report run_speculative(const EstimateRequest& o, const Database& db, const Model
   std::vector<SpeculativeResult> results;
   for (const auto& match : select_devices(db.devices(), o.devices)) {
     require_backend(*match.device, options.backend, &db.devices());
-    family_note(notes, match, db.devices(), options);
+    app::family_note(notes, match, db.devices(), options);
     results.push_back(
         estimate_speculative(*match.device, model.input, spec, options, db.efficiency()));
     const SpeculativeResult& r = results.back();

@@ -3,8 +3,8 @@
 #include <fmt/format.h>
 #include <fmt/ranges.h>
 
+#include "app/device_notes.hpp"
 #include "llmroof/app/chart_request.hpp"
-#include "llmroof/hardware/products.hpp"
 #include "llmroof/util/errors.hpp"
 #include "llmroof/util/lookup.hpp"
 
@@ -14,7 +14,7 @@ namespace {
 
 // The one device a sweep runs on; a family alias adds a note naming the member chosen.
 const Device& one_device(const Database& db, const std::string& spec,
-                         std::vector<std::string>& notes) {
+                         const EstimateOptions& options, std::vector<std::string>& notes) {
   const auto matches = select_devices(db.devices(), spec);
   if (matches.size() != 1) {
     std::vector<std::string> ids;
@@ -27,14 +27,8 @@ const Device& one_device(const Database& db, const std::string& spec,
                               matches.size() > ids.size() ? ", ..." : ""));
   }
   const DeviceMatch& match = matches.front();
-  if (match.family != nullptr) {
-    notes.push_back(fmt::format("'{}' covers {}; using {}: {}", match.family->alias,
-                                fmt::join(match.family->covers, ", "), match.device->id,
-                                match.family->note));
-  }
-  if (std::string note = memory_configuration_note(db.devices(), *match.device); !note.empty()) {
-    notes.push_back(std::move(note));
-  }
+  app::family_note(notes, match, db.devices(), options);
+  app::memory_note(notes, *match.device, options);
   return *match.device;
 }
 
@@ -43,7 +37,7 @@ const Device& one_device(const Database& db, const std::string& spec,
 SweepOutcome run_sweep(const Database& db, const SweepRequest& o) {
   const ModelChoice model = resolve_model(db, o.model, o.quant);
   std::vector<std::string> notes = model.notes;
-  const Device& device = one_device(db, o.device, notes);
+  const Device& device = one_device(db, o.device, o.options, notes);
 
   const bool parallel = o.parallel.has_value();
   EstimateOptions base = o.options;
