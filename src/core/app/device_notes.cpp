@@ -18,6 +18,22 @@ void add_once(std::vector<std::string>& notes, std::string note) {
   }
 }
 
+// Where the price of a device with {memory} installed comes from.
+std::string installed_price_note(const Device& device, const InstalledPrice& price,
+                                 double memory_bytes) {
+  const std::string with =
+      fmt::format("{} with {:g} GB ({{memory}})", device.id, memory_bytes / units::k_gib);
+  if (price.configuration == nullptr) {
+    return fmt::format("{}: no such configuration is sold, so no price figures", with);
+  }
+  if (!price.launch_price_usd) {
+    return fmt::format("{}: {} has no sourced launch price, so no price figures", with,
+                       price.configuration->id);
+  }
+  return fmt::format("{} is priced as {}: ${:.0f}", with, price.configuration->id,
+                     *price.launch_price_usd);
+}
+
 }  // namespace
 
 void family_note(std::vector<std::string>& notes, const DeviceMatch& match, const DeviceDb& db,
@@ -45,6 +61,22 @@ void memory_note(std::vector<std::string>& notes, const Device& device,
                                 device.id, *options.memory_bytes / units::k_gib,
                                 available_bytes / units::k_gib, usable_memory_rule(device)));
   }
+}
+
+const Device* priced_for_memory(const DeviceDb& db, const Device& device,
+                                const EstimateOptions& options, std::deque<Device>& copies,
+                                std::vector<std::string>& notes) {
+  if (!options.memory_bytes) {
+    return &device;
+  }
+  const auto price = price_with_memory(db, device, *options.memory_bytes);
+  if (!price) {
+    return &device;
+  }
+  copies.push_back(device);
+  copies.back().launch_price_usd = price->launch_price_usd;
+  add_once(notes, installed_price_note(device, *price, *options.memory_bytes));
+  return &copies.back();
 }
 
 }  // namespace llmroof::app

@@ -195,22 +195,6 @@ Report explain_row(const Report& report, const std::vector<EstimateResult>& resu
   return out;
 }
 
-// Where the price of a device with {memory} installed comes from (price_with_memory).
-std::string installed_price_note(const Device& device, const InstalledPrice& price,
-                                 double memory_bytes) {
-  const std::string with =
-      fmt::format("{} with {:g} GB ({{memory}})", device.id, memory_bytes / units::k_gib);
-  if (price.configuration == nullptr) {
-    return fmt::format("{}: no such configuration is sold, so no price figures", with);
-  }
-  if (!price.launch_price_usd) {
-    return fmt::format("{}: {} has no sourced launch price, so no price figures", with,
-                       price.configuration->id);
-  }
-  return fmt::format("{} is priced as {}: ${:.0f}", with, price.configuration->id,
-                     *price.launch_price_usd);
-}
-
 Report run_single(const EstimateRequest& o, const Database& db, const ModelChoice& model,
                   const EstimateOptions& options) {
   const auto matches = select_devices(db.devices(), o.devices);
@@ -219,26 +203,13 @@ Report run_single(const EstimateRequest& o, const Database& db, const ModelChoic
   std::vector<std::string> warnings = model.warnings;
   // Devices that lack the requested precision, by the precision used instead: one note each.
   std::map<Precision, std::vector<std::string>> fell_back;
-  // Devices whose --memory size has another price than theirs, copied with that price (a deque:
-  // the results point into it until the report is built).
-  std::deque<Device> repriced;
+  std::deque<Device> repriced;  // priced_for_memory's copies, pointed at by the results
   for (const auto& match : matches) {
     require_backend(*match.device, options.backend, &db.devices());
-    const Device* device = match.device;
-    std::string price_note;
-    if (options.memory_bytes) {
-      if (const auto price = price_with_memory(db.devices(), *device, *options.memory_bytes)) {
-        repriced.push_back(*device);
-        repriced.back().launch_price_usd = price->launch_price_usd;
-        device = &repriced.back();
-        price_note = installed_price_note(*device, *price, *options.memory_bytes);
-      }
-    }
-    results.push_back(estimate(*device, model.input, options, db.efficiency()));
     app::family_note(notes, match, db.devices(), options);
-    if (!price_note.empty()) {
-      notes.push_back(std::move(price_note));
-    }
+    const Device* device =
+        app::priced_for_memory(db.devices(), *match.device, options, repriced, notes);
+    results.push_back(estimate(*device, model.input, options, db.efficiency()));
     const auto& r = results.back();
     app::memory_note(notes, *match.device, options);
     if (r.precision_fell_back) {
@@ -311,6 +282,7 @@ Report run_groups(const EstimateRequest& o, const Database& data, const ModelCho
   std::vector<std::string> notes = model.notes;
   std::vector<std::string> warnings = model.warnings;
   std::vector<GroupSpec> groups;
+  std::deque<Device> repriced;  // priced_for_memory's copies, pointed at by the groups
   if (o.count > 1) {
     if (repeats) {
       throw RequestError(
@@ -321,9 +293,10 @@ Report run_groups(const EstimateRequest& o, const Database& data, const ModelCho
     for (const auto& match : select_devices(db, o.devices)) {
       require_backend(*match.device, options.backend, &db);
       app::family_note(notes, match, data.devices(), options);
+      const Device* device = app::priced_for_memory(db, *match.device, options, repriced, notes);
       app::memory_note(notes, *match.device, options);
       GroupSpec g;
-      g.devices.assign(static_cast<std::size_t>(o.count), match.device);
+      g.devices.assign(static_cast<std::size_t>(o.count), device);
       groups.push_back(std::move(g));
     }
   } else {
@@ -332,8 +305,8 @@ Report run_groups(const EstimateRequest& o, const Database& data, const ModelCho
       for (const auto& match : members) {
         require_backend(*match.device, options.backend, &db);
         app::family_note(notes, match, data.devices(), options);
+        g.devices.push_back(app::priced_for_memory(db, *match.device, options, repriced, notes));
         app::memory_note(notes, *match.device, options);
-        g.devices.push_back(match.device);
       }
       groups.push_back(std::move(g));
     }
@@ -443,10 +416,11 @@ Report run_offload(const EstimateRequest& o, const Database& data, const ModelCh
   std::vector<std::string> notes = model.notes;
   std::vector<std::string> warnings = model.warnings;
   std::vector<OffloadResult> results;
+  std::deque<Device> repriced;  // priced_for_memory's copies, pointed at by the results
   for (const auto& match : select_devices(db, o.devices)) {
     require_backend(*match.device, options.backend, &db);
     app::family_note(notes, match, data.devices(), options);
-    spec.gpu = match.device;
+    spec.gpu = app::priced_for_memory(db, *match.device, options, repriced, notes);
     results.push_back(estimate_offload(spec, model.input, options, data.efficiency()));
     const OffloadResult& r = results.back();
     if (!r.gpu_fit.fits) {
@@ -526,11 +500,13 @@ Report run_speculative(const EstimateRequest& o, const Database& db, const Model
   spec.draft_tokens = o.draft_tokens.value_or(8);
   spec.acceptance = *o.acceptance;
   std::vector<SpeculativeResult> results;
+  std::deque<Device> repriced;  // priced_for_memory's copies, pointed at by the results
   for (const auto& match : select_devices(db.devices(), o.devices)) {
     require_backend(*match.device, options.backend, &db.devices());
     app::family_note(notes, match, db.devices(), options);
-    results.push_back(
-        estimate_speculative(*match.device, model.input, spec, options, db.efficiency()));
+    const Device* device =
+        app::priced_for_memory(db.devices(), *match.device, options, repriced, notes);
+    results.push_back(estimate_speculative(*device, model.input, spec, options, db.efficiency()));
     const SpeculativeResult& r = results.back();
     if (!r.fit.fits) {
       warnings.push_back(fmt::format(

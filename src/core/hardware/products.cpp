@@ -153,9 +153,10 @@ void add_memory_configurations(DeviceDb& db, const ProductDb& products,
       Device d = chip;
       // "<chip>@<N>gb" is the first product's that sells the chip with that memory; a later
       // product's is "<product>@<N>gb" (the same machine inside another product, at its price).
+      const std::string product_name = fmt::format("{}@{}gb", p.id, gib_text(c.memory_bytes));
       d.id = configuration_id(chip, c.memory_bytes);
       if (configuration_ids.count(d.id) != 0 && sizes[c.memory_bytes] == 1) {
-        d.id = fmt::format("{}@{}gb", p.id, gib_text(c.memory_bytes));
+        d.id = product_name;
       }
       d.name = fmt::format("{}, {} GB ({})", chip.name, gib_text(c.memory_bytes), p.name);
       d.configuration_of = chip.id;
@@ -163,8 +164,7 @@ void add_memory_configurations(DeviceDb& db, const ProductDb& products,
       d.launch_price_usd = c.launch_price_usd;
       d.sources.power_price = c.source;
       d.aliases.clear();
-      if (const std::string product_name = fmt::format("{}@{}gb", p.id, gib_text(c.memory_bytes));
-          sizes[c.memory_bytes] == 1 && product_name != d.id) {
+      if (sizes[c.memory_bytes] == 1 && product_name != d.id) {
         d.aliases.push_back(product_name);
       }
       if (c.is_default) {
