@@ -39,6 +39,15 @@ enum class PeakBasis {
 std::string_view to_string(PeakBasis basis);
 std::optional<PeakBasis> parse_peak_basis(std::string_view text);
 
+/// Weight types whose matrix-vector kernels take a batch of sequences in one pass (reading each
+/// weight once for all of them) from `from_batch` sequences on: llama.cpp Metal's mul_mv_ext.
+struct BatchKernel {
+  std::vector<std::string> types;  ///< ggml type names
+  int from_batch = 2;              ///< smallest batch the kernel takes, >= 2
+  /// Field by field.
+  bool operator==(const BatchKernel&) const = default;
+};
+
 /// How far a llama.cpp-like engine stays below the roofline on one class of device and backend.
 ///   decode step = bytes / (decode_bw_efficiency * bandwidth)
 ///                 + flops / (decode_flops_efficiency * decode format factor * decode peak)
@@ -50,11 +59,17 @@ std::optional<PeakBasis> parse_peak_basis(std::string_view text);
 ///                     bytes / (decode_bw_efficiency * bandwidth))
 /// A decode step's matrix-vector products stream each weight once and dequantize it on the
 /// vector units (dp4a, int8 or FP16 dot products) while waiting on memory, so the two times add;
-/// with a batch every sequence's dot products are done again (llama.cpp's batched
-/// llama-batched-bench runs in the calibration data follow this for dense models); prefill
-/// reuses each weight across the ubatch on the matrix units. The peaks are the class's
-/// PeakBasis figures; format and rows factors are the table's (see EngineRun). The range is the
-/// estimate times exp(-/+ spread), see the spread fields.
+/// with a batch every sequence's dot products are done again; prefill reuses each weight across
+/// the ubatch on the matrix units. A batch takes the engine's kernels for its size (see
+/// BatchKernel and vector_batch_max): up to vector_batch_max sequences the matrix-vector kernels
+/// read the weights once for all of them where the weight type has a small-batch form, and once
+/// per sequence where it has none (the memory term counts the re-reads); past
+/// vector_batch_max the step's dense weight matmuls run on the prefill path at its rate for
+/// `batch` rows (their FLOPs / (prefill rate x rows factor at batch) in place of their share of
+/// the dot products' compute term; routed experts, batch x k/E rows each, stay on the
+/// matrix-vector kernels; the memory term is unchanged: a short pass hides neither side). The peaks
+/// are the class's PeakBasis figures; format and rows factors are the table's (see EngineRun). The
+/// range is the estimate times exp(-/+ spread), see the spread fields.
 struct EfficiencyClass {
   std::string id;  ///< "apple-gpu", "nvidia-gpu", "cpu-x86", or a profile's own id
   std::string description;
@@ -67,8 +82,17 @@ struct EfficiencyClass {
   /// Vector-core operations per matmul FLOP for the work around the matrix-unit products (tile
   /// loads, dequantization, int8 conversion of activations), done in series with them at the
   /// FP32 rate: llama.cpp's MMQ kernels on NVIDIA. >= 0; 0 = no such term.
-  double prefill_core_ops_per_flop = 0;  /// Band half-width in natural-log units: the 80th
-                                         /// percentile of |ln(measured / predicted)|
+  double prefill_core_ops_per_flop = 0;
+  /// The largest batch the engine decodes with matrix-vector kernels (llama.cpp: 8 on CUDA,
+  /// HIP and Metal); a larger batch runs the weight matmuls as a prefill of that many rows.
+  /// 0 = matrix-vector kernels at any batch. In [0, 64].
+  int vector_batch_max = 0;
+  /// Where the class lists any: the weight types whose matrix-vector kernels take a batch in one
+  /// pass, and from what size; every other type (or a smaller batch) is read again for each
+  /// sequence. Empty: every type takes a batch in one pass.
+  std::vector<BatchKernel> batch_kernels;
+  std::string batch_source;  ///< where vector_batch_max and batch_kernels come from (URLs)
+  /// Band half-width in natural-log units: the 80th percentile of |ln(measured / predicted)|
   /// of held-out (leave-one-device-out) predictions, so about 80% of measurements of new
   /// devices fall inside estimate x exp(-/+ spread). >= 0.
   double decode_log_spread = 0;
@@ -192,6 +216,19 @@ struct EngineRun {
   double format_factor = 1;         ///< the weights' WeightFormat factor for prefill, > 0
   double decode_format_factor = 1;  ///< ... and for decode, > 0
   double rows_factor = 1;           ///< prefill rows factor r / (r + matmul_half_rows), (0, 1]
+  /// What a batched decode step needs to run its dense matmuls as a prefill of `batch` rows:
+  /// the table's matmul_half_rows and the model's matmul parameters per token, dense and
+  /// routed (k/E of the experts'), whose ratio splits the step's matmul FLOPs.
+  double matmul_half_rows = 0;
+  double dense_matmul_params = 0;
+  double expert_matmul_params = 0;
+  /// The class's vector_batch_max (0 = matrix-vector kernels at any batch).
+  int vector_batch_max = 0;
+  /// reread_share[b]: share of the weights' bytes whose type has no one-pass kernel for a
+  /// batch of b sequences (b in [2, vector_batch_max]), so that each sequence reads it again.
+  std::vector<double> reread_share;
+  /// The rows factor of a dense matmul pass over `rows` rows: r / (r + matmul_half_rows).
+  [[nodiscard]] double dense_rows_factor_at(double rows) const;
 };
 
 /// The EngineRun of `model` (`weights`) on `device` under `roofs` as estimate() sets them
@@ -201,15 +238,33 @@ EngineRun engine_run(const EfficiencyTable& table, const EfficiencyClass& cls, c
                      bool host_cpu, const ModelSpec& model, const Weights& weights,
                      const Roofs& roofs, Precision precision, double prompt_tokens);
 
+/// EngineRun::reread_share of `weights` under `cls`: for each batch b in [2, vector_batch_max],
+/// the share of the weights' bytes whose type no BatchKernel takes at b (empty when the class
+/// lists no batch kernels: every type takes a batch in one pass).
+std::vector<double> reread_shares(const EfficiencyClass& cls, const Weights& weights);
+
 /// The WeightFormat of `weights` (the family of their largest type by bytes); nullptr if none.
 const WeightFormat* weight_format(const EfficiencyTable& table, const Weights& weights);
 
+/// The kernels a decode step of a batch runs on.
+enum class DecodeKernel {
+  vector,         ///< matrix-vector products reading each weight once for the batch
+  vector_reread,  ///< ... reading some weight types once per sequence
+  matrix,         ///< weight matmuls as a prefill of `batch` rows (past vector_batch_max)
+};
+
 /// The terms of one realistic decode step, seconds each (all >= 0); they add up to the step.
 struct DecodeBreakdown {
-  double memory_s = 0;     ///< bytes / (decode_bw_efficiency * bandwidth)
-  double compute_s = 0;    ///< flops / (decode_flops_efficiency * format factor * decode peak)
-  double per_layer_s = 0;  ///< layers * decode_per_layer_s
-  double moe_s = 0;        ///< moe layers * moe_layer_s
+  DecodeKernel kernel = DecodeKernel::vector;
+  /// bytes / (decode_bw_efficiency * bandwidth), with each re-read weight counted once per
+  /// sequence (vector_reread).
+  double memory_s = 0;
+  /// flops / (decode_flops_efficiency * format factor * decode peak); matrix: the dense weight
+  /// matmuls at the prefill rate for `batch` rows, the rest (experts, attention) as before.
+  double compute_s = 0;
+  double reread_share = 0;  ///< vector_reread: the share of weight bytes read per sequence
+  double per_layer_s = 0;   ///< layers * decode_per_layer_s
+  double moe_s = 0;         ///< moe layers * moe_layer_s
   /// The step: memory_s + compute_s + per_layer_s + moe_s.
   [[nodiscard]] double seconds() const { return memory_s + compute_s + per_layer_s + moe_s; }
 };
@@ -225,6 +280,11 @@ double realistic_decode_seconds(const EfficiencyClass& cls, const DecodeStep& st
 /// The matmul rate prefill reaches, FLOP/s: the prefill peak and the core term in series,
 /// times the format, rows and clock factors (the compute side of realistic_prefill_seconds).
 double realistic_prefill_flops_per_s(const EfficiencyClass& cls, const EngineRun& run);
+
+/// The matmul rate of the prefill path at a given rows factor, FLOP/s: the prefill peak and the
+/// core term in series, times the format, clock and `rows_factor` factors.
+double realistic_matmul_flops_per_s(const EfficiencyClass& cls, const EngineRun& run,
+                                    double rows_factor);
 
 /// The two sides of a realistic prefill, seconds each; the prefill takes the larger.
 struct PrefillBreakdown {

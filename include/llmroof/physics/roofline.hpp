@@ -31,13 +31,19 @@ struct DecodeInput {
 
 /// The roofline of one decode step, in base units.
 struct DecodeStep {
+  double batch = 1;               ///< sequences decoded together (tokens per step), >= 1
   double weights_read_bytes = 0;  ///< weights streamed from memory in the step
-  double kv_read_bytes = 0;       ///< KV cache read by attention, all sequences
-  double bytes = 0;               ///< weights_read_bytes + kv_read_bytes
-  double flops = 0;               ///< batch * (2 * multiplied params + attention FLOPs)
-  double memory_seconds = 0;      ///< bytes / bandwidth
-  double compute_seconds = 0;     ///< flops / peak
-  double step_seconds = 0;        ///< max(memory_seconds, compute_seconds)
+  /// The weights one token reads on its own: every tensor the step multiplies, with its k
+  /// routed experts (weights_read_bytes at batch 1); what a kernel that re-reads the weights
+  /// for each sequence streams per sequence.
+  double sequence_weights_read_bytes = 0;
+  double kv_read_bytes = 0;    ///< KV cache read by attention, all sequences
+  double bytes = 0;            ///< weights_read_bytes + kv_read_bytes
+  double flops = 0;            ///< batch * (2 * multiplied params + attention FLOPs)
+  double matmul_flops = 0;     ///< the weight matmuls' share of flops: batch * 2 * params
+  double memory_seconds = 0;   ///< bytes / bandwidth
+  double compute_seconds = 0;  ///< flops / peak
+  double step_seconds = 0;     ///< max(memory_seconds, compute_seconds)
   bool compute_bound = false;
   double tokens_per_s = 0;            ///< per sequence: 1 / step_seconds
   double aggregate_tokens_per_s = 0;  ///< batch / step_seconds

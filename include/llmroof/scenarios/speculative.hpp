@@ -42,9 +42,13 @@ struct SpeculativeResult {
   EstimateResult draft;   ///< the draft model alone on the same device
   int draft_tokens = 0;
   double acceptance = 0;
-  DecodeStep verify;                    ///< pure roofline of the verification pass
-  double draft_seconds = 0;             ///< K draft steps (realistic, ideal when options.ideal)
-  double verify_seconds = 0;            ///< one verification pass
+  DecodeStep verify;          ///< pure roofline of the verification pass
+  double draft_seconds = 0;   ///< K draft steps (realistic, ideal when options.ideal)
+  double verify_seconds = 0;  ///< one verification pass
+  /// The realistic verification pass runs the weight matmuls as a matmul of K+1 rows, past
+  /// the engine's matrix-vector kernels (K+1 > vector_batch_max); false with --ideal.
+  bool verify_on_matrix_kernels = false;
+  int vector_batch_max = 0;             ///< the target's class's (0: none, or --ideal)
   double pass_seconds = 0;              ///< draft_seconds + verify_seconds
   double accepted_tokens_per_step = 0;  ///< expected tokens per target pass
   double plain_tokens_per_s = 0;

@@ -508,6 +508,14 @@ Report run_speculative(const EstimateRequest& o, const Database& db, const Model
         app::priced_for_memory(db.devices(), *match.device, options, repriced, notes);
     results.push_back(estimate_speculative(*device, model.input, spec, options, db.efficiency()));
     const SpeculativeResult& r = results.back();
+    if (r.verify_on_matrix_kernels) {
+      notes.push_back(fmt::format(
+          "{}: a verification pass of {} tokens is wider than the {} columns llama.cpp's "
+          "matrix-vector kernels take, so it runs as a {}-row matmul ({:.0f} ms against {:.0f} ms "
+          "for one plain step); --draft-tokens {} keeps it on them",
+          r.target.device->id, spec.draft_tokens + 1, r.vector_batch_max, spec.draft_tokens + 1,
+          1e3 * r.verify_seconds, 1e3 / r.plain_tokens_per_s, r.vector_batch_max - 1));
+    }
     if (!r.fit.fits) {
       warnings.push_back(fmt::format(
           "{}: target and draft need {:.1f} GiB but it offers {:.1f} GiB: they do not fit, so "

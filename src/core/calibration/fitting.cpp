@@ -238,6 +238,7 @@ class Fitter {
     run.format_factor = format_factor_of(r, false);
     run.decode_format_factor = format_factor_of(r, true);
     run.rows_factor = rows_factor(r.matmul, m_table.matmul_half_rows);
+    run.matmul_half_rows = m_table.matmul_half_rows;
     run.moe_layer_s = m_table.moe_layer_s;
     run.power_limit_exponent = m_table.power_limit_exponent;
     double decode_s = 0;

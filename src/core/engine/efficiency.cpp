@@ -15,6 +15,9 @@ namespace llmroof {
 
 namespace {
 
+// The largest vector_batch_max a class may set (EngineRun::reread_share has one entry per batch).
+constexpr int k_max_vector_batch = 64;
+
 constexpr std::array<std::string_view, 6> k_basis_names = {
     "int8_equivalent", "fp16", "fp32", "kernel_path", "dot_product", "matrix_fp16"};
 
@@ -46,6 +49,44 @@ EfficiencyClass read_class(detail::ObjectReader& r) {
       r.number("prefill_flops_efficiency", Check::positive, true).value_or(1);
   c.prefill_core_ops_per_flop =
       r.number("prefill_core_ops_per_flop", Check::non_negative, false).value_or(0);
+  c.vector_batch_max = r.small_integer("vector_batch_max", Check::non_negative, false).value_or(0);
+  if (c.vector_batch_max > k_max_vector_batch) {
+    r.diagnostics().add(
+        r.child_pointer("vector_batch_max"),
+        fmt::format("at most {} sequences, got {}", k_max_vector_batch, c.vector_batch_max));
+  }
+  if (const auto* kernels = r.child("batch_kernels", false); kernels != nullptr) {
+    if (!kernels->is_array()) {
+      r.diagnostics().add(r.child_pointer("batch_kernels"), "expected an array");
+    } else {
+      for (std::size_t i = 0; i < kernels->size(); ++i) {
+        detail::ObjectReader k((*kernels)[i],
+                               fmt::format("{}/{}", r.child_pointer("batch_kernels"), i),
+                               r.diagnostics());
+        BatchKernel b;
+        b.types = k.string_array("types", true);
+        for (const auto& type : b.types) {
+          if (find_ggml_type(type) == nullptr) {
+            k.diagnostics().add(k.child_pointer("types"),
+                                fmt::format("unknown ggml type '{}'", type));
+          }
+        }
+        b.from_batch = k.small_integer("from_batch", Check::positive, true).value_or(2);
+        if (b.from_batch < 2) {
+          k.diagnostics().add(
+              k.child_pointer("from_batch"),
+              fmt::format("a batch kernel starts at 2 sequences or more, got {}", b.from_batch));
+        }
+        k.finish();
+        c.batch_kernels.push_back(std::move(b));
+      }
+    }
+  }
+  c.batch_source = r.optional_string("batch_source").value_or("");
+  if ((c.vector_batch_max > 0 || !c.batch_kernels.empty()) && c.batch_source.empty()) {
+    r.diagnostics().add(r.child_pointer("batch_source"),
+                        "vector_batch_max and batch_kernels need a batch_source");
+  }
   c.decode_log_spread = r.number("decode_log_spread", Check::non_negative, true).value_or(0);
   c.prefill_log_spread = r.number("prefill_log_spread", Check::non_negative, true).value_or(0);
   c.decode_rows = r.small_integer("decode_rows", Check::non_negative, true).value_or(0);
@@ -302,6 +343,18 @@ std::string efficiency_to_json(const EfficiencyTable& table) {
     if (c.prefill_core_ops_per_flop > 0) {
       o["prefill_core_ops_per_flop"] = round4(c.prefill_core_ops_per_flop);
     }
+    if (c.vector_batch_max > 0) {
+      o["vector_batch_max"] = c.vector_batch_max;
+    }
+    if (!c.batch_kernels.empty()) {
+      auto& kernels = o["batch_kernels"] = nlohmann::ordered_json::array();
+      for (const auto& k : c.batch_kernels) {
+        kernels.push_back({{"types", k.types}, {"from_batch", k.from_batch}});
+      }
+    }
+    if (!c.batch_source.empty()) {
+      o["batch_source"] = c.batch_source;
+    }
     o["decode_log_spread"] = round4(c.decode_log_spread);
     o["prefill_log_spread"] = round4(c.prefill_log_spread);
     o["decode_rows"] = c.decode_rows;
@@ -432,6 +485,31 @@ double format_factor(const WeightFormat& format, bool cpu, bool decode) {
   return !cpu ? format.gpu_factor : decode ? format.cpu_decode_factor : format.cpu_factor;
 }
 
+std::vector<double> reread_shares(const EfficiencyClass& cls, const Weights& weights) {
+  std::vector<double> shares;
+  if (cls.vector_batch_max < 2 || cls.batch_kernels.empty() || !(weights.total_bytes > 0)) {
+    return shares;
+  }
+  shares.assign(static_cast<std::size_t>(cls.vector_batch_max) + 1, 0.0);
+  for (int b = 2; b <= cls.vector_batch_max; ++b) {
+    double reread_bytes = 0;
+    for (const auto& t : weights.by_type) {
+      const GgmlType* type = find_ggml_type(t.type);
+      const std::string_view name = type != nullptr ? std::string_view(type->name) : "";
+      const bool one_pass = std::any_of(
+          cls.batch_kernels.begin(), cls.batch_kernels.end(), [&](const BatchKernel& k) {
+            return b >= k.from_batch &&
+                   std::find(k.types.begin(), k.types.end(), name) != k.types.end();
+          });
+      if (!one_pass) {
+        reread_bytes += t.bytes;
+      }
+    }
+    shares[static_cast<std::size_t>(b)] = reread_bytes / weights.total_bytes;
+  }
+  return shares;
+}
+
 EngineRun engine_run(const EfficiencyTable& table, const EfficiencyClass& cls, const Device& device,
                      bool host_cpu, const ModelSpec& model, const Weights& weights,
                      const Roofs& roofs, Precision precision, double prompt_tokens) {
@@ -497,7 +575,20 @@ EngineRun engine_run(const EfficiencyTable& table, const EfficiencyClass& cls, c
     run.decode_format_factor = format_factor(*format, cpu, true);
   }
   run.rows_factor = rows_factor(matmul_rows(table, weights, prompt_tokens), table.matmul_half_rows);
+  const MatmulRows one = matmul_rows(table, weights, 1.0);
+  run.matmul_half_rows = table.matmul_half_rows;
+  run.dense_matmul_params = one.dense_flops;
+  run.expert_matmul_params = one.expert_flops;
+  if (!cpu) {
+    run.vector_batch_max = cls.vector_batch_max;
+    run.reread_share = reread_shares(cls, weights);
+  }
   return run;
+}
+
+double EngineRun::dense_rows_factor_at(double rows) const {
+  const double r = std::max(1.0, rows);
+  return r / (r + matmul_half_rows);
 }
 
 double EngineRun::clock_factor() const {
@@ -507,11 +598,41 @@ double EngineRun::clock_factor() const {
 DecodeBreakdown realistic_decode_breakdown(const EfficiencyClass& cls, const DecodeStep& step,
                                            const EngineRun& run) {
   DecodeBreakdown b;
-  b.memory_s = step.bytes / (cls.decode_bw_efficiency * run.mem_bw_bytes_per_s);
-  b.compute_s = step.flops / (cls.decode_flops_efficiency * run.decode_format_factor *
-                              run.decode_peak_flops_per_s);
+  const double bandwidth = cls.decode_bw_efficiency * run.mem_bw_bytes_per_s;
   b.per_layer_s = run.layers * cls.decode_per_layer_s;
   b.moe_s = run.moe_layers * run.moe_layer_s;
+  if (run.vector_batch_max > 0 && step.batch > run.vector_batch_max) {
+    // The weight matmuls run as a prefill of `batch` rows on the matrix path, at its rate for
+    // that many rows; as in the matrix-vector case the weights' streaming and the arithmetic
+    // of a step add (a short pass does not hide one behind the other), and attention stays
+    // with the vector units.
+    // Routed experts stay on the matrix-vector kernels: each multiplies only the few rows
+    // routed to it (batch x k/E), below the batched expert kernels' thresholds.
+    b.kernel = DecodeKernel::matrix;
+    b.memory_s = step.bytes / bandwidth;
+    const double multiplied = run.dense_matmul_params + run.expert_matmul_params;
+    const double dense_flops = multiplied > 0
+                                   ? step.matmul_flops * run.dense_matmul_params / multiplied
+                                   : step.matmul_flops;
+    b.compute_s =
+        dense_flops / realistic_matmul_flops_per_s(cls, run, run.dense_rows_factor_at(step.batch)) +
+        (step.flops - dense_flops) /
+            (cls.decode_flops_efficiency * run.decode_format_factor * run.decode_peak_flops_per_s);
+    return b;
+  }
+  double bytes = step.bytes;
+  const auto batch = static_cast<std::size_t>(step.batch);
+  if (step.batch > 1 && batch < run.reread_share.size() && run.reread_share[batch] > 0) {
+    // Weights of a type with no one-pass kernel are read again for every sequence.
+    b.kernel = DecodeKernel::vector_reread;
+    b.reread_share = run.reread_share[batch];
+    const double once = step.weights_read_bytes * (1.0 - b.reread_share);
+    const double each = step.sequence_weights_read_bytes * b.reread_share * step.batch;
+    bytes = once + each + step.kv_read_bytes;
+  }
+  b.memory_s = bytes / bandwidth;
+  b.compute_s = step.flops / (cls.decode_flops_efficiency * run.decode_format_factor *
+                              run.decode_peak_flops_per_s);
   return b;
 }
 
@@ -520,12 +641,17 @@ double realistic_decode_seconds(const EfficiencyClass& cls, const DecodeStep& st
   return realistic_decode_breakdown(cls, step, run).seconds();
 }
 
-double realistic_prefill_flops_per_s(const EfficiencyClass& cls, const EngineRun& run) {
+double realistic_matmul_flops_per_s(const EfficiencyClass& cls, const EngineRun& run,
+                                    double rows_factor) {
   double per_flop = 1.0 / (cls.prefill_flops_efficiency * run.matmul_peak_flops_per_s);
   if (cls.prefill_core_ops_per_flop > 0) {
     per_flop += cls.prefill_core_ops_per_flop / run.core_peak_flops_per_s;
   }
-  return run.format_factor * run.rows_factor * run.clock_factor() / per_flop;
+  return run.format_factor * rows_factor * run.clock_factor() / per_flop;
+}
+
+double realistic_prefill_flops_per_s(const EfficiencyClass& cls, const EngineRun& run) {
+  return realistic_matmul_flops_per_s(cls, run, run.rows_factor);
 }
 
 PrefillBreakdown realistic_prefill_breakdown(const EfficiencyClass& cls,

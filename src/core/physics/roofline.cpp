@@ -41,11 +41,15 @@ DecodeStep decode_step(const ModelSpec& model, const Weights& weights, const Roo
                           ? input.experts_touched
                           : expected_experts_touched(weights.experts, weights.experts_used, batch,
                                                      input.expert_skew);
+  s.batch = batch;
   s.weights_read_bytes = weights_read(weights, s.experts_touched);
+  s.sequence_weights_read_bytes =
+      batch > 1 ? weights_read(weights, std::min<double>(weights.experts, weights.experts_used))
+                : s.weights_read_bytes;
   s.kv_read_bytes = batch * kv_cache_bytes(model, input.context_tokens, input.kv_bytes_per_element);
   s.bytes = s.weights_read_bytes + s.kv_read_bytes;
-  s.flops = batch * (2.0 * weights.matmul_params_per_token() +
-                     attention_flops_per_token(model, input.context_tokens));
+  s.matmul_flops = batch * 2.0 * weights.matmul_params_per_token();
+  s.flops = s.matmul_flops + batch * attention_flops_per_token(model, input.context_tokens);
   s.memory_seconds = s.bytes / roofs.mem_bw_bytes_per_s;
   s.compute_seconds = s.flops / roofs.peak_flops_per_s;
   s.compute_bound = s.compute_seconds > s.memory_seconds;

@@ -103,7 +103,8 @@ ShardDecode shard_decode(const Shard& shard, const DecodeStep& step) {
   // Every byte and FLOP scales with the share; the times follow.
   ShardDecode d;
   d.part = step;
-  for (double* v : {&d.part.weights_read_bytes, &d.part.kv_read_bytes, &d.part.bytes, &d.part.flops,
+  for (double* v : {&d.part.weights_read_bytes, &d.part.sequence_weights_read_bytes,
+                    &d.part.kv_read_bytes, &d.part.bytes, &d.part.flops, &d.part.matmul_flops,
                     &d.part.memory_seconds, &d.part.compute_seconds, &d.part.step_seconds}) {
     *v *= shard.share;
   }

@@ -139,18 +139,71 @@ void prefill_roof(std::vector<ExplainStep>& out, const EstimateResult& r,
           p.tokens_per_s, "tokens_per_s");
 }
 
-// The realistic decode terms of a step of `bytes` and `flops`, each with its share of `total`.
-void decode_terms(Steps& s, const EfficiencyClass& cls, const EngineRun& run, double bytes,
-                  double flops, const DecodeBreakdown& b, double total) {
-  s.value("memory_s", "memory term",
-          fmt::format("{} / ({:.4g} x {})", v(bytes, "bytes"), cls.decode_bw_efficiency,
-                      v(run.mem_bw_bytes_per_s, "bytes_per_s")),
-          b.memory_s, "seconds", b.memory_s / total);
-  s.value("compute_s", "dequantize/compute term",
-          fmt::format("{} / ({:.4g} x {:.4g} format x {} {})", v(flops, "flops"),
-                      cls.decode_flops_efficiency, run.decode_format_factor,
-                      v(run.decode_peak_flops_per_s, "flops_per_s"), to_string(cls.decode_peak)),
+// The realistic decode terms of `step` (a device's share of it in a group), each with its share
+// of `total`, said for the kernels the batch runs on.
+void decode_terms(Steps& s, const EfficiencyClass& cls, const EngineRun& run,
+                  const DecodeStep& step, const DecodeBreakdown& b, double total) {
+  const std::string bandwidth = fmt::format("({:.4g} x {})", cls.decode_bw_efficiency,
+                                            v(run.mem_bw_bytes_per_s, "bytes_per_s"));
+  const std::string vector_rate = fmt::format(
+      "({:.4g} x {:.4g} format x {} {})", cls.decode_flops_efficiency, run.decode_format_factor,
+      v(run.decode_peak_flops_per_s, "flops_per_s"), to_string(cls.decode_peak));
+  switch (b.kernel) {
+    case DecodeKernel::vector:
+      if (step.batch > 1 && run.vector_batch_max > 0) {
+        s.fact("kernel", "kernels",
+               fmt::format("batch {:.0f} <= {}: matrix-vector kernels, each weight read once for "
+                           "the batch",
+                           step.batch, run.vector_batch_max),
+               "matrix-vector");
+      }
+      s.value("memory_s", "memory term", fmt::format("{} / {}", v(step.bytes, "bytes"), bandwidth),
+              b.memory_s, "seconds", b.memory_s / total);
+      s.value("compute_s", "dequantize/compute term",
+              fmt::format("{} / {}", v(step.flops, "flops"), vector_rate), b.compute_s, "seconds",
+              b.compute_s / total);
+      break;
+    case DecodeKernel::vector_reread: {
+      s.fact("kernel", "kernels",
+             fmt::format("batch {:.0f}: matrix-vector kernels; {:.0f}% of the weight bytes are of "
+                         "a type with no batched kernel at this batch and are read once per "
+                         "sequence",
+                         step.batch, 100.0 * b.reread_share),
+             "matrix-vector, re-read");
+      s.value("memory_s", "memory term",
+              fmt::format("({} x {:.3g} + {} x {:.3g} x {:.0f} seq + {} KV) / {}",
+                          v(step.weights_read_bytes, "bytes"), 1.0 - b.reread_share,
+                          v(step.sequence_weights_read_bytes, "bytes"), b.reread_share, step.batch,
+                          v(step.kv_read_bytes, "bytes"), bandwidth),
+              b.memory_s, "seconds", b.memory_s / total);
+      s.value("compute_s", "dequantize/compute term",
+              fmt::format("{} / {}", v(step.flops, "flops"), vector_rate), b.compute_s, "seconds",
+              b.compute_s / total);
+      break;
+    }
+    case DecodeKernel::matrix: {
+      const double rows = run.dense_rows_factor_at(step.batch);
+      const double rate = realistic_matmul_flops_per_s(cls, run, rows);
+      const double multiplied = run.dense_matmul_params + run.expert_matmul_params;
+      const double dense_flops = multiplied > 0
+                                     ? step.matmul_flops * run.dense_matmul_params / multiplied
+                                     : step.matmul_flops;
+      s.fact(
+          "kernel", "kernels",
+          fmt::format("batch {:.0f} > {}: the dense weight matmuls run as a prefill of {:.0f} "
+                      "rows (rows factor {:.3g}, {})",
+                      step.batch, run.vector_batch_max, step.batch, rows, v(rate, "flops_per_s")),
+          "matrix");
+      s.value("memory_s", "memory term", fmt::format("{} / {}", v(step.bytes, "bytes"), bandwidth),
+              b.memory_s, "seconds", b.memory_s / total);
+      s.value(
+          "compute_s", "matmul/compute term",
+          fmt::format("{} dense / {} + {} other / {}", v(dense_flops, "flops"),
+                      v(rate, "flops_per_s"), v(step.flops - dense_flops, "flops"), vector_rate),
           b.compute_s, "seconds", b.compute_s / total);
+      break;
+    }
+  }
   s.value("per_layer_s", "per-layer overhead",
           fmt::format("{} layers x {}", run.layers, v(cls.decode_per_layer_s, "seconds")),
           b.per_layer_s, "seconds", b.per_layer_s / total);
@@ -169,7 +222,7 @@ void decode_engine(std::vector<ExplainStep>& out, const EstimateResult& r,
   const DecodeBreakdown b = engine.decode_breakdown(r.step);
   const double total = b.seconds();
   s.fact("class", "efficiency class", cls.description, cls.id);
-  decode_terms(s, cls, run, r.step.bytes, r.step.flops, b, total);
+  decode_terms(s, cls, run, r.step, b, total);
   s.value("step_seconds", "realistic step", "sum of the terms", total, "seconds", 1.0);
   s.value("tokens_per_s", "decode speed", fmt::format("1 / {}", v(total, "seconds")), 1.0 / total,
           "tokens_per_s");
@@ -288,7 +341,7 @@ void shard_part(std::vector<ExplainStep>& out, const std::string& section, const
   const EfficiencyClass& cls = *shard.cls;
   const EngineRun& run = shard.run;
   s.fact("class", "efficiency class", cls.description, cls.id);
-  decode_terms(s, cls, run, p.bytes, p.flops, b, total);
+  decode_terms(s, cls, run, p, b, total);
   s.value("seconds", "time", "sum of the terms", total, "seconds", 1.0);
 }
 

@@ -79,7 +79,12 @@ SpeculativeResult estimate_speculative(const Device& device, const ModelInput& t
   // The target's own engine figures (share 1): realistic, or the roofline with --ideal.
   const Shard engine = make_shard(r.target, 1.0, target.spec.layers, target.spec, target.weights,
                                   options, efficiency);
-  r.verify_seconds = shard_decode_seconds(engine, r.verify);
+  const ShardDecode verify = shard_decode(engine, r.verify);
+  r.verify_seconds = verify.seconds;
+  if (verify.terms) {
+    r.verify_on_matrix_kernels = verify.terms->kernel == DecodeKernel::matrix;
+    r.vector_batch_max = engine.run.vector_batch_max;
+  }
   r.draft_seconds = spec.draft_tokens / r.draft.tokens_per_s;
   r.pass_seconds = r.draft_seconds + r.verify_seconds;
   r.accepted_tokens_per_step = expected_tokens_per_pass(spec.acceptance, spec.draft_tokens);
