@@ -154,7 +154,12 @@ template <class V, Of<EfficiencyTable> T>
 void fields(V& v, T& t) {
   v(t.schema_version), v(t.description), v(t.matmul_half_rows), v(t.ubatch_tokens);
   v(t.moe_layer_s), v(t.power_limit_exponent), v(t.formats), v(t.fitted_on), v(t.accuracy);
-  v(t.classes);
+  v(t.classes), v(t.eras);
+}
+
+template <class V, Of<EngineEra> T>
+void fields(V& v, T& e) {
+  v(e.backend), v(e.before_build), v(e.prefill_path), v(e.source);
 }
 
 template <class V, Of<Link> T>

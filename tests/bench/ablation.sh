@@ -26,4 +26,6 @@ row "without the CUDA-core term in series" --ablate prefill-core
 row "without the power limit" --ablate power-limit
 row "without the dp4a decode rate" --ablate dot-product
 row "without the MoE layer cost" --ablate moe-layer
-row "none of them (the previous model)" --ablate kernel-path --ablate prefill-core --ablate power-limit --ablate dot-product --ablate moe-layer
+row "without the weight families split by work per weight" --ablate format-split
+row "without the engine era (b3216) for older CUDA rows" --ablate engine-era
+row "none of them (the previous model)" --ablate kernel-path --ablate prefill-core --ablate power-limit --ablate dot-product --ablate moe-layer --ablate format-split --ablate engine-era

@@ -44,6 +44,11 @@ struct Measurement {
   std::string note;
 };
 
+/// The llama.cpp build number an engine string names: "llama.cpp build d46dbc76 (2833)" and
+/// llama-bench's "llama.cpp <commit> (<build_number>)" give 2833, a release tag "b4426" gives
+/// 4426; nullopt when it names none (a bare commit, a date).
+std::optional<int> llama_cpp_build(std::string_view engine);
+
 /// Parses the calibration CSV layout (header: device, backend, model, quant, test,
 /// tokens_per_s required; device_detail, engine_version, model_params_b, batch,
 /// context_depth, threads, gpu_layers, source_url, note optional; other columns ignored).
@@ -243,8 +248,11 @@ enum class Term {
   moe_layer,     ///< the fixed cost of a mixture-of-experts layer
   power_limit,   ///< clocks under power limits (TDP per FLOP/s against the architecture's)
   dot_product,   ///< NVIDIA decode rate from dp4a (else the FP32 rate for every part)
+  engine_era,    ///< earlier engines' kernels for rows of earlier builds (EngineEra)
+  format_split,  ///< weight families split by work per weight (k_quant_high_bits, iq2_packed)
 };
-/// "kernel-path", "prefill-core", "moe-layer", "power-limit", "dot-product".
+/// "kernel-path", "prefill-core", "moe-layer", "power-limit", "dot-product", "engine-era",
+/// "format-split".
 std::string_view to_string(Term term);
 std::optional<Term> parse_term(std::string_view text);
 

@@ -126,6 +126,19 @@ struct WeightFormat {
   bool operator==(const WeightFormat&) const = default;
 };
 
+/// An earlier llama.cpp whose kernels differ from today's in a way the model prices, for the
+/// calibration rows measured on it: runs of `backend` on builds before `before_build`.
+struct EngineEra {
+  std::string backend;   ///< normalized backend ("cuda")
+  int before_build = 0;  ///< the first build of today's kernels (> 0)
+  /// What the era did instead: "dequantize_fp16_blas" (quantized prefill dequantized every
+  /// weight to FP16 and ran FP16 BLAS on GPUs with FP16 matrix units).
+  std::string prefill_path;
+  std::string source;  ///< the change that ended the era (URLs)
+  /// Field by field.
+  bool operator==(const EngineEra&) const = default;
+};
+
 /// Provenance of fitted figures.
 struct FitRecord {
   std::string source;     ///< the measurements' file
@@ -172,6 +185,8 @@ struct EfficiencyTable {
   std::optional<FitRecord> fitted_on;
   std::vector<AccuracyFigure> accuracy;
   std::vector<EfficiencyClass> classes;
+  /// Earlier engines the calibration rows ran on (estimates describe today's engine).
+  std::vector<EngineEra> eras;
   /// Field by field.
   bool operator==(const EfficiencyTable&) const = default;
 };
@@ -224,6 +239,12 @@ struct EngineRun {
   double expert_matmul_params = 0;
   /// The class's vector_batch_max (0 = matrix-vector kernels at any batch).
   int vector_batch_max = 0;
+  /// A calibration row of an earlier engine (EngineEra "dequantize_fp16_blas"): prefill runs
+  /// the GEMM F16 weights take (the float weight format's factor) after a pass that dequantizes
+  /// every weight to FP16: blas_dequant_bytes (quantized weights read, FP16 copy written and
+  /// read back, per ubatch) at the decode bandwidth efficiency, in series.
+  bool blas_prefill = false;
+  double blas_dequant_bytes = 0;
   /// reread_share[b]: share of the weights' bytes whose type has no one-pass kernel for a
   /// batch of b sequences (b in [2, vector_batch_max]), so that each sequence reads it again.
   std::vector<double> reread_share;
@@ -236,7 +257,13 @@ struct EngineRun {
 /// a GPU machine). A user's peak override scales the basis figure by the same ratio.
 EngineRun engine_run(const EfficiencyTable& table, const EfficiencyClass& cls, const Device& device,
                      bool host_cpu, const ModelSpec& model, const Weights& weights,
-                     const Roofs& roofs, Precision precision, double prompt_tokens);
+                     const Roofs& roofs, Precision precision, double prompt_tokens,
+                     const EngineEra* era = nullptr);
+
+/// The era of `table` a run of normalized `backend` on llama.cpp build `engine_build` belongs
+/// to; nullptr for today's engine (engine_build 0, or at or past every era's end).
+const EngineEra* engine_era(const EfficiencyTable& table, std::string_view backend,
+                            int engine_build);
 
 /// EngineRun::reread_share of `weights` under `cls`: for each batch b in [2, vector_batch_max],
 /// the share of the weights' bytes whose type no BatchKernel takes at b (empty when the class

@@ -52,10 +52,12 @@ struct EngineModel {
 
 /// The EngineModel of `model` (`weights`) on `device` running `backend` ("" = the device's
 /// usual backend; compared normalized) under `roofs` at `precision`, for prompts of
-/// `prompt_tokens` per prefill. Throws Error when the table has no class for the device and no
-/// "default" class.
+/// `prompt_tokens` per prefill, as llama.cpp build `engine_build` runs it (0 = today's engine;
+/// see EngineEra). Throws Error when the table has no class for the device and no "default"
+/// class.
 EngineModel engine_model(const EfficiencyTable& table, const Device& device,
                          std::string_view backend, const ModelSpec& model, const Weights& weights,
-                         const Roofs& roofs, Precision precision, double prompt_tokens);
+                         const Roofs& roofs, Precision precision, double prompt_tokens,
+                         int engine_build = 0);
 
 }  // namespace llmroof

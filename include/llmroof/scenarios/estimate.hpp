@@ -19,7 +19,10 @@ namespace llmroof {
 
 /// What to estimate, independent of device and model. Defaults are the CLI's defaults.
 struct EstimateOptions {
-  int batch = 1;                      ///< sequences decoded together, >= 1
+  int batch = 1;  ///< sequences decoded together, >= 1
+  /// The llama.cpp build the run describes: 0 = today's engine; a calibration row's build
+  /// selects an earlier engine's kernels where the table records one (EngineEra).
+  int engine_build = 0;
   double context_tokens = 0;          ///< tokens already in each KV cache
   double prompt_tokens = 512;         ///< prompt length for prefill and time to first token
   double generate_tokens = 128;       ///< tokens generated (memory fit)

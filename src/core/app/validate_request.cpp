@@ -65,7 +65,8 @@ ValidateOutcome run_validate(const Database& db, const ValidateRequest& o) {
     if (!term) {
       throw RequestError("ablate",
                          fmt::format("{{ablate}} expects kernel-path, prefill-core, moe-layer, "
-                                     "power-limit or dot-product, got '{}'",
+                                     "power-limit, dot-product, engine-era or format-split, got "
+                                     "'{}'",
                                      name));
     }
     terms.push_back(*term);

@@ -27,8 +27,9 @@ namespace {
 
 constexpr std::array<std::string_view, 3> k_hold_out_names = {"device", "generation",
                                                               "model-family"};
-constexpr std::array<std::string_view, 5> k_term_names = {
-    "kernel-path", "prefill-core", "moe-layer", "power-limit", "dot-product"};
+constexpr std::array<std::string_view, 7> k_term_names = {
+    "kernel-path", "prefill-core", "moe-layer",   "power-limit",
+    "dot-product", "engine-era",   "format-split"};
 
 // A model id's part that names a size: "8b", "30b", "1.1b", "a3b", "17b-16e", "e4b".
 bool is_size_token(std::string_view token) {
@@ -142,7 +143,26 @@ EfficiencyTable ablate(EfficiencyTable prior, Term term) {
         break;
       case Term::moe_layer:
       case Term::power_limit:
+      case Term::engine_era:
+      case Term::format_split:
         break;
+    }
+  }
+  if (term == Term::engine_era) {
+    prior.eras.clear();
+  }
+  if (term == Term::format_split) {
+    // The families split by work per weight go back to the ones they came from.
+    for (const auto& [split, into] :
+         {std::pair{"k_quant_high_bits", "k_quant"}, std::pair{"iq2_packed", "iq_grid"}}) {
+      auto from = std::find_if(prior.formats.begin(), prior.formats.end(),
+                               [&](const WeightFormat& f) { return f.id == split; });
+      auto to = std::find_if(prior.formats.begin(), prior.formats.end(),
+                             [&](const WeightFormat& f) { return f.id == into; });
+      if (from != prior.formats.end() && to != prior.formats.end()) {
+        to->types.insert(to->types.end(), from->types.begin(), from->types.end());
+        prior.formats.erase(from);
+      }
     }
   }
   if (term == Term::moe_layer) {

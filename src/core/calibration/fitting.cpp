@@ -32,6 +32,9 @@ std::string resolved_class(const MappedMeasurement& row, const EfficiencyTable& 
 
 namespace {
 
+// The weight format whose factor an FP16 BLAS prefill runs at.
+const std::string k_float_format = "float";
+
 // A row prepared for fitting: the ideal quantities estimate() computes for it, cached, so that a
 // prediction under new figures costs a few divisions. fast_predict() reproduces predict().
 struct FitRow {
@@ -235,8 +238,8 @@ class Fitter {
 
   double predict_fast(const FitRow& r, const EfficiencyClass& c) const {
     EngineRun run = r.run;
-    run.format_factor = format_factor_of(r, false);
-    run.decode_format_factor = format_factor_of(r, true);
+    run.format_factor = format_factor_of(r, false, r.run.blas_prefill);
+    run.decode_format_factor = format_factor_of(r, true, false);
     run.rows_factor = rows_factor(r.matmul, m_table.matmul_half_rows);
     run.matmul_half_rows = m_table.matmul_half_rows;
     run.moe_layer_s = m_table.moe_layer_s;
@@ -282,7 +285,7 @@ class Fitter {
     const EstimateResult r = estimate(*row.device, row.model, row.options, m_table);
     const EngineModel engine =
         engine_model(m_table, *row.device, row.options.backend, row.model.spec, row.model.weights,
-                     r.roofs, r.precision, row.options.prompt_tokens);
+                     r.roofs, r.precision, row.options.prompt_tokens, row.options.engine_build);
     f.cpu = engine.host_cpu || row.device->kind == DeviceKind::cpu;
     f.run = engine.run;
     f.moe = engine.run.moe_layers > 0;
@@ -308,9 +311,12 @@ class Fitter {
     return f;
   }
 
-  double format_factor_of(const FitRow& r, bool decode) const {
+  // The format factor of row `r`'s weights; an earlier engine's FP16 BLAS prefill (`blas`) runs
+  // at the float format's.
+  double format_factor_of(const FitRow& r, bool decode, bool blas) const {
+    const std::string& id = blas ? k_float_format : r.format;
     for (const auto& f : m_table.formats) {
-      if (f.id == r.format) {
+      if (f.id == id) {
         return format_factor(f, r.cpu, decode);
       }
     }
@@ -419,7 +425,10 @@ class Fitter {
       for (int which = 0; which < 3; ++which) {
         const bool cpu = which < 2;
         auto uses = [&](const FitRow& r) {
-          return r.format == f.id && r.cpu == cpu &&
+          // A row whose prefill ran an earlier engine's FP16 BLAS moves the float factor, in
+          // its prefill, not its own format's.
+          const bool blas = which == 2 && r.run.blas_prefill && r.kind != TestKind::decode;
+          return (blas ? f.id == k_float_format : r.format == f.id) && r.cpu == cpu &&
                  (which == 2 || (which == 1) == (r.kind != TestKind::prefill));
         };
         const bool any = std::any_of(m_rows.begin(), m_rows.end(),

@@ -59,6 +59,40 @@ std::string normalize_backend(std::string_view stated) {
   return "";
 }
 
+}  // namespace
+
+std::optional<int> llama_cpp_build(std::string_view engine) {
+  // "llama.cpp build d46dbc76 (2833)", "llama.cpp 141a908a (5298)": the number in parentheses;
+  // else a "b4426"-style release tag.
+  auto digits_at = [&](std::size_t i, std::size_t& end) -> std::optional<int> {
+    end = i;
+    while (end < engine.size() && end - i < 7 && engine[end] >= '0' && engine[end] <= '9') {
+      ++end;
+    }
+    if (end == i || end - i > 6) {
+      return std::nullopt;
+    }
+    return std::stoi(std::string(engine.substr(i, end - i)));
+  };
+  for (std::size_t i = 0; i < engine.size(); ++i) {
+    std::size_t end = 0;
+    if (engine[i] == '(') {
+      if (auto n = digits_at(i + 1, end); n && end < engine.size() && engine[end] == ')') {
+        return n;
+      }
+    }
+    if (engine[i] == 'b' && (i == 0 || engine[i - 1] == ' ')) {
+      if (auto n = digits_at(i + 1, end);
+          n && *n >= 100 && (end == engine.size() || engine[end] == ' ' || engine[end] == ',')) {
+        return n;
+      }
+    }
+  }
+  return std::nullopt;
+}
+
+namespace {
+
 // Engines other than mainline llama.cpp, by a word in their name or backend: the realistic model
 // describes llama.cpp's kernels, so their rows are predicted but left out of fits and statistics.
 std::optional<std::string> other_engine(const Measurement& m) {
@@ -391,6 +425,9 @@ MappingResult map_measurements(std::span<const Measurement> measurements, const 
     o.generate_tokens = t.generate_tokens;
     o.context_tokens = t.depth_tokens;
     o.batch = std::max(1, t.sequences);
+    if (!other_engine(m)) {
+      o.engine_build = llama_cpp_build(m.engine).value_or(0);
+    }
     row.kind = t.prompt_tokens > 0 && t.generate_tokens > 0 ? TestKind::prefill_decode
                : t.prompt_tokens > 0                        ? TestKind::prefill
                                                             : TestKind::decode;

@@ -217,6 +217,22 @@ EfficiencyTable parse_efficiency(std::string_view text, const std::string& displ
       }
     }
   }
+  if (const auto* eras = top.child("engine_eras", false); eras != nullptr) {
+    if (!eras->is_array()) {
+      diagnostics.add("/engine_eras", "expected an array");
+    } else {
+      for (std::size_t i = 0; i < eras->size(); ++i) {
+        detail::ObjectReader r((*eras)[i], fmt::format("/engine_eras/{}", i), diagnostics);
+        EngineEra e;
+        e.backend = r.string("backend", true);
+        e.before_build = r.small_integer("before_build", Check::positive, true).value_or(0);
+        e.prefill_path = r.one_of("prefill_path", {"dequantize_fp16_blas"}, true).value_or("");
+        e.source = r.string("source", true);
+        r.finish();
+        table.eras.push_back(std::move(e));
+      }
+    }
+  }
   if (const auto* fit = top.child("fitted_on", false); fit != nullptr) {
     detail::ObjectReader r(*fit, "/fitted_on", diagnostics);
     FitRecord f;
@@ -294,6 +310,17 @@ std::string efficiency_to_json(const EfficiencyTable& table) {
       o["gpu_factor"] = round4(f.gpu_factor);
       o["basis"] = f.basis;
       formats.push_back(std::move(o));
+    }
+  }
+  if (!table.eras.empty()) {
+    auto& eras = doc["engine_eras"] = nlohmann::ordered_json::array();
+    for (const auto& e : table.eras) {
+      nlohmann::ordered_json o;
+      o["backend"] = e.backend;
+      o["before_build"] = e.before_build;
+      o["prefill_path"] = e.prefill_path;
+      o["source"] = e.source;
+      eras.push_back(std::move(o));
     }
   }
   if (table.fitted_on) {
@@ -510,9 +537,23 @@ std::vector<double> reread_shares(const EfficiencyClass& cls, const Weights& wei
   return shares;
 }
 
+const EngineEra* engine_era(const EfficiencyTable& table, std::string_view backend,
+                            int engine_build) {
+  if (engine_build <= 0) {
+    return nullptr;
+  }
+  for (const auto& e : table.eras) {
+    if (e.backend == backend && engine_build < e.before_build) {
+      return &e;
+    }
+  }
+  return nullptr;
+}
+
 EngineRun engine_run(const EfficiencyTable& table, const EfficiencyClass& cls, const Device& device,
                      bool host_cpu, const ModelSpec& model, const Weights& weights,
-                     const Roofs& roofs, Precision precision, double prompt_tokens) {
+                     const Roofs& roofs, Precision precision, double prompt_tokens,
+                     const EngineEra* era) {
   EngineRun run;
   run.mem_bw_bytes_per_s = roofs.mem_bw_bytes_per_s;
   if (roofs.mem_bw_measured && cls.decode_bw_efficiency > 0) {
@@ -582,6 +623,22 @@ EngineRun engine_run(const EfficiencyTable& table, const EfficiencyClass& cls, c
   if (!cpu) {
     run.vector_batch_max = cls.vector_batch_max;
     run.reread_share = reread_shares(cls, weights);
+  }
+  const WeightFormat* format = weight_format(table, weights);
+  const bool quantized = format == nullptr || format->id != "float";
+  if (era != nullptr && era->prefill_path == "dequantize_fp16_blas" && !cpu && quantized &&
+      device.arch.has("fp16_matrix")) {
+    // Before the era's end every quantized weight was dequantized to FP16 (read, written,
+    // read back by the GEMM) once per ubatch, then ran through the BLAS GEMM that F16 weights
+    // take today: their format factor, plus the dequantization's memory traffic.
+    run.blas_prefill = true;
+    for (const auto& f : table.formats) {
+      if (f.id == "float") {
+        run.format_factor = f.gpu_factor;
+      }
+    }
+    const double passes = std::ceil(std::max(1.0, prompt_tokens) / table.ubatch_tokens);
+    run.blas_dequant_bytes = passes * (weights.total_bytes + 4.0 * weights.total_params);
   }
   return run;
 }
@@ -658,6 +715,9 @@ PrefillBreakdown realistic_prefill_breakdown(const EfficiencyClass& cls,
                                              const PrefillResult& prefill, const EngineRun& run) {
   PrefillBreakdown b;
   b.compute_s = prefill.flops / realistic_prefill_flops_per_s(cls, run);
+  if (run.blas_prefill) {
+    b.compute_s += run.blas_dequant_bytes / (cls.decode_bw_efficiency * run.mem_bw_bytes_per_s);
+  }
   b.memory_s = prefill.bytes / (cls.decode_bw_efficiency * run.mem_bw_bytes_per_s);
   return b;
 }

@@ -31,7 +31,8 @@ PrefillBreakdown EngineModel::prefill_breakdown(const PrefillResult& prefill) co
 
 EngineModel engine_model(const EfficiencyTable& table, const Device& device,
                          std::string_view backend, const ModelSpec& model, const Weights& weights,
-                         const Roofs& roofs, Precision precision, double prompt_tokens) {
+                         const Roofs& roofs, Precision precision, double prompt_tokens,
+                         int engine_build) {
   EngineModel m;
   m.host_cpu = runs_on_host_cpu(device, backend);
   const std::string class_id = efficiency_class_id(device, m.host_cpu ? "cpu" : backend);
@@ -39,8 +40,14 @@ EngineModel engine_model(const EfficiencyTable& table, const Device& device,
   if (m.cls == nullptr) {
     throw Error(fmt::format("efficiency table has no class '{}' and no 'default' class", class_id));
   }
+  const EngineEra* era =
+      m.host_cpu
+          ? nullptr
+          : engine_era(table,
+                       normalize_key(backend.empty() ? std::string_view(device.backend) : backend),
+                       engine_build);
   m.run = engine_run(table, *m.cls, device, m.host_cpu, model, weights, roofs, precision,
-                     prompt_tokens);
+                     prompt_tokens, era);
   return m;
 }
 

@@ -87,8 +87,9 @@ Shard make_shard(const EstimateResult& alone, double share, int layers, const Mo
   }
   // The class and engine figures estimate() uses for this device.
   const Device& device = *alone.device;
-  const EngineModel engine = engine_model(efficiency, device, options.backend, model, weights,
-                                          alone.roofs, alone.precision, options.prompt_tokens);
+  const EngineModel engine =
+      engine_model(efficiency, device, options.backend, model, weights, alone.roofs,
+                   alone.precision, options.prompt_tokens, options.engine_build);
   shard.cls = engine.cls;
   shard.run = engine.run;
   // A stage of `layers` layers holds its share of the MoE layers: the stages add up to the model.

@@ -152,7 +152,7 @@ EstimateResult estimate(const Device& device, const ModelInput& model,
   }
   const EngineModel engine =
       engine_model(efficiency, device, options.backend, model.spec, model.weights, r.roofs,
-                   r.precision, options.prompt_tokens);
+                   r.precision, options.prompt_tokens, options.engine_build);
   const EfficiencyClass* cls = engine.cls;
   r.efficiency_class = cls->id;
   const double step_s = engine.decode_seconds(r.step);

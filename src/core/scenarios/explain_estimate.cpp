@@ -391,7 +391,7 @@ Explanation explain_estimate(const EstimateResult& r, const ModelInput& model,
   // The engine estimate() itself uses: the same arguments, so the same terms.
   const EngineModel engine =
       engine_model(efficiency, *r.device, options.backend, model.spec, model.weights, r.roofs,
-                   r.precision, options.prompt_tokens);
+                   r.precision, options.prompt_tokens, options.engine_build);
   decode_engine(e.steps, r, engine);
   if (r.prefill) {
     prefill_engine(e.steps, r, engine, options);

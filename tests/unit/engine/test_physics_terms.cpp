@@ -8,6 +8,7 @@
 #include "llmroof/calibration/calibration.hpp"
 #include "llmroof/engine/engine_model.hpp"
 #include "llmroof/hardware/hardware.hpp"
+#include "llmroof/model/quant.hpp"
 #include "llmroof/util/errors.hpp"
 #include "test_support.hpp"
 
@@ -277,4 +278,79 @@ TEST_CASE("an architecture's mma.sync share is a sourced fraction of the peak", 
              Catch::Contains("/architectures/0: missing required field 'mma_sync_source'"));
   CHECK_THAT(error_of(R"(, "mma_sync_source": "https://a")"),
              Catch::Contains("a source without mma_sync_fraction"));
+}
+
+TEST_CASE("calibration rows name their llama.cpp build", "[calibration]") {
+  CHECK(llama_cpp_build("llama.cpp build d46dbc76 (2833)") == 2833);
+  CHECK(llama_cpp_build("llama.cpp 141a908a (5298)") == 5298);
+  CHECK(llama_cpp_build("llama.cpp b4426") == 4426);
+  CHECK(llama_cpp_build("llama.cpp b4426, -fa 1") == 4426);
+  CHECK_FALSE(llama_cpp_build("llama.cpp 9c35706"));
+  CHECK_FALSE(llama_cpp_build("llama.cpp (2025-05)"));
+  CHECK_FALSE(llama_cpp_build("llama.cpp master (2024-03-03)"));
+  CHECK_FALSE(llama_cpp_build("ik_llama.cpp bench"));
+}
+
+TEST_CASE("CUDA rows before b3216 prefill through dequantization and FP16 BLAS", "[engine]") {
+  // llama.cpp PR #8075 (b3216) made the int8 MMQ kernels the default; before it quantized
+  // prefill dequantized every weight to FP16 once per ubatch and ran cuBLAS.
+  const EfficiencyTable& table = test::efficiency();
+  REQUIRE(engine_era(table, "cuda", 2833) != nullptr);
+  CHECK(engine_era(table, "cuda", 2833)->before_build == 3216);
+  CHECK(engine_era(table, "cuda", 3216) == nullptr);
+  CHECK(engine_era(table, "cuda", 0) == nullptr);  // today's engine
+  CHECK(engine_era(table, "vulkan", 2833) == nullptr);
+
+  const Device& d = device("rtx-3090");
+  const ModelSpec& spec = *find_model(test::catalog(), "llama-2-7b");
+  const Weights w = model_weights(spec, *find_quant("q4_0"));
+  const Roofs roofs{d.mem_bw_bytes_per_s, d.peak(Precision::fp16)};
+  const EngineModel today = engine_model(table, d, "cuda", spec, w, roofs, Precision::fp16, 512);
+  const EngineModel old =
+      engine_model(table, d, "cuda", spec, w, roofs, Precision::fp16, 2048, 2833);
+  CHECK_FALSE(today.run.blas_prefill);
+  REQUIRE(old.run.blas_prefill);
+  // Four ubatches of 512: each reads the Q4_0 weights and writes and reads their FP16 copy.
+  CHECK(old.run.blas_dequant_bytes == Approx(4 * (w.total_bytes + 4 * w.total_params)));
+  const WeightFormat* f16 = nullptr;
+  for (const auto& f : table.formats) {
+    if (f.id == "float") {
+      f16 = &f;
+    }
+  }
+  REQUIRE(f16 != nullptr);
+  CHECK(old.run.format_factor == f16->gpu_factor);
+  // The prefill adds the dequantization traffic at the class's bandwidth share, in series.
+  PrefillResult p;
+  p.flops = 1e13;
+  p.bytes = 1e9;
+  const double plain = realistic_prefill_breakdown(*old.cls, p, today.run).compute_s;
+  const double dequant =
+      old.run.blas_dequant_bytes / (old.cls->decode_bw_efficiency * old.run.mem_bw_bytes_per_s);
+  CHECK(realistic_prefill_breakdown(*old.cls, p, old.run).compute_s ==
+        Approx(plain * today.run.format_factor / f16->gpu_factor + dequant));
+  // F16 weights ran through cuBLAS in both eras; CPUs and Pascal (no FP16 matrix units) too.
+  const Weights f = model_weights(spec, *find_quant("f16"));
+  CHECK_FALSE(
+      engine_model(table, d, "cuda", spec, f, roofs, Precision::fp16, 512, 2833).run.blas_prefill);
+  CHECK_FALSE(engine_model(table, device("gtx-1080-ti"), "cuda", spec, w, Roofs{484e9, 11.3e12},
+                           Precision::fp32, 512, 2833)
+                  .run.blas_prefill);
+}
+
+TEST_CASE("engine eras are validated", "[efficiency]") {
+  const std::string text = R"({"schema_version": 2, "description": "t",
+    "engine_eras": [{"backend": "cuda", "before_build": 0, "prefill_path": "cublas",
+                     "source": "s"}], "classes": []})";
+  try {
+    parse_efficiency(text, "e.json");
+    FAIL("no error");
+  } catch (const DataError& e) {
+    std::string all;
+    for (const auto& m : e.messages()) {
+      all += m + "\n";
+    }
+    CHECK_THAT(all, Catch::Contains("/engine_eras/0/before_build"));
+    CHECK_THAT(all, Catch::Contains("/engine_eras/0/prefill_path"));
+  }
 }
