@@ -518,21 +518,19 @@ std::vector<double> reread_shares(const EfficiencyClass& cls, const Weights& wei
     return shares;
   }
   shares.assign(static_cast<std::size_t>(cls.vector_batch_max) + 1, 0.0);
-  for (int b = 2; b <= cls.vector_batch_max; ++b) {
-    double reread_bytes = 0;
-    for (const auto& t : weights.by_type) {
-      const GgmlType* type = find_ggml_type(t.type);
-      const std::string_view name = type != nullptr ? std::string_view(type->name) : "";
-      const bool one_pass = std::any_of(
-          cls.batch_kernels.begin(), cls.batch_kernels.end(), [&](const BatchKernel& k) {
-            return b >= k.from_batch &&
-                   std::find(k.types.begin(), k.types.end(), name) != k.types.end();
-          });
-      if (!one_pass) {
-        reread_bytes += t.bytes;
+  for (const auto& t : weights.by_type) {
+    // The smallest batch a one-pass kernel takes this type from (none: every batch re-reads).
+    const GgmlType* type = find_ggml_type(t.type);
+    const std::string_view name = type != nullptr ? std::string_view(type->name) : "";
+    int from = cls.vector_batch_max + 1;
+    for (const auto& k : cls.batch_kernels) {
+      if (k.from_batch < from && std::find(k.types.begin(), k.types.end(), name) != k.types.end()) {
+        from = k.from_batch;
       }
     }
-    shares[static_cast<std::size_t>(b)] = reread_bytes / weights.total_bytes;
+    for (int b = 2; b < from; ++b) {
+      shares[static_cast<std::size_t>(b)] += t.bytes / weights.total_bytes;
+    }
   }
   return shares;
 }
@@ -611,7 +609,8 @@ EngineRun engine_run(const EfficiencyTable& table, const EfficiencyClass& cls, c
       decode_basis > 0 && scale > 0 ? decode_basis * scale : roofs.peak_flops_per_s;
   const double core = figure(PeakBasis::fp32);
   run.core_peak_flops_per_s = core > 0 && scale > 0 ? core * scale : roofs.peak_flops_per_s;
-  if (const WeightFormat* format = weight_format(table, weights)) {
+  const WeightFormat* format = weight_format(table, weights);
+  if (format != nullptr) {
     run.format_factor = format_factor(*format, cpu, false);
     run.decode_format_factor = format_factor(*format, cpu, true);
   }
@@ -624,7 +623,6 @@ EngineRun engine_run(const EfficiencyTable& table, const EfficiencyClass& cls, c
     run.vector_batch_max = cls.vector_batch_max;
     run.reread_share = reread_shares(cls, weights);
   }
-  const WeightFormat* format = weight_format(table, weights);
   const bool quantized = format == nullptr || format->id != "float";
   if (era != nullptr && era->prefill_path == "dequantize_fp16_blas" && !cpu && quantized &&
       device.arch.has("fp16_matrix")) {
