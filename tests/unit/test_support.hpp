@@ -5,6 +5,7 @@
 #include <cstdlib>
 #include <filesystem>
 #include <optional>
+#include <stdexcept>
 #include <string>
 
 #include "llmroof/engine/efficiency.hpp"
@@ -53,6 +54,16 @@ inline const EfficiencyTable& efficiency() {
   static const EfficiencyTable t =
       parse_efficiency(read(data_dir() / "efficiency.json"), "efficiency.json");
   return t;
+}
+
+/// The shipped device `id` (an id, alias or family name, as find_device resolves it); throws
+/// std::runtime_error when there is none, which fails the calling test.
+inline const Device& device(const std::string& id) {
+  auto m = find_device(devices(), id);
+  if (!m) {
+    throw std::runtime_error("no shipped device '" + id + "'");
+  }
+  return *m->device;
 }
 
 }  // namespace llmroof::test

@@ -248,6 +248,8 @@ struct EngineRun {
   /// reread_share[b]: share of the weights' bytes whose type has no one-pass kernel for a
   /// batch of b sequences (b in [2, vector_batch_max]), so that each sequence reads it again.
   std::vector<double> reread_share;
+  /// The dense matmuls' share of a step's matmul FLOPs, in [0, 1] (1 for a dense model).
+  [[nodiscard]] double dense_matmul_share() const;
   /// The rows factor of a dense matmul pass over `rows` rows: r / (r + matmul_half_rows).
   [[nodiscard]] double dense_rows_factor_at(double rows) const;
 };

@@ -641,6 +641,11 @@ EngineRun engine_run(const EfficiencyTable& table, const EfficiencyClass& cls, c
   return run;
 }
 
+double EngineRun::dense_matmul_share() const {
+  const double multiplied = dense_matmul_params + expert_matmul_params;
+  return multiplied > 0 ? dense_matmul_params / multiplied : 1.0;
+}
+
 double EngineRun::dense_rows_factor_at(double rows) const {
   const double r = std::max(1.0, rows);
   return r / (r + matmul_half_rows);
@@ -665,10 +670,7 @@ DecodeBreakdown realistic_decode_breakdown(const EfficiencyClass& cls, const Dec
     // routed to it (batch x k/E), below the batched expert kernels' thresholds.
     b.kernel = DecodeKernel::matrix;
     b.memory_s = step.bytes / bandwidth;
-    const double multiplied = run.dense_matmul_params + run.expert_matmul_params;
-    const double dense_flops = multiplied > 0
-                                   ? step.matmul_flops * run.dense_matmul_params / multiplied
-                                   : step.matmul_flops;
+    const double dense_flops = step.matmul_flops * run.dense_matmul_share();
     b.compute_s =
         dense_flops / realistic_matmul_flops_per_s(cls, run, run.dense_rows_factor_at(step.batch)) +
         (step.flops - dense_flops) /

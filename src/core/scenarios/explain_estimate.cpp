@@ -159,11 +159,8 @@ void decode_terms(Steps& s, const EfficiencyClass& cls, const EngineRun& run,
       }
       s.value("memory_s", "memory term", fmt::format("{} / {}", v(step.bytes, "bytes"), bandwidth),
               b.memory_s, "seconds", b.memory_s / total);
-      s.value("compute_s", "dequantize/compute term",
-              fmt::format("{} / {}", v(step.flops, "flops"), vector_rate), b.compute_s, "seconds",
-              b.compute_s / total);
       break;
-    case DecodeKernel::vector_reread: {
+    case DecodeKernel::vector_reread:
       s.fact("kernel", "kernels",
              fmt::format("batch {:.0f}: matrix-vector kernels; {:.0f}% of the weight bytes are of "
                          "a type with no batched kernel at this batch and are read once per "
@@ -176,18 +173,11 @@ void decode_terms(Steps& s, const EfficiencyClass& cls, const EngineRun& run,
                           v(step.sequence_weights_read_bytes, "bytes"), b.reread_share, step.batch,
                           v(step.kv_read_bytes, "bytes"), bandwidth),
               b.memory_s, "seconds", b.memory_s / total);
-      s.value("compute_s", "dequantize/compute term",
-              fmt::format("{} / {}", v(step.flops, "flops"), vector_rate), b.compute_s, "seconds",
-              b.compute_s / total);
       break;
-    }
     case DecodeKernel::matrix: {
       const double rows = run.dense_rows_factor_at(step.batch);
       const double rate = realistic_matmul_flops_per_s(cls, run, rows);
-      const double multiplied = run.dense_matmul_params + run.expert_matmul_params;
-      const double dense_flops = multiplied > 0
-                                     ? step.matmul_flops * run.dense_matmul_params / multiplied
-                                     : step.matmul_flops;
+      const double dense_flops = step.matmul_flops * run.dense_matmul_share();
       s.fact(
           "kernel", "kernels",
           fmt::format("batch {:.0f} > {}: the dense weight matmuls run as a prefill of {:.0f} "
@@ -203,6 +193,11 @@ void decode_terms(Steps& s, const EfficiencyClass& cls, const EngineRun& run,
           b.compute_s, "seconds", b.compute_s / total);
       break;
     }
+  }
+  if (b.kernel != DecodeKernel::matrix) {
+    s.value("compute_s", "dequantize/compute term",
+            fmt::format("{} / {}", v(step.flops, "flops"), vector_rate), b.compute_s, "seconds",
+            b.compute_s / total);
   }
   s.value("per_layer_s", "per-layer overhead",
           fmt::format("{} layers x {}", run.layers, v(cls.decode_per_layer_s, "seconds")),

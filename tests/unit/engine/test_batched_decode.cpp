@@ -17,11 +17,7 @@ using namespace llmroof;
 
 namespace {
 
-const Device& device(const std::string& id) {
-  auto m = find_device(test::devices(), id);
-  REQUIRE(m);
-  return *m->device;
-}
+using test::device;
 
 EfficiencyClass metal_like() {
   EfficiencyClass c;

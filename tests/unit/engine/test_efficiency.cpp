@@ -13,11 +13,7 @@ using namespace llmroof;
 
 namespace {
 
-const Device& device(const std::string& id) {
-  auto m = find_device(test::devices(), id);
-  REQUIRE(m);
-  return *m->device;
-}
+using test::device;
 
 std::string minimal_class(const std::string& extra) {
   return R"({"schema_version": 2, "description": "t", "classes": [{"id": "x", "description": "d",

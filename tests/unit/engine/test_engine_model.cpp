@@ -11,11 +11,7 @@ using namespace llmroof;
 
 namespace {
 
-const Device& device(const std::string& id) {
-  auto m = find_device(test::devices(), id);
-  REQUIRE(m);
-  return *m->device;
-}
+using test::device;
 
 ModelInput q4_k_m_7b() {
   const ModelSpec model = generic_model(7e9, "7b");

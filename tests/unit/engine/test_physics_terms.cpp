@@ -16,11 +16,7 @@ using namespace llmroof;
 
 namespace {
 
-const Device& device(const std::string& id) {
-  auto m = find_device(test::devices(), id);
-  REQUIRE(m);
-  return *m->device;
-}
+using test::device;
 
 constexpr const char* k_one_device = R"({
   "schema_version": 1, "strict": false,

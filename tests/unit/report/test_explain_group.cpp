@@ -13,11 +13,7 @@ using namespace llmroof;
 
 namespace {
 
-const Device& device(const std::string& id) {
-  auto m = find_device(test::devices(), id);
-  REQUIRE(m);
-  return *m->device;
-}
+using test::device;
 
 ModelInput input_of(const ModelSpec& model, const std::string& quant) {
   ModelInput input;
