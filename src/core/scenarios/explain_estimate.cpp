@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <cctype>
 #include <optional>
 #include <string>
 #include <tuple>
@@ -209,14 +210,31 @@ void decode_terms(Steps& s, const EfficiencyClass& cls, const EngineRun& run,
   }
 }
 
+// Which llama.cpp the realistic figures describe: the table's calibration data, today's kernels.
+std::string engine_description(const EfficiencyTable& table) {
+  std::string text = "llama.cpp's kernels as fitted to the calibration data";
+  if (table.fitted_on) {
+    text += fmt::format(" of {}", table.fitted_on->data_date);
+  }
+  for (const auto& era : table.eras) {
+    std::string backend = era.backend;
+    std::transform(backend.begin(), backend.end(), backend.begin(),
+                   [](unsigned char c) { return static_cast<char>(std::toupper(c)); });
+    text += fmt::format("; {} prompts as from build b{} (not the dequantize + FP16 BLAS before it)",
+                        backend, era.before_build);
+  }
+  return text;
+}
+
 void decode_engine(std::vector<ExplainStep>& out, const EstimateResult& r,
-                   const EngineModel& engine) {
+                   const EngineModel& engine, const EfficiencyTable& table) {
   Steps s(out, "decode engine");
   const EfficiencyClass& cls = *engine.cls;
   const EngineRun& run = engine.run;
   const DecodeBreakdown b = engine.decode_breakdown(r.step);
   const double total = b.seconds();
   s.fact("class", "efficiency class", cls.description, cls.id);
+  s.fact("engine", "engine", engine_description(table), "today's llama.cpp");
   decode_terms(s, cls, run, r.step, b, total);
   s.value("step_seconds", "realistic step", "sum of the terms", total, "seconds", 1.0);
   s.value("tokens_per_s", "decode speed", fmt::format("1 / {}", v(total, "seconds")), 1.0 / total,
@@ -387,7 +405,7 @@ Explanation explain_estimate(const EstimateResult& r, const ModelInput& model,
   const EngineModel engine =
       engine_model(efficiency, *r.device, options.backend, model.spec, model.weights, r.roofs,
                    r.precision, options.prompt_tokens, options.engine_build);
-  decode_engine(e.steps, r, engine);
+  decode_engine(e.steps, r, engine, efficiency);
   if (r.prefill) {
     prefill_engine(e.steps, r, engine, options);
   }
