@@ -153,12 +153,15 @@ EfficiencyTable ablate(EfficiencyTable prior, Term term) {
   }
   if (term == Term::format_split) {
     // The families split by work per weight go back to the ones they came from.
-    for (const auto& [split, into] :
-         {std::pair{"k_quant_high_bits", "k_quant"}, std::pair{"iq2_packed", "iq_grid"}}) {
+    for (const auto& pair :
+         {std::pair<std::string_view, std::string_view>{"k_quant_high_bits", "k_quant"},
+          std::pair<std::string_view, std::string_view>{"iq2_packed", "iq_grid"}}) {
+      const std::string_view split = pair.first;
+      const std::string_view into = pair.second;
       auto from = std::find_if(prior.formats.begin(), prior.formats.end(),
-                               [&](const WeightFormat& f) { return f.id == split; });
+                               [split](const WeightFormat& f) { return f.id == split; });
       auto to = std::find_if(prior.formats.begin(), prior.formats.end(),
-                             [&](const WeightFormat& f) { return f.id == into; });
+                             [into](const WeightFormat& f) { return f.id == into; });
       if (from != prior.formats.end() && to != prior.formats.end()) {
         to->types.insert(to->types.end(), from->types.begin(), from->types.end());
         prior.formats.erase(from);
