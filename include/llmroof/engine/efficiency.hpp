@@ -267,6 +267,11 @@ EngineRun engine_run(const EfficiencyTable& table, const EfficiencyClass& cls, c
 const EngineEra* engine_era(const EfficiencyTable& table, std::string_view backend,
                             int engine_build);
 
+/// Whether a prefill of `weights` on GPU `device` in `era` takes the era's dequantize + FP16
+/// BLAS path: quantized weights on a part with FP16 matrix units (false for a null era, CPUs).
+bool takes_era_blas_prefill(const EfficiencyTable& table, const EngineEra* era,
+                            const Device& device, bool cpu, const Weights& weights);
+
 /// EngineRun::reread_share of `weights` under `cls`: for each batch b in [2, vector_batch_max],
 /// the share of the weights' bytes whose type no BatchKernel takes at b (empty when the class
 /// lists no batch kernels: every type takes a batch in one pass).

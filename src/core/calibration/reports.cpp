@@ -26,6 +26,21 @@ using namespace calib;  // NOLINT(google-build-using-namespace)
 
 namespace {
 
+// A row's caveats, and the earlier engine its prefill is priced as, when it ran on one.
+std::vector<std::string> caveats_of(const MappedMeasurement& row, const EfficiencyTable& table) {
+  std::vector<std::string> caveats = row.caveats;
+  const EngineEra* era = engine_era(table, row.backend, row.options.engine_build);
+  if (row.kind != TestKind::decode &&
+      takes_era_blas_prefill(table, era, *row.device, is_cpu_backend(row.backend),
+                             row.model.weights)) {
+    caveats.push_back(fmt::format(
+        "llama.cpp build {} predates b{}: its prompt processing is priced as that engine's "
+        "dequantize + FP16 BLAS",
+        row.options.engine_build, era->before_build));
+  }
+  return caveats;
+}
+
 std::string kind_name(TestKind kind) {
   switch (kind) {
     case TestKind::decode:
@@ -148,6 +163,7 @@ Report validation_report(std::span<const MappedMeasurement> rows,
     const MappedMeasurement& row = rows[i];
     const Prediction& p = predictions[i];
     const double measured = row.measurement.tokens_per_s;
+    const std::vector<std::string> caveats = caveats_of(row, table);
     report.rows.push_back({
         Cell{row.measurement.origin},
         Cell{row.device->id},
@@ -164,7 +180,7 @@ Report validation_report(std::span<const MappedMeasurement> rows,
         Cell{inside(p, measured)},
         Cell{row.exclusion.empty()},
         row.exclusion.empty() ? Cell{} : Cell{row.exclusion},
-        row.caveats.empty() ? Cell{} : Cell{TextList{row.caveats}},
+        caveats.empty() ? Cell{} : Cell{TextList{caveats}},
     });
     if (!row.exclusion.empty()) {
       ++exclusions[row.exclusion];

@@ -548,6 +548,16 @@ const EngineEra* engine_era(const EfficiencyTable& table, std::string_view backe
   return nullptr;
 }
 
+bool takes_era_blas_prefill(const EfficiencyTable& table, const EngineEra* era,
+                            const Device& device, bool cpu, const Weights& weights) {
+  if (era == nullptr || era->prefill_path != "dequantize_fp16_blas" || cpu ||
+      !device.arch.has("fp16_matrix")) {
+    return false;
+  }
+  const WeightFormat* format = weight_format(table, weights);
+  return format == nullptr || format->id != "float";
+}
+
 EngineRun engine_run(const EfficiencyTable& table, const EfficiencyClass& cls, const Device& device,
                      bool host_cpu, const ModelSpec& model, const Weights& weights,
                      const Roofs& roofs, Precision precision, double prompt_tokens,
@@ -623,9 +633,7 @@ EngineRun engine_run(const EfficiencyTable& table, const EfficiencyClass& cls, c
     run.vector_batch_max = cls.vector_batch_max;
     run.reread_share = reread_shares(cls, weights);
   }
-  const bool quantized = format == nullptr || format->id != "float";
-  if (era != nullptr && era->prefill_path == "dequantize_fp16_blas" && !cpu && quantized &&
-      device.arch.has("fp16_matrix")) {
+  if (takes_era_blas_prefill(table, era, device, cpu, weights)) {
     // Before the era's end every quantized weight was dequantized to FP16 (read, written,
     // read back by the GEMM) once per ubatch, then ran through the BLAS GEMM that F16 weights
     // take today: their format factor, plus the dequantization's memory traffic.
