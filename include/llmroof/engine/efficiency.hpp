@@ -277,6 +277,12 @@ bool takes_era_blas_prefill(const EfficiencyTable& table, const EngineEra* era,
 /// lists no batch kernels: every type takes a batch in one pass).
 std::vector<double> reread_shares(const EfficiencyClass& cls, const Weights& weights);
 
+/// The id of the weight family of unquantized weights (F32, F16, BF16), which run BLAS.
+inline constexpr std::string_view k_float_format = "float";
+
+/// The WeightFormat of `table` with id `id`; nullptr if none.
+const WeightFormat* find_weight_format(const EfficiencyTable& table, std::string_view id);
+
 /// The WeightFormat of `weights` (the family of their largest type by bytes); nullptr if none.
 const WeightFormat* weight_format(const EfficiencyTable& table, const Weights& weights);
 

@@ -32,9 +32,6 @@ std::string resolved_class(const MappedMeasurement& row, const EfficiencyTable& 
 
 namespace {
 
-// The weight format whose factor an FP16 BLAS prefill runs at.
-const std::string k_float_format = "float";
-
 // A row prepared for fitting: the ideal quantities estimate() computes for it, cached, so that a
 // prediction under new figures costs a few divisions. fast_predict() reproduces predict().
 struct FitRow {
@@ -314,13 +311,8 @@ class Fitter {
   // The format factor of row `r`'s weights; an earlier engine's FP16 BLAS prefill (`blas`) runs
   // at the float format's.
   double format_factor_of(const FitRow& r, bool decode, bool blas) const {
-    const std::string& id = blas ? k_float_format : r.format;
-    for (const auto& f : m_table.formats) {
-      if (f.id == id) {
-        return format_factor(f, r.cpu, decode);
-      }
-    }
-    return 1.0;
+    const WeightFormat* f = find_weight_format(m_table, blas ? k_float_format : r.format);
+    return f != nullptr ? format_factor(*f, r.cpu, decode) : 1.0;
   }
 
   // Weighted robust loss of the rows of class `id` (all classes when empty) that pass `use`.
@@ -433,12 +425,7 @@ class Fitter {
         };
         const bool any = std::any_of(m_rows.begin(), m_rows.end(),
                                      [&](const FitRow& r) { return uses(r) && r.group != m_skip; });
-        const WeightFormat* anchor_format = nullptr;
-        for (const auto& a : m_anchor.formats) {
-          if (a.id == f.id) {
-            anchor_format = &a;
-          }
-        }
+        const WeightFormat* anchor_format = find_weight_format(m_anchor, f.id);
         double& factor = which == 0   ? f.cpu_factor
                          : which == 1 ? f.cpu_decode_factor
                                       : f.gpu_factor;

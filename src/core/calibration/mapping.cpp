@@ -17,6 +17,7 @@
 #include "llmroof/engine/engine_model.hpp"
 #include "llmroof/util/errors.hpp"
 #include "llmroof/util/lookup.hpp"
+#include "llmroof/util/numbers.hpp"
 #include "llmroof/util/units.hpp"
 
 namespace llmroof {
@@ -64,15 +65,14 @@ std::string normalize_backend(std::string_view stated) {
 std::optional<int> llama_cpp_build(std::string_view engine) {
   // "llama.cpp build d46dbc76 (2833)", "llama.cpp 141a908a (5298)": the number in parentheses;
   // else a "b4426"-style release tag.
+  // The run of digits from `i` (it ends at `end`) as a build number of at most six digits.
   auto digits_at = [&](std::size_t i, std::size_t& end) -> std::optional<int> {
     end = i;
-    while (end < engine.size() && end - i < 7 && engine[end] >= '0' && engine[end] <= '9') {
+    while (end < engine.size() && engine[end] >= '0' && engine[end] <= '9') {
       ++end;
     }
-    if (end == i || end - i > 6) {
-      return std::nullopt;
-    }
-    return std::stoi(std::string(engine.substr(i, end - i)));
+    const auto n = end - i <= 6 ? to_int64(engine.substr(i, end - i)) : std::nullopt;
+    return n ? std::optional<int>(static_cast<int>(*n)) : std::nullopt;
   };
   for (std::size_t i = 0; i < engine.size(); ++i) {
     std::size_t end = 0;

@@ -110,6 +110,25 @@ class ObjectReader {
   /// Nested value (object, array, null); nullptr when absent or null.
   const nlohmann::json* child(std::string_view key, bool required);
   std::string child_pointer(std::string_view key) const;
+  /// Reads array `key` of objects: calls `read(ObjectReader&)` for each element, its pointer
+  /// "<key's pointer>/<index>"; absent or null reads nothing (a problem when required), and a
+  /// value that is not an array is a problem.
+  template <class Read>
+  void each_object(std::string_view key, bool required, Read&& read) {
+    const nlohmann::json* array = child(key, required);
+    if (array == nullptr) {
+      return;
+    }
+    const std::string pointer = child_pointer(key);
+    if (!array->is_array()) {
+      m_diagnostics.add(pointer, "expected an array");
+      return;
+    }
+    for (std::size_t i = 0; i < array->size(); ++i) {
+      ObjectReader element((*array)[i], pointer + "/" + std::to_string(i), m_diagnostics);
+      read(element);
+    }
+  }
   /// Reports every key that was never asked for.
   void finish();
 

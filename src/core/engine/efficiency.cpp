@@ -30,6 +30,15 @@ double round4(double v) {
   return std::round(v * scale) / scale;
 }
 
+// Each of `types` must be a ggml type name; a problem at the reader's "types" otherwise.
+void check_ggml_types(detail::ObjectReader& r, const std::vector<std::string>& types) {
+  for (const auto& type : types) {
+    if (find_ggml_type(type) == nullptr) {
+      r.diagnostics().add(r.child_pointer("types"), fmt::format("unknown ggml type '{}'", type));
+    }
+  }
+}
+
 EfficiencyClass read_class(detail::ObjectReader& r) {
   using detail::Check;
   EfficiencyClass c;
@@ -55,33 +64,19 @@ EfficiencyClass read_class(detail::ObjectReader& r) {
         r.child_pointer("vector_batch_max"),
         fmt::format("at most {} sequences, got {}", k_max_vector_batch, c.vector_batch_max));
   }
-  if (const auto* kernels = r.child("batch_kernels", false); kernels != nullptr) {
-    if (!kernels->is_array()) {
-      r.diagnostics().add(r.child_pointer("batch_kernels"), "expected an array");
-    } else {
-      for (std::size_t i = 0; i < kernels->size(); ++i) {
-        detail::ObjectReader k((*kernels)[i],
-                               fmt::format("{}/{}", r.child_pointer("batch_kernels"), i),
-                               r.diagnostics());
-        BatchKernel b;
-        b.types = k.string_array("types", true);
-        for (const auto& type : b.types) {
-          if (find_ggml_type(type) == nullptr) {
-            k.diagnostics().add(k.child_pointer("types"),
-                                fmt::format("unknown ggml type '{}'", type));
-          }
-        }
-        b.from_batch = k.small_integer("from_batch", Check::positive, true).value_or(2);
-        if (b.from_batch < 2) {
-          k.diagnostics().add(
-              k.child_pointer("from_batch"),
-              fmt::format("a batch kernel starts at 2 sequences or more, got {}", b.from_batch));
-        }
-        k.finish();
-        c.batch_kernels.push_back(std::move(b));
-      }
+  r.each_object("batch_kernels", false, [&](detail::ObjectReader& k) {
+    BatchKernel b;
+    b.types = k.string_array("types", true);
+    check_ggml_types(k, b.types);
+    b.from_batch = k.small_integer("from_batch", Check::positive, true).value_or(2);
+    if (b.from_batch < 2) {
+      k.diagnostics().add(
+          k.child_pointer("from_batch"),
+          fmt::format("a batch kernel starts at 2 sequences or more, got {}", b.from_batch));
     }
-  }
+    k.finish();
+    c.batch_kernels.push_back(std::move(b));
+  });
   c.batch_source = r.optional_string("batch_source").value_or("");
   if ((c.vector_batch_max > 0 || !c.batch_kernels.empty()) && c.batch_source.empty()) {
     r.diagnostics().add(r.child_pointer("batch_source"),
@@ -194,45 +189,27 @@ EfficiencyTable parse_efficiency(std::string_view text, const std::string& displ
   table.moe_layer_s = top.number("moe_layer_s", Check::non_negative, false).value_or(0);
   table.power_limit_exponent =
       top.number("power_limit_exponent", Check::non_negative, false).value_or(0);
-  if (const auto* formats = top.child("weight_formats", false); formats != nullptr) {
-    if (!formats->is_array()) {
-      diagnostics.add("/weight_formats", "expected an array");
-    } else {
-      for (std::size_t i = 0; i < formats->size(); ++i) {
-        detail::ObjectReader r((*formats)[i], fmt::format("/weight_formats/{}", i), diagnostics);
-        WeightFormat f;
-        f.id = r.string("id", true);
-        f.types = r.string_array("types", true);
-        for (const auto& type : f.types) {
-          if (find_ggml_type(type) == nullptr) {
-            diagnostics.add(r.child_pointer("types"), fmt::format("unknown ggml type '{}'", type));
-          }
-        }
-        f.cpu_factor = r.number("cpu_factor", Check::positive, true).value_or(1);
-        f.cpu_decode_factor = r.number("cpu_decode_factor", Check::positive, true).value_or(1);
-        f.gpu_factor = r.number("gpu_factor", Check::positive, true).value_or(1);
-        f.basis = r.string("basis", true);
-        r.finish();
-        table.formats.push_back(std::move(f));
-      }
-    }
-  }
-  if (const auto* eras = top.child("engine_eras", false); eras != nullptr) {
-    if (!eras->is_array()) {
-      diagnostics.add("/engine_eras", "expected an array");
-    } else {
-      for (std::size_t i = 0; i < eras->size(); ++i) {
-        detail::ObjectReader r((*eras)[i], fmt::format("/engine_eras/{}", i), diagnostics);
-        EngineEra e;
-        e.backend = r.string("backend", true);
-        e.before_build = r.small_integer("before_build", Check::positive, true).value_or(0);
-        e.prefill_path = r.one_of("prefill_path", {"dequantize_fp16_blas"}, true).value_or("");
-        e.source = r.string("source", true);
-        r.finish();
-        table.eras.push_back(std::move(e));
-      }
-    }
-  }
+  top.each_object("weight_formats", false, [&](detail::ObjectReader& r) {
+    WeightFormat f;
+    f.id = r.string("id", true);
+    f.types = r.string_array("types", true);
+    check_ggml_types(r, f.types);
+    f.cpu_factor = r.number("cpu_factor", Check::positive, true).value_or(1);
+    f.cpu_decode_factor = r.number("cpu_decode_factor", Check::positive, true).value_or(1);
+    f.gpu_factor = r.number("gpu_factor", Check::positive, true).value_or(1);
+    f.basis = r.string("basis", true);
+    r.finish();
+    table.formats.push_back(std::move(f));
+  });
+  top.each_object("engine_eras", false, [&](detail::ObjectReader& r) {
+    EngineEra e;
+    e.backend = r.string("backend", true);
+    e.before_build = r.small_integer("before_build", Check::positive, true).value_or(0);
+    e.prefill_path = r.one_of("prefill_path", {"dequantize_fp16_blas"}, true).value_or("");
+    e.source = r.string("source", true);
+    r.finish();
+    table.eras.push_back(std::move(e));
+  });
   if (const auto* fit = top.child("fitted_on", false); fit != nullptr) {
     detail::ObjectReader r(*fit, "/fitted_on", diagnostics);
     FitRecord f;
@@ -247,45 +224,30 @@ EfficiencyTable parse_efficiency(std::string_view text, const std::string& displ
     r.finish();
     table.fitted_on = f;
   }
-  if (const auto* accuracy = top.child("cross_validated_accuracy", false); accuracy != nullptr) {
-    if (!accuracy->is_array()) {
-      diagnostics.add("/cross_validated_accuracy", "expected an array");
-    } else {
-      for (std::size_t i = 0; i < accuracy->size(); ++i) {
-        detail::ObjectReader r((*accuracy)[i], fmt::format("/cross_validated_accuracy/{}", i),
-                               diagnostics);
-        AccuracyFigure a;
-        a.class_id = r.string("class", true);
-        a.test = r.string("test", true);
-        a.rows = r.small_integer("rows", Check::non_negative, true).value_or(0);
-        a.median_abs_error = r.number("median_abs_error", Check::non_negative, true).value_or(0);
-        a.p90_abs_error = r.number("p90_abs_error", Check::non_negative, true).value_or(0);
-        a.bias = r.number("bias", Check::any, true).value_or(0);
-        a.coverage = r.number("coverage", Check::non_negative, true).value_or(0);
-        r.finish();
-        table.accuracy.push_back(std::move(a));
+  top.each_object("cross_validated_accuracy", false, [&](detail::ObjectReader& r) {
+    AccuracyFigure a;
+    a.class_id = r.string("class", true);
+    a.test = r.string("test", true);
+    a.rows = r.small_integer("rows", Check::non_negative, true).value_or(0);
+    a.median_abs_error = r.number("median_abs_error", Check::non_negative, true).value_or(0);
+    a.p90_abs_error = r.number("p90_abs_error", Check::non_negative, true).value_or(0);
+    a.bias = r.number("bias", Check::any, true).value_or(0);
+    a.coverage = r.number("coverage", Check::non_negative, true).value_or(0);
+    r.finish();
+    table.accuracy.push_back(std::move(a));
+  });
+  top.each_object("classes", true, [&](detail::ObjectReader& r) {
+    if (!r.is_object()) {
+      return;
+    }
+    table.classes.push_back(read_class(r));
+    for (std::size_t j = 0; j + 1 < table.classes.size(); ++j) {
+      if (table.classes[j].id == table.classes.back().id) {
+        diagnostics.add(r.child_pointer("id"),
+                        fmt::format("duplicate class id '{}'", table.classes.back().id));
       }
     }
-  }
-  if (const auto* classes = top.child("classes", true); classes != nullptr) {
-    if (!classes->is_array()) {
-      diagnostics.add("/classes", "expected an array");
-    } else {
-      for (std::size_t i = 0; i < classes->size(); ++i) {
-        detail::ObjectReader r((*classes)[i], fmt::format("/classes/{}", i), diagnostics);
-        if (!r.is_object()) {
-          continue;
-        }
-        table.classes.push_back(read_class(r));
-        for (std::size_t j = 0; j + 1 < table.classes.size(); ++j) {
-          if (table.classes[j].id == table.classes.back().id) {
-            diagnostics.add(fmt::format("/classes/{}/id", i),
-                            fmt::format("duplicate class id '{}'", table.classes.back().id));
-          }
-        }
-      }
-    }
-  }
+  });
   top.finish();
   diagnostics.throw_if_any(text, display_name);
   return table;
@@ -465,6 +427,15 @@ const EfficiencyClass* find_efficiency_class(const EfficiencyTable& table, std::
   return find_plain(table, id);
 }
 
+const WeightFormat* find_weight_format(const EfficiencyTable& table, std::string_view id) {
+  for (const auto& f : table.formats) {
+    if (f.id == id) {
+      return &f;
+    }
+  }
+  return nullptr;
+}
+
 const WeightFormat* weight_format(const EfficiencyTable& table, const Weights& weights) {
   if (weights.by_type.empty()) {
     return nullptr;
@@ -555,7 +526,7 @@ bool takes_era_blas_prefill(const EfficiencyTable& table, const EngineEra* era,
     return false;
   }
   const WeightFormat* format = weight_format(table, weights);
-  return format == nullptr || format->id != "float";
+  return format == nullptr || format->id != k_float_format;
 }
 
 EngineRun engine_run(const EfficiencyTable& table, const EfficiencyClass& cls, const Device& device,
@@ -638,10 +609,8 @@ EngineRun engine_run(const EfficiencyTable& table, const EfficiencyClass& cls, c
     // read back by the GEMM) once per ubatch, then ran through the BLAS GEMM that F16 weights
     // take today: their format factor, plus the dequantization's memory traffic.
     run.blas_prefill = true;
-    for (const auto& f : table.formats) {
-      if (f.id == "float") {
-        run.format_factor = f.gpu_factor;
-      }
+    if (const WeightFormat* f16 = find_weight_format(table, k_float_format)) {
+      run.format_factor = f16->gpu_factor;
     }
     const double passes = std::ceil(std::max(1.0, prompt_tokens) / table.ubatch_tokens);
     run.blas_dequant_bytes = passes * (weights.total_bytes + 4.0 * weights.total_params);
@@ -667,6 +636,8 @@ DecodeBreakdown realistic_decode_breakdown(const EfficiencyClass& cls, const Dec
                                            const EngineRun& run) {
   DecodeBreakdown b;
   const double bandwidth = cls.decode_bw_efficiency * run.mem_bw_bytes_per_s;
+  const double vector_flops_per_s =
+      cls.decode_flops_efficiency * run.decode_format_factor * run.decode_peak_flops_per_s;
   b.per_layer_s = run.layers * cls.decode_per_layer_s;
   b.moe_s = run.moe_layers * run.moe_layer_s;
   if (run.vector_batch_max > 0 && step.batch > run.vector_batch_max) {
@@ -681,8 +652,7 @@ DecodeBreakdown realistic_decode_breakdown(const EfficiencyClass& cls, const Dec
     const double dense_flops = step.matmul_flops * run.dense_matmul_share();
     b.compute_s =
         dense_flops / realistic_matmul_flops_per_s(cls, run, run.dense_rows_factor_at(step.batch)) +
-        (step.flops - dense_flops) /
-            (cls.decode_flops_efficiency * run.decode_format_factor * run.decode_peak_flops_per_s);
+        (step.flops - dense_flops) / vector_flops_per_s;
     return b;
   }
   double bytes = step.bytes;
@@ -696,8 +666,7 @@ DecodeBreakdown realistic_decode_breakdown(const EfficiencyClass& cls, const Dec
     bytes = once + each + step.kv_read_bytes;
   }
   b.memory_s = bytes / bandwidth;
-  b.compute_s = step.flops / (cls.decode_flops_efficiency * run.decode_format_factor *
-                              run.decode_peak_flops_per_s);
+  b.compute_s = step.flops / vector_flops_per_s;
   return b;
 }
 
@@ -722,11 +691,12 @@ double realistic_prefill_flops_per_s(const EfficiencyClass& cls, const EngineRun
 PrefillBreakdown realistic_prefill_breakdown(const EfficiencyClass& cls,
                                              const PrefillResult& prefill, const EngineRun& run) {
   PrefillBreakdown b;
+  const double bandwidth = cls.decode_bw_efficiency * run.mem_bw_bytes_per_s;
   b.compute_s = prefill.flops / realistic_prefill_flops_per_s(cls, run);
   if (run.blas_prefill) {
-    b.compute_s += run.blas_dequant_bytes / (cls.decode_bw_efficiency * run.mem_bw_bytes_per_s);
+    b.compute_s += run.blas_dequant_bytes / bandwidth;
   }
-  b.memory_s = prefill.bytes / (cls.decode_bw_efficiency * run.mem_bw_bytes_per_s);
+  b.memory_s = prefill.bytes / bandwidth;
   return b;
 }
 
