@@ -46,7 +46,7 @@ void setup(CLI::App& sub, CalibrateOptions& o) {
   sub.add_option("--quant,-q", o.quant, "Every row used this quant")->type_name("QUANT");
   sub.add_flag("--refit-table", o.refit_table,
                "Maintainers: refit every class and the table-wide figures (the shipped "
-               "data/efficiency.json) from --prior, with leave-one-device-out spreads");
+               "data/efficiency.json) from --prior, with leave-one-generation-out spreads");
   sub.add_option("--prior", o.prior,
                  "With --refit-table: starting figures (default: efficiency-prior.json in the "
                  "data directory)")

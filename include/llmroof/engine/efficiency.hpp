@@ -93,8 +93,9 @@ struct EfficiencyClass {
   std::vector<BatchKernel> batch_kernels;
   std::string batch_source;  ///< where vector_batch_max and batch_kernels come from (URLs)
   /// Band half-width in natural-log units: the 80th percentile of |ln(measured / predicted)|
-  /// of held-out (leave-one-device-out) predictions, so about 80% of measurements of new
-  /// devices fall inside estimate x exp(-/+ spread). >= 0.
+  /// of held-out (leave-one-generation-out) predictions, so about 80% of measurements of new
+  /// devices fall inside estimate x exp(-/+ spread); a calibration profile's class (`device`
+  /// set) uses its own rows' residuals instead. >= 0.
   double decode_log_spread = 0;
   double prefill_log_spread = 0;
   int decode_rows = 0;   ///< measurements behind the decode figures (0: not fitted)
@@ -153,7 +154,7 @@ struct FitRecord {
   bool operator==(const FitRecord&) const = default;
 };
 
-/// One cross-validated accuracy figure (leave-one-device-out), for the record.
+/// One cross-validated accuracy figure (leave-one-generation-out), for the record.
 struct AccuracyFigure {
   std::string class_id;  ///< "all" for every class together
   std::string test;      ///< "tg128", "pp512", "decode", "prefill"

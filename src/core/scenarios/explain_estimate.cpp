@@ -17,6 +17,14 @@ namespace llmroof {
 
 namespace {
 
+// Which residuals a class's band comes from: the shipped table's leave-one-generation-out
+// predictions, or a calibration profile's own rows of its device.
+std::string band_residuals(const EfficiencyClass& cls) {
+  return cls.device.empty()
+             ? std::string("leave-one-generation-out (each architecture generation held out)")
+             : fmt::format("in-sample, the calibration profile's rows of {}", cls.device);
+}
+
 // Appends the steps of one section.
 class Steps {
  public:
@@ -287,7 +295,7 @@ void band(std::vector<ExplainStep>& out, const EstimateResult& r, const EngineMo
   Steps s(out, "band");
   const EfficiencyClass& cls = *engine.cls;
   const std::string source = fmt::format(
-      "80th percentile of |ln(measured / predicted)|, leave-one-device-out, class {}", cls.id);
+      "80th percentile of |ln(measured / predicted)|, {}, class {}", band_residuals(cls), cls.id);
   s.value("decode_log_spread", "decode spread",
           fmt::format("{} ({} rows, {} devices)", source, cls.decode_rows, cls.devices),
           cls.decode_log_spread, "log_ratio");
@@ -374,8 +382,8 @@ void parts_band(std::vector<ExplainStep>& out, const std::vector<const Shard*>& 
   }
   s.value("decode_log_spread", "decode spread",
           fmt::format("the widest of the parts' classes: {} (80th percentile of |ln(measured / "
-                      "predicted)|, leave-one-device-out, {} rows)",
-                      widest->id, widest->decode_rows),
+                      "predicted)|, {}, {} rows)",
+                      widest->id, band_residuals(*widest), widest->decode_rows),
           widest->decode_log_spread, "log_ratio");
   s.value(
       "tokens_per_s_low", "decode low",
