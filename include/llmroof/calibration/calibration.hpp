@@ -40,6 +40,7 @@ struct Measurement {
   int threads = 0;                ///< CPU threads; 0 = not stated
   std::optional<int> gpu_layers;  ///< layers offloaded; nullopt = not stated, 999 = "all"
   bool kv_on_host = false;        ///< KV cache kept in host memory (llama-bench -nkvo 1)
+  bool flash_attention = false;   ///< run with flash attention (llama-bench -fa 1)
   std::string source;             ///< URL of the source, when known
   std::string note;
 };
@@ -48,6 +49,10 @@ struct Measurement {
 /// llama-bench's "llama.cpp <commit> (<build_number>)" give 2833, a release tag "b4426" gives
 /// 4426; nullopt when it names none (a bare commit, a date).
 std::optional<int> llama_cpp_build(std::string_view engine);
+
+/// The date an engine string names in full: "llama.cpp master (2024-03-03)" gives "2024-03-03"
+/// (ISO order, so dates compare as strings); nullopt when it names none or only a month.
+std::optional<std::string> llama_cpp_date(std::string_view engine);
 
 /// Parses the calibration CSV layout (header: device, backend, model, quant, test,
 /// tokens_per_s required; device_detail, engine_version, model_params_b, batch,

@@ -128,6 +128,8 @@ Measurement bench_measurement(const BenchFields& f, const std::string& origin, P
   }
   const std::string nkvo = lower(field(f, "no_kv_offload"));
   m.kv_on_host = nkvo == "1" || nkvo == "true";
+  const std::string fa = lower(field(f, "flash_attn"));
+  m.flash_attention = fa == "1" || fa == "true" || fa == "on";
   if (m.model.empty() && m.model_file.empty()) {
     problems.add(line, "expected model_type or model_filename");
   }

@@ -91,7 +91,52 @@ std::optional<int> llama_cpp_build(std::string_view engine) {
   return std::nullopt;
 }
 
+std::optional<std::string> llama_cpp_date(std::string_view engine) {
+  auto digit = [&](std::size_t i) { return engine[i] >= '0' && engine[i] <= '9'; };
+  for (std::size_t i = 0; i + 10 <= engine.size(); ++i) {
+    const bool date = digit(i) && digit(i + 1) && digit(i + 2) && digit(i + 3) &&
+                      engine[i + 4] == '-' && digit(i + 5) && digit(i + 6) &&
+                      engine[i + 7] == '-' && digit(i + 8) && digit(i + 9);
+    const bool bounded = (i == 0 || !digit(i - 1)) && (i + 10 == engine.size() || !digit(i + 10));
+    if (date && bounded) {
+      return std::string(engine.substr(i, 10));
+    }
+  }
+  return std::nullopt;
+}
+
 namespace {
+
+// Vulkan engines earlier than the kernels the model describes, whose rows measure something
+// else. The Vulkan backend's first kernels (merged January 2024) were rewritten by PR #5835,
+// "Vulkan Improvements", under review on 2024-03-05
+// (https://github.com/ggml-org/llama.cpp/pull/5835): on the thread's RX 6700 XT, decode went from
+// 23.7 (master of 2024-03-03) to 41.8 tok/s. Flash attention on Vulkan had only NVIDIA's
+// coopmat2 path until PR #13324 added a scalar one
+// (https://github.com/ggml-org/llama.cpp/pull/13324): there, build 5298 (141a908) with -fa 1
+// ran an RTX 2070 without coopmat at 140 / 35.9 tok/s (pp512 / tg128) against 462 / 63.0
+// without flash attention, the attention running on the CPU.
+constexpr std::string_view k_vulkan_rewrite_date = "2024-03-05";
+constexpr int k_vulkan_last_build_without_scalar_fa = 5298;
+
+std::optional<std::string> earlier_vulkan(const Measurement& m, const std::string& backend) {
+  if (backend != "vulkan") {
+    return std::nullopt;
+  }
+  if (const auto date = llama_cpp_date(m.engine); date && *date < k_vulkan_rewrite_date) {
+    return fmt::format(
+        "Vulkan of {}: the backend's first kernels, before PR #5835 rewrote them (March 2024)",
+        *date);
+  }
+  if (const auto build = llama_cpp_build(m.engine);
+      m.flash_attention && build && *build <= k_vulkan_last_build_without_scalar_fa) {
+    return fmt::format(
+        "flash attention on Vulkan at build {}: before PR #13324 only NVIDIA's coopmat2 path had "
+        "it, elsewhere the attention ran on the CPU",
+        *build);
+  }
+  return std::nullopt;
+}
 
 // Engines other than mainline llama.cpp, by a word in their name or backend: the realistic model
 // describes llama.cpp's kernels, so their rows are predicted but left out of fits and statistics.
@@ -444,6 +489,8 @@ MappingResult map_measurements(std::span<const Measurement> measurements, const 
       row.exclusion = fmt::format("engine {} is not llama.cpp", *engine);
     } else if (contains(m.engine, "branch")) {
       row.exclusion = "an unmerged pull-request branch, not a llama.cpp release";
+    } else if (auto earlier = earlier_vulkan(m, backend)) {
+      row.exclusion = std::move(*earlier);
     } else if (backend != "cpu" && sbc_host(m.device_detail)) {
       row.exclusion = "a GPU driven by a single-board computer: host-side costs outside the model";
     } else if (!stated) {

@@ -128,6 +128,10 @@ std::vector<Measurement> parse_calibration_records(const std::vector<CsvRecord>&
       m.gpu_layers = *n;
     }
     m.kv_on_host = m.note.find("-nkvo 1") != std::string::npos;
+    // The scoreboards' notes: "-fa 1", "fa=1", "with flash attention" (not "without").
+    m.flash_attention = m.note.find("-fa 1") != std::string::npos ||
+                        m.note.find("fa=1") != std::string::npos ||
+                        m.note.find("with flash attention") != std::string::npos;
     m.test_understood = parse_test_name(m.test, m);
     if (const auto problem = test_count_problem(m.test); problem && !m.test_understood) {
       problems.add(rec.line, fmt::format("column 'test': {}", *problem));

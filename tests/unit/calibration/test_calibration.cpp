@@ -141,6 +141,7 @@ TEST_CASE("llama-bench -o json results are read by field name", "[calibration][p
     "type_k": "f16",
     "n_gpu_layers": -1,
     "no_kv_offload": false,
+    "flash_attn": true,
     "n_prompt": 0,
     "n_gen": 128,
     "n_depth": 512,
@@ -166,6 +167,7 @@ TEST_CASE("llama-bench -o json results are read by field name", "[calibration][p
   CHECK(m.gpu_layers == 999);  // -1 = every layer
   CHECK(m.threads == 8);
   CHECK_FALSE(m.kv_on_host);
+  CHECK(m.flash_attention);
 }
 
 TEST_CASE("llama-bench -o jsonl, -o csv and -o md are read alike", "[calibration][parse]") {
@@ -341,6 +343,64 @@ TEST_CASE("thread sweeps keep only their top thread count", "[calibration][mappi
         "the device's figures sets the speed");
   CHECK(r.mapped[1].exclusion == "thread sweep: 8 of the 16 threads tried");
   CHECK(r.mapped[2].exclusion.empty());
+}
+
+TEST_CASE("engine dates are read in full or not at all", "[calibration][mapping]") {
+  CHECK(llama_cpp_date("llama.cpp master (2024-03-03)") == "2024-03-03");
+  CHECK(llama_cpp_date("2025-08-07 build") == "2025-08-07");
+  CHECK_FALSE(llama_cpp_date("llama.cpp (2025-05), -fa 1"));
+  CHECK_FALSE(llama_cpp_date("llama.cpp 141a908a (5298)"));
+  CHECK_FALSE(llama_cpp_date("12024-03-031"));
+}
+
+TEST_CASE("rows of earlier Vulkan kernels are out of scope", "[calibration][mapping]") {
+  // The Vulkan backend before PR #5835 rewrote its kernels (March 2024).
+  Measurement early = row("rx-6700-xt", "Vulkan", "Mistral 7B Instruct v0.2", "Q4_0", "tg128");
+  early.engine = "llama.cpp master (2024-03-03)";
+  Measurement later = early;
+  later.engine = "llama.cpp master (2024-03-05)";
+  Measurement rocm = early;
+  rocm.backend = "ROCm";
+  // Flash attention before PR #13324's scalar path: on the CPU without NVIDIA's coopmat2.
+  Measurement fa = row("rtx-2070", "Vulkan", "Qwen3 4B", "Q4_K_M", "tg128");
+  fa.engine = "llama.cpp 141a908a (5298)";
+  fa.flash_attention = true;
+  Measurement no_fa = fa;
+  no_fa.flash_attention = false;
+  Measurement fa_later = fa;
+  fa_later.engine = "llama.cpp 3dc90d7b (5344)";
+  Measurement fa_cuda = fa;
+  fa_cuda.backend = "CUDA";
+  const std::vector<Measurement> ms = {early, later, rocm, fa, no_fa, fa_later, fa_cuda};
+  const auto r = map_measurements(ms, test::devices(), test::catalog(), aliases());
+  REQUIRE(r.mapped.size() == ms.size());
+  CHECK(r.mapped[0].exclusion ==
+        "Vulkan of 2024-03-03: the backend's first kernels, before PR #5835 rewrote them (March "
+        "2024)");
+  CHECK(r.mapped[1].exclusion.empty());
+  CHECK(r.mapped[2].exclusion.empty());
+  CHECK(r.mapped[3].exclusion ==
+        "flash attention on Vulkan at build 5298: before PR #13324 only NVIDIA's coopmat2 path "
+        "had it, elsewhere the attention ran on the CPU");
+  CHECK(r.mapped[4].exclusion.empty());
+  CHECK(r.mapped[5].exclusion.empty());
+  CHECK(r.mapped[6].exclusion.empty());
+}
+
+TEST_CASE("flash attention is read from llama-bench and from the scoreboards' notes",
+          "[calibration][parse]") {
+  const std::string csv =
+      "device,backend,model,quant,test,tokens_per_s,note\n"
+      "rtx-2070,Vulkan,Qwen3 4B,Q4_K_M,tg128,35.87,comment by nalf3in; fa=1\n"
+      "rtx-3090,CUDA,LLaMA 2 7B,Q4_0,tg128,160,\"llama-bench -ngl 99 -fa 1; with flash "
+      "attention\"\n"
+      "rtx-3090,CUDA,LLaMA 2 7B,Q4_0,tg128,158,\"llama-bench -ngl 99 -fa 0; without flash "
+      "attention\"\n";
+  const auto rows = parse_calibration_csv(csv, "fa.csv");
+  REQUIRE(rows.size() == 3);
+  CHECK(rows[0].flash_attention);
+  CHECK(rows[1].flash_attention);
+  CHECK_FALSE(rows[2].flash_attention);
 }
 
 TEST_CASE("mapping overrides and partial offload", "[calibration][mapping]") {
