@@ -123,7 +123,7 @@ template <class V, Of<EfficiencyClass> T>
 void fields(V& v, T& c) {
   v(c.id), v(c.description), v(c.prefill_peak), v(c.decode_peak), v(c.decode_bw_efficiency);
   v(c.decode_per_layer_s), v(c.decode_flops_efficiency), v(c.prefill_flops_efficiency);
-  v(c.prefill_core_ops_per_flop), v(c.vector_batch_max), v(c.batch_kernels);
+  v(c.prefill_core_ops_per_flop), v(c.matmul_half_rows), v(c.vector_batch_max), v(c.batch_kernels);
   v(c.batch_source), v(c.decode_log_spread), v(c.prefill_log_spread), v(c.decode_rows);
   v(c.prefill_rows), v(c.devices), v(c.basis), v(c.device), v(c.backend);
 }

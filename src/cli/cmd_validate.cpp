@@ -45,10 +45,10 @@ void setup(CLI::App& sub, ValidateOptions& o) {
   sub.add_option("--ablate", o.ablate,
                  "Switch a term of the realistic model off before fitting (kernel-path, "
                  "prefill-core, moe-layer, power-limit, dot-product, engine-era, "
-                 "format-split): what the term buys; repeatable")
+                 "format-split, class-rows): what the term buys; repeatable")
       ->type_name("TERM")
       ->check(CLI::IsMember({"kernel-path", "prefill-core", "moe-layer", "power-limit",
-                             "dot-product", "engine-era", "format-split"}));
+                             "dot-product", "engine-era", "format-split", "class-rows"}));
   sub.add_option("--max-median-error", o.max_median,
                  "Fail (exit 1) when the median |error| of TEST over all classes exceeds "
                  "FRACTION, e.g. tg128=0.10; repeatable")

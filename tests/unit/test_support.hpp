@@ -56,6 +56,13 @@ inline const EfficiencyTable& efficiency() {
   return t;
 }
 
+/// The shipped data/efficiency-prior.json (the fit's starting figures), loaded once.
+inline const EfficiencyTable& efficiency_prior() {
+  static const EfficiencyTable t =
+      parse_efficiency(read(data_dir() / "efficiency-prior.json"), "efficiency-prior.json");
+  return t;
+}
+
 /// The shipped device `id` (an id, alias or family name, as find_device resolves it); throws
 /// std::runtime_error when there is none, which fails the calling test.
 inline const Device& device(const std::string& id) {

@@ -255,9 +255,10 @@ enum class Term {
   dot_product,   ///< NVIDIA decode rate from dp4a (else the FP32 rate for every part)
   engine_era,    ///< earlier engines' kernels for rows of earlier builds (EngineEra)
   format_split,  ///< weight families split by work per weight (k_quant_high_bits, iq2_packed)
+  class_rows,    ///< each class's own matmul_half_rows where its rows tell it apart
 };
 /// "kernel-path", "prefill-core", "moe-layer", "power-limit", "dot-product", "engine-era",
-/// "format-split".
+/// "format-split", "class-rows".
 std::string_view to_string(Term term);
 std::optional<Term> parse_term(std::string_view text);
 

@@ -83,6 +83,10 @@ struct EfficiencyClass {
   /// loads, dequantization, int8 conversion of activations), done in series with them at the
   /// FP32 rate: llama.cpp's MMQ kernels on NVIDIA. >= 0; 0 = no such term.
   double prefill_core_ops_per_flop = 0;
+  /// The class's own EfficiencyTable::matmul_half_rows, where its rows tell it apart (rows per
+  /// pass below the ubatch: a routed expert's share, a batch decoded as a prefill); the tile
+  /// shapes of its matmul kernels set how many rows they need. > 0; 0 = the table's.
+  double matmul_half_rows = 0;
   /// The largest batch the engine decodes with matrix-vector kernels (llama.cpp: 8 on CUDA,
   /// HIP and Metal); a larger batch runs the weight matmuls as a prefill of that many rows.
   /// 0 = matrix-vector kernels at any batch. In [0, 64].
@@ -172,8 +176,12 @@ struct EfficiencyTable {
   int schema_version = 0;
   std::string description;
   /// Rows one weight matrix multiplies per prefill pass (its share of the ubatch for routed
-  /// experts) at which matmul efficiency halves: the rows factor is r / (r + half), >= 0.
+  /// experts) at which matmul efficiency halves: the rows factor is r / (r + half), >= 0. A
+  /// class may carry its own (EfficiencyClass::matmul_half_rows).
   double matmul_half_rows = 0;
+  /// Ablation only (validate --ablate class-rows), never in a file: whether the fit gives a
+  /// class its own matmul_half_rows where its rows tell it apart.
+  bool fit_class_half_rows = true;
   double ubatch_tokens = 512;  ///< llama.cpp's default n_ubatch: prompt tokens per pass, > 0
   /// Fixed cost of a mixture-of-experts layer per decode step beyond a dense layer's (router,
   /// top-k, gathers, the expert matmul launches), seconds, >= 0.
@@ -254,6 +262,9 @@ struct EngineRun {
   /// The rows factor of a dense matmul pass over `rows` rows: r / (r + matmul_half_rows).
   [[nodiscard]] double dense_rows_factor_at(double rows) const;
 };
+
+/// The rows at which the class's matmuls reach half their rate: its own figure, else the table's.
+double matmul_half_rows(const EfficiencyTable& table, const EfficiencyClass& cls);
 
 /// The EngineRun of `model` (`weights`) on `device` under `roofs` as estimate() sets them
 /// (`precision` is the precision whose peak the roofs hold; `host_cpu` is the CPU backend of

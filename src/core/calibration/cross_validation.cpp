@@ -27,9 +27,9 @@ namespace {
 
 constexpr std::array<std::string_view, 3> k_hold_out_names = {"device", "generation",
                                                               "model-family"};
-constexpr std::array<std::string_view, 7> k_term_names = {
-    "kernel-path", "prefill-core", "moe-layer",   "power-limit",
-    "dot-product", "engine-era",   "format-split"};
+constexpr std::array<std::string_view, 8> k_term_names = {
+    "kernel-path", "prefill-core", "moe-layer",    "power-limit",
+    "dot-product", "engine-era",   "format-split", "class-rows"};
 
 // A model id's part that names a size: "8b", "30b", "1.1b", "a3b", "17b-16e", "e4b".
 bool is_size_token(std::string_view token) {
@@ -146,6 +146,9 @@ EfficiencyTable ablate(EfficiencyTable prior, Term term) {
       case Term::engine_era:
       case Term::format_split:
         break;
+      case Term::class_rows:
+        c.matmul_half_rows = 0;
+        break;
     }
   }
   if (term == Term::engine_era) {
@@ -173,6 +176,9 @@ EfficiencyTable ablate(EfficiencyTable prior, Term term) {
   }
   if (term == Term::power_limit) {
     prior.power_limit_exponent = 0;
+  }
+  if (term == Term::class_rows) {
+    prior.fit_class_half_rows = false;
   }
   return prior;
 }

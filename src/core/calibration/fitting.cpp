@@ -225,6 +225,7 @@ class Fitter {
     for (int round = 0; round < options.rounds; ++round) {
       for (const auto& id : ids) {
         fit_class(id);
+        fit_class_half_rows(id);
       }
       if (options.globals) {
         fit_globals();
@@ -237,8 +238,8 @@ class Fitter {
     EngineRun run = r.run;
     run.format_factor = format_factor_of(r, false, r.run.blas_prefill);
     run.decode_format_factor = format_factor_of(r, true, false);
-    run.rows_factor = rows_factor(r.matmul, m_table.matmul_half_rows);
-    run.matmul_half_rows = m_table.matmul_half_rows;
+    run.matmul_half_rows = matmul_half_rows(m_table, c);
+    run.rows_factor = rows_factor(r.matmul, run.matmul_half_rows);
     run.moe_layer_s = m_table.moe_layer_s;
     run.power_limit_exponent = m_table.power_limit_exponent;
     double decode_s = 0;
@@ -388,6 +389,49 @@ class Fitter {
     const auto best = nelder_mead(objective, start, 0.5, 600);
     *c = saved;
     set_class_params(*c, full(best));
+  }
+
+  // A class's own matmul_half_rows, where its rows tell it from its matmul efficiency: passes
+  // of fewer rows than the ubatch (routed experts, short prompts, batches decoded as a
+  // prefill). Elsewhere the class keeps the anchor's figure (0: the table's).
+  void fit_class_half_rows(const std::string& id) {
+    EfficiencyClass* c = nullptr;
+    for (auto& k : m_table.classes) {
+      if (k.id == id) {
+        c = &k;
+      }
+    }
+    const EfficiencyClass* anchor_class = find_efficiency_class(m_anchor, id);
+    if (c == nullptr || anchor_class == nullptr) {
+      return;
+    }
+    const double ubatch = m_table.ubatch_tokens;
+    const int vector_max = c->vector_batch_max;
+    auto tells = [&](const FitRow& r) {
+      if (r.class_id != id || r.group == m_skip) {
+        return false;
+      }
+      if (r.kind != TestKind::decode &&
+          (r.matmul.expert_flops > 0 || r.matmul.rows < 0.5 * ubatch)) {
+        return true;
+      }
+      return r.kind != TestKind::prefill && vector_max > 0 &&
+             std::any_of(r.steps.begin(), r.steps.end(),
+                         [&](const DecodeStep& s) { return s.batch > vector_max; });
+    };
+    if (!m_table.fit_class_half_rows || !std::any_of(m_rows.begin(), m_rows.end(), tells)) {
+      c->matmul_half_rows = anchor_class->matmul_half_rows;
+      return;
+    }
+    const double anchor = matmul_half_rows(m_anchor, *anchor_class);
+    auto set = [&](double x) { c->matmul_half_rows = std::clamp(std::exp(x), 1.0, 4096.0); };
+    auto objective = [&](const std::vector<double>& x) {
+      set(x[0]);
+      return loss(id, [](const FitRow&) { return true; }) + shrink(x, {std::log(anchor)});
+    };
+    const auto best =
+        nelder_mead(objective, {std::log(std::max(1.0, matmul_half_rows(m_table, *c)))}, 0.5, 60);
+    set(best[0]);
   }
 
   // Whether the class's prefill rows span matrix-to-FP32 rate ratios that differ by more

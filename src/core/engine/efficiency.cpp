@@ -58,6 +58,7 @@ EfficiencyClass read_class(detail::ObjectReader& r) {
       r.number("prefill_flops_efficiency", Check::positive, true).value_or(1);
   c.prefill_core_ops_per_flop =
       r.number("prefill_core_ops_per_flop", Check::non_negative, false).value_or(0);
+  c.matmul_half_rows = r.number("matmul_half_rows", Check::non_negative, false).value_or(0);
   c.vector_batch_max = r.small_integer("vector_batch_max", Check::non_negative, false).value_or(0);
   if (c.vector_batch_max > k_max_vector_batch) {
     r.diagnostics().add(
@@ -329,6 +330,9 @@ std::string efficiency_to_json(const EfficiencyTable& table) {
     o["decode_per_layer_s"] = round4(c.decode_per_layer_s);
     o["decode_flops_efficiency"] = round4(c.decode_flops_efficiency);
     o["prefill_flops_efficiency"] = round4(c.prefill_flops_efficiency);
+    if (c.matmul_half_rows > 0) {
+      o["matmul_half_rows"] = round4(c.matmul_half_rows);
+    }
     if (c.prefill_core_ops_per_flop > 0) {
       o["prefill_core_ops_per_flop"] = round4(c.prefill_core_ops_per_flop);
     }
@@ -529,6 +533,10 @@ bool takes_era_blas_prefill(const EfficiencyTable& table, const EngineEra* era,
   return format == nullptr || format->id != k_float_format;
 }
 
+double matmul_half_rows(const EfficiencyTable& table, const EfficiencyClass& cls) {
+  return cls.matmul_half_rows > 0 ? cls.matmul_half_rows : table.matmul_half_rows;
+}
+
 EngineRun engine_run(const EfficiencyTable& table, const EfficiencyClass& cls, const Device& device,
                      bool host_cpu, const ModelSpec& model, const Weights& weights,
                      const Roofs& roofs, Precision precision, double prompt_tokens,
@@ -595,9 +603,9 @@ EngineRun engine_run(const EfficiencyTable& table, const EfficiencyClass& cls, c
     run.format_factor = format_factor(*format, cpu, false);
     run.decode_format_factor = format_factor(*format, cpu, true);
   }
-  run.rows_factor = rows_factor(matmul_rows(table, weights, prompt_tokens), table.matmul_half_rows);
+  run.matmul_half_rows = matmul_half_rows(table, cls);
+  run.rows_factor = rows_factor(matmul_rows(table, weights, prompt_tokens), run.matmul_half_rows);
   const MatmulRows one = matmul_rows(table, weights, 1.0);
-  run.matmul_half_rows = table.matmul_half_rows;
   run.dense_matmul_params = one.dense_flops;
   run.expert_matmul_params = one.expert_flops;
   if (!cpu) {

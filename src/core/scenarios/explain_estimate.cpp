@@ -187,12 +187,13 @@ void decode_terms(Steps& s, const EfficiencyClass& cls, const EngineRun& run,
       const double rows = run.dense_rows_factor_at(step.batch);
       const double rate = realistic_matmul_flops_per_s(cls, run, rows);
       const double dense_flops = step.matmul_flops * run.dense_matmul_share();
-      s.fact(
-          "kernel", "kernels",
-          fmt::format("batch {:.0f} > {}: the dense weight matmuls run as a prefill of {:.0f} "
-                      "rows (rows factor {:.3g}, {})",
-                      step.batch, run.vector_batch_max, step.batch, rows, v(rate, "flops_per_s")),
-          "matrix");
+      s.fact("kernel", "kernels",
+             fmt::format("batch {:.0f} > {}: the dense weight matmuls run as a prefill of {:.0f} "
+                         "rows (rows factor {:.3g} with the {} matmul_half_rows {:.4g}, {})",
+                         step.batch, run.vector_batch_max, step.batch, rows,
+                         cls.matmul_half_rows > 0 ? "class's" : "table's", run.matmul_half_rows,
+                         v(rate, "flops_per_s")),
+             "matrix");
       s.value("memory_s", "memory term", fmt::format("{} / {}", v(step.bytes, "bytes"), bandwidth),
               b.memory_s, "seconds", b.memory_s / total);
       s.value(
@@ -268,8 +269,10 @@ void prefill_engine(std::vector<ExplainStep>& out, const EstimateResult& r,
   }
   s.value("format_factor", "weight format factor", "the weights' format family", run.format_factor,
           "ratio");
-  s.value("rows_factor", "rows factor", "rows per pass r / (r + matmul_half_rows)", run.rows_factor,
-          "ratio");
+  s.value("rows_factor", "rows factor",
+          fmt::format("rows per pass r / (r + {:.4g}, the {} matmul_half_rows)",
+                      run.matmul_half_rows, cls.matmul_half_rows > 0 ? "class's" : "table's"),
+          run.rows_factor, "ratio");
   s.value("clock_factor", "clock factor",
           fmt::format("power ratio {:.4g} ^ {:.4g}", run.power_ratio, run.power_limit_exponent),
           run.clock_factor(), "ratio");

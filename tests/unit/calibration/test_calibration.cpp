@@ -680,6 +680,32 @@ TEST_CASE("shipped calibration data: every row is accounted for and the goals ho
   }
 }
 
+TEST_CASE("a class gets its own matmul_half_rows only where its rows tell it",
+          "[calibration][shared][fit]") {
+  const auto shared = test::shared_dir();
+  if (!shared) {
+    return;  // ../shared absent: skipped
+  }
+  const auto path = *shared / "calibration" / "llamacpp-and-peers-measured.csv";
+  const MappingResult r = map_measurements(parse_measurements(test::read(path), "calibration.csv"),
+                                           test::devices(), test::catalog(), aliases());
+  const EfficiencyTable& prior = test::efficiency_prior();
+  const EfficiencyTable fitted = fit_efficiency(r.mapped, prior);
+  // NVIDIA and Apple GPUs have mixture-of-experts prefill rows (experts see k/E of the
+  // ubatch) and NVIDIA batched rows past 8 sequences; CPU classes have only full ubatches.
+  CHECK(class_of(fitted, "nvidia-gpu").matmul_half_rows > 0);
+  CHECK(class_of(fitted, "apple-gpu").matmul_half_rows > 0);
+  CHECK(class_of(fitted, "nvidia-gpu").matmul_half_rows >
+        class_of(fitted, "apple-gpu").matmul_half_rows);
+  CHECK(class_of(fitted, "cpu-x86").matmul_half_rows == 0);
+  CHECK(class_of(fitted, "intel-gpu").matmul_half_rows == 0);
+  // Ablated: every class keeps the table's figure.
+  const EfficiencyTable ablated = fit_efficiency(r.mapped, ablate(prior, Term::class_rows));
+  for (const auto& c : ablated.classes) {
+    CHECK(c.matmul_half_rows == 0);
+  }
+}
+
 TEST_CASE("llama-bench JSON and JSONL nested 50k deep are one data error",
           "[calibration][parse][limits]") {
   const std::string deep = std::string(50000, '[') + std::string(50000, ']');

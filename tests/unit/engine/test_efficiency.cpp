@@ -164,7 +164,8 @@ TEST_CASE("engine runs read the class's peak basis", "[efficiency]") {
 TEST_CASE("the rows factor: dense weights see the ubatch, experts their share", "[efficiency]") {
   EfficiencyTable t = test::efficiency();
   t.matmul_half_rows = 64;
-  const EfficiencyClass& cls = *find_efficiency_class(t, "nvidia-gpu");
+  EfficiencyClass cls = *find_efficiency_class(t, "nvidia-gpu");
+  cls.matmul_half_rows = 0;  // the table's figure
   const Device& d = device("rtx-3090");
   const Roofs roofs{d.mem_bw_bytes_per_s, d.peak(Precision::fp16)};
   const ModelSpec dense = generic_model(7e9, "7b");
@@ -188,6 +189,14 @@ TEST_CASE("the rows factor: dense weights see the ubatch, experts their share", 
       (dense_flops * 576.0 / 512.0 + expert_flops * (expert_rows + 64) / expert_rows);
   CHECK(engine_run(t, cls, d, false, moe, mw, roofs, Precision::fp16, 512).rows_factor ==
         Approx(expected));
+  // A class with its own figure uses it: 512 / (512 + 16).
+  cls.matmul_half_rows = 16;
+  const EngineRun own = engine_run(t, cls, d, false, dense, dw, roofs, Precision::fp16, 512);
+  CHECK(own.rows_factor == Approx(512.0 / 528.0));
+  CHECK(own.matmul_half_rows == 16);
+  CHECK(matmul_half_rows(t, cls) == 16);
+  cls.matmul_half_rows = 0;
+  CHECK(matmul_half_rows(t, cls) == 64);
 }
 
 TEST_CASE("realistic step and prefill times by hand", "[efficiency]") {
@@ -234,6 +243,9 @@ TEST_CASE("a table survives JSON and back", "[efficiency]") {
   REQUIRE(again.formats.size() == t.formats.size());
   CHECK(again.formats[0].types == t.formats[0].types);
   CHECK(again.matmul_half_rows == t.matmul_half_rows);
+  for (std::size_t i = 0; i < t.classes.size(); ++i) {
+    CHECK(again.classes[i].matmul_half_rows == t.classes[i].matmul_half_rows);
+  }
   REQUIRE(again.fitted_on.has_value());
   CHECK(again.fitted_on->rows == t.fitted_on->rows);
   CHECK(again.accuracy.size() == t.accuracy.size());
