@@ -3,6 +3,7 @@
 
 #include <cmath>
 #include <map>
+#include <optional>
 
 #include "catch.hpp"
 #include "llmroof/calibration/calibration.hpp"
@@ -31,6 +32,16 @@ EfficiencyClass& class_of(EfficiencyTable& t, const std::string& id) {
 
 const EfficiencyClass& class_of(const EfficiencyTable& t, const std::string& id) {
   return class_of(const_cast<EfficiencyTable&>(t), id);
+}
+
+// The calibration rows of ../shared, or nullopt where ../shared is absent.
+std::optional<std::vector<Measurement>> shared_calibration() {
+  const auto shared = test::shared_dir();
+  if (!shared) {
+    return std::nullopt;
+  }
+  const auto path = *shared / "calibration" / "llamacpp-and-peers-measured.csv";
+  return parse_measurements(test::read(path), "calibration.csv");
 }
 
 // The messages of the DataError `f` throws ("" when it does not throw).
@@ -642,12 +653,11 @@ TEST_CASE("accuracy figures group by class and test", "[calibration][stats]") {
 
 TEST_CASE("shipped calibration data: every row is accounted for and the goals hold",
           "[calibration][shared]") {
-  const auto shared = test::shared_dir();
+  const auto shared = shared_calibration();
   if (!shared) {
     return;  // ../shared absent: skipped
   }
-  const auto path = *shared / "calibration" / "llamacpp-and-peers-measured.csv";
-  const auto measurements = parse_measurements(test::read(path), "calibration.csv");
+  const std::vector<Measurement>& measurements = *shared;
   const MappingResult r =
       map_measurements(measurements, test::devices(), test::catalog(), aliases());
   CHECK(r.mapped.size() + r.unmapped.size() == measurements.size());
@@ -682,13 +692,11 @@ TEST_CASE("shipped calibration data: every row is accounted for and the goals ho
 
 TEST_CASE("a class gets its own matmul_half_rows only where its rows tell it",
           "[calibration][shared][fit]") {
-  const auto shared = test::shared_dir();
+  const auto shared = shared_calibration();
   if (!shared) {
     return;  // ../shared absent: skipped
   }
-  const auto path = *shared / "calibration" / "llamacpp-and-peers-measured.csv";
-  const MappingResult r = map_measurements(parse_measurements(test::read(path), "calibration.csv"),
-                                           test::devices(), test::catalog(), aliases());
+  const MappingResult r = map_measurements(*shared, test::devices(), test::catalog(), aliases());
   const EfficiencyTable& prior = test::efficiency_prior();
   const EfficiencyTable fitted = fit_efficiency(r.mapped, prior);
   // NVIDIA and Apple GPUs have mixture-of-experts prefill rows (experts see k/E of the
