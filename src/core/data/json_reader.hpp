@@ -115,18 +115,36 @@ class ObjectReader {
   /// value that is not an array is a problem.
   template <class Read>
   void each_object(std::string_view key, bool required, Read&& read) {
+    each_element(key, required, ArrayShape{},
+                 [&](const nlohmann::json& value, const std::string& pointer) {
+                   ObjectReader element(value, pointer, m_diagnostics);
+                   read(element);
+                 });
+  }
+  /// What an array must be: its elements' name for the message ("expected an array of
+  /// devices"; empty: "expected an array"), and whether an empty one is a problem.
+  struct ArrayShape {
+    std::string_view of;
+    bool non_empty = false;
+  };
+  /// Reads array `key` element by element: calls `read(const json&, pointer)` with the pointer
+  /// "<key's pointer>/<index>"; absent or null reads nothing (a problem when required), and a
+  /// value that is not an array (or an empty one, `shape.non_empty`) is one problem.
+  template <class Read>
+  void each_element(std::string_view key, bool required, ArrayShape shape, Read&& read) {
     const nlohmann::json* array = child(key, required);
     if (array == nullptr) {
       return;
     }
     const std::string pointer = child_pointer(key);
-    if (!array->is_array()) {
-      m_diagnostics.add(pointer, "expected an array");
+    if (!array->is_array() || (shape.non_empty && array->empty())) {
+      m_diagnostics.add(pointer, std::string("expected a") +
+                                     (shape.non_empty ? " non-empty" : "n") + " array" +
+                                     (shape.of.empty() ? "" : " of ") + std::string(shape.of));
       return;
     }
     for (std::size_t i = 0; i < array->size(); ++i) {
-      ObjectReader element((*array)[i], pointer + "/" + std::to_string(i), m_diagnostics);
-      read(element);
+      read((*array)[i], pointer + "/" + std::to_string(i));
     }
   }
   /// Reports every key that was never asked for.

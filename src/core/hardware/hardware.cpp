@@ -422,44 +422,24 @@ DeviceDb parse_devices(std::string_view text, const std::string& display_name) {
   top.optional_string("description");
   // Shipped databases carry provenance for every number; a user's --device-file may omit it.
   const bool strict = top.boolean("strict", false).value_or(true);
-  if (const auto* devices = top.child("devices", true)) {
-    if (!devices->is_array()) {
-      diagnostics.add("/devices", "expected an array of devices");
-    } else {
-      for (std::size_t i = 0; i < devices->size(); ++i) {
-        db.devices.push_back(read_device((*devices)[i], fmt::format("/devices/{}", i), diagnostics,
-                                         strict, display_name));
-      }
+  top.each_element(
+      "devices", true, {"devices"}, [&](const nlohmann::json& value, const std::string& pointer) {
+        db.devices.push_back(read_device(value, pointer, diagnostics, strict, display_name));
+      });
+  top.each_object("family_aliases", false, [&](detail::ObjectReader& fr) {
+    FamilyAlias family;
+    family.alias = fr.string("alias", true);
+    family.device = fr.string("device", true);
+    family.covers = fr.string_array("covers", true);
+    family.note = fr.string("note", true);
+    fr.finish();
+    db.families.push_back(std::move(family));
+  });
+  top.each_object("architectures", false, [&](detail::ObjectReader& ar) {
+    if (ar.is_object()) {
+      db.architectures.push_back(read_architecture(ar));
     }
-  }
-  if (const auto* families = top.child("family_aliases", false)) {
-    if (!families->is_array()) {
-      diagnostics.add("/family_aliases", "expected an array");
-    } else {
-      for (std::size_t i = 0; i < families->size(); ++i) {
-        detail::ObjectReader fr((*families)[i], fmt::format("/family_aliases/{}", i), diagnostics);
-        FamilyAlias family;
-        family.alias = fr.string("alias", true);
-        family.device = fr.string("device", true);
-        family.covers = fr.string_array("covers", true);
-        family.note = fr.string("note", true);
-        fr.finish();
-        db.families.push_back(std::move(family));
-      }
-    }
-  }
-  if (const auto* archs = top.child("architectures", false)) {
-    if (!archs->is_array()) {
-      diagnostics.add("/architectures", "expected an array");
-    } else {
-      for (std::size_t i = 0; i < archs->size(); ++i) {
-        detail::ObjectReader ar((*archs)[i], fmt::format("/architectures/{}", i), diagnostics);
-        if (ar.is_object()) {
-          db.architectures.push_back(read_architecture(ar));
-        }
-      }
-    }
-  }
+  });
   top.finish();
   diagnostics.throw_if_any(text, display_name);
   // A user's file may name architectures of the shipped database: merge_devices resolves those.

@@ -73,15 +73,10 @@ LinkDb parse_links(std::string_view text, const std::string& display_name) {
         fmt::format("unsupported schema_version {} (this llmroof reads 1)", db.schema_version));
   }
   db.description = top.optional_string("description").value_or("");
-  if (const auto* links = top.child("links", true)) {
-    if (!links->is_array() || links->empty()) {
-      diagnostics.add("/links", "expected a non-empty array of links");
-    } else {
-      for (std::size_t i = 0; i < links->size(); ++i) {
-        db.links.push_back(read_link((*links)[i], fmt::format("/links/{}", i), diagnostics));
-      }
-    }
-  }
+  top.each_element("links", true, {"links", true},
+                   [&](const nlohmann::json& value, const std::string& pointer) {
+                     db.links.push_back(read_link(value, pointer, diagnostics));
+                   });
   top.finish();
   diagnostics.throw_if_any(text, display_name);
   throw_if_problems(check_link_db(db), display_name);

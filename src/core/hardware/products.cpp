@@ -44,24 +44,18 @@ Product read_product(const nlohmann::json& value, const std::string& pointer,
   p.id = r.string("id", true);
   p.name = r.string("name", true);
   p.aliases = r.string_array("aliases", false);
-  if (const auto* list = r.child("configurations", true)) {
-    if (!list->is_array() || list->empty()) {
+  r.each_element("configurations", true, {"configurations", true},
+                 [&](const nlohmann::json& item, const std::string& at) {
+                   p.configurations.push_back(read_configuration(item, at, diagnostics));
+                 });
+  if (!p.configurations.empty()) {
+    const auto defaults = std::count_if(p.configurations.begin(), p.configurations.end(),
+                                        [](const MemoryConfiguration& c) { return c.is_default; });
+    if (defaults != 1) {
       diagnostics.add(r.child_pointer("configurations"),
-                      "expected a non-empty array of configurations");
-    } else {
-      for (std::size_t i = 0; i < list->size(); ++i) {
-        p.configurations.push_back(read_configuration(
-            (*list)[i], fmt::format("{}/{}", r.child_pointer("configurations"), i), diagnostics));
-      }
-      const auto defaults =
-          std::count_if(p.configurations.begin(), p.configurations.end(),
-                        [](const MemoryConfiguration& c) { return c.is_default; });
-      if (defaults != 1) {
-        diagnostics.add(r.child_pointer("configurations"),
-                        fmt::format("expected exactly one configuration with \"default\": true, "
-                                    "got {}",
-                                    defaults));
-      }
+                      fmt::format("expected exactly one configuration with \"default\": true, "
+                                  "got {}",
+                                  defaults));
     }
   }
   r.finish();
@@ -86,16 +80,10 @@ ProductDb parse_products(std::string_view text, const std::string& display_name)
         fmt::format("unsupported schema_version {} (this llmroof reads 1)", db.schema_version));
   }
   top.optional_string("description");
-  if (const auto* products = top.child("products", true)) {
-    if (!products->is_array()) {
-      diagnostics.add("/products", "expected an array of products");
-    } else {
-      for (std::size_t i = 0; i < products->size(); ++i) {
-        db.products.push_back(
-            read_product((*products)[i], fmt::format("/products/{}", i), diagnostics));
-      }
-    }
-  }
+  top.each_element("products", true, {"products"},
+                   [&](const nlohmann::json& value, const std::string& pointer) {
+                     db.products.push_back(read_product(value, pointer, diagnostics));
+                   });
   top.finish();
   diagnostics.throw_if_any(text, display_name);
   return db;

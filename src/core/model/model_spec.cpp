@@ -236,32 +236,21 @@ ModelCatalog parse_models(std::string_view text, const std::string& display_name
                                 catalog.schema_version));
   }
   top.optional_string("description");
-  if (const auto* models = top.child("models", true)) {
-    if (!models->is_array()) {
-      diagnostics.add("/models", "expected an array of models");
-    } else {
-      for (std::size_t i = 0; i < models->size(); ++i) {
-        catalog.models.push_back(
-            read_model((*models)[i], fmt::format("/models/{}", i), diagnostics));
-      }
-    }
-  }
-  if (const auto* tags = top.child("ollama_tags", false)) {
-    if (!tags->is_array()) {
-      diagnostics.add("/ollama_tags", "expected an array of Ollama tags");
-    } else {
-      for (std::size_t i = 0; i < tags->size(); ++i) {
-        detail::ObjectReader r((*tags)[i], fmt::format("/ollama_tags/{}", i), diagnostics);
-        OllamaTag t;
-        t.tag = r.string("tag", true);
-        t.model = r.string("model", true);
-        t.quant = r.string("quant", true);
-        t.source = r.string("source", true);
-        r.finish();
-        catalog.ollama_tags.push_back(std::move(t));
-      }
-    }
-  }
+  top.each_element("models", true, {"models"},
+                   [&](const nlohmann::json& value, const std::string& pointer) {
+                     catalog.models.push_back(read_model(value, pointer, diagnostics));
+                   });
+  top.each_element("ollama_tags", false, {"Ollama tags"},
+                   [&](const nlohmann::json& value, const std::string& pointer) {
+                     detail::ObjectReader r(value, pointer, diagnostics);
+                     OllamaTag t;
+                     t.tag = r.string("tag", true);
+                     t.model = r.string("model", true);
+                     t.quant = r.string("quant", true);
+                     t.source = r.string("source", true);
+                     r.finish();
+                     catalog.ollama_tags.push_back(std::move(t));
+                   });
   top.finish();
   for (std::size_t i = 0; i < catalog.ollama_tags.size(); ++i) {
     const OllamaTag& t = catalog.ollama_tags[i];

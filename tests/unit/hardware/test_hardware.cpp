@@ -5,6 +5,9 @@
 #include "catch.hpp"
 #include "llmroof/data/data_files.hpp"
 #include "llmroof/hardware/hardware.hpp"
+#include "llmroof/hardware/links.hpp"
+#include "llmroof/hardware/products.hpp"
+#include "llmroof/model/model_spec.hpp"
 #include "llmroof/util/errors.hpp"
 #include "llmroof/util/lookup.hpp"
 #include "llmroof/util/units.hpp"
@@ -295,4 +298,32 @@ TEST_CASE("runnable backends: the usual one, Vulkan beside CUDA/ROCm/SYCL, cpu w
   CHECK_THROWS_AS(require_backend(mac, "cuda"), RequestError);
   const Device& xeon = *find_device(db, "xeon-8480+")->device;
   CHECK(runnable_backends(xeon) == std::vector<std::string>{"cpu"});
+}
+
+TEST_CASE("arrays of the data files say what they must hold", "[hardware][parse]") {
+  auto errors = [](auto parse, const std::string& text) {
+    try {
+      parse(text, "bad.json");
+    } catch (const DataError& e) {
+      return e.messages();
+    }
+    return std::vector<std::string>{};
+  };
+  const auto devices = [](const std::string& t, const std::string& n) { parse_devices(t, n); };
+  const auto links = [](const std::string& t, const std::string& n) { parse_links(t, n); };
+  const auto products = [](const std::string& t, const std::string& n) { parse_products(t, n); };
+  const auto models = [](const std::string& t, const std::string& n) { parse_models(t, n); };
+  CHECK(errors(devices, R"({"schema_version": 1, "devices": {}})") ==
+        std::vector<std::string>{"bad.json:1: /devices: expected an array of devices"});
+  CHECK(errors(devices, R"({"schema_version": 1, "devices": [], "family_aliases": 3})") ==
+        std::vector<std::string>{"bad.json:1: /family_aliases: expected an array"});
+  CHECK(errors(links, R"({"schema_version": 1, "links": []})") ==
+        std::vector<std::string>{"bad.json:1: /links: expected a non-empty array of links"});
+  CHECK(errors(products, R"({"schema_version": 1, "products": [{"id": "p", "name": "P",
+      "configurations": []}]})") ==
+        std::vector<std::string>{
+            "bad.json:2: /products/0/configurations: expected a non-empty array of "
+            "configurations"});
+  CHECK(errors(models, R"({"schema_version": 1, "models": [], "ollama_tags": {}})") ==
+        std::vector<std::string>{"bad.json:1: /ollama_tags: expected an array of Ollama tags"});
 }
