@@ -158,6 +158,15 @@ constexpr double k_min_layer_s = 1e-9;
 constexpr double k_max_layer_s = 2e-3;
 
 // A class whose prior has a prefill core term fits it as a fifth parameter.
+// The class of `table` with id `id` (no profile or family resolution), nullptr if none; as const
+// as the table.
+template <class Table>
+auto* class_in(Table& table, const std::string& id) {
+  const auto it = std::find_if(table.classes.begin(), table.classes.end(),
+                               [&](const EfficiencyClass& c) { return c.id == id; });
+  return it == table.classes.end() ? nullptr : &*it;
+}
+
 std::vector<double> class_params(const EfficiencyClass& c) {
   std::vector<double> x = {logit(c.decode_bw_efficiency),
                            std::log(std::max(c.decode_per_layer_s, k_min_layer_s)),
@@ -258,14 +267,7 @@ class Fitter {
     return 0;
   }
 
-  const EfficiencyClass* cls(const std::string& id) const {
-    for (const auto& c : m_table.classes) {
-      if (c.id == id) {
-        return &c;
-      }
-    }
-    return nullptr;
-  }
+  const EfficiencyClass* cls(const std::string& id) const { return class_in(m_table, id); }
 
  private:
   FitRow prepare(const MappedMeasurement& row, std::size_t index) const {
@@ -348,18 +350,8 @@ class Fitter {
   }
 
   void fit_class(const std::string& id) {
-    EfficiencyClass* c = nullptr;
-    for (auto& k : m_table.classes) {
-      if (k.id == id) {
-        c = &k;
-      }
-    }
-    const EfficiencyClass* anchor_class = nullptr;
-    for (const auto& k : m_anchor.classes) {
-      if (k.id == id) {
-        anchor_class = &k;
-      }
-    }
+    EfficiencyClass* c = class_in(m_table, id);
+    const EfficiencyClass* anchor_class = class_in(m_anchor, id);
     if (c == nullptr || anchor_class == nullptr) {
       return;
     }
@@ -395,13 +387,8 @@ class Fitter {
   // of fewer rows than the ubatch (routed experts, short prompts, batches decoded as a
   // prefill). Elsewhere the class keeps the anchor's figure (0: the table's).
   void fit_class_half_rows(const std::string& id) {
-    EfficiencyClass* c = nullptr;
-    for (auto& k : m_table.classes) {
-      if (k.id == id) {
-        c = &k;
-      }
-    }
-    const EfficiencyClass* anchor_class = find_efficiency_class(m_anchor, id);
+    EfficiencyClass* c = class_in(m_table, id);
+    const EfficiencyClass* anchor_class = class_in(m_anchor, id);
     if (c == nullptr || anchor_class == nullptr) {
       return;
     }
@@ -423,15 +410,11 @@ class Fitter {
       c->matmul_half_rows = anchor_class->matmul_half_rows;
       return;
     }
-    const double anchor = matmul_half_rows(m_anchor, *anchor_class);
-    auto set = [&](double x) { c->matmul_half_rows = std::clamp(std::exp(x), 1.0, 4096.0); };
-    auto objective = [&](const std::vector<double>& x) {
-      set(x[0]);
-      return loss(id, [](const FitRow&) { return true; }) + shrink(x, {std::log(anchor)});
-    };
-    const auto best =
-        nelder_mead(objective, {std::log(std::max(1.0, matmul_half_rows(m_table, *c)))}, 0.5, 60);
-    set(best[0]);
+    // From the figure the class uses now (its own, else the table's), kept at 1 row or more:
+    // 0 would mean "the table's".
+    c->matmul_half_rows = matmul_half_rows(m_table, *c);
+    fit_log_figure(c->matmul_half_rows, matmul_half_rows(m_anchor, *anchor_class), 1.0, 1.0, 4096.0,
+                   [&](const FitRow& r) { return r.class_id == id; });
   }
 
   // Whether the class's prefill rows span matrix-to-FP32 rate ratios that differ by more
@@ -491,30 +474,30 @@ class Fitter {
     }
     // The fixed cost of an MoE layer: every decode row of an MoE model.
     if (m_anchor.moe_layer_s > 0) {
-      fit_log_figure(m_table.moe_layer_s, m_anchor.moe_layer_s, 1e-7, 1e-3,
+      fit_log_figure(m_table.moe_layer_s, m_anchor.moe_layer_s, 1e-7, 0.0, 1e-3,
                      [](const FitRow& r) { return r.kind != TestKind::prefill && r.moe; });
     }
     // Clocks under power limits: every prefill row of a part below its architecture's power.
     if (m_anchor.power_limit_exponent > 0) {
       fit_log_figure(
-          m_table.power_limit_exponent, m_anchor.power_limit_exponent, 1e-3, 3.0,
+          m_table.power_limit_exponent, m_anchor.power_limit_exponent, 1e-3, 0.0, 3.0,
           [](const FitRow& r) { return r.kind != TestKind::decode && r.run.power_ratio < 1; });
     }
     // The rows at which matmuls reach half speed: every prefill row.
-    fit_log_figure(m_table.matmul_half_rows, std::max(1.0, m_anchor.matmul_half_rows), 1.0, 4096.0,
-                   [](const FitRow& r) { return r.kind != TestKind::decode; });
+    fit_log_figure(m_table.matmul_half_rows, std::max(1.0, m_anchor.matmul_half_rows), 1.0, 0.0,
+                   4096.0, [](const FitRow& r) { return r.kind != TestKind::decode; });
   }
 
-  // Fits one table-wide figure in log space to the rows that pass `use`, pulled towards
-  // `anchor` (> 0) and kept in [0, hi]; the search starts at max(value, start_floor).
-  void fit_log_figure(double& value, double anchor, double start_floor, double hi,
+  // Fits one figure in log space to the rows that pass `use`, pulled towards `anchor` (> 0)
+  // and kept in [lo, hi]; the search starts at max(value, start_floor).
+  void fit_log_figure(double& value, double anchor, double start_floor, double lo, double hi,
                       const std::function<bool(const FitRow&)>& use) {
     auto objective = [&](const std::vector<double>& x) {
-      value = std::clamp(std::exp(x[0]), 0.0, hi);
+      value = std::clamp(std::exp(x[0]), lo, hi);
       return loss("", use) + shrink(x, {std::log(anchor)});
     };
     const auto best = nelder_mead(objective, {std::log(std::max(start_floor, value))}, 0.5, 60);
-    value = std::clamp(std::exp(best[0]), 0.0, hi);
+    value = std::clamp(std::exp(best[0]), lo, hi);
   }
 
   EfficiencyTable m_table;

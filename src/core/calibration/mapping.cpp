@@ -119,7 +119,9 @@ namespace {
 constexpr std::string_view k_vulkan_rewrite_date = "2024-03-05";
 constexpr int k_vulkan_last_build_without_scalar_fa = 5298;
 
-std::optional<std::string> earlier_vulkan(const Measurement& m, const std::string& backend) {
+// `build`: the row's llama.cpp build number (llama_cpp_build), 0 when it names none.
+std::optional<std::string> earlier_vulkan(const Measurement& m, const std::string& backend,
+                                          int build) {
   if (backend != "vulkan") {
     return std::nullopt;
   }
@@ -128,12 +130,11 @@ std::optional<std::string> earlier_vulkan(const Measurement& m, const std::strin
         "Vulkan of {}: the backend's first kernels, before PR #5835 rewrote them (March 2024)",
         *date);
   }
-  if (const auto build = llama_cpp_build(m.engine);
-      m.flash_attention && build && *build <= k_vulkan_last_build_without_scalar_fa) {
+  if (m.flash_attention && build > 0 && build <= k_vulkan_last_build_without_scalar_fa) {
     return fmt::format(
         "flash attention on Vulkan at build {}: before PR #13324 only NVIDIA's coopmat2 path had "
         "it, elsewhere the attention ran on the CPU",
-        *build);
+        build);
   }
   return std::nullopt;
 }
@@ -489,7 +490,7 @@ MappingResult map_measurements(std::span<const Measurement> measurements, const 
       row.exclusion = fmt::format("engine {} is not llama.cpp", *engine);
     } else if (contains(m.engine, "branch")) {
       row.exclusion = "an unmerged pull-request branch, not a llama.cpp release";
-    } else if (auto earlier = earlier_vulkan(m, backend)) {
+    } else if (auto earlier = earlier_vulkan(m, backend, o.engine_build)) {
       row.exclusion = std::move(*earlier);
     } else if (backend != "cpu" && sbc_host(m.device_detail)) {
       row.exclusion = "a GPU driven by a single-board computer: host-side costs outside the model";

@@ -110,23 +110,28 @@ class ObjectReader {
   /// Nested value (object, array, null); nullptr when absent or null.
   const nlohmann::json* child(std::string_view key, bool required);
   std::string child_pointer(std::string_view key) const;
-  /// Reads array `key` of objects: calls `read(ObjectReader&)` for each element, its pointer
-  /// "<key's pointer>/<index>"; absent or null reads nothing (a problem when required), and a
-  /// value that is not an array is a problem.
-  template <class Read>
-  void each_object(std::string_view key, bool required, Read&& read) {
-    each_element(key, required, ArrayShape{},
-                 [&](const nlohmann::json& value, const std::string& pointer) {
-                   ObjectReader element(value, pointer, m_diagnostics);
-                   read(element);
-                 });
-  }
   /// What an array must be: its elements' name for the message ("expected an array of
   /// devices"; empty: "expected an array"), and whether an empty one is a problem.
   struct ArrayShape {
     std::string_view of;
     bool non_empty = false;
   };
+  /// Reads array `key` of objects: calls `read(ObjectReader&)` for each element, its pointer
+  /// "<key's pointer>/<index>"; absent or null reads nothing (a problem when required), and a
+  /// value that is not an array of that shape is a problem (see each_element).
+  template <class Read>
+  void each_object(std::string_view key, bool required, ArrayShape shape, Read&& read) {
+    each_element(key, required, shape,
+                 [&](const nlohmann::json& value, const std::string& pointer) {
+                   ObjectReader element(value, pointer, m_diagnostics);
+                   read(element);
+                 });
+  }
+  /// ... of any length, "expected an array" otherwise.
+  template <class Read>
+  void each_object(std::string_view key, bool required, Read&& read) {
+    each_object(key, required, ArrayShape{}, std::forward<Read>(read));
+  }
   /// Reads array `key` element by element: calls `read(const json&, pointer)` with the pointer
   /// "<key's pointer>/<index>"; absent or null reads nothing (a problem when required), and a
   /// value that is not an array (or an empty one, `shape.non_empty`) is one problem.

@@ -240,17 +240,15 @@ ModelCatalog parse_models(std::string_view text, const std::string& display_name
                    [&](const nlohmann::json& value, const std::string& pointer) {
                      catalog.models.push_back(read_model(value, pointer, diagnostics));
                    });
-  top.each_element("ollama_tags", false, {"Ollama tags"},
-                   [&](const nlohmann::json& value, const std::string& pointer) {
-                     detail::ObjectReader r(value, pointer, diagnostics);
-                     OllamaTag t;
-                     t.tag = r.string("tag", true);
-                     t.model = r.string("model", true);
-                     t.quant = r.string("quant", true);
-                     t.source = r.string("source", true);
-                     r.finish();
-                     catalog.ollama_tags.push_back(std::move(t));
-                   });
+  top.each_object("ollama_tags", false, {"Ollama tags"}, [&](detail::ObjectReader& r) {
+    OllamaTag t;
+    t.tag = r.string("tag", true);
+    t.model = r.string("model", true);
+    t.quant = r.string("quant", true);
+    t.source = r.string("source", true);
+    r.finish();
+    catalog.ollama_tags.push_back(std::move(t));
+  });
   top.finish();
   for (std::size_t i = 0; i < catalog.ollama_tags.size(); ++i) {
     const OllamaTag& t = catalog.ollama_tags[i];

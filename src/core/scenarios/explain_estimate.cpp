@@ -25,6 +25,11 @@ std::string band_residuals(const EfficiencyClass& cls) {
              : fmt::format("in-sample, the calibration profile's rows of {}", cls.device);
 }
 
+// Whose matmul_half_rows a class's matmuls use: "class's" (its own) or "table's".
+const char* half_rows_owner(const EfficiencyClass& cls) {
+  return cls.matmul_half_rows > 0 ? "class's" : "table's";
+}
+
 // Appends the steps of one section.
 class Steps {
  public:
@@ -190,9 +195,8 @@ void decode_terms(Steps& s, const EfficiencyClass& cls, const EngineRun& run,
       s.fact("kernel", "kernels",
              fmt::format("batch {:.0f} > {}: the dense weight matmuls run as a prefill of {:.0f} "
                          "rows (rows factor {:.3g} with the {} matmul_half_rows {:.4g}, {})",
-                         step.batch, run.vector_batch_max, step.batch, rows,
-                         cls.matmul_half_rows > 0 ? "class's" : "table's", run.matmul_half_rows,
-                         v(rate, "flops_per_s")),
+                         step.batch, run.vector_batch_max, step.batch, rows, half_rows_owner(cls),
+                         run.matmul_half_rows, v(rate, "flops_per_s")),
              "matrix");
       s.value("memory_s", "memory term", fmt::format("{} / {}", v(step.bytes, "bytes"), bandwidth),
               b.memory_s, "seconds", b.memory_s / total);
@@ -271,7 +275,7 @@ void prefill_engine(std::vector<ExplainStep>& out, const EstimateResult& r,
           "ratio");
   s.value("rows_factor", "rows factor",
           fmt::format("rows per pass r / (r + {:.4g}, the {} matmul_half_rows)",
-                      run.matmul_half_rows, cls.matmul_half_rows > 0 ? "class's" : "table's"),
+                      run.matmul_half_rows, half_rows_owner(cls)),
           run.rows_factor, "ratio");
   s.value("clock_factor", "clock factor",
           fmt::format("power ratio {:.4g} ^ {:.4g}", run.power_ratio, run.power_limit_exponent),
