@@ -111,7 +111,7 @@ void fields(V& v, T& m) {
 
 template <class V, Of<OllamaTag> T>
 void fields(V& v, T& t) {
-  v(t.tag), v(t.model), v(t.quant), v(t.source);
+  v(t.tag), v(t.model), v(t.quant), v(t.source), v(t.checked);
 }
 
 template <class V, Of<ModelCatalog> T>

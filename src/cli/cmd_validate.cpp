@@ -1,8 +1,11 @@
 // llmroof validate: predictions against measured speeds (llama-bench output or the calibration
 // CSV layout), with error statistics per device class and test.
 
+#include <fmt/format.h>
+
 #include "cli.hpp"
 #include "llmroof/app/validate_request.hpp"
+#include "llmroof/calibration/calibration.hpp"
 #include "llmroof/platform/data_dir.hpp"
 
 namespace llmroof::cli {
@@ -43,12 +46,11 @@ void setup(CLI::App& sub, ValidateOptions& o) {
       ->type_name("GROUP")
       ->check(CLI::IsMember({"generation", "device", "model-family"}));
   sub.add_option("--ablate", o.ablate,
-                 "Switch a term of the realistic model off before fitting (kernel-path, "
-                 "prefill-core, moe-layer, power-limit, dot-product, engine-era, "
-                 "format-split, class-rows): what the term buys; repeatable")
+                 fmt::format("Switch a term of the realistic model off before fitting ({}): "
+                             "what the term buys; repeatable",
+                             fmt::join(term_names(), ", ")))
       ->type_name("TERM")
-      ->check(CLI::IsMember({"kernel-path", "prefill-core", "moe-layer", "power-limit",
-                             "dot-product", "engine-era", "format-split", "class-rows"}));
+      ->check(CLI::IsMember(term_names()));
   sub.add_option("--max-median-error", o.max_median,
                  "Fail (exit 1) when the median |error| of TEST over all classes exceeds "
                  "FRACTION, e.g. tg128=0.10; repeatable")

@@ -260,6 +260,8 @@ enum class Term {
 /// "kernel-path", "prefill-core", "moe-layer", "power-limit", "dot-product", "engine-era",
 /// "format-split", "class-rows".
 std::string_view to_string(Term term);
+/// Every Term's name, in declaration order.
+std::vector<std::string> term_names();
 std::optional<Term> parse_term(std::string_view text);
 
 /// `prior` with `term` switched off (the form the model had before the term).

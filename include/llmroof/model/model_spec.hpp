@@ -111,6 +111,9 @@ struct OllamaTag {
   std::string model;   ///< catalog model id
   std::string quant;   ///< the weight format Ollama ships (a --quant id)
   std::string source;  ///< the ollama.com library page that lists it
+  /// Where the tag's weights are seen as what it pulls (URLs of pasted `ollama show` or
+  /// `ollama list` output, server logs); "" = not checked beyond `source`.
+  std::string checked;
   /// Field by field.
   bool operator==(const OllamaTag&) const = default;
 };

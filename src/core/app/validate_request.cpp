@@ -64,10 +64,8 @@ ValidateOutcome run_validate(const Database& db, const ValidateRequest& o) {
     const auto term = parse_term(name);
     if (!term) {
       throw RequestError("ablate",
-                         fmt::format("{{ablate}} expects kernel-path, prefill-core, moe-layer, "
-                                     "power-limit, dot-product, engine-era or format-split, got "
-                                     "'{}'",
-                                     name));
+                         fmt::format("{{ablate}} expects one of {}, got '{}'",
+                                     fmt::join(term_names(), ", "), name));
     }
     terms.push_back(*term);
   }

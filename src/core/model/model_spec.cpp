@@ -246,6 +246,7 @@ ModelCatalog parse_models(std::string_view text, const std::string& display_name
     t.model = r.string("model", true);
     t.quant = r.string("quant", true);
     t.source = r.string("source", true);
+    t.checked = r.optional_string("checked").value_or("");
     r.finish();
     catalog.ollama_tags.push_back(std::move(t));
   });

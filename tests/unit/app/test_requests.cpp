@@ -288,6 +288,18 @@ TEST_CASE("run_validate: bad gates and unmapped rows", "[app][validate]") {
           "{max_p90_error} expects TEST=FRACTION (e.g. tg128=0.10), got 'tg128'");
   }
   r.max_p90_error.clear();
+  // An unknown term is refused with every term named (class-rows was missing from the list).
+  r.ablate = {"launch-cost"};
+  try {
+    run_validate(db, r);
+    FAIL("no error");
+  } catch (const RequestError& e) {
+    CHECK(e.field() == "ablate");
+    CHECK(e.message_template() ==
+          "{ablate} expects one of kernel-path, prefill-core, moe-layer, power-limit, "
+          "dot-product, engine-era, format-split, class-rows, got 'launch-cost'");
+  }
+  r.ablate.clear();
   // Markdown names no device: nothing maps, and the reason names the field to give.
   const ValidateOutcome outcome = run_validate(db, r);
   CHECK(outcome.report.rows.empty());
