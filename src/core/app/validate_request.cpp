@@ -63,9 +63,8 @@ ValidateOutcome run_validate(const Database& db, const ValidateRequest& o) {
   for (const auto& name : o.ablate) {
     const auto term = parse_term(name);
     if (!term) {
-      throw RequestError("ablate",
-                         fmt::format("{{ablate}} expects one of {}, got '{}'",
-                                     fmt::join(term_names(), ", "), name));
+      throw RequestError("ablate", fmt::format("{{ablate}} expects one of {}, got '{}'",
+                                               fmt::join(term_names(), ", "), name));
     }
     terms.push_back(*term);
   }

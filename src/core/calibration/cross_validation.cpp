@@ -64,9 +64,7 @@ std::optional<HoldOut> parse_hold_out(std::string_view text) {
 
 std::string_view to_string(Term term) { return k_term_names[static_cast<std::size_t>(term)]; }
 
-std::vector<std::string> term_names() {
-  return {k_term_names.begin(), k_term_names.end()};
-}
+std::vector<std::string> term_names() { return {k_term_names.begin(), k_term_names.end()}; }
 
 std::optional<Term> parse_term(std::string_view text) {
   const std::string key = normalize_key(text);
