@@ -41,10 +41,11 @@ void setup(CLI::App& sub, ValidateOptions& o) {
                "Refit the realistic model from data/efficiency-prior.json without each group of "
                "rows (see --hold-out) and predict them: the accuracy on unseen hardware");
   sub.add_option("--hold-out", o.hold_out,
-                 "What --cross-validate holds out at once: generation (every device of one "
-                 "architecture generation, the default), device, or model-family")
+                 fmt::format("What --cross-validate holds out at once ({}): generation is every "
+                             "device of one architecture generation, the default",
+                             fmt::join(hold_out_names(), ", ")))
       ->type_name("GROUP")
-      ->check(CLI::IsMember({"generation", "device", "model-family"}));
+      ->check(CLI::IsMember(hold_out_names()));
   sub.add_option("--ablate", o.ablate,
                  fmt::format("Switch a term of the realistic model off before fitting ({}): "
                              "what the term buys; repeatable",

@@ -228,6 +228,8 @@ enum class HoldOut {
 };
 /// "device", "generation", "model-family".
 std::string_view to_string(HoldOut by);
+/// Every name parse_hold_out() accepts, in HoldOut order.
+std::vector<std::string> hold_out_names();
 std::optional<HoldOut> parse_hold_out(std::string_view text);
 
 /// The family of a catalog model: its id up to the size ("llama-3.1-8b" -> "llama-3",

@@ -54,10 +54,9 @@ ValidateOutcome run_validate(const Database& db, const ValidateRequest& o) {
   const auto by = parse_hold_out(o.hold_out);
   if (!by) {
     throw RequestError("hold_out",
-                       fmt::format("{{hold_out}} expects generation, device or model-family, got "
-                                   "'{}'",
-                                   o.hold_out),
-                       {"generation", "device", "model-family"});
+                       fmt::format("{{hold_out}} expects one of {}, got '{}'",
+                                   fmt::join(hold_out_names(), ", "), o.hold_out),
+                       hold_out_names());
   }
   std::vector<Term> terms;
   for (const auto& name : o.ablate) {

@@ -52,6 +52,10 @@ bool is_size_token(std::string_view token) {
 
 std::string_view to_string(HoldOut by) { return k_hold_out_names[static_cast<std::size_t>(by)]; }
 
+std::vector<std::string> hold_out_names() {
+  return {k_hold_out_names.begin(), k_hold_out_names.end()};
+}
+
 std::optional<HoldOut> parse_hold_out(std::string_view text) {
   const std::string key = normalize_key(text);
   for (std::size_t i = 0; i < k_hold_out_names.size(); ++i) {

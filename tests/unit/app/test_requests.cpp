@@ -1,5 +1,6 @@
 // The request APIs of sweep, inspect, validate and calibrate, each through in-memory inputs.
 
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -10,6 +11,7 @@
 #include "llmroof/app/inspect_request.hpp"
 #include "llmroof/app/sweep_request.hpp"
 #include "llmroof/app/validate_request.hpp"
+#include "llmroof/calibration/calibration.hpp"
 #include "llmroof/platform/load_database.hpp"
 #include "llmroof/platform/model_source.hpp"
 #include "llmroof/util/errors.hpp"
@@ -18,6 +20,17 @@
 using namespace llmroof;
 
 namespace {
+
+// The RequestError `run` throws, or nothing when it returns.
+template <class Run>
+std::optional<RequestError> request_error_of(Run&& run) {
+  try {
+    run();
+  } catch (const RequestError& e) {
+    return e;
+  }
+  return std::nullopt;
+}
 
 // The shipped data plus the round-number sweep devices of tests/data.
 Database sweep_database() {
@@ -104,12 +117,8 @@ TEST_CASE("run_sweep: an ideal grid point, by hand", "[app][sweep]") {
 TEST_CASE("run_sweep: fields at fault", "[app][sweep]") {
   const Database db = sweep_database();
   auto field_of = [&](const SweepRequest& r) {
-    try {
-      run_sweep(db, r);
-    } catch (const RequestError& e) {
-      return e.field();
-    }
-    return std::string("no error");
+    const auto error = request_error_of([&] { run_sweep(db, r); });
+    return error ? error->field() : std::string("no error");
   };
   CHECK(field_of(sweep_request("1,x")) == "batch");
   SweepRequest two_devices = sweep_request("1");
@@ -205,13 +214,10 @@ TEST_CASE("run_sweep_chart: one sweep per device, several in the svg format only
         Approx(2 * both.sweeps[0].grid->points.front().estimate.tokens_per_s).epsilon(1e-9));
 
   r.format = OutputFormat::table;
-  try {
-    run_sweep_chart(db, r);
-    FAIL("a table prints one sweep");
-  } catch (const RequestError& e) {
-    CHECK(e.field() == "device");
-    CHECK(e.message_template().rfind("{format} table prints one sweep; ", 0) == 0);
-  }
+  const auto table = request_error_of([&] { run_sweep_chart(db, r); });
+  REQUIRE(table.has_value());  // a table prints one sweep
+  CHECK(table->field() == "device");
+  CHECK(table->message_template().rfind("{format} table prints one sweep; ", 0) == 0);
   r.device = "sweep-gpu-80g";
   const SweepChartOutcome one = run_sweep_chart(db, r);
   REQUIRE(one.sweeps.size() == 1);
@@ -279,27 +285,30 @@ TEST_CASE("run_validate: bad gates and unmapped rows", "[app][validate]") {
   r.measurements = {{"bench.md", k_bench_md}};
   r.aliases = aliases();
   r.max_p90_error = {"tg128"};
-  try {
-    run_validate(db, r);
-    FAIL("no error");
-  } catch (const RequestError& e) {
-    CHECK(e.field() == "max_p90_error");
-    CHECK(e.message_template() ==
-          "{max_p90_error} expects TEST=FRACTION (e.g. tg128=0.10), got 'tg128'");
-  }
+  const auto gate = request_error_of([&] { run_validate(db, r); });
+  REQUIRE(gate.has_value());
+  CHECK(gate->field() == "max_p90_error");
+  CHECK(gate->message_template() ==
+        "{max_p90_error} expects TEST=FRACTION (e.g. tg128=0.10), got 'tg128'");
   r.max_p90_error.clear();
   // An unknown term is refused with every term named (class-rows was missing from the list).
   r.ablate = {"launch-cost"};
-  try {
-    run_validate(db, r);
-    FAIL("no error");
-  } catch (const RequestError& e) {
-    CHECK(e.field() == "ablate");
-    CHECK(e.message_template() ==
-          "{ablate} expects one of kernel-path, prefill-core, moe-layer, power-limit, "
-          "dot-product, engine-era, format-split, class-rows, got 'launch-cost'");
-  }
+  const auto term = request_error_of([&] { run_validate(db, r); });
+  REQUIRE(term.has_value());
+  CHECK(term->field() == "ablate");
+  CHECK(term->message_template() ==
+        "{ablate} expects one of kernel-path, prefill-core, moe-layer, power-limit, "
+        "dot-product, engine-era, format-split, class-rows, got 'launch-cost'");
   r.ablate.clear();
+  // So is an unknown hold-out, with every group named, from the same table as the CLI's help.
+  r.hold_out = "chip";
+  const auto group = request_error_of([&] { run_validate(db, r); });
+  REQUIRE(group.has_value());
+  CHECK(group->field() == "hold_out");
+  CHECK(group->message_template() ==
+        "{hold_out} expects one of device, generation, model-family, got 'chip'");
+  CHECK(group->suggestions() == hold_out_names());
+  r.hold_out = "generation";
   // Markdown names no device: nothing maps, and the reason names the field to give.
   const ValidateOutcome outcome = run_validate(db, r);
   CHECK(outcome.report.rows.empty());
@@ -318,13 +327,10 @@ TEST_CASE("run_calibrate: a profile takes one device's rows", "[app][calibrate]"
       {"b.csv", test::read(test::test_data_dir() / "good" / "llama-bench-m2-max.csv")}};
   r.aliases = aliases();
   r.profile = "p.json";
-  try {
-    run_calibrate(db, r);
-    FAIL("no error");
-  } catch (const RequestError& e) {
-    CHECK(e.field() == "device");
-    CHECK(e.message_template().find("or give {device}") != std::string::npos);
-  }
+  const auto many = request_error_of([&] { run_calibrate(db, r); });
+  REQUIRE(many.has_value());
+  CHECK(many->field() == "device");
+  CHECK(many->message_template().find("or give {device}") != std::string::npos);
   r.measurements.pop_back();
   const CalibrateOutcome outcome = run_calibrate(db, r);
   CHECK(outcome.profile_json.find("\"classes\"") != std::string::npos);
