@@ -42,7 +42,8 @@ void fields(V& v, T& s) {
 template <class V, Of<ChipArchitecture> T>
 void fields(V& v, T& a) {
   v(a.id), v(a.generation), v(a.name), v(a.compute_capability), v(a.capabilities), v(a.source);
-  v(a.mma_sync_fraction), v(a.mma_sync_source), v(a.reference_joules_per_flop);
+  v(a.mma_sync_fraction), v(a.mma_sync_source), v(a.native_simd_width), v(a.native_simd_source);
+  v(a.reference_joules_per_flop);
 }
 
 template <class V, Of<Device> T>
@@ -153,7 +154,8 @@ void fields(V& v, T& a) {
 template <class V, Of<EfficiencyTable> T>
 void fields(V& v, T& t) {
   v(t.schema_version), v(t.description), v(t.matmul_half_rows), v(t.ubatch_tokens);
-  v(t.moe_layer_s), v(t.power_limit_exponent), v(t.formats), v(t.fitted_on), v(t.accuracy);
+  v(t.moe_layer_s), v(t.power_limit_exponent), v(t.narrow_simd_bw_factor), v(t.formats);
+  v(t.fitted_on), v(t.accuracy);
   v(t.classes), v(t.eras);
 }
 

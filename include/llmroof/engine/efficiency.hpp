@@ -190,6 +190,10 @@ struct EfficiencyTable {
   /// share p < 1 of its architecture's reference run at p^power_limit_exponent of the rate
   /// (see ChipArchitecture::reference_joules_per_flop), >= 0; 0 = no such term.
   double power_limit_exponent = 0;
+  /// Share of its class's decode bandwidth a GPU with a native SIMD width below 16 lanes
+  /// reaches (ChipArchitecture::native_simd_width: Intel Xe-LPG and Xe-HPG), in (0, 1];
+  /// 0 = no such term (the share is 1).
+  double narrow_simd_bw_factor = 0;
   std::vector<WeightFormat> formats;
   std::optional<FitRecord> fitted_on;
   std::vector<AccuracyFigure> accuracy;
@@ -235,6 +239,11 @@ struct EngineRun {
   /// Board power per FLOP/s against the architecture's reference, capped at 1 (1 = unknown).
   double power_ratio = 1;
   double power_limit_exponent = 0;  ///< the table's
+  /// A GPU whose native SIMD width is below 16 lanes (see narrow_simd_bw_factor).
+  bool narrow_simd = false;
+  /// The share of the class's decode bandwidth reached: the table's narrow_simd_bw_factor on a
+  /// narrow_simd part, else 1; in (0, 1].
+  double decode_bw_factor = 1;
   /// The sustained share of the clock through a long matmul: power_ratio^power_limit_exponent.
   [[nodiscard]] double clock_factor() const;
   double format_factor = 1;         ///< the weights' WeightFormat factor for prefill, > 0
@@ -262,6 +271,10 @@ struct EngineRun {
   /// The rows factor of a dense matmul pass over `rows` rows: r / (r + matmul_half_rows).
   [[nodiscard]] double dense_rows_factor_at(double rows) const;
 };
+
+/// EngineRun::decode_bw_factor: the table's narrow_simd_bw_factor for a `narrow_simd` part (when
+/// the table has the term), else 1.
+double narrow_simd_factor(const EfficiencyTable& table, bool narrow_simd);
 
 /// The rows at which the class's matmuls reach half their rate: its own figure, else the table's.
 double matmul_half_rows(const EfficiencyTable& table, const EfficiencyClass& cls);

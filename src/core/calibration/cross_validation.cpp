@@ -27,9 +27,9 @@ namespace {
 
 constexpr std::array<std::string_view, 3> k_hold_out_names = {"device", "generation",
                                                               "model-family"};
-constexpr std::array<std::string_view, 8> k_term_names = {
-    "kernel-path", "prefill-core", "moe-layer",    "power-limit",
-    "dot-product", "engine-era",   "format-split", "class-rows"};
+constexpr std::array<std::string_view, 9> k_term_names = {
+    "kernel-path", "prefill-core", "moe-layer",  "power-limit", "dot-product",
+    "engine-era",  "format-split", "class-rows", "narrow-simd"};
 
 // A model id's part that names a size: "8b", "30b", "1.1b", "a3b", "17b-16e", "e4b".
 bool is_size_token(std::string_view token) {
@@ -151,6 +151,7 @@ EfficiencyTable ablate(EfficiencyTable prior, Term term) {
       case Term::power_limit:
       case Term::engine_era:
       case Term::format_split:
+      case Term::narrow_simd:
         break;
       case Term::class_rows:
         c.matmul_half_rows = 0;
@@ -182,6 +183,9 @@ EfficiencyTable ablate(EfficiencyTable prior, Term term) {
   }
   if (term == Term::power_limit) {
     prior.power_limit_exponent = 0;
+  }
+  if (term == Term::narrow_simd) {
+    prior.narrow_simd_bw_factor = 0;
   }
   if (term == Term::class_rows) {
     prior.fit_class_half_rows = false;

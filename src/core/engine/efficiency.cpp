@@ -190,6 +190,13 @@ EfficiencyTable parse_efficiency(std::string_view text, const std::string& displ
   table.moe_layer_s = top.number("moe_layer_s", Check::non_negative, false).value_or(0);
   table.power_limit_exponent =
       top.number("power_limit_exponent", Check::non_negative, false).value_or(0);
+  table.narrow_simd_bw_factor =
+      top.number("narrow_simd_bw_factor", Check::non_negative, false).value_or(0);
+  if (table.narrow_simd_bw_factor > 1) {
+    diagnostics.add("/narrow_simd_bw_factor",
+                    fmt::format("a share of the bandwidth above 1 is not physical, got {}",
+                                table.narrow_simd_bw_factor));
+  }
   top.each_object("weight_formats", false, [&](detail::ObjectReader& r) {
     WeightFormat f;
     f.id = r.string("id", true);
@@ -262,6 +269,7 @@ std::string efficiency_to_json(const EfficiencyTable& table) {
   doc["ubatch_tokens"] = table.ubatch_tokens;
   doc["moe_layer_s"] = round4(table.moe_layer_s);
   doc["power_limit_exponent"] = round4(table.power_limit_exponent);
+  doc["narrow_simd_bw_factor"] = round4(table.narrow_simd_bw_factor);
   if (!table.formats.empty()) {
     auto& formats = doc["weight_formats"] = nlohmann::ordered_json::array();
     for (const auto& f : table.formats) {
@@ -554,6 +562,9 @@ EngineRun engine_run(const EfficiencyTable& table, const EfficiencyClass& cls, c
   }
   run.moe_layer_s = table.moe_layer_s;
   run.power_limit_exponent = table.power_limit_exponent;
+  run.narrow_simd = !host_cpu && device.kind != DeviceKind::cpu &&
+                    device.arch.native_simd_width > 0 && device.arch.native_simd_width < 16;
+  run.decode_bw_factor = narrow_simd_factor(table, run.narrow_simd);
   if (!host_cpu && device.kind != DeviceKind::cpu && device.tdp_w > 0 &&
       device.peak(Precision::fp32) > 0 && device.arch.reference_joules_per_flop > 0) {
     run.power_ratio = std::min(
@@ -640,10 +651,14 @@ double EngineRun::clock_factor() const {
   return power_limit_exponent > 0 ? std::pow(power_ratio, power_limit_exponent) : 1.0;
 }
 
+double narrow_simd_factor(const EfficiencyTable& table, bool narrow_simd) {
+  return narrow_simd && table.narrow_simd_bw_factor > 0 ? table.narrow_simd_bw_factor : 1.0;
+}
+
 DecodeBreakdown realistic_decode_breakdown(const EfficiencyClass& cls, const DecodeStep& step,
                                            const EngineRun& run) {
   DecodeBreakdown b;
-  const double bandwidth = cls.decode_bw_efficiency * run.mem_bw_bytes_per_s;
+  const double bandwidth = cls.decode_bw_efficiency * run.decode_bw_factor * run.mem_bw_bytes_per_s;
   const double vector_flops_per_s =
       cls.decode_flops_efficiency * run.decode_format_factor * run.decode_peak_flops_per_s;
   b.per_layer_s = run.layers * cls.decode_per_layer_s;

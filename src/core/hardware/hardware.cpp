@@ -221,6 +221,17 @@ ChipArchitecture read_architecture(detail::ObjectReader& r) {
   } else if (r.optional_string("mma_sync_source")) {
     r.diagnostics().add(r.child_pointer("mma_sync_source"), "a source without mma_sync_fraction");
   }
+  if (auto w = r.number("native_simd_width", detail::Check::positive, false)) {
+    if (*w != std::floor(*w) || *w > 128) {
+      r.diagnostics().add(r.child_pointer("native_simd_width"),
+                          fmt::format("expected a whole number of lanes up to 128, got {}", *w));
+    }
+    a.native_simd_width = static_cast<int>(*w);
+    a.native_simd_source = r.string("native_simd_source", true);
+  } else if (r.optional_string("native_simd_source")) {
+    r.diagnostics().add(r.child_pointer("native_simd_source"),
+                        "a source without native_simd_width");
+  }
   r.finish();
   return a;
 }

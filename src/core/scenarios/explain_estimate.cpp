@@ -157,7 +157,11 @@ void prefill_roof(std::vector<ExplainStep>& out, const EstimateResult& r,
 // of `total`, said for the kernels the batch runs on.
 void decode_terms(Steps& s, const EfficiencyClass& cls, const EngineRun& run,
                   const DecodeStep& step, const DecodeBreakdown& b, double total) {
-  const std::string bandwidth = fmt::format("({:.4g} x {})", cls.decode_bw_efficiency,
+  // A natively narrow SIMD part reaches a further share of the class's bandwidth.
+  const std::string narrow = run.decode_bw_factor != 1
+                                 ? fmt::format(" x {:.4g} narrow SIMD", run.decode_bw_factor)
+                                 : std::string();
+  const std::string bandwidth = fmt::format("({:.4g}{} x {})", cls.decode_bw_efficiency, narrow,
                                             v(run.mem_bw_bytes_per_s, "bytes_per_s"));
   const std::string vector_rate = fmt::format(
       "({:.4g} x {:.4g} format x {} {})", cls.decode_flops_efficiency, run.decode_format_factor,

@@ -2,7 +2,10 @@
 // flags), the NVIDIA kernel-path prefill rate with the CUDA-core work in series, the fixed cost
 // of a mixture-of-experts layer, and the hold-out groups of cross-validation.
 
+#include <fmt/format.h>
+
 #include <cmath>
+#include <utility>
 
 #include "catch.hpp"
 #include "llmroof/calibration/calibration.hpp"
@@ -35,6 +38,23 @@ EfficiencyClass nvidia_like() {
   c.prefill_flops_efficiency = 0.5;
   c.prefill_core_ops_per_flop = 0.25;
   return c;
+}
+
+// A devices file of one architecture with `fields` added to it.
+std::string architecture_doc(const std::string& fields) {
+  return R"({"schema_version": 1, "architectures": [{"id": "arch-x", "generation": "arch-x",
+    "name": "X", "capabilities": ["int8_matrix"], "source": "https://example.com")" +
+         fields + R"(}], "devices": []})";
+}
+
+// The DataError message of that file, or "" when it parses.
+std::string architecture_error(const std::string& fields) {
+  try {
+    parse_devices(architecture_doc(fields), "a.json");
+  } catch (const DataError& e) {
+    return e.what();
+  }
+  return {};
 }
 
 }  // namespace
@@ -250,30 +270,90 @@ TEST_CASE("model families and hold-out names", "[calibration]") {
 }
 
 TEST_CASE("an architecture's mma.sync share is a sourced fraction of the peak", "[architecture]") {
-  auto doc = [](const std::string& fields) {
-    return R"({"schema_version": 1, "architectures": [{"id": "nvidia-x", "generation": "nvidia-x",
-      "name": "X", "capabilities": ["int8_matrix"], "source": "https://example.com")" +
-           fields + R"(}], "devices": []})";
+  auto fraction = [](const std::string& fields) {
+    return parse_devices(architecture_doc(fields), "a.json")
+        .architectures.front()
+        .mma_sync_fraction;
   };
-  CHECK(
-      parse_devices(doc(R"(, "mma_sync_fraction": 0.5, "mma_sync_source": "https://a")"), "a.json")
-          .architectures.front()
-          .mma_sync_fraction == 0.5);
-  CHECK(parse_devices(doc(""), "a.json").architectures.front().mma_sync_fraction == 1);
-  auto error_of = [&](const std::string& fields) {
-    try {
-      parse_devices(doc(fields), "a.json");
-    } catch (const DataError& e) {
-      return std::string(e.what());
-    }
-    return std::string();
-  };
-  CHECK_THAT(error_of(R"(, "mma_sync_fraction": 1.5, "mma_sync_source": "https://a")"),
+  CHECK(fraction(R"(, "mma_sync_fraction": 0.5, "mma_sync_source": "https://a")") == 0.5);
+  CHECK(fraction("") == 1);
+  CHECK_THAT(architecture_error(R"(, "mma_sync_fraction": 1.5, "mma_sync_source": "https://a")"),
              Catch::Contains("/architectures/0/mma_sync_fraction: a share of the peak above 1"));
-  CHECK_THAT(error_of(R"(, "mma_sync_fraction": 0.5)"),
-             Catch::Contains("/architectures/0: missing required field 'mma_sync_source'"));
-  CHECK_THAT(error_of(R"(, "mma_sync_source": "https://a")"),
-             Catch::Contains("a source without mma_sync_fraction"));
+}
+
+TEST_CASE("an architecture's sourced figures need their source, and a source its figure",
+          "[architecture]") {
+  for (const auto& [figure, source] : {std::pair{"mma_sync_fraction", "mma_sync_source"},
+                                       std::pair{"native_simd_width", "native_simd_source"}}) {
+    CHECK_THAT(
+        architecture_error(fmt::format(R"(, "{}": 1)", figure)),
+        Catch::Contains(fmt::format("/architectures/0: missing required field '{}'", source)));
+    CHECK_THAT(architecture_error(fmt::format(R"(, "{}": "https://a")", source)),
+               Catch::Contains(fmt::format("a source without {}", figure)));
+  }
+}
+
+TEST_CASE("a natively narrow SIMD GPU reaches a share of its class's decode bandwidth",
+          "[engine]") {
+  // Intel Xe (Alchemist, Meteor Lake) executes 8 lanes natively, Xe2 16 (devices.json).
+  CHECK(device("arc-a750").arch.native_simd_width == 8);
+  CHECK(device("intel-core-ultra-100-igpu").arch.native_simd_width == 8);
+  CHECK(device("arc-b580").arch.native_simd_width == 16);
+  CHECK(device("rtx-3090").arch.native_simd_width == 0);  // not stated: no term
+  CHECK_FALSE(device("arc-a750").arch.native_simd_source.empty());
+
+  EfficiencyTable table;
+  table.classes.push_back(nvidia_like());
+  table.narrow_simd_bw_factor = 0.4;
+  const EfficiencyClass& c = table.classes.front();
+  const ModelSpec model = generic_model(7e9, "7b");
+  const Weights weights = model_weights(model, *find_quant("q4_0"));
+  auto run_on = [&](const Device& d, bool host_cpu) {
+    Roofs roofs;
+    roofs.mem_bw_bytes_per_s = d.mem_bw_bytes_per_s;
+    roofs.peak_flops_per_s = d.peak(Precision::fp32);
+    return engine_run(table, c, d, host_cpu, model, weights, roofs, Precision::fp32, 512);
+  };
+  EngineRun narrow = run_on(device("arc-a750"), false);
+  CHECK(narrow.narrow_simd);
+  CHECK(narrow.decode_bw_factor == 0.4);
+  CHECK(run_on(device("arc-b580"), false).decode_bw_factor == 1);
+  CHECK(run_on(device("arc-a750"), true).decode_bw_factor == 1);  // the host CPU backend
+  // By hand: 1e10 bytes / (0.5 x 0.4 x 512e9 B/s) + 1e10 FLOPs / (1 x 1e14) + 32 x 20 us.
+  narrow.mem_bw_bytes_per_s = 512e9;
+  narrow.decode_peak_flops_per_s = 1e14;
+  narrow.decode_format_factor = 1;
+  narrow.layers = 32;
+  DecodeStep step;
+  step.bytes = 1e10;
+  step.flops = 1e10;
+  CHECK(realistic_decode_seconds(c, step, narrow) ==
+        Approx(1e10 / (0.5 * 0.4 * 512e9) + 1e-4 + 32 * 20e-6));
+  // Without the term (0) a narrow part keeps its class's bandwidth.
+  table.narrow_simd_bw_factor = 0;
+  CHECK(run_on(device("arc-a750"), false).decode_bw_factor == 1);
+  // The shipped table fits it below 1; ablation switches it off; a share above 1 is refused.
+  CHECK(test::efficiency().narrow_simd_bw_factor > 0);
+  CHECK(test::efficiency().narrow_simd_bw_factor < 1);
+  CHECK(ablate(test::efficiency(), Term::narrow_simd).narrow_simd_bw_factor == 0);
+  CHECK(parse_term("narrow-simd") == Term::narrow_simd);
+  CHECK_THROWS_WITH(
+      parse_efficiency(R"({"schema_version": 2, "description": "d", "narrow_simd_bw_factor": 1.5})",
+                       "t.json"),
+      Catch::Contains("/narrow_simd_bw_factor: a share of the bandwidth above 1 is not physical"));
+}
+
+TEST_CASE("an architecture's native SIMD width is a sourced whole number of lanes",
+          "[architecture]") {
+  auto width = [](const std::string& fields) {
+    return parse_devices(architecture_doc(fields), "a.json")
+        .architectures.front()
+        .native_simd_width;
+  };
+  CHECK(width(R"(, "native_simd_width": 8, "native_simd_source": "https://a")") == 8);
+  CHECK(width("") == 0);
+  CHECK_THAT(architecture_error(R"(, "native_simd_width": 8.5, "native_simd_source": "https://a")"),
+             Catch::Contains("/architectures/0/native_simd_width: expected a whole number"));
 }
 
 TEST_CASE("calibration rows name their llama.cpp build", "[calibration]") {
