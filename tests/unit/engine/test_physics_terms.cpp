@@ -1,6 +1,7 @@
 // Issue 10's physical terms: the chip architecture a device names (generation and capability
 // flags), the NVIDIA kernel-path prefill rate with the CUDA-core work in series, the fixed cost
-// of a mixture-of-experts layer, and the hold-out groups of cross-validation.
+// of a mixture-of-experts layer, the decode bandwidth share of natively narrow SIMD GPUs, and the
+// hold-out groups of cross-validation.
 
 #include <fmt/format.h>
 
