@@ -96,7 +96,8 @@ double decode_span_seconds(double context_tokens, double tokens,
                            const std::function<double(double)>& step_seconds);
 
 /// Precision whose peak `device` offers for `requested`: the precision itself, else the next
-/// wider one it has (int4 -> int8 -> fp16 -> fp32; fp8 -> fp16; bf16 -> fp16 -> fp32).
+/// wider one it has (int4 -> int8 -> fp16 -> fp32; fp8 -> fp16; bf16 -> fp16 -> fp32); fp32
+/// where that one's roof is below the FP32 peak (Pascal GP10x's FP16).
 Precision effective_precision(const Device& device, Precision requested);
 
 /// Estimates `model` on `device`. Throws UsageError when an override is not positive.

@@ -238,7 +238,7 @@ Report run_single(const EstimateRequest& o, const Database& db, const ModelChoic
   }
   const auto requested = to_string(options.compute_precision.value_or(model.input.compute));
   for (const auto& [used, ids] : fell_back) {
-    notes.push_back(fmt::format("{} {} no {} rate; {} {} peak is the compute roof",
+    notes.push_back(fmt::format("{} {} no {} rate above {} {} peak, which is the compute roof",
                                 fmt::join(ids, ", "), ids.size() == 1 ? "has" : "have", requested,
                                 ids.size() == 1 ? "its" : "their", to_string(used)));
   }

@@ -51,9 +51,9 @@ SweepOutcome run_sweep(const Database& db, const SweepRequest& o) {
 
   auto precision_note = [&](const EstimateResult& r) {
     if (r.precision_fell_back) {
-      notes.push_back(fmt::format("{} has no {} rate; its {} peak is the compute roof", device.id,
-                                  to_string(base.compute_precision.value_or(model.input.compute)),
-                                  to_string(r.precision)));
+      notes.push_back(fmt::format(
+          "{} has no {} rate above its {} peak, which is the compute roof", device.id,
+          to_string(base.compute_precision.value_or(model.input.compute)), to_string(r.precision)));
     }
   };
   SweepOutcome outcome;

@@ -43,7 +43,9 @@ Precision effective_precision(const Device& device, Precision requested) {
   }
   for (Precision p : chain) {
     if (has(device, p)) {
-      return p;
+      // Narrower arithmetic can always run in FP32: a slower rate (Pascal GP10x's FP16 at 1/64
+      // of FP32) is no roof, and llama.cpp does not take it there.
+      return device.roof_peak(p) < device.peak(Precision::fp32) ? Precision::fp32 : p;
     }
   }
   return Precision::fp32;
