@@ -147,9 +147,14 @@ struct Device {
     return peak_flops_per_s[static_cast<std::size_t>(precision)];
   }
   /// The compute roof at `precision`: peak(), raised to the FP16 matrix rate for FP16 and
-  /// BF16 where the matrix units are faster than the vector figures, FLOP/s.
+  /// BF16 where the matrix units are faster than the vector figures; for INT8 on a part that
+  /// lists none but has dp4a (Pascal GP10x, RDNA 2, Xe-LPG), the dot products' 4 x FP32
+  /// (NVIDIA's Tesla P40: 47 TOPS at 11.76 FP32 TFLOPS), FLOP/s.
   double roof_peak(Precision precision) const {
     const double p = peak(precision);
+    if (precision == Precision::int8 && !(p > 0) && arch.has("dp4a")) {
+      return 4.0 * peak(Precision::fp32);
+    }
     return (precision == Precision::fp16 || precision == Precision::bf16) && p > 0
                ? std::max(p, matrix_fp16_flops_per_s)
                : p;

@@ -64,9 +64,13 @@ struct EstimateResult {
   Roofs roofs;
   Precision precision = Precision::fp16;  ///< precision whose peak was used
   bool precision_fell_back = false;       ///< the device lacks the requested precision
-  std::optional<ThreadScaling> threads;   ///< set when options.threads was given
-  DecodeStep step;                        ///< pure roofline at the requested batch and context
-  double tokens_per_s = 0;                ///< realistic per sequence (ideal when options.ideal)
+  /// The roof is the int8 peak: ggml block-quantized weights, whose kernels take int8
+  /// activations, on a device listing a faster int8 rate than the requested precision's
+  /// (never with a compute precision or peak given by the caller).
+  bool int8_activations = false;
+  std::optional<ThreadScaling> threads;  ///< set when options.threads was given
+  DecodeStep step;                       ///< pure roofline at the requested batch and context
+  double tokens_per_s = 0;               ///< realistic per sequence (ideal when options.ideal)
   double tokens_per_s_low = 0;
   double tokens_per_s_high = 0;
   double aggregate_tokens_per_s = 0;     ///< realistic, all sequences

@@ -9,6 +9,7 @@
 #include <map>
 
 #include "app/device_notes.hpp"
+#include "app/roof_notes.hpp"
 #include "llmroof/hardware/links.hpp"
 #include "llmroof/hardware/products.hpp"
 #include "llmroof/physics/roofline.hpp"
@@ -203,7 +204,8 @@ Report run_single(const EstimateRequest& o, const Database& db, const ModelChoic
   std::vector<std::string> warnings = model.warnings;
   // Devices that lack the requested precision, by the precision used instead: one note each.
   std::map<Precision, std::vector<std::string>> fell_back;
-  std::deque<Device> repriced;  // priced_for_memory's copies, pointed at by the results
+  std::vector<std::string> int8_roof;  // devices whose int8 peak is the roof
+  std::deque<Device> repriced;         // priced_for_memory's copies, pointed at by the results
   for (const auto& match : matches) {
     require_backend(*match.device, options.backend, &db.devices());
     app::family_note(notes, match, db.devices(), options);
@@ -214,6 +216,9 @@ Report run_single(const EstimateRequest& o, const Database& db, const ModelChoic
     app::memory_note(notes, *match.device, options);
     if (r.precision_fell_back) {
       fell_back[r.precision].push_back(match.device->id);
+    }
+    if (r.int8_activations) {
+      int8_roof.push_back(match.device->id);
     }
     if (r.threads && (r.threads->bandwidth_factor != 1 || r.threads->compute_factor != 1 ||
                       r.threads->from_measurement)) {
@@ -236,11 +241,12 @@ Report run_single(const EstimateRequest& o, const Database& db, const ModelChoic
           match.device->id, k_measured_read_efficiency));
     }
   }
-  const auto requested = to_string(options.compute_precision.value_or(model.input.compute));
+  const Precision requested = options.compute_precision.value_or(model.input.compute);
   for (const auto& [used, ids] : fell_back) {
-    notes.push_back(fmt::format("{} {} no {} rate above {} {} peak, which is the compute roof",
-                                fmt::join(ids, ", "), ids.size() == 1 ? "has" : "have", requested,
-                                ids.size() == 1 ? "its" : "their", to_string(used)));
+    notes.push_back(app::precision_note(ids, requested, used));
+  }
+  if (!int8_roof.empty()) {
+    notes.push_back(app::int8_roof_note(int8_roof, model.input.quant_id));
   }
   if (matches.size() == 1 && !results.front().fit.fits) {
     warnings.push_back(fmt::format(

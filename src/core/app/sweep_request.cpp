@@ -4,6 +4,7 @@
 #include <fmt/ranges.h>
 
 #include "app/device_notes.hpp"
+#include "app/roof_notes.hpp"
 #include "llmroof/app/chart_request.hpp"
 #include "llmroof/util/errors.hpp"
 #include "llmroof/util/lookup.hpp"
@@ -50,10 +51,12 @@ SweepOutcome run_sweep(const Database& db, const SweepRequest& o) {
   const auto contexts = parse_sweep_list(o.context, "context", 0, k_max_sweep_context_tokens);
 
   auto precision_note = [&](const EstimateResult& r) {
+    if (r.int8_activations) {
+      notes.push_back(app::int8_roof_note({device.id}, model.input.quant_id));
+    }
     if (r.precision_fell_back) {
-      notes.push_back(fmt::format(
-          "{} has no {} rate above its {} peak, which is the compute roof", device.id,
-          to_string(base.compute_precision.value_or(model.input.compute)), to_string(r.precision)));
+      notes.push_back(app::precision_note(
+          {device.id}, base.compute_precision.value_or(model.input.compute), r.precision));
     }
   };
   SweepOutcome outcome;

@@ -15,7 +15,17 @@ namespace llmroof {
 
 namespace {
 
-bool has(const Device& d, Precision p) { return d.peak(p) > 0; }
+bool has(const Device& d, Precision p) { return d.roof_peak(p) > 0; }
+
+// Whether the bulk of `weights` is a ggml block-quantized type: llama.cpp multiplies those
+// blocks with activations quantized to int8 (q8_1 on GPUs, q8_0/q8_K on CPUs), on int8 units.
+bool int8_activation_kernels(const Weights& weights) {
+  if (weights.by_type.empty()) {
+    return false;
+  }
+  const GgmlType* type = find_ggml_type(weights.by_type.front().type);
+  return type != nullptr && type->block_elements > 1;
+}
 
 }  // namespace
 
@@ -59,6 +69,15 @@ EstimateResult estimate(const Device& device, const ModelInput& model,
   const bool cpu_backend = runs_on_host_cpu(device, options.backend);
   r.precision = effective_precision(device, requested);
   r.precision_fell_back = r.precision != requested;
+  if (!options.compute_precision && !options.peak_flops_per_s &&
+      int8_activation_kernels(model.weights) &&
+      device.roof_peak(Precision::int8) > device.roof_peak(r.precision)) {
+    // The roof is the fastest arithmetic the kernels can use: int8 products for quantized
+    // blocks, where the device has a faster int8 rate (tensor cores, XMX, VNNI, i8mm, dp4a).
+    r.precision = Precision::int8;
+    r.precision_fell_back = false;
+    r.int8_activations = true;
+  }
   r.roofs.mem_bw_bytes_per_s = device.mem_bw_bytes_per_s;
   r.roofs.peak_flops_per_s = device.roof_peak(r.precision);
   if (cpu_backend && device.cpu) {
@@ -69,6 +88,7 @@ EstimateResult estimate(const Device& device, const ModelInput& model,
     }
     r.precision = Precision::fp32;
     r.precision_fell_back = requested != Precision::fp32;
+    r.int8_activations = false;
   }
   r.roofs.mem_bw_measured = !cpu_backend && device.mem_bw_kind == FigureKind::measured_sustained;
   if (options.threads) {
