@@ -587,6 +587,24 @@ std::optional<DeviceMatch> find_device(const DeviceDb& db, std::string_view name
           return DeviceMatch{&d, chip->family};
         }
       }
+      // A part sold in that one size, named with it ("rtx-4090@24gb"); under a family name,
+      // the variant of that size, the family's default first ("a100@40gb").
+      auto sold_in = [&](const Device& d) {
+        return d.configuration_of.empty() && d.memory_sizes_bytes.size() == 1 &&
+               std::fabs(d.memory_sizes_bytes.front() - *bytes) < 1;
+      };
+      if (sold_in(*chip->device)) {
+        return chip;
+      }
+      if (chip->family != nullptr) {
+        for (const auto& id : chip->family->covers) {
+          for (const auto& d : db.devices) {
+            if (d.id == id && sold_in(d)) {
+              return DeviceMatch{&d, chip->family};
+            }
+          }
+        }
+      }
     }
   }
   for (const auto& d : db.devices) {
@@ -648,6 +666,64 @@ std::optional<DeviceMatch> find_device(const DeviceDb& db, std::string_view name
 }
 
 namespace {
+
+// For "CHIP@SIZE" whose chip is known but not in that size: the message naming the sizes it
+// comes in, and "CHIP@SIZE" names of those as suggestions; nullopt for any other name.
+std::optional<std::pair<std::string, std::vector<std::string>>> memory_size_error(
+    const DeviceDb& db, std::string_view name) {
+  const std::size_t at = name.rfind('@');
+  if (at == std::string_view::npos) {
+    return std::nullopt;
+  }
+  const std::string_view prefix = name.substr(0, at);
+  const auto chip = find_device(db, prefix);
+  if (!chip) {
+    return std::nullopt;
+  }
+  // Its memory configurations; else, under a family name, its variants sold in one size;
+  // else its own sizes.
+  std::vector<double> sizes;
+  for (const auto& d : db.devices) {
+    if (d.configuration_of == chip->device->id) {
+      sizes.insert(sizes.end(), d.memory_sizes_bytes.begin(), d.memory_sizes_bytes.end());
+    }
+  }
+  if (sizes.empty() && chip->family != nullptr) {
+    for (const auto& id : chip->family->covers) {
+      for (const auto& d : db.devices) {
+        if (d.id == id && d.memory_sizes_bytes.size() == 1) {
+          sizes.push_back(d.memory_sizes_bytes.front());
+        }
+      }
+    }
+  }
+  if (sizes.empty()) {
+    sizes = chip->device->memory_sizes_bytes;
+  }
+  std::sort(sizes.begin(), sizes.end());
+  sizes.erase(std::unique(sizes.begin(), sizes.end()), sizes.end());
+  const auto asked = memory_size_bytes(name.substr(at + 1));
+  if (asked && std::any_of(sizes.begin(), sizes.end(),
+                           [&](double bytes) { return std::fabs(bytes - *asked) < 1; })) {
+    return std::nullopt;  // sold in that size, but the name is ambiguous: no size to blame
+  }
+  std::vector<std::string> listed;
+  std::vector<std::string> names;
+  for (double bytes : sizes) {
+    listed.push_back(fmt::format("{:g} GB", bytes / units::k_gib));
+    names.push_back(fmt::format("{}@{:g}gb", prefix, bytes / units::k_gib));
+  }
+  if (names.empty()) {
+    return std::nullopt;
+  }
+  const std::string resolved = normalize_key(prefix) == normalize_key(chip->device->id)
+                                   ? std::string()
+                                   : fmt::format(" ({})", chip->device->id);
+  return std::pair{
+      fmt::format("'{}'{} comes in {}, not '{}'; name one as {}", prefix, resolved,
+                  fmt::join(listed, ", "), name.substr(at + 1), fmt::join(names, ", ")),
+      std::move(names)};
+}
 
 // A filter word selects devices by vendor, kind or segment.
 bool matches_filter(const Device& d, const std::string& key) {
@@ -728,6 +804,9 @@ std::vector<DeviceMatch> select_devices(const DeviceDb& db, std::string_view spe
       }
     }
     if (!any) {
+      if (auto sizes = memory_size_error(db, part)) {
+        throw RequestError(std::string(field), sizes->first, std::move(sizes->second));
+      }
       auto suggestions = closest_device_ids(db, part);
       std::string hint = did_you_mean(suggestions);
       throw RequestError(std::string(field),

@@ -1,6 +1,10 @@
 // Products and memory configurations (data/products.json): each configuration is a device of
 // its own with one memory size and its own price.
 
+#include <string>
+#include <utility>
+#include <vector>
+
 #include "catch.hpp"
 #include "llmroof/hardware/products.hpp"
 #include "llmroof/util/errors.hpp"
@@ -51,6 +55,52 @@ TEST_CASE("a configuration is its chip with one memory size and its own price", 
   CHECK(find_device(db, "mac-mini-m4-pro@64gb")->device->id == "m4-pro-20c@64gb");
   // Two chips of the product at 24 GB: "mac-mini-m4-pro@24gb" names neither.
   CHECK_FALSE(find_device(db, "mac-mini-m4-pro@24gb"));
+}
+
+TEST_CASE("CHIP@SIZE also names a part sold in that one size, and a family's variant",
+          "[products]") {
+  const DeviceDb db = with_products(k_mini);
+  // The RTX 4090 is sold with 24 GB only: naming the size is naming the card.
+  REQUIRE(find_device(db, "rtx-4090@24gb"));
+  CHECK(find_device(db, "rtx-4090@24gb")->device->id == "rtx-4090");
+  CHECK_FALSE(find_device(db, "rtx-4090@48gb"));
+  // 'a100' covers 40 and 80 GB parts: the size picks the variant, the family's default first.
+  const auto forty = find_device(db, "a100@40gb");
+  REQUIRE(forty);
+  CHECK(forty->device->max_memory_bytes() == 40 * units::k_gib);
+  REQUIRE(forty->family != nullptr);
+  CHECK(forty->family->alias == "a100");
+  const auto eighty = find_device(db, "a100@80gb");
+  REQUIRE(eighty);
+  CHECK(eighty->device->id == find_device(db, "a100")->device->id);
+}
+
+TEST_CASE("a size a chip is not sold in is an error naming the sizes", "[products]") {
+  const DeviceDb db = with_products(k_mini);
+  auto error_of = [&](const std::string& name) {
+    try {
+      select_devices(db, name, "device");
+    } catch (const RequestError& e) {
+      return std::pair{e.message_template(), e.suggestions()};
+    }
+    return std::pair{std::string("no error"), std::vector<std::string>{}};
+  };
+  const auto [mini, mini_names] = error_of("m4-pro-20c@32gb");
+  CHECK(mini ==
+        "'m4-pro-20c' comes in 24 GB, 64 GB, not '32gb'; name one as m4-pro-20c@24gb, "
+        "m4-pro-20c@64gb");
+  CHECK(mini_names == std::vector<std::string>{"m4-pro-20c@24gb", "m4-pro-20c@64gb"});
+  const auto [card, card_names] = error_of("rtx-4090@48gb");
+  CHECK(card == "'rtx-4090' comes in 24 GB, not '48gb'; name one as rtx-4090@24gb");
+  const auto [family, family_names] = error_of("a100@64gb");
+  CHECK_THAT(family, Catch::StartsWith("'a100' ("));
+  CHECK_THAT(family, Catch::EndsWith(
+                         "comes in 40 GB, 80 GB, not '64gb'; name one as a100@40gb, a100@80gb"));
+  // A product with two chips at 24 GB names neither; the size is not what is wrong.
+  CHECK_THAT(error_of("mac-mini-m4-pro@24gb").first,
+             Catch::StartsWith("unknown device 'mac-mini-m4-pro@24gb'"));
+  // An unknown chip keeps the usual suggestions.
+  CHECK_THAT(error_of("rtx-9999@24gb").first, Catch::StartsWith("unknown device 'rtx-9999@24gb'"));
 }
 
 TEST_CASE("a chip is priced as the configuration it is sized at", "[products]") {
