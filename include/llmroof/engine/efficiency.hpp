@@ -244,8 +244,12 @@ struct EngineRun {
   /// The share of the class's decode bandwidth reached: the table's narrow_simd_bw_factor on a
   /// narrow_simd part, else 1; in (0, 1].
   double decode_bw_factor = 1;
-  /// The sustained share of the clock through a long matmul: power_ratio^power_limit_exponent.
-  [[nodiscard]] double clock_factor() const;
+  /// Sets power_ratio and power_limit_exponent, and the clock factor they give (computed once
+  /// here: the decode span and the fitter ask for it many times).
+  void set_power_limit(double ratio, double exponent);
+  /// The sustained share of the clock through a long matmul: power_ratio^power_limit_exponent,
+  /// as set_power_limit() computed it (1 until it is called).
+  [[nodiscard]] double clock_factor() const { return m_clock_factor; }
   double format_factor = 1;         ///< the weights' WeightFormat factor for prefill, > 0
   double decode_format_factor = 1;  ///< ... and for decode, > 0
   double rows_factor = 1;           ///< prefill rows factor r / (r + matmul_half_rows), (0, 1]
@@ -270,6 +274,9 @@ struct EngineRun {
   [[nodiscard]] double dense_matmul_share() const;
   /// The rows factor of a dense matmul pass over `rows` rows: r / (r + matmul_half_rows).
   [[nodiscard]] double dense_rows_factor_at(double rows) const;
+
+ private:
+  double m_clock_factor = 1;
 };
 
 /// EngineRun::decode_bw_factor: the table's narrow_simd_bw_factor for a `narrow_simd` part (when

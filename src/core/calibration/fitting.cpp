@@ -250,7 +250,7 @@ class Fitter {
     run.matmul_half_rows = matmul_half_rows(m_table, c);
     run.rows_factor = rows_factor(r.matmul, run.matmul_half_rows);
     run.moe_layer_s = m_table.moe_layer_s;
-    run.power_limit_exponent = m_table.power_limit_exponent;
+    run.set_power_limit(r.run.power_ratio, m_table.power_limit_exponent);
     run.decode_bw_factor = narrow_simd_factor(m_table, r.run.narrow_simd);
     double decode_s = 0;
     for (const auto& step : r.steps) {

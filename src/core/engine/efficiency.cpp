@@ -561,15 +561,16 @@ EngineRun engine_run(const EfficiencyTable& table, const EfficiencyClass& cls, c
     run.moe_layers = std::max(0, model.layers - model.moe->dense_layers_first);
   }
   run.moe_layer_s = table.moe_layer_s;
-  run.power_limit_exponent = table.power_limit_exponent;
   run.narrow_simd = !host_cpu && device.kind != DeviceKind::cpu &&
                     device.arch.native_simd_width > 0 && device.arch.native_simd_width < 16;
   run.decode_bw_factor = narrow_simd_factor(table, run.narrow_simd);
+  double power_ratio = 1;
   if (!host_cpu && device.kind != DeviceKind::cpu && device.tdp_w > 0 &&
       device.peak(Precision::fp32) > 0 && device.arch.reference_joules_per_flop > 0) {
-    run.power_ratio = std::min(
+    power_ratio = std::min(
         1.0, device.tdp_w / device.peak(Precision::fp32) / device.arch.reference_joules_per_flop);
   }
+  run.set_power_limit(power_ratio, table.power_limit_exponent);
   const bool cpu = host_cpu || device.kind == DeviceKind::cpu;
   // The device's own figure at the roofs' precision: a ratio to it carries a --tflops override.
   double own_peak = device.roof_peak(precision);
@@ -647,8 +648,10 @@ double EngineRun::dense_rows_factor_at(double rows) const {
   return r / (r + matmul_half_rows);
 }
 
-double EngineRun::clock_factor() const {
-  return power_limit_exponent > 0 ? std::pow(power_ratio, power_limit_exponent) : 1.0;
+void EngineRun::set_power_limit(double ratio, double exponent) {
+  power_ratio = ratio;
+  power_limit_exponent = exponent;
+  m_clock_factor = exponent > 0 && ratio < 1 ? std::pow(ratio, exponent) : 1.0;
 }
 
 double narrow_simd_factor(const EfficiencyTable& table, bool narrow_simd) {

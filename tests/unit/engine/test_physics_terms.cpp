@@ -431,3 +431,16 @@ TEST_CASE("engine eras are validated", "[efficiency]") {
     CHECK_THAT(all, Catch::Contains("/engine_eras/0/prefill_path"));
   }
 }
+
+TEST_CASE("the clock factor is set with the power limit, once", "[engine]") {
+  EngineRun run;
+  CHECK(run.clock_factor() == 1);  // no limit set
+  run.set_power_limit(0.25, 0.5);  // a quarter of the reference power: 0.25^0.5
+  CHECK(run.power_ratio == 0.25);
+  CHECK(run.power_limit_exponent == 0.5);
+  CHECK(run.clock_factor() == Approx(0.5));
+  run.set_power_limit(1.0, 0.5);  // at the reference
+  CHECK(run.clock_factor() == 1);
+  run.set_power_limit(0.25, 0);  // no such term
+  CHECK(run.clock_factor() == 1);
+}
