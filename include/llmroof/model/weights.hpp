@@ -41,6 +41,10 @@ struct Weights {
   double matmul_params_per_token() const;
 };
 
+/// The GGML type holding the most bytes of `weights` (by_type's first); nullptr when there is
+/// none or it is not a GGML type (a published one such as block-scaled FP8).
+const GgmlType* dominant_ggml_type(const Weights& weights);
+
 /// Sums a typed tensor list. With `nominal` set, every tensor weighs its elements times the
 /// nominal bytes per weight, whatever its type (the source articles' P * n_bytes).
 Weights summarize_weights(std::span<const TensorInfo> tensors, const ModelSpec& model,

@@ -449,10 +449,7 @@ const WeightFormat* find_weight_format(const EfficiencyTable& table, std::string
 }
 
 const WeightFormat* weight_format(const EfficiencyTable& table, const Weights& weights) {
-  if (weights.by_type.empty()) {
-    return nullptr;
-  }
-  const GgmlType* type = find_ggml_type(weights.by_type.front().type);
+  const GgmlType* type = dominant_ggml_type(weights);
   if (type == nullptr) {
     return nullptr;
   }

@@ -569,6 +569,35 @@ std::optional<double> memory_size_bytes(std::string_view text) {
   return parsed.value * units::k_gib;
 }
 
+// Every size "CHIP@SIZE" names for the resolved `chip`, best first: its memory configurations;
+// the chip itself when it is sold in one size ("rtx-4090@24gb"); under a family name, the
+// family's variants sold in one size, in the family's order ("a100@40gb").
+std::vector<std::pair<double, DeviceMatch>> sized_variants(const DeviceDb& db,
+                                                           const DeviceMatch& chip) {
+  std::vector<std::pair<double, DeviceMatch>> out;
+  auto sold_in_one_size = [](const Device& d) {
+    return d.configuration_of.empty() && d.memory_sizes_bytes.size() == 1;
+  };
+  for (const auto& d : db.devices) {
+    if (d.configuration_of == chip.device->id && !d.memory_sizes_bytes.empty()) {
+      out.emplace_back(d.memory_sizes_bytes.front(), DeviceMatch{&d, chip.family});
+    }
+  }
+  if (sold_in_one_size(*chip.device)) {
+    out.emplace_back(chip.device->memory_sizes_bytes.front(), chip);
+  }
+  if (chip.family != nullptr) {
+    for (const auto& id : chip.family->covers) {
+      for (const auto& d : db.devices) {
+        if (d.id == id && sold_in_one_size(d)) {
+          out.emplace_back(d.memory_sizes_bytes.front(), DeviceMatch{&d, chip.family});
+        }
+      }
+    }
+  }
+  return out;
+}
+
 }  // namespace
 
 std::optional<DeviceMatch> find_device(const DeviceDb& db, std::string_view name) {
@@ -581,28 +610,9 @@ std::optional<DeviceMatch> find_device(const DeviceDb& db, std::string_view name
     const auto chip = find_device(db, name.substr(0, at));
     const auto bytes = memory_size_bytes(name.substr(at + 1));
     if (chip && bytes) {
-      for (const auto& d : db.devices) {
-        if (d.configuration_of == chip->device->id && !d.memory_sizes_bytes.empty() &&
-            std::fabs(d.memory_sizes_bytes.front() - *bytes) < 1) {
-          return DeviceMatch{&d, chip->family};
-        }
-      }
-      // A part sold in that one size, named with it ("rtx-4090@24gb"); under a family name,
-      // the variant of that size, the family's default first ("a100@40gb").
-      auto sold_in = [&](const Device& d) {
-        return d.configuration_of.empty() && d.memory_sizes_bytes.size() == 1 &&
-               std::fabs(d.memory_sizes_bytes.front() - *bytes) < 1;
-      };
-      if (sold_in(*chip->device)) {
-        return chip;
-      }
-      if (chip->family != nullptr) {
-        for (const auto& id : chip->family->covers) {
-          for (const auto& d : db.devices) {
-            if (d.id == id && sold_in(d)) {
-              return DeviceMatch{&d, chip->family};
-            }
-          }
+      for (const auto& [size, variant] : sized_variants(db, *chip)) {
+        if (std::fabs(size - *bytes) < 1) {
+          return variant;
         }
       }
     }
@@ -667,8 +677,9 @@ std::optional<DeviceMatch> find_device(const DeviceDb& db, std::string_view name
 
 namespace {
 
-// For "CHIP@SIZE" whose chip is known but not in that size: the message naming the sizes it
-// comes in, and "CHIP@SIZE" names of those as suggestions; nullopt for any other name.
+// For "CHIP@SIZE" whose chip is known but not in that size: the message naming the sizes
+// "CHIP@SIZE" does name (sized_variants), and those names as suggestions; nullopt for any
+// other name, and for a chip with no such size.
 std::optional<std::pair<std::string, std::vector<std::string>>> memory_size_error(
     const DeviceDb& db, std::string_view name) {
   const std::size_t at = name.rfind('@');
@@ -680,33 +691,13 @@ std::optional<std::pair<std::string, std::vector<std::string>>> memory_size_erro
   if (!chip) {
     return std::nullopt;
   }
-  // Its memory configurations; else, under a family name, its variants sold in one size;
-  // else its own sizes.
+  // find_device did not resolve the name, so the size is none of these.
   std::vector<double> sizes;
-  for (const auto& d : db.devices) {
-    if (d.configuration_of == chip->device->id) {
-      sizes.insert(sizes.end(), d.memory_sizes_bytes.begin(), d.memory_sizes_bytes.end());
-    }
-  }
-  if (sizes.empty() && chip->family != nullptr) {
-    for (const auto& id : chip->family->covers) {
-      for (const auto& d : db.devices) {
-        if (d.id == id && d.memory_sizes_bytes.size() == 1) {
-          sizes.push_back(d.memory_sizes_bytes.front());
-        }
-      }
-    }
-  }
-  if (sizes.empty()) {
-    sizes = chip->device->memory_sizes_bytes;
+  for (const auto& [size, variant] : sized_variants(db, *chip)) {
+    sizes.push_back(size);
   }
   std::sort(sizes.begin(), sizes.end());
   sizes.erase(std::unique(sizes.begin(), sizes.end()), sizes.end());
-  const auto asked = memory_size_bytes(name.substr(at + 1));
-  if (asked && std::any_of(sizes.begin(), sizes.end(),
-                           [&](double bytes) { return std::fabs(bytes - *asked) < 1; })) {
-    return std::nullopt;  // sold in that size, but the name is ambiguous: no size to blame
-  }
   std::vector<std::string> listed;
   std::vector<std::string> names;
   for (double bytes : sizes) {

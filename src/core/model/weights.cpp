@@ -6,6 +6,10 @@
 
 namespace llmroof {
 
+const GgmlType* dominant_ggml_type(const Weights& weights) {
+  return weights.by_type.empty() ? nullptr : find_ggml_type(weights.by_type.front().type);
+}
+
 double Weights::matmul_params_per_token() const {
   const double routed_share =
       experts > 0 ? static_cast<double>(experts_used) / static_cast<double>(experts) : 0.0;

@@ -20,10 +20,7 @@ bool has(const Device& d, Precision p) { return d.roof_peak(p) > 0; }
 // Whether the bulk of `weights` is a ggml block-quantized type: llama.cpp multiplies those
 // blocks with activations quantized to int8 (q8_1 on GPUs, q8_0/q8_K on CPUs), on int8 units.
 bool int8_activation_kernels(const Weights& weights) {
-  if (weights.by_type.empty()) {
-    return false;
-  }
-  const GgmlType* type = find_ggml_type(weights.by_type.front().type);
+  const GgmlType* type = dominant_ggml_type(weights);
   return type != nullptr && type->block_elements > 1;
 }
 

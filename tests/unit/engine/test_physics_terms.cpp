@@ -48,6 +48,11 @@ std::string architecture_doc(const std::string& fields) {
          fields + R"(}], "devices": []})";
 }
 
+// The one architecture of that file, parsed.
+ChipArchitecture architecture_with(const std::string& fields) {
+  return parse_devices(architecture_doc(fields), "a.json").architectures.front();
+}
+
 // The DataError message of that file, or "" when it parses.
 std::string architecture_error(const std::string& fields) {
   try {
@@ -271,13 +276,9 @@ TEST_CASE("model families and hold-out names", "[calibration]") {
 }
 
 TEST_CASE("an architecture's mma.sync share is a sourced fraction of the peak", "[architecture]") {
-  auto fraction = [](const std::string& fields) {
-    return parse_devices(architecture_doc(fields), "a.json")
-        .architectures.front()
-        .mma_sync_fraction;
-  };
-  CHECK(fraction(R"(, "mma_sync_fraction": 0.5, "mma_sync_source": "https://a")") == 0.5);
-  CHECK(fraction("") == 1);
+  CHECK(architecture_with(R"(, "mma_sync_fraction": 0.5, "mma_sync_source": "https://a")")
+            .mma_sync_fraction == 0.5);
+  CHECK(architecture_with("").mma_sync_fraction == 1);
   CHECK_THAT(architecture_error(R"(, "mma_sync_fraction": 1.5, "mma_sync_source": "https://a")"),
              Catch::Contains("/architectures/0/mma_sync_fraction: a share of the peak above 1"));
 }
@@ -346,13 +347,9 @@ TEST_CASE("a natively narrow SIMD GPU reaches a share of its class's decode band
 
 TEST_CASE("an architecture's native SIMD width is a sourced whole number of lanes",
           "[architecture]") {
-  auto width = [](const std::string& fields) {
-    return parse_devices(architecture_doc(fields), "a.json")
-        .architectures.front()
-        .native_simd_width;
-  };
-  CHECK(width(R"(, "native_simd_width": 8, "native_simd_source": "https://a")") == 8);
-  CHECK(width("") == 0);
+  CHECK(architecture_with(R"(, "native_simd_width": 8, "native_simd_source": "https://a")")
+            .native_simd_width == 8);
+  CHECK(architecture_with("").native_simd_width == 0);
   CHECK_THAT(architecture_error(R"(, "native_simd_width": 8.5, "native_simd_source": "https://a")"),
              Catch::Contains("/architectures/0/native_simd_width: expected a whole number"));
 }

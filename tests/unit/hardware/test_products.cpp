@@ -99,6 +99,11 @@ TEST_CASE("a size a chip is not sold in is an error naming the sizes", "[product
   // A product with two chips at 24 GB names neither; the size is not what is wrong.
   CHECK_THAT(error_of("mac-mini-m4-pro@24gb").first,
              Catch::StartsWith("unknown device 'mac-mini-m4-pro@24gb'"));
+  // A chip listing several sizes but sold as no configuration: no CHIP@SIZE name exists to
+  // suggest, so none is (the error once suggested ryzen-9-7950x@32gb, which names nothing).
+  CHECK_THAT(error_of("ryzen-9-7950x@24gb").first,
+             Catch::StartsWith("unknown device 'ryzen-9-7950x@24gb'"));
+  CHECK_FALSE(find_device(db, "ryzen-9-7950x@32gb"));
   // An unknown chip keeps the usual suggestions.
   CHECK_THAT(error_of("rtx-9999@24gb").first, Catch::StartsWith("unknown device 'rtx-9999@24gb'"));
 }
