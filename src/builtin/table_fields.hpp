@@ -154,7 +154,7 @@ void fields(V& v, T& a) {
 template <class V, Of<EfficiencyTable> T>
 void fields(V& v, T& t) {
   v(t.schema_version), v(t.description), v(t.matmul_half_rows), v(t.ubatch_tokens);
-  v(t.moe_layer_s), v(t.power_limit_exponent), v(t.narrow_simd_bw_factor), v(t.formats);
+  v(t.moe_layer_s), v(t.power_limit_exponent), v(t.narrow_simd_exponent), v(t.formats);
   v(t.fitted_on), v(t.accuracy);
   v(t.classes), v(t.eras);
 }

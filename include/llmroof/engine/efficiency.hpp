@@ -190,10 +190,11 @@ struct EfficiencyTable {
   /// share p < 1 of its architecture's reference run at p^power_limit_exponent of the rate
   /// (see ChipArchitecture::reference_joules_per_flop), >= 0; 0 = no such term.
   double power_limit_exponent = 0;
-  /// Share of its class's decode bandwidth a GPU with a native SIMD width below 16 lanes
-  /// reaches (ChipArchitecture::native_simd_width: Intel Xe-LPG and Xe-HPG), in (0, 1];
-  /// 0 = no such term (the share is 1).
-  double narrow_simd_bw_factor = 0;
+  /// A GPU whose native SIMD width w is below the k_kernel_simd_lanes its GPU kernels are
+  /// written for (ChipArchitecture::native_simd_width: Intel Xe-LPG and Xe-HPG) reaches
+  /// (w / k_kernel_simd_lanes)^narrow_simd_exponent of its class's decode bandwidth, >= 0;
+  /// 0 = no such term (the share is 1), 1 = in proportion to its lanes.
+  double narrow_simd_exponent = 0;
   std::vector<WeightFormat> formats;
   std::optional<FitRecord> fitted_on;
   std::vector<AccuracyFigure> accuracy;
@@ -239,10 +240,10 @@ struct EngineRun {
   /// Board power per FLOP/s against the architecture's reference, capped at 1 (1 = unknown).
   double power_ratio = 1;
   double power_limit_exponent = 0;  ///< the table's
-  /// A GPU whose native SIMD width is below 16 lanes (see narrow_simd_bw_factor).
-  bool narrow_simd = false;
-  /// The share of the class's decode bandwidth reached: the table's narrow_simd_bw_factor on a
-  /// narrow_simd part, else 1; in (0, 1].
+  /// Native SIMD width / k_kernel_simd_lanes for a GPU narrower than that, else 1; in (0, 1].
+  double simd_lane_ratio = 1;
+  /// The share of the class's decode bandwidth reached: simd_lane_ratio^narrow_simd_exponent
+  /// (the table's), 1 for a part as wide as the kernels; in (0, 1].
   double decode_bw_factor = 1;
   /// Sets power_ratio and power_limit_exponent, and the clock factor they give (computed once
   /// here: the decode span and the fitter ask for it many times).
@@ -279,9 +280,14 @@ struct EngineRun {
   double m_clock_factor = 1;
 };
 
-/// EngineRun::decode_bw_factor: the table's narrow_simd_bw_factor for a `narrow_simd` part (when
-/// the table has the term), else 1.
-double narrow_simd_factor(const EfficiencyTable& table, bool narrow_simd);
+/// The SIMD width, in lanes, that llama.cpp's GPU kernels are written for: its Vulkan backend
+/// compiles shaders for subgroups of at least 16 lanes ("some shaders have a minimum subgroup
+/// size", ggml_vk_load_shaders in ggml/src/ggml-vulkan/ggml-vulkan.cpp).
+inline constexpr int k_kernel_simd_lanes = 16;
+
+/// EngineRun::decode_bw_factor: lane_ratio^narrow_simd_exponent (the table's) for a part
+/// narrower than the kernels (lane_ratio < 1), else 1.
+double narrow_simd_factor(const EfficiencyTable& table, double lane_ratio);
 
 /// The rows at which the class's matmuls reach half their rate: its own figure, else the table's.
 double matmul_half_rows(const EfficiencyTable& table, const EfficiencyClass& cls);

@@ -76,7 +76,7 @@ struct ChipArchitecture {
   std::string mma_sync_source;  ///< URL(s) for mma_sync_fraction; empty when it is 1
   /// Lanes the vector engine executes natively (Intel Xe: 8, Xe2: 16), 0 = not stated. A GPU
   /// below 16 runs llama.cpp's matrix-vector shaders, written for 16- to 64-wide subgroups, at
-  /// EfficiencyTable::narrow_simd_bw_factor of the bandwidth its class reaches.
+  /// a share of the bandwidth its class reaches (EfficiencyTable::narrow_simd_exponent).
   int native_simd_width = 0;
   std::string native_simd_source;  ///< URL(s) for native_simd_width; empty when it is 0
   /// Board power per FP32 FLOP/s of the architecture's typical part (J/FLOP at the power

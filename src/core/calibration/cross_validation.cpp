@@ -185,7 +185,7 @@ EfficiencyTable ablate(EfficiencyTable prior, Term term) {
     prior.power_limit_exponent = 0;
   }
   if (term == Term::narrow_simd) {
-    prior.narrow_simd_bw_factor = 0;
+    prior.narrow_simd_exponent = 0;
   }
   if (term == Term::class_rows) {
     prior.fit_class_half_rows = false;

@@ -251,7 +251,7 @@ class Fitter {
     run.rows_factor = rows_factor(r.matmul, run.matmul_half_rows);
     run.moe_layer_s = m_table.moe_layer_s;
     run.set_power_limit(r.run.power_ratio, m_table.power_limit_exponent);
-    run.decode_bw_factor = narrow_simd_factor(m_table, r.run.narrow_simd);
+    run.decode_bw_factor = narrow_simd_factor(m_table, r.run.simd_lane_ratio);
     double decode_s = 0;
     for (const auto& step : r.steps) {
       decode_s += realistic_decode_seconds(c, step, run) * r.slice;
@@ -484,11 +484,11 @@ class Fitter {
           m_table.power_limit_exponent, m_anchor.power_limit_exponent, 1e-3, 0.0, 3.0,
           [](const FitRow& r) { return r.kind != TestKind::decode && r.run.power_ratio < 1; });
     }
-    // The bandwidth share of natively narrow SIMD parts: their decode rows.
-    if (m_anchor.narrow_simd_bw_factor > 0) {
+    // How the decode bandwidth share falls with a narrower SIMD: the narrow parts' decode rows.
+    if (m_anchor.narrow_simd_exponent > 0) {
       fit_log_figure(
-          m_table.narrow_simd_bw_factor, m_anchor.narrow_simd_bw_factor, 0.05, 0.05, 1.0,
-          [](const FitRow& r) { return r.kind != TestKind::prefill && r.run.narrow_simd; });
+          m_table.narrow_simd_exponent, m_anchor.narrow_simd_exponent, 0.05, 0.0, 4.0,
+          [](const FitRow& r) { return r.kind != TestKind::prefill && r.run.simd_lane_ratio < 1; });
     }
     // The rows at which matmuls reach half speed: every prefill row.
     fit_log_figure(m_table.matmul_half_rows, std::max(1.0, m_anchor.matmul_half_rows), 1.0, 0.0,

@@ -190,13 +190,8 @@ EfficiencyTable parse_efficiency(std::string_view text, const std::string& displ
   table.moe_layer_s = top.number("moe_layer_s", Check::non_negative, false).value_or(0);
   table.power_limit_exponent =
       top.number("power_limit_exponent", Check::non_negative, false).value_or(0);
-  table.narrow_simd_bw_factor =
-      top.number("narrow_simd_bw_factor", Check::non_negative, false).value_or(0);
-  if (table.narrow_simd_bw_factor > 1) {
-    diagnostics.add("/narrow_simd_bw_factor",
-                    fmt::format("a share of the bandwidth above 1 is not physical, got {}",
-                                table.narrow_simd_bw_factor));
-  }
+  table.narrow_simd_exponent =
+      top.number("narrow_simd_exponent", Check::non_negative, false).value_or(0);
   top.each_object("weight_formats", false, [&](detail::ObjectReader& r) {
     WeightFormat f;
     f.id = r.string("id", true);
@@ -269,7 +264,7 @@ std::string efficiency_to_json(const EfficiencyTable& table) {
   doc["ubatch_tokens"] = table.ubatch_tokens;
   doc["moe_layer_s"] = round4(table.moe_layer_s);
   doc["power_limit_exponent"] = round4(table.power_limit_exponent);
-  doc["narrow_simd_bw_factor"] = round4(table.narrow_simd_bw_factor);
+  doc["narrow_simd_exponent"] = round4(table.narrow_simd_exponent);
   if (!table.formats.empty()) {
     auto& formats = doc["weight_formats"] = nlohmann::ordered_json::array();
     for (const auto& f : table.formats) {
@@ -558,9 +553,11 @@ EngineRun engine_run(const EfficiencyTable& table, const EfficiencyClass& cls, c
     run.moe_layers = std::max(0, model.layers - model.moe->dense_layers_first);
   }
   run.moe_layer_s = table.moe_layer_s;
-  run.narrow_simd = !host_cpu && device.kind != DeviceKind::cpu &&
-                    device.arch.native_simd_width > 0 && device.arch.native_simd_width < 16;
-  run.decode_bw_factor = narrow_simd_factor(table, run.narrow_simd);
+  if (!host_cpu && device.kind != DeviceKind::cpu && device.arch.native_simd_width > 0 &&
+      device.arch.native_simd_width < k_kernel_simd_lanes) {
+    run.simd_lane_ratio = static_cast<double>(device.arch.native_simd_width) / k_kernel_simd_lanes;
+  }
+  run.decode_bw_factor = narrow_simd_factor(table, run.simd_lane_ratio);
   double power_ratio = 1;
   if (!host_cpu && device.kind != DeviceKind::cpu && device.tdp_w > 0 &&
       device.peak(Precision::fp32) > 0 && device.arch.reference_joules_per_flop > 0) {
@@ -651,8 +648,10 @@ void EngineRun::set_power_limit(double ratio, double exponent) {
   m_clock_factor = exponent > 0 && ratio < 1 ? std::pow(ratio, exponent) : 1.0;
 }
 
-double narrow_simd_factor(const EfficiencyTable& table, bool narrow_simd) {
-  return narrow_simd && table.narrow_simd_bw_factor > 0 ? table.narrow_simd_bw_factor : 1.0;
+double narrow_simd_factor(const EfficiencyTable& table, double lane_ratio) {
+  return lane_ratio < 1 && table.narrow_simd_exponent > 0
+             ? std::pow(lane_ratio, table.narrow_simd_exponent)
+             : 1.0;
 }
 
 DecodeBreakdown realistic_decode_breakdown(const EfficiencyClass& cls, const DecodeStep& step,

@@ -158,9 +158,11 @@ void prefill_roof(std::vector<ExplainStep>& out, const EstimateResult& r,
 void decode_terms(Steps& s, const EfficiencyClass& cls, const EngineRun& run,
                   const DecodeStep& step, const DecodeBreakdown& b, double total) {
   // A natively narrow SIMD part reaches a further share of the class's bandwidth.
-  const std::string narrow = run.decode_bw_factor != 1
-                                 ? fmt::format(" x {:.4g} narrow SIMD", run.decode_bw_factor)
-                                 : std::string();
+  const std::string narrow =
+      run.decode_bw_factor != 1
+          ? fmt::format(" x {:.4g} narrow SIMD ({:g} of {} lanes)", run.decode_bw_factor,
+                        run.simd_lane_ratio * k_kernel_simd_lanes, k_kernel_simd_lanes)
+          : std::string();
   const std::string bandwidth = fmt::format("({:.4g}{} x {})", cls.decode_bw_efficiency, narrow,
                                             v(run.mem_bw_bytes_per_s, "bytes_per_s"));
   const std::string vector_rate = fmt::format(

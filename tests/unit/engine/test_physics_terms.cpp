@@ -306,7 +306,7 @@ TEST_CASE("a natively narrow SIMD GPU reaches a share of its class's decode band
 
   EfficiencyTable table;
   table.classes.push_back(nvidia_like());
-  table.narrow_simd_bw_factor = 0.4;
+  table.narrow_simd_exponent = 1.5;
   const EfficiencyClass& c = table.classes.front();
   const ModelSpec model = generic_model(7e9, "7b");
   const Weights weights = model_weights(model, *find_quant("q4_0"));
@@ -317,11 +317,12 @@ TEST_CASE("a natively narrow SIMD GPU reaches a share of its class's decode band
     return engine_run(table, c, d, host_cpu, model, weights, roofs, Precision::fp32, 512);
   };
   EngineRun narrow = run_on(device("arc-a750"), false);
-  CHECK(narrow.narrow_simd);
-  CHECK(narrow.decode_bw_factor == 0.4);
+  // 8 of 16 lanes: (8 / 16)^1.5 = 0.35355.
+  CHECK(narrow.simd_lane_ratio == 0.5);
+  CHECK(narrow.decode_bw_factor == Approx(0.353553));
   CHECK(run_on(device("arc-b580"), false).decode_bw_factor == 1);
   CHECK(run_on(device("arc-a750"), true).decode_bw_factor == 1);  // the host CPU backend
-  // By hand: 1e10 bytes / (0.5 x 0.4 x 512e9 B/s) + 1e10 FLOPs / (1 x 1e14) + 32 x 20 us.
+  // By hand: 1e10 bytes / (0.5 x 0.35355 x 512e9 B/s) + 1e10 FLOPs / (1 x 1e14) + 32 x 20 us.
   narrow.mem_bw_bytes_per_s = 512e9;
   narrow.decode_peak_flops_per_s = 1e14;
   narrow.decode_format_factor = 1;
@@ -330,19 +331,22 @@ TEST_CASE("a natively narrow SIMD GPU reaches a share of its class's decode band
   step.bytes = 1e10;
   step.flops = 1e10;
   CHECK(realistic_decode_seconds(c, step, narrow) ==
-        Approx(1e10 / (0.5 * 0.4 * 512e9) + 1e-4 + 32 * 20e-6));
+        Approx(1e10 / (0.5 * 0.353553 * 512e9) + 1e-4 + 32 * 20e-6));
   // Without the term (0) a narrow part keeps its class's bandwidth.
-  table.narrow_simd_bw_factor = 0;
+  table.narrow_simd_exponent = 0;
   CHECK(run_on(device("arc-a750"), false).decode_bw_factor == 1);
-  // The shipped table fits it below 1; ablation switches it off; a share above 1 is refused.
-  CHECK(test::efficiency().narrow_simd_bw_factor > 0);
-  CHECK(test::efficiency().narrow_simd_bw_factor < 1);
-  CHECK(ablate(test::efficiency(), Term::narrow_simd).narrow_simd_bw_factor == 0);
+  CHECK(narrow_simd_factor(table, 0.5) == 1);
+  // The prior is the share in proportion to the lanes: 8 of 16 reach half.
+  CHECK(narrow_simd_factor(test::efficiency_prior(), 0.5) == Approx(0.5));
+  CHECK(narrow_simd_factor(test::efficiency_prior(), 1.0) == 1);
+  // The shipped table fits an exponent; ablation switches it off; a negative one is refused.
+  CHECK(test::efficiency().narrow_simd_exponent > 0);
+  CHECK(ablate(test::efficiency(), Term::narrow_simd).narrow_simd_exponent == 0);
   CHECK(parse_term("narrow-simd") == Term::narrow_simd);
   CHECK_THROWS_WITH(
-      parse_efficiency(R"({"schema_version": 2, "description": "d", "narrow_simd_bw_factor": 1.5})",
+      parse_efficiency(R"({"schema_version": 2, "description": "d", "narrow_simd_exponent": -1})",
                        "t.json"),
-      Catch::Contains("/narrow_simd_bw_factor: a share of the bandwidth above 1 is not physical"));
+      Catch::Contains("/narrow_simd_exponent"));
 }
 
 TEST_CASE("an architecture's native SIMD width is a sourced whole number of lanes",
