@@ -136,7 +136,8 @@ void fields(V& v, T& k) {
 
 template <class V, Of<WeightFormat> T>
 void fields(V& v, T& f) {
-  v(f.id), v(f.types), v(f.cpu_factor), v(f.cpu_decode_factor), v(f.gpu_factor), v(f.basis);
+  v(f.id), v(f.types), v(f.cpu_factor), v(f.cpu_decode_factor), v(f.gpu_factor), v(f.basis),
+      v(f.cpu_vec_dot_only), v(f.cpu_vec_dot_source);
 }
 
 template <class V, Of<FitRecord> T>

@@ -30,4 +30,5 @@ row "without the weight families split by work per weight" --ablate format-split
 row "without the engine era (b3216) for older CUDA rows" --ablate engine-era
 row "without each class's own matmul_half_rows" --ablate class-rows
 row "without the narrow-SIMD bandwidth share (Intel Xe)" --ablate narrow-simd
-row "none of them (the previous model)" --ablate kernel-path --ablate prefill-core --ablate power-limit --ablate dot-product --ablate moe-layer --ablate format-split --ablate engine-era --ablate class-rows --ablate narrow-simd
+row "without CPU decode of one-kernel formats started from prefill (IQ2, IQ3)" --ablate cpu-one-kernel
+row "none of them (the previous model)" --ablate kernel-path --ablate prefill-core --ablate power-limit --ablate dot-product --ablate moe-layer --ablate format-split --ablate engine-era --ablate class-rows --ablate narrow-simd --ablate cpu-one-kernel

@@ -259,9 +259,10 @@ enum class Term {
   format_split,  ///< weight families split by work per weight (k_quant_high_bits, iq2_packed)
   class_rows,    ///< each class's own matmul_half_rows where its rows tell it apart
   narrow_simd,   ///< the decode bandwidth share of GPUs natively narrower than 16 lanes
+  cpu_one_kernel,  ///< CPU decode factors started from prefill's for one-kernel formats
 };
 /// "kernel-path", "prefill-core", "moe-layer", "power-limit", "dot-product", "engine-era",
-/// "format-split", "class-rows", "narrow-simd".
+/// "format-split", "class-rows", "narrow-simd", "cpu-one-kernel".
 std::string_view to_string(Term term);
 /// Every Term's name, in declaration order.
 std::vector<std::string> term_names();

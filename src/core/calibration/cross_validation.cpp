@@ -27,9 +27,9 @@ namespace {
 
 constexpr std::array<std::string_view, 3> k_hold_out_names = {"device", "generation",
                                                               "model-family"};
-constexpr std::array<std::string_view, 9> k_term_names = {
+constexpr std::array<std::string_view, 10> k_term_names = {
     "kernel-path", "prefill-core", "moe-layer",  "power-limit", "dot-product",
-    "engine-era",  "format-split", "class-rows", "narrow-simd"};
+    "engine-era",  "format-split", "class-rows", "narrow-simd", "cpu-one-kernel"};
 
 // A model id's part that names a size: "8b", "30b", "1.1b", "a3b", "17b-16e", "e4b".
 bool is_size_token(std::string_view token) {
@@ -152,6 +152,7 @@ EfficiencyTable ablate(EfficiencyTable prior, Term term) {
       case Term::engine_era:
       case Term::format_split:
       case Term::narrow_simd:
+      case Term::cpu_one_kernel:
         break;
       case Term::class_rows:
         c.matmul_half_rows = 0;
@@ -189,6 +190,12 @@ EfficiencyTable ablate(EfficiencyTable prior, Term term) {
   }
   if (term == Term::class_rows) {
     prior.fit_class_half_rows = false;
+  }
+  if (term == Term::cpu_one_kernel) {
+    for (auto& f : prior.formats) {
+      f.cpu_vec_dot_only = false;
+      f.cpu_vec_dot_source.clear();
+    }
   }
   return prior;
 }

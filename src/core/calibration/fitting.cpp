@@ -457,10 +457,14 @@ class Fitter {
         double& factor = which == 0   ? f.cpu_factor
                          : which == 1 ? f.cpu_decode_factor
                                       : f.gpu_factor;
-        const double anchor = anchor_format == nullptr ? 1.0
-                              : which == 0             ? anchor_format->cpu_factor
-                              : which == 1             ? anchor_format->cpu_decode_factor
-                                                       : anchor_format->gpu_factor;
+        // A family whose CPU prefill and decode run one dot-product kernel starts its decode
+        // factor from the prefill factor just fitted (which == 0 runs first).
+        const bool from_prefill = which == 1 && f.cpu_vec_dot_only;
+        const double anchor = from_prefill               ? f.cpu_factor
+                              : anchor_format == nullptr ? 1.0
+                              : which == 0               ? anchor_format->cpu_factor
+                              : which == 1               ? anchor_format->cpu_decode_factor
+                                                         : anchor_format->gpu_factor;
         if (!any) {
           factor = anchor;
           continue;

@@ -201,6 +201,13 @@ EfficiencyTable parse_efficiency(std::string_view text, const std::string& displ
     f.cpu_decode_factor = r.number("cpu_decode_factor", Check::positive, true).value_or(1);
     f.gpu_factor = r.number("gpu_factor", Check::positive, true).value_or(1);
     f.basis = r.string("basis", true);
+    f.cpu_vec_dot_only = r.boolean("cpu_vec_dot_only", false).value_or(false);
+    if (f.cpu_vec_dot_only) {
+      f.cpu_vec_dot_source = r.string("cpu_vec_dot_source", true);
+    } else if (r.optional_string("cpu_vec_dot_source")) {
+      r.diagnostics().add(r.child_pointer("cpu_vec_dot_source"),
+                          "a source without cpu_vec_dot_only: true");
+    }
     r.finish();
     table.formats.push_back(std::move(f));
   });
@@ -275,6 +282,10 @@ std::string efficiency_to_json(const EfficiencyTable& table) {
       o["cpu_decode_factor"] = round4(f.cpu_decode_factor);
       o["gpu_factor"] = round4(f.gpu_factor);
       o["basis"] = f.basis;
+      if (f.cpu_vec_dot_only) {
+        o["cpu_vec_dot_only"] = true;
+        o["cpu_vec_dot_source"] = f.cpu_vec_dot_source;
+      }
       formats.push_back(std::move(o));
     }
   }

@@ -299,7 +299,8 @@ TEST_CASE("run_validate: bad gates and unmapped rows", "[app][validate]") {
   CHECK(term->field() == "ablate");
   CHECK(term->message_template() ==
         "{ablate} expects one of kernel-path, prefill-core, moe-layer, power-limit, "
-        "dot-product, engine-era, format-split, class-rows, narrow-simd, got 'launch-cost'");
+        "dot-product, engine-era, format-split, class-rows, narrow-simd, cpu-one-kernel, got "
+        "'launch-cost'");
   r.ablate.clear();
   // So is an unknown hold-out, with every group named, from the same table as the CLI's help.
   r.hold_out = "chip";

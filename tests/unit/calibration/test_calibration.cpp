@@ -714,6 +714,35 @@ TEST_CASE("a class gets its own matmul_half_rows only where its rows tell it",
   }
 }
 
+TEST_CASE("a one-kernel CPU format's decode factor starts from its prefill factor",
+          "[calibration][shared][fit]") {
+  const auto shared = shared_calibration();
+  if (!shared) {
+    return;  // ../shared absent: skipped
+  }
+  const EfficiencyTable& prior = test::efficiency_prior();
+  // Every CPU decode row of an IQ grid format dropped: only the prefill rows tell the family.
+  std::vector<MappedMeasurement> rows;
+  for (const auto& r :
+       map_measurements(*shared, test::devices(), test::catalog(), aliases()).mapped) {
+    const WeightFormat* f = weight_format(prior, r.model.weights);
+    const bool cpu = r.device->kind == DeviceKind::cpu || r.options.backend == "cpu";
+    if (!(f != nullptr && f->id == "iq_grid" && cpu && r.kind != TestKind::prefill)) {
+      rows.push_back(r);
+    }
+  }
+  const WeightFormat* fitted = find_weight_format(fit_efficiency(rows, prior), "iq_grid");
+  REQUIRE(fitted != nullptr);
+  CHECK(fitted->cpu_factor < 0.4);  // the prefill rows move it from the prior's 0.4
+  CHECK(fitted->cpu_decode_factor == Approx(fitted->cpu_factor));
+  // Ablated, the decode factor has nothing to learn from and keeps the prior's.
+  const EfficiencyTable plain = ablate(prior, Term::cpu_one_kernel);
+  CHECK(parse_term("cpu-one-kernel") == Term::cpu_one_kernel);
+  CHECK_FALSE(find_weight_format(plain, "iq_grid")->cpu_vec_dot_only);
+  const WeightFormat* kept = find_weight_format(fit_efficiency(rows, plain), "iq_grid");
+  CHECK(kept->cpu_decode_factor == Approx(find_weight_format(prior, "iq_grid")->cpu_decode_factor));
+}
+
 TEST_CASE("llama-bench JSON and JSONL nested 50k deep are one data error",
           "[calibration][parse][limits]") {
   const std::string deep = std::string(50000, '[') + std::string(50000, ']');

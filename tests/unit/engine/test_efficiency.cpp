@@ -81,6 +81,35 @@ TEST_CASE("efficiency files are validated with file, line and pointer", "[effici
       "basis": "b"}], "classes": []})";
   CHECK(errors_of(formats) ==
         std::vector<std::string>{"e.json:2: /weight_formats/0/types: unknown ggml type 'Q9_X'"});
+  // The one-CPU-kernel flag needs its source, and a source needs the flag.
+  const std::string vec_dot =
+      R"({"schema_version": 2, "description": "t", "weight_formats": [{"id": "f",
+      "types": ["IQ3_S"], "cpu_factor": 1, "cpu_decode_factor": 1, "gpu_factor": 1,
+      "basis": "b", FLAG}], "classes": []})";
+  auto with = [&](const std::string& flag) {
+    std::string t = vec_dot;
+    return t.replace(t.find("FLAG"), 4, flag);
+  };
+  CHECK(errors_of(with(R"("cpu_vec_dot_only": true)")) ==
+        std::vector<std::string>{
+            "e.json:1: /weight_formats/0: missing required field 'cpu_vec_dot_source'"});
+  CHECK(errors_of(with(R"("cpu_vec_dot_source": "https://a")")) ==
+        std::vector<std::string>{"e.json:3: /weight_formats/0/cpu_vec_dot_source: a source "
+                                 "without cpu_vec_dot_only: true"});
+  const EfficiencyTable t = parse_efficiency(
+      with(R"("cpu_vec_dot_only": true, "cpu_vec_dot_source": "https://a")"), "e.json");
+  CHECK(t.formats.at(0).cpu_vec_dot_only);
+  CHECK(t.formats.at(0).cpu_vec_dot_source == "https://a");
+  // The shipped IQ grid families carry it; the families with GEMM paths do not.
+  for (const char* id : {"iq_grid", "iq2_packed"}) {
+    INFO(id);
+    CHECK(find_weight_format(test::efficiency_prior(), id)->cpu_vec_dot_only);
+    CHECK_FALSE(find_weight_format(test::efficiency_prior(), id)->cpu_vec_dot_source.empty());
+  }
+  for (const char* id : {"q4_0_q8_0", "iq4", "k_quant", "float"}) {
+    INFO(id);
+    CHECK_FALSE(find_weight_format(test::efficiency_prior(), id)->cpu_vec_dot_only);
+  }
 }
 
 TEST_CASE("class lookup: backend classes, profiles and fallbacks", "[efficiency]") {
