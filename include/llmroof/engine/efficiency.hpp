@@ -127,9 +127,10 @@ struct WeightFormat {
   /// Prefill and decode on GPUs (quantized formats share one int8 path, float weights use BLAS).
   double gpu_factor = 1;
   std::string basis;
-  /// llama.cpp's CPU backend has no GEMM path for these types (neither llamafile's tinyBLAS nor
-  /// a repacked layout): prefill and decode run the same dot-product kernel, so the fit starts
-  /// the decode factor from the prefill one (and keeps it where no decode row tells it).
+  /// llama.cpp's CPU backend has no GEMM path for any of these types (no llamafile tinyBLAS
+  /// case, no repacked layout, no two-row int8 matrix-multiply dot product): prefill and decode
+  /// run the same one-row dot product, so the fit starts the decode factor from the prefill one
+  /// (and keeps it where no decode row tells it).
   bool cpu_vec_dot_only = false;
   std::string cpu_vec_dot_source;  ///< URL(s) for cpu_vec_dot_only; empty when it is false
   /// Field by field.

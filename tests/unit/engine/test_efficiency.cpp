@@ -100,13 +100,14 @@ TEST_CASE("efficiency files are validated with file, line and pointer", "[effici
       with(R"("cpu_vec_dot_only": true, "cpu_vec_dot_source": "https://a")"), "e.json");
   CHECK(t.formats.at(0).cpu_vec_dot_only);
   CHECK(t.formats.at(0).cpu_vec_dot_source == "https://a");
-  // The shipped IQ grid families carry it; the families with GEMM paths do not.
-  for (const char* id : {"iq_grid", "iq2_packed"}) {
+  // The shipped families whose every type has one one-row CPU kernel carry it; the families
+  // with a type that has a GEMM path (Q6_K's two-row kernel, IQ4_NL's tinyBLAS case) do not.
+  for (const char* id : {"iq_grid", "iq2_packed", "mxfp4", "ternary"}) {
     INFO(id);
     CHECK(find_weight_format(test::efficiency_prior(), id)->cpu_vec_dot_only);
     CHECK_FALSE(find_weight_format(test::efficiency_prior(), id)->cpu_vec_dot_source.empty());
   }
-  for (const char* id : {"q4_0_q8_0", "iq4", "k_quant", "float"}) {
+  for (const char* id : {"q4_0_q8_0", "iq4", "k_quant", "k_quant_high_bits", "legacy", "float"}) {
     INFO(id);
     CHECK_FALSE(find_weight_format(test::efficiency_prior(), id)->cpu_vec_dot_only);
   }
