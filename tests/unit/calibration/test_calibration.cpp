@@ -731,7 +731,8 @@ TEST_CASE("a one-kernel CPU format's decode factor starts from its prefill facto
       rows.push_back(r);
     }
   }
-  const WeightFormat* fitted = find_weight_format(fit_efficiency(rows, prior), "iq_grid");
+  const EfficiencyTable table = fit_efficiency(rows, prior);
+  const WeightFormat* fitted = find_weight_format(table, "iq_grid");
   REQUIRE(fitted != nullptr);
   CHECK(fitted->cpu_factor < 0.4);  // the prefill rows move it from the prior's 0.4
   CHECK(fitted->cpu_decode_factor == Approx(fitted->cpu_factor));
@@ -739,7 +740,8 @@ TEST_CASE("a one-kernel CPU format's decode factor starts from its prefill facto
   const EfficiencyTable plain = ablate(prior, Term::cpu_one_kernel);
   CHECK(parse_term("cpu-one-kernel") == Term::cpu_one_kernel);
   CHECK_FALSE(find_weight_format(plain, "iq_grid")->cpu_vec_dot_only);
-  const WeightFormat* kept = find_weight_format(fit_efficiency(rows, plain), "iq_grid");
+  const EfficiencyTable plain_fit = fit_efficiency(rows, plain);
+  const WeightFormat* kept = find_weight_format(plain_fit, "iq_grid");
   CHECK(kept->cpu_decode_factor == Approx(find_weight_format(prior, "iq_grid")->cpu_decode_factor));
 }
 
