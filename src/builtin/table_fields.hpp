@@ -53,7 +53,8 @@ void fields(V& v, T& d) {
   v(d.mem_bw_bytes_per_s), v(d.peak_flops_per_s), v(d.matrix_fp16_flops_per_s);
   v(d.npu_ops_per_s), v(d.gpu_cores), v(d.cpu_isa), v(d.cpu_cores), v(d.cpu_threads);
   v(d.cpu_performance_cores), v(d.cpu_performance_cores_source), v(d.cpu), v(d.tdp_w);
-  v(d.launch_year), v(d.launch_price_usd), v(d.price_note), v(d.sources), v(d.verification);
+  v(d.launch_year), v(d.launch_price_usd), v(d.smallest_memory_price_usd), v(d.price_note),
+      v(d.sources), v(d.verification);
   v(d.notes), v(d.origin), v(d.configuration_of), v(d.mem_bw_kind), v(d.fp32_kind);
   v(d.measured_date), v(d.measured_method), v(d.measured_per_thread);
 }

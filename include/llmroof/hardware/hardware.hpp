@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <array>
+#include <deque>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -126,6 +127,11 @@ struct Device {
   double tdp_w = 0;  ///< 0 = not published
   int launch_year = 0;
   std::optional<double> launch_price_usd;
+  /// The launch price with the smallest of memory_sizes_bytes, for an Apple SoC in several sizes
+  /// that no product configuration prices: Apple lists a chip with its base machine's memory,
+  /// so that price is the smallest size's, and launch_price_usd (the row is sized at the
+  /// largest) is none. nullopt elsewhere. Set when configurations are applied.
+  std::optional<double> smallest_memory_price_usd;
   std::string price_note;
   DeviceSources sources;
   std::string verification;  ///< V (read in a source), K (vendor page, known value), D (derived)
@@ -179,9 +185,22 @@ struct DeviceDb {
   std::vector<Device> devices;
   std::vector<FamilyAlias> families;
   std::vector<ChipArchitecture> architectures;
-  /// Field by field.
-  bool operator==(const DeviceDb&) const = default;
+  /// The one-size copies "CHIP@SIZE" names for a chip in several sizes that no configuration
+  /// covers (sized_part), made when first named; a deque, so that matches stay valid.
+  mutable std::deque<Device> sized_parts;
+  /// Field by field, but for sized_parts (a cache of what the fields imply).
+  bool operator==(const DeviceDb& other) const {
+    return schema_version == other.schema_version && devices == other.devices &&
+           families == other.families && architectures == other.architectures;
+  }
 };
+
+/// For `chip`, listed in several memory sizes and sold as no configuration in `db`: its copy
+/// with the one size `memory_bytes` (to within a byte), id "<chip>@<N>gb", `configuration_of`
+/// the chip's id, priced as that size (an Apple SoC: its smallest_memory_price_usd at the
+/// smallest size, else none; another part: its own price, memory bought apart). nullptr for
+/// any other device or size. Made once per size and kept in db.sized_parts.
+const Device* sized_part(const DeviceDb& db, const Device& chip, double memory_bytes);
 
 /// The architecture with id `id`, nullptr when `db` has none.
 const ChipArchitecture* find_architecture(const DeviceDb& db, std::string_view id);

@@ -52,8 +52,11 @@ std::string configuration_id(const Device& device, double memory_bytes);
 /// memory size and price, id configuration_id(), `configuration_of` the chip's id, aliases
 /// "<product id>@<N>gb" (and the product's id and aliases for its default). A chip that has
 /// configurations takes the price of its largest one (its default size), or none when that is
-/// not sourced. Throws DataError naming `display_name` for an unknown device, a size the device
-/// does not list, or a name already taken.
+/// not sourced. A chip listed in several memory sizes that no product sells gets one
+/// configuration per size as well (no aliases): on an Apple SoC its listed price is the smallest
+/// size's (Apple's base machine) and its own row, sized at its largest, has none; other parts
+/// keep their price at every size (memory bought apart). Throws DataError naming `display_name`
+/// for an unknown device, a size the device does not list, or a name already taken.
 void add_memory_configurations(DeviceDb& db, const ProductDb& products,
                                const std::string& display_name);
 

@@ -569,7 +569,43 @@ std::optional<double> memory_size_bytes(std::string_view text) {
   return parsed.value * units::k_gib;
 }
 
-// Every size "CHIP@SIZE" names for the resolved `chip`, best first: its memory configurations;
+}  // namespace
+
+const Device* sized_part(const DeviceDb& db, const Device& chip, double memory_bytes) {
+  const auto& sizes = chip.memory_sizes_bytes;
+  if (!chip.configuration_of.empty() || sizes.size() < 2 ||
+      std::none_of(sizes.begin(), sizes.end(),
+                   [&](double s) { return std::fabs(s - memory_bytes) < 1; }) ||
+      std::any_of(db.devices.begin(), db.devices.end(),
+                  [&](const Device& d) { return d.configuration_of == chip.id; })) {
+    return nullptr;
+  }
+  const std::string id = fmt::format("{}@{:g}gb", chip.id, memory_bytes / units::k_gib);
+  for (const auto& d : db.sized_parts) {
+    if (d.id == id) {
+      return &d;
+    }
+  }
+  Device d = chip;
+  d.id = id;
+  d.name = fmt::format("{}, {:g} GB", chip.name, memory_bytes / units::k_gib);
+  d.configuration_of = chip.id;
+  d.memory_sizes_bytes = {memory_bytes};
+  d.aliases.clear();
+  d.smallest_memory_price_usd.reset();
+  if (chip.smallest_memory_price_usd) {
+    const double smallest = *std::min_element(sizes.begin(), sizes.end());
+    d.launch_price_usd =
+        std::fabs(memory_bytes - smallest) < 1 ? chip.smallest_memory_price_usd : std::nullopt;
+  }
+  db.sized_parts.push_back(std::move(d));
+  return &db.sized_parts.back();
+}
+
+namespace {
+
+// Every size "CHIP@SIZE" names for the resolved `chip`, best first: its memory configurations,
+// or for a chip in several sizes that no configuration covers, its sized parts;
 // the chip itself when it is sold in one size ("rtx-4090@24gb"); under a family name, the
 // family's variants sold in one size, in the family's order ("a100@40gb").
 std::vector<std::pair<double, DeviceMatch>> sized_variants(const DeviceDb& db,
@@ -578,6 +614,11 @@ std::vector<std::pair<double, DeviceMatch>> sized_variants(const DeviceDb& db,
   auto sold_in_one_size = [](const Device& d) {
     return d.configuration_of.empty() && d.memory_sizes_bytes.size() == 1;
   };
+  for (double size : chip.device->memory_sizes_bytes) {
+    if (const Device* part = sized_part(db, *chip.device, size)) {
+      out.emplace_back(size, DeviceMatch{part, chip.family});
+    }
+  }
   for (const auto& d : db.devices) {
     if (d.configuration_of == chip.device->id && !d.memory_sizes_bytes.empty()) {
       out.emplace_back(d.memory_sizes_bytes.front(), DeviceMatch{&d, chip.family});

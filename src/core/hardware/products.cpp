@@ -196,6 +196,22 @@ void add_memory_configurations(DeviceDb& db, const ProductDb& products,
       }
     }
   }
+  // A chip listed in several memory sizes that no product sells: "<chip>@<N>gb" names each size
+  // (sized_part). An Apple SoC's listed price is its base machine's, the smallest memory
+  // (Apple prices memory as an upgrade), so it moves to that size and the chip's own row,
+  // sized at its largest memory, has none; elsewhere the memory is bought apart from the part
+  // (a CPU's price is the CPU's) and the price stands at every size.
+  std::set<std::string> sold;
+  for (const auto& d : added) {
+    sold.insert(d.configuration_of);
+  }
+  for (auto& chip : db.devices) {
+    if (chip.kind == DeviceKind::apple_soc && chip.configuration_of.empty() &&
+        chip.memory_sizes_bytes.size() >= 2 && sold.count(chip.id) == 0 && chip.launch_price_usd) {
+      chip.smallest_memory_price_usd = chip.launch_price_usd;
+      chip.launch_price_usd.reset();
+    }
+  }
   throw_if_problems(std::move(problems), display_name);
   for (const auto& [chip, price] : default_price) {
     db.devices[index[chip]].launch_price_usd = price;
@@ -204,32 +220,58 @@ void add_memory_configurations(DeviceDb& db, const ProductDb& products,
                     std::make_move_iterator(added.end()));
 }
 
+namespace {
+
+// The one-size devices of `chip`: its configurations in `db`, else (a chip in several sizes
+// that no product sells) its sized parts.
+std::vector<const Device*> configurations_of(const DeviceDb& db, const Device& chip) {
+  std::vector<const Device*> out;
+  for (const auto& d : db.devices) {
+    if (d.configuration_of == chip.id && !d.memory_sizes_bytes.empty()) {
+      out.push_back(&d);
+    }
+  }
+  if (out.empty()) {
+    for (double size : chip.memory_sizes_bytes) {
+      if (const Device* part = sized_part(db, chip, size)) {
+        out.push_back(part);
+      }
+    }
+  }
+  return out;
+}
+
+}  // namespace
+
 std::string memory_configuration_note(const DeviceDb& db, const Device& device) {
   if (!device.configuration_of.empty()) {
     return {};
   }
-  auto priced = [](double bytes, const std::optional<double>& price) {
-    return price ? fmt::format("{} GB (${:.0f})", gib_text(bytes), *price)
-                 : fmt::format("{} GB", gib_text(bytes));
+  const auto configurations = configurations_of(db, device);
+  // Where every size has the part's own price (a CPU's, its memory bought apart), no size is
+  // priced in the note.
+  const bool one_price = std::all_of(
+      configurations.begin(), configurations.end(),
+      [&device](const Device* d) { return d->launch_price_usd == device.launch_price_usd; });
+  auto priced = [one_price](double bytes, const std::optional<double>& price) {
+    return price && !one_price ? fmt::format("{} GB (${:.0f})", gib_text(bytes), *price)
+                               : fmt::format("{} GB", gib_text(bytes));
   };
   std::vector<std::string> others;
   std::string example;
-  for (const auto& d : db.devices) {
-    if (d.configuration_of != device.id || d.memory_sizes_bytes.empty()) {
-      continue;
-    }
-    const double bytes = d.memory_sizes_bytes.front();
-    if (d.id != configuration_id(device, bytes)) {
+  for (const Device* d : configurations) {
+    const double bytes = d->memory_sizes_bytes.front();
+    if (d->id != configuration_id(device, bytes)) {
       // The same memory in another product ("macbook-pro-14-m4-pro@24gb"), at its own price.
-      others.push_back(d.launch_price_usd ? fmt::format("{} (${:.0f})", d.id, *d.launch_price_usd)
-                                          : d.id);
+      others.push_back(
+          d->launch_price_usd ? fmt::format("{} (${:.0f})", d->id, *d->launch_price_usd) : d->id);
     } else if (std::fabs(bytes - device.max_memory_bytes()) >= 1) {
-      others.push_back(priced(bytes, d.launch_price_usd));
+      others.push_back(priced(bytes, d->launch_price_usd));
     } else {
       continue;
     }
     if (example.empty()) {
-      example = d.id;
+      example = d->id;
     }
   }
   if (others.empty()) {
@@ -242,7 +284,6 @@ std::string memory_configuration_note(const DeviceDb& db, const Device& device) 
 
 std::optional<InstalledPrice> price_with_memory(const DeviceDb& db, const Device& device,
                                                 double memory_bytes) {
-  const std::string& chip = device.configuration_of.empty() ? device.id : device.configuration_of;
   const auto same_size = [memory_bytes](const Device& d) {
     return !d.memory_sizes_bytes.empty() &&
            std::fabs(d.max_memory_bytes() - memory_bytes) < 1;  // a configuration has one size
@@ -250,18 +291,30 @@ std::optional<InstalledPrice> price_with_memory(const DeviceDb& db, const Device
   if (same_size(device)) {
     return std::nullopt;
   }
-  bool has_configurations = false;
-  for (const auto& d : db.devices) {
-    if (d.configuration_of != chip) {
-      continue;
+  const Device* chip = &device;
+  if (!device.configuration_of.empty()) {
+    chip = nullptr;
+    for (const auto& d : db.devices) {
+      if (d.id == device.configuration_of) {
+        chip = &d;
+      }
     }
-    has_configurations = true;
-    if (same_size(d)) {
-      return InstalledPrice{d.launch_price_usd, &d};
+    if (chip == nullptr) {
+      return InstalledPrice{};
     }
   }
-  if (!has_configurations) {
+  // A chip sold as no configuration keeps its price at any size, but for an Apple SoC's, which
+  // is its smallest size's (its sized parts say so).
+  const bool sold = std::any_of(db.devices.begin(), db.devices.end(),
+                                [chip](const Device& d) { return d.configuration_of == chip->id; });
+  if (!sold && !chip->smallest_memory_price_usd) {
     return std::nullopt;
+  }
+  const auto configurations = configurations_of(db, *chip);
+  for (const Device* d : configurations) {
+    if (same_size(*d)) {
+      return InstalledPrice{d->launch_price_usd, d};
+    }
   }
   return InstalledPrice{};
 }

@@ -88,32 +88,23 @@ Report devices_report(const DeviceDb& db, std::string_view query) {
       col("source_power_price", "power/price source", K::text_list, U::none, false),
       col("origin", "file", K::text, U::none, false),
   };
-  const auto named = query.empty() ? std::nullopt : find_device(db, query);
-  auto is_named = [&named](const Device& d) {
-    if (!named) {
-      return false;
+  const Device* named_device = nullptr;
+  const FamilyAlias* named_family = nullptr;
+  if (!query.empty()) {
+    if (const auto match = find_device(db, query)) {
+      named_device = match->device;
+      named_family = match->family;
     }
-    if (named->device == &d) {
+  }
+  auto is_named = [named_device, named_family](const Device& d) {
+    if (named_device == &d) {
       return true;
     }
-    return named->family != nullptr &&
-           std::find(named->family->covers.begin(), named->family->covers.end(), d.id) !=
-               named->family->covers.end();
+    return named_family != nullptr &&
+           std::find(named_family->covers.begin(), named_family->covers.end(), d.id) !=
+               named_family->covers.end();
   };
-  for (const auto& d : db.devices) {
-    const std::string aliases = fmt::format("{}", fmt::join(d.aliases, ";"));
-    const std::string_view fields[] = {d.id,      d.name, d.vendor, to_string(d.kind),
-                                       d.segment, aliases};
-    // A memory configuration ("m4-pro-20c@24gb") is listed when a query finds it, never in
-    // the whole list (its chip's row lists its sizes).
-    const bool listed = (query.empty() && d.configuration_of.empty()) || is_named(d) ||
-                        (!query.empty() &&
-                         std::any_of(std::begin(fields), std::end(fields), [&](std::string_view f) {
-                           return contains_tokens(f, query);
-                         }));
-    if (!listed) {
-      continue;
-    }
+  auto add_row = [&report](const Device& d) {
     report.rows.push_back({
         d.id,
         d.vendor,
@@ -141,6 +132,29 @@ Report devices_report(const DeviceDb& db, std::string_view query) {
         source_list(d.sources.power_price),
         d.origin,
     });
+  };
+  for (const auto& d : db.devices) {
+    const std::string aliases = fmt::format("{}", fmt::join(d.aliases, ";"));
+    const std::string_view fields[] = {d.id,      d.name, d.vendor, to_string(d.kind),
+                                       d.segment, aliases};
+    // A memory configuration ("m4-pro-20c@24gb") is listed when a query finds it, never in
+    // the whole list (its chip's row lists its sizes).
+    const bool listed = (query.empty() && d.configuration_of.empty()) || is_named(d) ||
+                        (!query.empty() &&
+                         std::any_of(std::begin(fields), std::end(fields), [&](std::string_view f) {
+                           return contains_tokens(f, query);
+                         }));
+    if (!listed) {
+      continue;
+    }
+    add_row(d);
+  }
+  // A size of a chip that no configuration covers ("ryzen-9-7950x@64gb") is no row of the
+  // table: it is listed when the query names it.
+  if (named_device != nullptr &&
+      std::none_of(db.devices.begin(), db.devices.end(),
+                   [named_device](const Device& d) { return &d == named_device; })) {
+    add_row(*named_device);
   }
   return report;
 }

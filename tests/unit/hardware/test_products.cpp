@@ -1,6 +1,9 @@
 // Products and memory configurations (data/products.json): each configuration is a device of
 // its own with one memory size and its own price.
 
+#include <fmt/format.h>
+
+#include <algorithm>
 #include <string>
 #include <utility>
 #include <vector>
@@ -99,11 +102,11 @@ TEST_CASE("a size a chip is not sold in is an error naming the sizes", "[product
   // A product with two chips at 24 GB names neither; the size is not what is wrong.
   CHECK_THAT(error_of("mac-mini-m4-pro@24gb").first,
              Catch::StartsWith("unknown device 'mac-mini-m4-pro@24gb'"));
-  // A chip listing several sizes but sold as no configuration: no CHIP@SIZE name exists to
-  // suggest, so none is (the error once suggested ryzen-9-7950x@32gb, which names nothing).
-  CHECK_THAT(error_of("ryzen-9-7950x@24gb").first,
-             Catch::StartsWith("unknown device 'ryzen-9-7950x@24gb'"));
-  CHECK_FALSE(find_device(db, "ryzen-9-7950x@32gb"));
+  // A chip listing several sizes but sold as no product has a configuration per size, so its
+  // error names them as any chip's does.
+  CHECK(error_of("ryzen-9-7950x@24gb").first ==
+        "'ryzen-9-7950x' comes in 32 GB, 64 GB, 128 GB, 192 GB, not '24gb'; name one as "
+        "ryzen-9-7950x@32gb, ryzen-9-7950x@64gb, ryzen-9-7950x@128gb, ryzen-9-7950x@192gb");
   // An unknown chip keeps the usual suggestions.
   CHECK_THAT(error_of("rtx-9999@24gb").first, Catch::StartsWith("unknown device 'rtx-9999@24gb'"));
 }
@@ -152,6 +155,61 @@ TEST_CASE("memory set by --memory prices a device as its configuration of that s
   CHECK(unsold->configuration == nullptr);
   // A device without configurations keeps its price at any size.
   CHECK_FALSE(price_with_memory(db, *find_device(db, "rtx-4090")->device, 48 * units::k_gib));
+}
+
+TEST_CASE("a chip sold as no product is named in each of its memory sizes", "[products]") {
+  const DeviceDb db = with_products(R"({"schema_version": 1, "products": []})");
+  const Device& shipped = *find_device(test::devices(), "m2-max-38c")->device;
+  REQUIRE(shipped.memory_sizes_bytes.size() == 3);  // 32, 64 and 96 GB
+  REQUIRE(shipped.launch_price_usd);                // Apple's base machine, 32 GB
+  // Each size is named; an Apple SoC's price is its smallest size's, the others have none.
+  const auto base = find_device(db, "m2-max-38c@32gb");
+  REQUIRE(base);
+  CHECK(base->device->id == "m2-max-38c@32gb");
+  CHECK(base->device->name == shipped.name + ", 32 GB");
+  CHECK(base->device->configuration_of == "m2-max-38c");
+  CHECK(base->device->max_memory_bytes() == 32 * units::k_gib);
+  CHECK(base->device->launch_price_usd == shipped.launch_price_usd);
+  CHECK(base->device->mem_bw_bytes_per_s == shipped.mem_bw_bytes_per_s);
+  const auto at64 = find_device(db, "m2-max-38c@64gb");
+  REQUIRE(at64);
+  CHECK_FALSE(at64->device->launch_price_usd);
+  // Made once: the same name is the same device.
+  CHECK(find_device(db, "m2-max-38c@32gb")->device == base->device);
+  // The chip's own row is sized at 96 GB, a size the data gives no price for.
+  const auto chip = find_device(db, "m2-max-38c");
+  CHECK(chip->device->max_memory_bytes() == 96 * units::k_gib);
+  CHECK_FALSE(chip->device->launch_price_usd);
+  CHECK(chip->device->smallest_memory_price_usd == shipped.launch_price_usd);
+  CHECK(memory_configuration_note(db, *chip->device) ==
+        fmt::format("m2-max-38c is sized as its 96 GB configuration; also 32 GB (${:.0f}), 64 GB: "
+                    "name one as m2-max-38c@32gb",
+                    *shipped.launch_price_usd));
+  // --memory 32 prices it as its base machine; 48 GB is not a size it comes in.
+  const auto with32 = price_with_memory(db, *chip->device, 32 * units::k_gib);
+  REQUIRE(with32);
+  CHECK(with32->launch_price_usd == shipped.launch_price_usd);
+  CHECK(with32->configuration == base->device);
+  const auto with48 = price_with_memory(db, *chip->device, 48 * units::k_gib);
+  REQUIRE(with48);
+  CHECK_FALSE(with48->launch_price_usd);
+  // A CPU's price is the CPU's, memory bought apart: every size keeps it, also under --memory.
+  const auto cpu = find_device(db, "ryzen-9-7950x");
+  const auto at32 = find_device(db, "ryzen-9-7950x@32gb");
+  REQUIRE(at32);
+  CHECK(at32->device->max_memory_bytes() == 32 * units::k_gib);
+  CHECK(at32->device->launch_price_usd == cpu->device->launch_price_usd);
+  CHECK(cpu->device->launch_price_usd ==
+        find_device(test::devices(), "ryzen-9-7950x")->device->launch_price_usd);
+  CHECK_FALSE(price_with_memory(db, *cpu->device, 48 * units::k_gib));
+  CHECK(memory_configuration_note(db, *cpu->device) ==
+        "ryzen-9-7950x is sized as its 192 GB configuration; also 32 GB, 64 GB, 128 GB: name one "
+        "as ryzen-9-7950x@32gb");
+  // The copies are not devices of the table: no list or filter shows them.
+  CHECK(std::none_of(db.devices.begin(), db.devices.end(),
+                     [](const Device& d) { return d.id == "m2-max-38c@32gb"; }));
+  // A part in one size, or a chip a product sells, has none.
+  CHECK(sized_part(db, *find_device(db, "rtx-4090")->device, 24 * units::k_gib) == nullptr);
 }
 
 TEST_CASE("configurations are chosen by name only, never by a filter", "[products]") {
